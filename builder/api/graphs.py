@@ -1,0 +1,52 @@
+"""The compiler over HTTP: the layer catalog, templates, validate on every edit, and export."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpResponse
+from ninja import Body, Router
+
+from builder import graph as compiler
+from builder.api.errors import ApiError
+from builder.api.schemas import ExportIn
+
+router = Router(tags=["graphs"])
+
+
+def require_graph_document(graph: Any) -> None:
+    """Refuse what is not a `netbuilder.graph/1` document at all (a 422 naming the format)."""
+    if not isinstance(graph, dict) or graph.get("format") != "netbuilder.graph/1":
+        raise ApiError(
+            422,
+            "Not a graph: expected an object with \"format\": \"netbuilder.graph/1\"",
+            [{"field": "format", "message": "must be \"netbuilder.graph/1\""}],
+        )
+
+
+@router.get("/layers", auth=None)
+def layer_catalog(request):
+    return compiler.catalog_json()
+
+
+@router.get("/templates", auth=None)
+def template_list(request):
+    return compiler.list_templates()
+
+
+@router.post("/graphs/validate")
+def graph_validate(request, graph: dict[str, Any] = Body(...)):
+    require_graph_document(graph)
+    return compiler.validate(graph)
+
+
+@router.post("/graphs/export")
+def graph_export(request, payload: ExportIn):
+    require_graph_document(payload.graph)
+    try:
+        source = compiler.export_python(payload.graph)
+    except compiler.GraphError as e:
+        raise ApiError(400, str(e), e.errors) from e
+    response = HttpResponse(source, content_type="text/x-python; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="model.py"'
+    return response

@@ -1,0 +1,17 @@
+"""The graph compiler: ``netbuilder.graph/1`` documents → shapes, errors, torch.fx modules and model.py.
+
+Plain Python over torch; nothing here knows about Django. See ``docs/graph-format.md``.
+"""
+
+from . import layers as _layers  # noqa: F401  (registers the catalog's layer types)
+from .catalog import catalog_json
+from .compile import compile_graph, graph_io
+from .errors import GraphError
+from .export import export_python, export_state_dict, write_export
+from .analysis import validate
+from .library import list_templates
+
+__all__ = [
+    "GraphError", "catalog_json", "compile_graph", "export_python", "export_state_dict", "graph_io",
+    "list_templates", "validate", "write_export",
+]

@@ -1,0 +1,275 @@
+"""The layer catalog: every node type a graph may name, its parameters and its rules.
+
+This is the one list. ``GET /api/layers`` serves it (:func:`catalog_json`), the browser draws its
+palette and forms from it, and the compiler looks every type up here, so nothing a graph names is
+ever imported or evaluated. The layers themselves are registered in :mod:`builder.graph.layers`.
+
+Registering a layer type takes one :class:`Layer`: its parameters, a shape rule that maps the
+input tensors of one sample to its outputs (filling in inferred parameters), counts of parameters
+and FLOPs, the ``torch.nn`` class it builds, and how its ``forward`` line reads::
+
+    register(Layer(
+        type="Tanhshrink", category="Activation", doc="x - tanh(x), element-wise.",
+        infer=same_shape, module=nn.Tanhshrink,
+    ))
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+from torch import nn
+
+from .errors import node_error
+
+FORMAT = "netbuilder.catalog/1"
+CATEGORIES = (
+    "Input/Output", "Core", "Convolution", "Pooling", "Normalization", "Recurrent", "Attention",
+    "Activation", "Merge", "Shape",
+)
+MAX_SIZE = 1 << 20
+
+Kind = Literal["int", "float", "bool", "choice", "ints", "int_or_ints", "shape", "floats"]
+Shape = tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Value:
+    """What flows along an edge for one sample: a shape without the batch dimension, and a dtype."""
+
+    shape: Shape
+    dtype: str = "float32"
+
+
+class Emitter(Protocol):
+    """Writes one node's forward computation; the compiler emits torch.fx nodes, the exporter Python source.
+
+    A layer's ``forward`` is written once against this interface, so the GraphModule and the exported
+    ``model.py`` compute the same thing by construction.
+    """
+
+    def module(self, *args: Any, **kwargs: Any) -> Any: ...            # self.<node id>(*args)
+    def item(self, value: Any, index: int) -> Any: ...                 # value[index]
+    def method(self, value: Any, name: str, *args: Any, **kwargs: Any) -> Any: ...  # value.name(...)
+    def call(self, fn: Callable, *args: Any, **kwargs: Any) -> Any: ...  # torch.<fn>(...)
+    def op(self, symbol: str, left: Any, right: Any) -> Any: ...       # left <symbol> right
+
+
+Rule = Callable[[str, dict[str, Any], list[Value]], list[Value]]
+Forward = Callable[[Emitter, dict[str, Any], list[Any]], Any]
+
+
+def _module_call(e: Emitter, p: dict[str, Any], args: list[Any]) -> Any:
+    return e.module(*args)
+
+
+@dataclass(frozen=True)
+class Param:
+    """One constructor argument (or graph-operation argument) of a layer type, as the browser's form shows it."""
+
+    name: str
+    kind: Kind
+    doc: str
+    default: Any = None
+    required: bool = False
+    inferred: bool = False
+    min: float | None = None
+    max: float | None = None
+    choices: tuple[str, ...] = ()
+    length: int | None = None
+    nullable: bool = False
+
+    def as_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "name": self.name, "kind": self.kind, "required": self.required, "inferred": self.inferred,
+            "default": list(self.default) if isinstance(self.default, tuple) else self.default, "doc": self.doc,
+        }
+        if self.min is not None:
+            out["min"] = self.min
+        if self.max is not None:
+            out["max"] = self.max
+        if self.kind == "choice":
+            out["choices"] = list(self.choices)
+        if self.kind in ("ints", "int_or_ints", "floats"):
+            out["length"] = self.length
+        if self.nullable:
+            out["nullable"] = True
+        return out
+
+    def check(self, value: Any) -> Any:
+        """The value normalised (lists become tuples), or ValueError with a message for the user."""
+        if value is None and (self.nullable or self.inferred):
+            return None
+        if self.kind == "int":
+            return self._number(_int(value, self.name))
+        if self.kind == "float":
+            return self._number(_float(value, self.name))
+        if self.kind == "bool":
+            if not isinstance(value, bool):
+                raise ValueError(f"{self.name} must be true or false, got {_show(value)}")
+            return value
+        if self.kind == "choice":
+            if value not in self.choices:
+                options = ", ".join(repr(c) for c in self.choices)
+                raise ValueError(f"{self.name} must be one of {options}, got {_show(value)}")
+            return value
+        if self.kind == "int_or_ints" and not isinstance(value, list):
+            return self._number(_int(value, self.name))
+        if not isinstance(value, list):
+            raise ValueError(f"{self.name} must be a list, got {_show(value)}")
+        if self.length is not None and len(value) != self.length:
+            raise ValueError(f"{self.name} must have {self.length} entries, got {len(value)}")
+        if self.kind == "floats":
+            return tuple(self._number(_float(v, self.name)) for v in value)
+        items = tuple(_int(v, self.name) for v in value)
+        if self.kind == "shape":
+            if not items:
+                raise ValueError(f"{self.name} must have at least one dimension")
+            if any(v < 1 and v != -1 for v in items) or items.count(-1) > 1:
+                raise ValueError(f"{self.name} sizes must be at least 1 (one of them may be -1), got {list(items)}")
+            if any(v > MAX_SIZE for v in items):
+                raise ValueError(f"{self.name} sizes must be at most {MAX_SIZE}, got {list(items)}")
+            return items
+        return tuple(self._number(v) for v in items)
+
+    def _number(self, value: float) -> Any:
+        if self.min is not None and value < self.min:
+            raise ValueError(f"{self.name} must be at least {_num(self.min)}, got {_num(value)}")
+        if self.max is not None and value > self.max:
+            raise ValueError(f"{self.name} must be at most {_num(self.max)}, got {_num(value)}")
+        return value
+
+
+def _int(value: Any, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"{name} must be an integer, got {_show(value)}")
+    return value
+
+
+def _float(value: Any, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ValueError(f"{name} must be a number, got {_show(value)}")
+    return float(value)
+
+
+def _num(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _no_params(p: dict[str, Any]) -> int:
+    return 0
+
+
+def _no_flops(p: dict[str, Any], inputs: list[Value], outputs: list[Value]) -> int:
+    return 0
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One node type: its form, its shape rule, its counts and the module or computation it becomes.
+
+    ``infer(type, params, inputs)`` gets the checked parameters (defaults filled, inferred ones None
+    unless given) and the input values in port order; it fills inferred parameters in place and
+    returns the output values, or raises :class:`~builder.graph.errors.NodeError`.
+    """
+
+    type: str
+    category: str
+    doc: str
+    infer: Rule
+    params: tuple[Param, ...] = ()
+    module: type[nn.Module] | None = None
+    fixed_kwargs: Mapping[str, Any] = field(default_factory=dict)
+    forward_only: frozenset[str] = frozenset()
+    forward: Forward = _module_call
+    count_params: Callable[[dict[str, Any]], int] = _no_params
+    flops: Callable[[dict[str, Any], list[Value], list[Value]], int] = _no_flops
+    inputs: tuple[int, int | None] = (1, 1)
+    input_names: tuple[str, ...] = ()
+    outputs: int | None = 1
+
+    def __post_init__(self) -> None:
+        assert self.category in CATEGORIES, self.category
+
+    def kwargs(self, p: dict[str, Any]) -> dict[str, Any]:
+        """Constructor arguments of ``module``: the parameters, less those only ``forward`` reads, plus fixed ones."""
+        return {k: v for k, v in p.items() if k not in self.forward_only} | dict(self.fixed_kwargs)
+
+    def build(self, p: dict[str, Any]) -> nn.Module:
+        assert self.module is not None, f"{self.type} is a graph operation, not a module"
+        return self.module(**self.kwargs(p))
+
+    def check_params(self, node: str, raw: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """Parameters with defaults filled and values normalised, and an error per bad one."""
+        if raw is None:
+            raw = {}
+        if not isinstance(raw, dict):
+            return {}, [node_error(node, f"params must be an object, got {_show(raw)}", "params")]
+        errors = [
+            node_error(node, f"{self.type} has no parameter {name!r}", str(name))
+            for name in raw if name not in self._params_by_name
+        ]
+        resolved: dict[str, Any] = {}
+        for param in self.params:
+            if param.name not in raw:
+                if param.required:
+                    errors.append(node_error(node, f"{self.type} needs {param.name}", param.name))
+                resolved[param.name] = param.default
+                continue
+            try:
+                resolved[param.name] = param.check(raw[param.name])
+            except ValueError as e:
+                errors.append(node_error(node, str(e), param.name))
+        return resolved, errors
+
+    @functools.cached_property
+    def _params_by_name(self) -> dict[str, Param]:
+        return {p.name: p for p in self.params}
+
+    def as_json(self) -> dict[str, Any]:
+        inputs: dict[str, Any] = {"min": self.inputs[0], "max": self.inputs[1]}
+        if self.input_names:
+            inputs["names"] = list(self.input_names)
+        return {
+            "type": self.type, "category": self.category, "doc": self.doc, "inputs": inputs,
+            "outputs": self.outputs, "params": [p.as_json() for p in self.params],
+        }
+
+
+LAYERS: dict[str, Layer] = {}
+
+
+def register(layer: Layer) -> Layer:
+    assert layer.type not in LAYERS, f"{layer.type} is registered twice"
+    LAYERS[layer.type] = layer
+    _catalog_document.cache_clear()
+    return layer
+
+
+def catalog_json() -> dict[str, Any]:
+    """The ``GET /api/layers`` document: categories and every layer type with its parameters.
+
+    >>> doc = catalog_json()
+    >>> [p["name"] for p in next(l for l in doc["layers"] if l["type"] == "Linear")["params"]]
+    ['in_features', 'out_features', 'bias']
+    """
+    return copy.deepcopy(_catalog_document())
+
+
+@functools.cache
+def _catalog_document() -> dict[str, Any]:
+    return {
+        "format": FORMAT,
+        "categories": list(CATEGORIES),
+        "layers": [layer.as_json() for layer in LAYERS.values()],
+    }

@@ -1,0 +1,132 @@
+"""Compile a checked graph into a ``torch.fx.GraphModule`` whose submodules are named after node ids."""
+
+from __future__ import annotations
+
+import operator
+import re
+from collections.abc import Callable
+from typing import Any
+
+import torch
+import torch.fx
+from torch import nn
+
+from .analysis import Analysis, analyse
+from .errors import GraphError
+
+_OPERATORS: dict[str, Callable[[Any, Any], Any]] = {"+": operator.add, "*": operator.mul}
+
+
+def class_name(name: str) -> str:
+    """The graph's name as a Python class name: kept when it is one, else CamelCased ("my net" → "MyNet")."""
+    if name.isidentifier() and not name.startswith("_"):
+        return name
+    words = re.findall(r"[A-Za-z0-9]+", name)
+    camel = "".join(w[:1].upper() + w[1:] for w in words)
+    if not camel:
+        return "Network"
+    return camel if camel[0].isalpha() else "Net" + camel
+
+
+def checked(graph: Any) -> Analysis:
+    """The analysis of a graph with no errors, or GraphError with all of them."""
+    analysis = analyse(graph)
+    if analysis.errors:
+        raise GraphError(analysis.errors)
+    return analysis
+
+
+class _FxEmitter:
+    """Writes one graph node's forward computation as torch.fx nodes (see ``catalog.Emitter``)."""
+
+    def __init__(self, graph: torch.fx.Graph, node_id: str):
+        self.graph = graph
+        self.node_id = node_id
+
+    def module(self, *args: Any, **kwargs: Any) -> torch.fx.Node:
+        return self.graph.create_node("call_module", self.node_id, args, kwargs, name=self.node_id)
+
+    def item(self, value: torch.fx.Node, index: int) -> torch.fx.Node:
+        return self.graph.create_node("call_function", operator.getitem, (value, index), name=self.node_id)
+
+    def method(self, value: torch.fx.Node, name: str, *args: Any, **kwargs: Any) -> torch.fx.Node:
+        return self.graph.create_node("call_method", name, (value, *args), kwargs, name=self.node_id)
+
+    def call(self, fn: Callable, *args: Any, **kwargs: Any) -> torch.fx.Node:
+        return self.graph.create_node("call_function", fn, args, kwargs, name=self.node_id)
+
+    def op(self, symbol: str, left: torch.fx.Node, right: torch.fx.Node) -> torch.fx.Node:
+        return self.graph.create_node("call_function", _OPERATORS[symbol], (left, right), name=self.node_id)
+
+
+def build(analysis: Analysis) -> torch.fx.GraphModule:
+    """The GraphModule of an analysis without errors."""
+    structure = analysis.structure
+    assert structure is not None and not analysis.errors
+    root = nn.Module()
+    graph = torch.fx.Graph()
+    values: dict[str, Any] = {}
+    for node_id in structure.input_nodes:  # forward()'s arguments, in the order of the document's nodes
+        values[node_id] = graph.placeholder(node_id, type_expr=torch.Tensor)
+    for node_id in structure.order:
+        info = analysis.nodes[node_id]
+        if info.layer.type in ("Input", "Output"):
+            continue
+        if info.layer.module is not None:
+            root.add_module(node_id, info.layer.build(info.params))
+        args = [_pick(graph, values, analysis, source, port) for source, port in structure.inputs[node_id]]
+        values[node_id] = info.layer.forward(_FxEmitter(graph, node_id), info.params, args)
+        if isinstance(values[node_id], torch.fx.Node):
+            values[node_id].meta["netbuilder_node"] = node_id
+    results = [_pick(graph, values, analysis, *structure.inputs[n][0]) for n in structure.output_nodes]
+    graph.output(results[0] if len(results) == 1 else tuple(results))
+    graph.lint()
+    gm = torch.fx.GraphModule(root, graph, class_name=class_name(structure.doc.name))
+    gm.meta["graph_name"] = structure.doc.name
+    return gm
+
+
+def _pick(graph: torch.fx.Graph, values: dict[str, Any], analysis: Analysis, source: str, port: int) -> Any:
+    """Output ``port`` of ``source``: a node with a variable number of outputs (Split) hands on a tuple."""
+    if analysis.nodes[source].layer.outputs is not None:
+        return values[source]
+    return graph.call_function(operator.getitem, (values[source], port))
+
+
+def compile_graph(graph: Any) -> torch.fx.GraphModule:
+    """Build the ``nn.Module`` a graph describes, as a GraphModule with one submodule per layer node.
+
+    The class is named after the graph (``gm.__class__.__name__``, raw name in ``gm.meta["graph_name"]``);
+    submodules and state-dict keys are named after node ids, exactly as in :func:`export_python`'s class.
+
+    >>> gm = compile_graph({"format": "netbuilder.graph/1", "name": "MyNetwork",
+    ...     "nodes": [{"id": "x", "type": "Input", "params": {"shape": [784]}},
+    ...               {"id": "fc1", "type": "Linear", "params": {"out_features": 10}},
+    ...               {"id": "y", "type": "Output"}],
+    ...     "edges": [{"source": "x", "target": "fc1"}, {"source": "fc1", "target": "y"}]})
+    >>> type(gm).__name__, gm(torch.zeros(2, 784)).shape, list(gm.state_dict())
+    ('MyNetwork', torch.Size([2, 10]), ['fc1.weight', 'fc1.bias'])
+
+    Raises:
+        GraphError: with every error of the graph, each naming its node.
+    """
+    return build(checked(graph))
+
+
+def graph_io(graph: Any) -> dict[str, list[dict[str, Any]]]:
+    """The tensors forward() takes and returns, per sample, in order: what a dataset must match.
+
+    >>> graph_io({"format": "netbuilder.graph/1", "nodes": [
+    ...     {"id": "x", "type": "Input", "params": {"shape": [2]}}, {"id": "y", "type": "Output"}],
+    ...     "edges": [{"source": "x", "target": "y"}]})
+    {'inputs': [{'node': 'x', 'shape': [2], 'dtype': 'float32'}], 'outputs': [{'node': 'y', 'shape': [2]}]}
+
+    Raises:
+        GraphError: with every error of the graph.
+    """
+    analysis = checked(graph)
+    assert analysis.structure is not None
+    inputs = [{"node": n, "shape": list(analysis.nodes[n].outputs[0].shape), "dtype": analysis.nodes[n].outputs[0].dtype}
+              for n in analysis.structure.input_nodes]
+    outputs = [{"node": n, "shape": list(analysis.nodes[n].outputs[0].shape)} for n in analysis.structure.output_nodes]
+    return {"inputs": inputs, "outputs": outputs}

@@ -1,0 +1,160 @@
+"""Export a graph as a standalone ``model.py`` that needs only torch, and weights whose keys match it."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from .analysis import Analysis
+from .catalog import Value
+from .compile import build, checked, class_name
+
+
+class _Code(str):
+    """Python source of an expression, printed as is (plain values are printed with repr)."""
+
+
+def _render(value: Any) -> str:
+    if isinstance(value, _Code):
+        return value
+    if isinstance(value, list):
+        return "[" + ", ".join(_render(v) for v in value) + "]"
+    if isinstance(value, tuple):
+        return "(" + ", ".join(_render(v) for v in value) + ("," if len(value) == 1 else "") + ")"
+    return repr(value)
+
+
+def _arguments(args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
+    return ", ".join([_render(a) for a in args] + [f"{k}={_render(v)}" for k, v in kwargs.items()])
+
+
+class _SourceEmitter:
+    """Writes one graph node's forward computation as a Python expression (see ``catalog.Emitter``)."""
+
+    def __init__(self, node_id: str):
+        self.node_id = node_id
+
+    def module(self, *args: Any, **kwargs: Any) -> _Code:
+        return _Code(f"self.{self.node_id}({_arguments(args, kwargs)})")
+
+    def item(self, value: _Code, index: int) -> _Code:
+        return _Code(f"{value}[{index}]")
+
+    def method(self, value: _Code, name: str, *args: Any, **kwargs: Any) -> _Code:
+        return _Code(f"{value}.{name}({_arguments(args, kwargs)})")
+
+    def call(self, fn: Callable, *args: Any, **kwargs: Any) -> _Code:
+        assert getattr(torch, fn.__name__) is fn, f"{fn} is not a torch function"
+        return _Code(f"torch.{fn.__name__}({_arguments(args, kwargs)})")
+
+    def op(self, symbol: str, left: _Code, right: _Code) -> _Code:
+        return _Code(f"{left} {symbol} {right}")
+
+
+def _shape_comment(values: list[Value]) -> str:
+    shapes = ", ".join("(B" + "".join(f", {s}" for s in v.shape) + ")" for v in values)
+    return f"  # {shapes}"
+
+
+def _constructor(analysis: Analysis, node_id: str) -> str:
+    info = analysis.nodes[node_id]
+    module = info.layer.module
+    assert module is not None and getattr(nn, module.__name__) is module, f"{module} is not in torch.nn"
+    defaults = {p.name: p.default for p in info.layer.params if not (p.required or p.inferred)}
+    kwargs = {k: v for k, v in info.layer.kwargs(info.params).items()
+              if k in info.layer.fixed_kwargs or k not in defaults or v != defaults[k]}
+    return f"nn.{module.__name__}({_arguments((), kwargs)})"
+
+
+def export_python(graph: Any) -> str:
+    """A standalone ``model.py`` (imports only torch) whose class matches :func:`compile_graph`'s state dict.
+
+    One ``forward()`` line per node, each with its output shape::
+
+        >>> source = export_python({"format": "netbuilder.graph/1", "name": "MyNetwork",
+        ...     "nodes": [{"id": "x", "type": "Input", "params": {"shape": [784]}},
+        ...               {"id": "fc1", "type": "Linear", "params": {"out_features": 10}},
+        ...               {"id": "y", "type": "Output"}],
+        ...     "edges": [{"source": "x", "target": "fc1"}, {"source": "fc1", "target": "y"}]})
+        >>> print(source[source.index("class"):])  # doctest: +NORMALIZE_WHITESPACE
+        class MyNetwork(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc1 = nn.Linear(in_features=784, out_features=10)
+        <BLANKLINE>
+            def forward(self, x):
+                fc1 = self.fc1(x)  # (B, 10)
+                return fc1
+        <BLANKLINE>
+
+    Raises:
+        GraphError: with every error of the graph.
+    """
+    analysis = checked(graph)
+    structure = analysis.structure
+    assert structure is not None
+    name = class_name(structure.doc.name)
+    init = [f"        self.{n} = {_constructor(analysis, n)}" for n in structure.order
+            if analysis.nodes[n].layer.module is not None]
+    arguments = [f"{n}: {' × '.join(map(str, analysis.nodes[n].outputs[0].shape))}"
+                 f" {analysis.nodes[n].outputs[0].dtype}" for n in structure.input_nodes]
+    body = []
+    for node_id in structure.order:
+        info = analysis.nodes[node_id]
+        if info.layer.type in ("Input", "Output"):
+            continue
+        args = [_pick(analysis, source, port) for source, port in structure.inputs[node_id]]
+        expression = info.layer.forward(_SourceEmitter(node_id), info.params, args)
+        body.append(f"        {node_id} = {expression}{_shape_comment(info.outputs)}")
+    results = [_pick(analysis, *structure.inputs[n][0]) for n in structure.output_nodes]
+    lines = [
+        f'"""{name}: exported by NetBuilder from a netbuilder.graph/1 document.',
+        "",
+        "Per sample, forward() takes " + "; ".join(arguments) + ".",
+        "Load weights saved by NetBuilder:",
+        "",
+        f"    net = {name}()",
+        '    net.load_state_dict(torch.load("model.pth"))',
+        '"""',
+        "",
+        "import torch",
+        "from torch import nn",
+        "",
+        "",
+        f"class {name}(nn.Module):",
+        "    def __init__(self):",
+        "        super().__init__()",
+        *init,
+        "",
+        f"    def forward(self, {', '.join(structure.input_nodes)}):",
+        *body,
+        f"        return {', '.join(results)}",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _pick(analysis: Analysis, source: str, port: int) -> _Code:
+    return _Code(source if analysis.nodes[source].layer.outputs is not None else f"{source}[{port}]")
+
+
+def export_state_dict(graph: Any) -> dict[str, torch.Tensor]:
+    """Freshly initialised weights of the graph's model, keyed as both the GraphModule and ``model.py`` expect."""
+    return build(checked(graph)).state_dict()
+
+
+def write_export(graph: Any, out: Path, state_dict: dict[str, torch.Tensor] | None = None) -> list[Path]:
+    """Write ``model.py``, ``model.pth`` (``state_dict``, or fresh weights) and ``graph.json`` into ``out``."""
+    source = export_python(graph)
+    weights = export_state_dict(graph) if state_dict is None else state_dict
+    out.mkdir(parents=True, exist_ok=True)
+    paths = [out / "model.py", out / "model.pth", out / "graph.json"]
+    paths[0].write_text(source)
+    torch.save(weights, paths[1])
+    paths[2].write_text(json.dumps(graph, indent=2) + "\n")
+    return paths

@@ -1,0 +1,236 @@
+"""The ``netbuilder.graph/1`` document: its schema, and the structural checks that need no shapes.
+
+:func:`parse` turns any JSON value into a :class:`Structure` (nodes in topological order, each
+node's inputs in port order) plus a list of errors. It never raises for bad input: every problem
+becomes an error naming its node, so the editor can show all of them at once.
+"""
+
+from __future__ import annotations
+
+import difflib
+import keyword
+import re
+from collections import defaultdict, deque
+from dataclasses import dataclass, field
+from typing import Annotated, Any, Literal
+
+import torch.fx
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, ValidationError
+
+from .catalog import LAYERS
+from .errors import node_error
+
+FORMAT = "netbuilder.graph/1"
+_ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# Names a node id may not take: it becomes a submodule attribute and a local variable of forward().
+_RESERVED = frozenset(dir(torch.fx.GraphModule)) | frozenset(vars(torch.nn.Module())) | {"self", "torch", "nn"}
+
+Port = Annotated[StrictInt, Field(ge=0, le=1023)]
+
+
+class NodeDoc(BaseModel):
+    """One node. Extra keys (``position``, UI state) are allowed and ignored."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+    id: StrictStr
+    type: StrictStr
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
+class EdgeDoc(BaseModel):
+    """One edge: ``source``'s output ``source_port`` feeds ``target``'s input ``port``."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+    source: StrictStr
+    target: StrictStr
+    port: Port = 0
+    source_port: Port = 0
+
+
+class GraphDoc(BaseModel):
+    """The whole document; ``GraphDoc.model_json_schema()`` is its JSON Schema."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+    format: Literal["netbuilder.graph/1"]
+    name: StrictStr = "Network"
+    nodes: list[NodeDoc]
+    edges: list[EdgeDoc] = Field(default_factory=list)
+
+
+@dataclass
+class Structure:
+    """A graph whose nodes, types and wiring are known; shapes are not yet checked."""
+
+    doc: GraphDoc
+    nodes: dict[str, NodeDoc]
+    order: list[str]  # topological; nodes on a cycle or behind one are left out
+    inputs: dict[str, list[tuple[str, int]]] = field(default_factory=dict)  # node → (source, source_port) by port
+    failed: set[str] = field(default_factory=set)  # nodes with a structural error: skipped by shape inference
+
+    @property
+    def input_nodes(self) -> list[str]:
+        return [n for n, node in self.nodes.items() if node.type == "Input"]
+
+    @property
+    def output_nodes(self) -> list[str]:
+        return [n for n, node in self.nodes.items() if node.type == "Output"]
+
+
+def parse(graph: Any) -> tuple[Structure | None, list[dict[str, Any]]]:
+    """Check a document's form, ids, types and wiring; None when it is not a graph document at all."""
+    try:
+        doc = GraphDoc.model_validate(graph)
+    except ValidationError as e:
+        return None, [_schema_error(graph, error) for error in e.errors()]
+    errors: list[dict[str, Any]] = []
+    nodes: dict[str, NodeDoc] = {}
+    failed: set[str] = set()
+    for node in doc.nodes:
+        if node.id in nodes:
+            errors.append(node_error(node.id, f"node id {node.id!r} is used twice", "id"))
+            continue
+        nodes[node.id] = node
+        problem = _id_problem(node.id)
+        if problem:
+            errors.append(node_error(node.id, problem, "id"))
+        if node.type not in LAYERS:
+            errors.append(node_error(node.id, _unknown_type(node.type), "type"))
+            failed.add(node.id)
+    structure = Structure(doc=doc, nodes=nodes, order=[], failed=failed)
+    if not structure.input_nodes:
+        errors.append(node_error(None, "the graph has no Input node"))
+    if not structure.output_nodes:
+        errors.append(node_error(None, "the graph has no Output node"))
+    edges = _wire(structure, errors)
+    _order(structure, edges, errors)
+    _reach(structure, edges, errors)
+    return structure, errors
+
+
+def _schema_error(graph: Any, error: Any) -> dict[str, Any]:
+    loc = error["loc"]
+    place = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in loc).lstrip(".")
+    message = f"{place}: {error['msg']}" if place else error["msg"]
+    node = None
+    if len(loc) >= 2 and loc[0] in ("nodes", "edges") and isinstance(graph, dict):
+        items = graph.get(loc[0])
+        item = items[loc[1]] if isinstance(items, list) and loc[1] < len(items) else None
+        if isinstance(item, dict):
+            candidate = item.get("id") if loc[0] == "nodes" else item.get("target")
+            node = candidate if isinstance(candidate, str) else None
+    return node_error(node, message, str(loc[-1]) if len(loc) > 2 else None)
+
+
+def _id_problem(node_id: str) -> str | None:
+    if not _ID.match(node_id) or keyword.iskeyword(node_id):
+        return f"node id {node_id!r} must be a Python identifier (letters, digits and _, not starting with a digit)"
+    if node_id in _RESERVED or node_id.startswith("__"):
+        return f"node id {node_id!r} is reserved (it names part of the generated module); choose another"
+    return None
+
+
+def _unknown_type(layer_type: str) -> str:
+    close = difflib.get_close_matches(layer_type, LAYERS, n=1)
+    return f"unknown layer type {layer_type!r}" + (f" (did you mean {close[0]!r}?)" if close else "")
+
+
+def _wire(structure: Structure, errors: list[dict[str, Any]]) -> dict[str, set[str]]:
+    """Fill ``structure.inputs`` from the edges; returns the successors of each node."""
+    nodes = structure.nodes
+    successors: dict[str, set[str]] = defaultdict(set)
+    by_port: dict[str, dict[int, list[tuple[str, int]]]] = defaultdict(lambda: defaultdict(list))
+    for edge in structure.doc.edges:
+        missing = [end for end in (edge.source, edge.target) if end not in nodes]
+        if missing:
+            place = edge.source if edge.source in nodes else edge.target if edge.target in nodes else None
+            errors.append(node_error(place, f"edge from {edge.source!r} to {edge.target!r} names a missing node "
+                                            f"{missing[0]!r}"))
+            continue
+        by_port[edge.target][edge.port].append((edge.source, edge.source_port))
+        successors[edge.source].add(edge.target)
+    for node_id, node in nodes.items():
+        if node_id in structure.failed:
+            continue
+        layer = LAYERS[node.type]
+        low, high = layer.inputs
+        ports = by_port[node_id]
+        problems = [f"input port {port} is connected twice (from {', '.join(repr(s) for s, _ in sources)})"
+                    for port, sources in sorted(ports.items()) if len(sources) > 1]
+        if high is not None and ports and max(ports) >= high:
+            problems.append(f"{node.type} takes {_inputs(high)}, got an edge into port {max(ports)}")
+        needed = max([low, *(p + 1 for p in ports)]) if high is None else min(max([low, *(p + 1 for p in ports)]), high)
+        problems += [f"input port {port} is not connected" for port in range(needed) if port not in ports]
+        if high == 0 and ports:
+            problems = [f"{node.type} takes no inputs"]
+        if problems:
+            structure.failed.add(node_id)
+            errors += [node_error(node_id, message) for message in problems]
+        else:
+            structure.inputs[node_id] = [ports[port][0] for port in sorted(ports)]
+        if layer.outputs == 0 and successors[node_id]:
+            errors.append(node_error(node_id, f"{node.type} has no outputs to connect"))
+    return successors
+
+
+def _inputs(n: int) -> str:
+    return f"{n} input{'s' if n != 1 else ''}"
+
+
+def _order(structure: Structure, successors: dict[str, set[str]], errors: list[dict[str, Any]]) -> None:
+    """Topological order (Kahn); nodes on a cycle get an error, nodes behind one are left out."""
+    indegree = {n: 0 for n in structure.nodes}
+    for targets in successors.values():
+        for target in targets:
+            indegree[target] += 1
+    queue = deque(n for n, d in indegree.items() if d == 0)
+    while queue:
+        node = queue.popleft()
+        structure.order.append(node)
+        for target in sorted(successors[node]):
+            indegree[target] -= 1
+            if indegree[target] == 0:
+                queue.append(target)
+    left = set(structure.nodes) - set(structure.order)
+    # Peel off nodes that merely hang behind a cycle: what remains lies on one.
+    changed = True
+    while changed:
+        changed = False
+        for node in sorted(left):
+            if not successors[node] & left:
+                left.discard(node)
+                changed = True
+    for node in structure.nodes:
+        if node in left:
+            structure.failed.add(node)
+            others = sorted(successors[node] & left)
+            errors.append(node_error(node, f"is part of a cycle (feeds {', '.join(repr(o) for o in others)})"))
+
+
+def _reach(structure: Structure, successors: dict[str, set[str]], errors: list[dict[str, Any]]) -> None:
+    """Every node must be fed from an Input and lead to an Output, or it is unreachable or dangling."""
+    predecessors: dict[str, set[str]] = defaultdict(set)
+    for source, targets in successors.items():
+        for target in targets:
+            predecessors[target].add(source)
+    fed = _closure(structure.input_nodes, successors)
+    used = _closure(structure.output_nodes, predecessors)
+    already = set(structure.failed)  # one error is enough for a node with an unknown type or bad wiring
+    for node in structure.nodes:
+        if node in already:
+            continue
+        if node not in fed and structure.nodes[node].type != "Input":
+            errors.append(node_error(node, "is not connected to any Input"))
+            structure.failed.add(node)
+        if node not in used and structure.nodes[node].type != "Output":
+            errors.append(node_error(node, "does not lead to any Output"))
+            structure.failed.add(node)
+
+
+def _closure(start: list[str], step: dict[str, set[str]]) -> set[str]:
+    seen, stack = set(start), list(start)
+    while stack:
+        for nxt in step[stack.pop()]:
+            if nxt not in seen:
+                seen.add(nxt)
+                stack.append(nxt)
+    return seen

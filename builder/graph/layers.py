@@ -1,0 +1,927 @@
+"""Every layer type of the catalog: parameters, shape rule, counts, module and forward line.
+
+Shapes here are one sample's, without the batch dimension. Parameters called ``dim`` count the
+batch as dimension 0, as in PyTorch code (``torch.cat(xs, dim=1)`` joins channels); negative ones
+count from the end. FLOPs are 2 × the multiply-accumulates of matrix products and convolutions
+(Linear, Bilinear, convolutions, recurrent gates, attention projections and score/value products)
+for one sample; element-wise work, normalisation and pooling count 0.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import torch
+from torch import nn
+
+from .catalog import MAX_SIZE, Emitter, Layer, Param, Shape, Value, register
+from .errors import NodeError
+
+P = dict[str, Any]
+
+
+# Helpers for shape rules ------------------------------------------------------------------------
+
+
+def fmt(shape: Shape) -> str:
+    return "[" + ", ".join(str(s) for s in shape) + "]"
+
+
+def _floats(t: str, xs: list[Value]) -> None:
+    for x in xs:
+        if x.dtype != "float32":
+            raise NodeError(f"{t} expects float32 input, got {x.dtype} (token ids go through an Embedding first)")
+
+
+def _rank(t: str, x: Value, layout: str, *ranks: int) -> None:
+    """Require a per-sample rank; ``layout`` names the dimensions for the message, e.g. "[C, H, W]"."""
+    if len(x.shape) not in ranks:
+        raise NodeError(f"{t} expects input of shape {layout}, got {fmt(x.shape)}")
+
+
+def _size(t: str, p: P, name: str, actual: int, x: Value) -> None:
+    """Fill an omitted input-size parameter from the input, or check the given one against it."""
+    if p[name] is None:
+        p[name] = actual
+    elif p[name] != actual:
+        raise NodeError(f"{t} expects {name} {p[name]}, got {actual} (input shape {fmt(x.shape)})", name)
+
+
+def _tuple(value: int | tuple[int, ...], n: int) -> tuple[int, ...]:
+    return (value,) * n if isinstance(value, int) else tuple(value)
+
+
+def _dim(t: str, dim: int, x: Value, field: str = "dim") -> int:
+    """A ``dim`` counted with the batch as 0, as an index into the per-sample shape."""
+    rank = len(x.shape) + 1
+    d = dim + rank if dim < 0 else dim
+    if d == 0:
+        raise NodeError(f"{t} cannot work along dim {dim}: that is the batch dimension", field)
+    if not 0 < d < rank:
+        raise NodeError(f"{t} dim {dim} is out of range for input shape {fmt(x.shape)} (the batch is dim 0)", field)
+    return d - 1
+
+
+def same_shape(t: str, p: P, xs: list[Value]) -> list[Value]:
+    _floats(t, xs)
+    return [xs[0]]
+
+
+def _numel(shape: Shape) -> int:
+    return math.prod(shape)
+
+
+def _param(name: str, kind: Any, doc: str, **kw: Any) -> Param:
+    return Param(name=name, kind=kind, doc=doc, **kw)
+
+
+def _size_param(name: str, doc: str) -> Param:
+    return _param(name, "int", f"{doc}; inferred from the input when omitted.", inferred=True, min=1, max=MAX_SIZE)
+
+
+def _count(name: str, doc: str, default: Any = None, min: int = 1) -> Param:
+    return _param(name, "int", doc, default=default, required=default is None, min=min, max=MAX_SIZE)
+
+
+BIAS = _param("bias", "bool", "Learn an additive bias.", default=True)
+EPS = _param("eps", "float", "Added to the variance for numerical stability.", default=1e-5, min=0.0)
+MOMENTUM = _param("momentum", "float", "Running statistics update rate (null: cumulative average).",
+                  default=0.1, min=0.0, max=1.0, nullable=True)
+DROPOUT_P = _param("p", "float", "Probability of zeroing an element.", default=0.5, min=0.0, max=1.0)
+
+
+# Input / Output --------------------------------------------------------------------------------
+
+
+def _input(t: str, p: P, xs: list[Value]) -> list[Value]:
+    if -1 in p["shape"]:
+        raise NodeError(f"Input shape must be fully known, got {fmt(p['shape'])}", "shape")
+    return [Value(p["shape"], p["dtype"])]
+
+
+register(Layer(
+    type="Input", category="Input/Output", inputs=(0, 0),
+    doc="A tensor fed to forward(); several Inputs become its arguments in the order of the graph's nodes.",
+    params=(
+        _param("shape", "shape", "Shape of one sample, without the batch dimension.", required=True),
+        _param("dtype", "choice", "float32 for features, int64 for token ids.", default="float32",
+               choices=("float32", "int64")),
+    ),
+    infer=_input,
+))
+register(Layer(
+    type="Output", category="Input/Output", outputs=0,
+    doc="A result of forward(); several Outputs are returned as a tuple in the order of the graph's nodes.",
+    infer=lambda t, p, xs: [xs[0]],
+))
+
+
+# Core -----------------------------------------------------------------------------------------
+
+
+def _linear(t: str, p: P, xs: list[Value]) -> list[Value]:
+    _floats(t, xs)
+    (x,) = xs
+    _size(t, p, "in_features", x.shape[-1], x)
+    return [Value(x.shape[:-1] + (p["out_features"],))]
+
+
+register(Layer(
+    type="Linear", category="Core", module=nn.Linear, doc="Fully connected layer: y = x Wᵀ + b.",
+    params=(
+        _size_param("in_features", "Size of each input sample"),
+        _count("out_features", "Size of each output sample."),
+        BIAS,
+    ),
+    infer=_linear,
+    count_params=lambda p: p["in_features"] * p["out_features"] + p["out_features"] * p["bias"],
+    flops=lambda p, xs, ys: 2 * _numel(xs[0].shape) * p["out_features"],
+))
+
+
+def _bilinear(t: str, p: P, xs: list[Value]) -> list[Value]:
+    _floats(t, xs)
+    x1, x2 = xs
+    if x1.shape[:-1] != x2.shape[:-1]:
+        raise NodeError(f"{t} needs inputs with the same leading dimensions, got {fmt(x1.shape)} and {fmt(x2.shape)}")
+    _size(t, p, "in1_features", x1.shape[-1], x1)
+    _size(t, p, "in2_features", x2.shape[-1], x2)
+    return [Value(x1.shape[:-1] + (p["out_features"],))]
+
+
+register(Layer(
+    type="Bilinear", category="Core", module=nn.Bilinear, inputs=(2, 2), input_names=("input1", "input2"),
+    doc="Bilinear layer: y = x₁ᵀ A x₂ + b.",
+    params=(
+        _size_param("in1_features", "Size of each first input sample"),
+        _size_param("in2_features", "Size of each second input sample"),
+        _count("out_features", "Size of each output sample."),
+        BIAS,
+    ),
+    infer=_bilinear,
+    count_params=lambda p: p["in1_features"] * p["in2_features"] * p["out_features"] + p["out_features"] * p["bias"],
+    flops=lambda p, xs, ys: 2 * _numel(ys[0].shape) * p["in1_features"] * p["in2_features"],
+))
+
+
+def _embedding(t: str, p: P, xs: list[Value]) -> list[Value]:
+    (x,) = xs
+    if x.dtype != "int64":
+        raise NodeError(f"{t} expects int64 token ids, got {x.dtype} (set the Input's dtype to int64)")
+    n = p["num_embeddings"]
+    if p["padding_idx"] is not None and not -n <= p["padding_idx"] < n:
+        raise NodeError(f"padding_idx must lie within num_embeddings {n}, got {p['padding_idx']}", "padding_idx")
+    return [Value(x.shape + (p["embedding_dim"],))]
+
+
+register(Layer(
+    type="Embedding", category="Core", module=nn.Embedding, doc="A learned vector for each token id.",
+    params=(
+        _count("num_embeddings", "Vocabulary size: token ids lie in [0, num_embeddings)."),
+        _count("embedding_dim", "Size of each embedding vector."),
+        _param("padding_idx", "int", "Token id whose vector stays zero (null: none).", nullable=True,
+               min=-MAX_SIZE, max=MAX_SIZE),
+    ),
+    infer=_embedding,
+    count_params=lambda p: p["num_embeddings"] * p["embedding_dim"],
+))
+
+for _type, _doc in (("Dropout", "Zeroes random elements while training."),
+                    ("Dropout2d", "Zeroes random whole channels of a [C, H, W] input while training.")):
+    register(Layer(type=_type, category="Core", module=getattr(nn, _type), doc=_doc, params=(DROPOUT_P,),
+                   infer=same_shape if _type == "Dropout" else
+                   lambda t, p, xs: (_rank(t, xs[0], "[C, H, W]", 3), same_shape(t, p, xs))[1]))
+
+register(Layer(type="Identity", category="Core", module=nn.Identity, doc="Passes its input through unchanged.",
+               infer=lambda t, p, xs: [xs[0]]))
+
+
+# Convolution ----------------------------------------------------------------------------------
+
+_SPATIAL = {1: "[C, L]", 2: "[C, H, W]", 3: "[C, D, H, W]"}
+
+
+def _conv_params(n: int, transposed: bool) -> tuple[Param, ...]:
+    def spatial(name: str, doc: str, default: int | None, min: int) -> Param:
+        return _param(name, "int_or_ints", doc, default=default, required=default is None, min=min,
+                      max=MAX_SIZE, length=n)
+
+    params = (
+        _size_param("in_channels", "Channels of the input"),
+        _count("out_channels", "Channels of the output."),
+        spatial("kernel_size", "Size of the convolving kernel.", None, 1),
+        spatial("stride", "Stride of the convolution.", 1, 1),
+        spatial("padding", "Zero padding added on both sides of each spatial dimension.", 0, 0),
+    )
+    if transposed:
+        params += (spatial("output_padding", "Extra size added to one side of each output dimension.", 0, 0),)
+    params += (
+        _count("groups", "Blocked connections from input to output channels.", default=1),
+        BIAS,
+        spatial("dilation", "Spacing between kernel elements.", 1, 1),
+    )
+    if not transposed:
+        params += (_param("padding_mode", "choice", "How the padding is filled.", default="zeros",
+                          choices=("zeros", "reflect", "replicate", "circular")),)
+    return params
+
+
+def _conv_rule(n: int, transposed: bool) -> Callable[[str, P, list[Value]], list[Value]]:
+    def rule(t: str, p: P, xs: list[Value]) -> list[Value]:
+        _floats(t, xs)
+        (x,) = xs
+        _rank(t, x, _SPATIAL[n], n + 1)
+        _size(t, p, "in_channels", x.shape[0], x)
+        for name in ("in_channels", "out_channels"):
+            if p[name] % p["groups"]:
+                raise NodeError(f"{t} {name} {p[name]} must be divisible by groups {p['groups']}", "groups")
+        k, s, pad, d = (_tuple(p[f], n) for f in ("kernel_size", "stride", "padding", "dilation"))
+        if transposed:
+            op = _tuple(p["output_padding"], n)
+            if any(o >= max(si, di) for o, si, di in zip(op, s, d, strict=True)):
+                raise NodeError(f"{t} output_padding {p['output_padding']} must be smaller than stride or dilation",
+                                "output_padding")
+            out = tuple((i - 1) * si - 2 * pi + di * (ki - 1) + oi + 1
+                        for i, ki, si, pi, di, oi in zip(x.shape[1:], k, s, pad, d, op, strict=True))
+        else:
+            out = tuple((i + 2 * pi - di * (ki - 1) - 1) // si + 1
+                        for i, ki, si, pi, di in zip(x.shape[1:], k, s, pad, d, strict=True))
+        if min(out) < 1:
+            raise NodeError(f"{t} output would be empty: kernel_size {p['kernel_size']} does not fit input "
+                            f"{fmt(x.shape)} with padding {p['padding']}", "kernel_size")
+        return [Value((p["out_channels"],) + out)]
+    return rule
+
+
+def _conv_count(n: int, transposed: bool) -> Callable[[P], int]:
+    def count(p: P) -> int:
+        k = _numel(_tuple(p["kernel_size"], n))
+        fan = p["in_channels"] * p["out_channels"] // p["groups"]
+        return fan * k + p["out_channels"] * p["bias"]
+    return count
+
+
+def _conv_flops(n: int, transposed: bool) -> Callable[[P, list[Value], list[Value]], int]:
+    def flops(p: P, xs: list[Value], ys: list[Value]) -> int:
+        k = _numel(_tuple(p["kernel_size"], n))
+        fan = p["in_channels"] * p["out_channels"] // p["groups"]
+        positions = _numel((xs if transposed else ys)[0].shape[1:])
+        return 2 * positions * fan * k
+    return flops
+
+
+for _n, _transposed in ((1, False), (2, False), (3, False), (1, True), (2, True)):
+    _type = f"ConvTranspose{_n}d" if _transposed else f"Conv{_n}d"
+    register(Layer(
+        type=_type, category="Convolution", module=getattr(nn, _type),
+        doc=f"{'Transposed ' if _transposed else ''}{_n}-D convolution over a {_SPATIAL[_n]} input.",
+        params=_conv_params(_n, _transposed), infer=_conv_rule(_n, _transposed),
+        count_params=_conv_count(_n, _transposed), flops=_conv_flops(_n, _transposed),
+    ))
+
+
+# Pooling --------------------------------------------------------------------------------------
+
+
+def _pool_rule(n: int) -> Callable[[str, P, list[Value]], list[Value]]:
+    def rule(t: str, p: P, xs: list[Value]) -> list[Value]:
+        _floats(t, xs)
+        (x,) = xs
+        _rank(t, x, _SPATIAL[n], n + 1)
+        k = _tuple(p["kernel_size"], n)
+        s = _tuple(p["stride"] if p["stride"] is not None else p["kernel_size"], n)
+        pad = _tuple(p["padding"], n)
+        d = _tuple(p.get("dilation", 1), n)
+        if any(2 * pi > ki for pi, ki in zip(pad, k, strict=True)):
+            raise NodeError(f"{t} padding {p['padding']} must be at most half of kernel_size {p['kernel_size']}",
+                            "padding")
+        out = []
+        for i, ki, si, pi, di in zip(x.shape[1:], k, s, pad, d, strict=True):
+            span = i + 2 * pi - di * (ki - 1) - 1
+            o = (span + (si - 1 if p["ceil_mode"] else 0)) // si + 1
+            if p["ceil_mode"] and (o - 1) * si >= i + pi:
+                o -= 1  # the last window must start inside the input or its left padding
+            out.append(o)
+        if min(out) < 1:
+            raise NodeError(f"{t} output would be empty: kernel_size {p['kernel_size']} does not fit input "
+                            f"{fmt(x.shape)}", "kernel_size")
+        return [Value((x.shape[0],) + tuple(out))]
+    return rule
+
+
+def _pool_params(n: int, max_pool: bool) -> tuple[Param, ...]:
+    def spatial(name: str, doc: str, default: Any, min: int, **kw: Any) -> Param:
+        return _param(name, "int_or_ints", doc, default=default, min=min, max=MAX_SIZE, length=n, **kw)
+
+    params = (
+        spatial("kernel_size", "Size of the pooling window.", None, 1, required=True),
+        spatial("stride", "Stride of the window (null: kernel_size).", None, 1, nullable=True),
+        spatial("padding", "Implicit padding on both sides.", 0, 0),
+    )
+    if max_pool:
+        params += (spatial("dilation", "Spacing between window elements.", 1, 1),)
+    params += (_param("ceil_mode", "bool", "Round the output size up instead of down.", default=False),)
+    if not max_pool:
+        params += (_param("count_include_pad", "bool", "Count padding zeros in the average.", default=True),)
+    return params
+
+
+for _n in (1, 2):
+    for _kind, _max in (("Max", True), ("Avg", False)):
+        _type = f"{_kind}Pool{_n}d"
+        register(Layer(
+            type=_type, category="Pooling", module=getattr(nn, _type), params=_pool_params(_n, _max),
+            doc=f"{'Maximum' if _max else 'Average'} over sliding windows of a {_SPATIAL[_n]} input.",
+            infer=_pool_rule(_n),
+        ))
+
+
+def _adaptive_rule(n: int) -> Callable[[str, P, list[Value]], list[Value]]:
+    def rule(t: str, p: P, xs: list[Value]) -> list[Value]:
+        _floats(t, xs)
+        (x,) = xs
+        _rank(t, x, _SPATIAL[n], n + 1)
+        return [Value((x.shape[0],) + _tuple(p["output_size"], n))]
+    return rule
+
+
+for _type, _n in (("AdaptiveAvgPool1d", 1), ("AdaptiveAvgPool2d", 2), ("AdaptiveMaxPool2d", 2)):
+    register(Layer(
+        type=_type, category="Pooling", module=getattr(nn, _type), infer=_adaptive_rule(_n),
+        doc=f"{'Average' if 'Avg' in _type else 'Maximum'} pooling to a fixed output size, whatever the input size.",
+        params=(_param("output_size", "int_or_ints", "Size of the output per channel.", required=True, min=1,
+                       max=MAX_SIZE, length=_n),),
+    ))
+
+
+# Normalization --------------------------------------------------------------------------------
+
+
+def _channels_rule(layout: str, *ranks: int, name: str = "num_features") -> Callable[[str, P, list[Value]], list[Value]]:
+    def rule(t: str, p: P, xs: list[Value]) -> list[Value]:
+        _floats(t, xs)
+        (x,) = xs
+        _rank(t, x, layout, *ranks)
+        _size(t, p, name, x.shape[0], x)
+        if "num_groups" in p and p[name] % p["num_groups"]:
+            raise NodeError(f"{t} num_channels {p[name]} must be divisible by num_groups {p['num_groups']}",
+                            "num_groups")
+        return [x]
+    return rule
+
+
+def _affine_count(name: str, flag: str) -> Callable[[P], int]:
+    return lambda p: 2 * p[name] * p[flag]
+
+
+for _type, _layout, _ranks in (("BatchNorm1d", "[C] or [C, L]", (1, 2)), ("BatchNorm2d", "[C, H, W]", (3,)),
+                               ("InstanceNorm2d", "[C, H, W]", (3,))):
+    _instance = _type.startswith("Instance")
+    register(Layer(
+        type=_type, category="Normalization", module=getattr(nn, _type), infer=_channels_rule(_layout, *_ranks),
+        doc=f"Normalises each channel over {'each sample' if _instance else 'the batch'} ({_layout} input).",
+        params=(
+            _size_param("num_features", "Channels of the input"), EPS, MOMENTUM,
+            _param("affine", "bool", "Learn a per-channel scale and shift.", default=not _instance),
+            _param("track_running_stats", "bool", "Keep running mean and variance for evaluation.",
+                   default=not _instance),
+        ),
+        count_params=_affine_count("num_features", "affine"),
+    ))
+
+
+def _layer_norm(t: str, p: P, xs: list[Value]) -> list[Value]:
+    _floats(t, xs)
+    (x,) = xs
+    if p["normalized_shape"] is None:
+        p["normalized_shape"] = x.shape[-1:]
+    ns = _tuple(p["normalized_shape"], 1)
+    if x.shape[len(x.shape) - len(ns):] != ns:
+        raise NodeError(f"{t} expects normalized_shape {fmt(ns)} to end the input shape, got {fmt(x.shape)}",
+                        "normalized_shape")
+    return [x]
+
+
+register(Layer(
+    type="LayerNorm", category="Normalization", module=nn.LayerNorm, infer=_layer_norm,
+    doc="Normalises each sample over its last dimensions.",
+    params=(
+        _param("normalized_shape", "int_or_ints", "Trailing dimensions to normalise over; inferred as the last "
+               "dimension of the input when omitted.", inferred=True, min=1, max=MAX_SIZE),
+        EPS,
+        _param("elementwise_affine", "bool", "Learn a scale (and bias) per element.", default=True),
+        BIAS,
+    ),
+    count_params=lambda p: _numel(_tuple(p["normalized_shape"], 1)) * p["elementwise_affine"] * (1 + p["bias"]),
+))
+register(Layer(
+    type="GroupNorm", category="Normalization", module=nn.GroupNorm,
+    infer=_channels_rule("[C, ...]", *range(1, 5), name="num_channels"),
+    doc="Normalises each sample over groups of channels.",
+    params=(
+        _count("num_groups", "Number of groups the channels are divided into."),
+        _size_param("num_channels", "Channels of the input"), EPS,
+        _param("affine", "bool", "Learn a per-channel scale and shift.", default=True),
+    ),
+    count_params=_affine_count("num_channels", "affine"),
+))
+
+
+# Recurrent ------------------------------------------------------------------------------------
+
+_GATES = {"RNN": 1, "GRU": 3, "LSTM": 4}
+
+
+def _recurrent(t: str, p: P, xs: list[Value]) -> list[Value]:
+    _floats(t, xs)
+    (x,) = xs
+    _rank(t, x, "[L, input_size] (a sequence)", 2)
+    _size(t, p, "input_size", x.shape[1], x)
+    directions = 2 if p["bidirectional"] else 1
+    if p["return"] == "output":
+        return [Value((x.shape[0], directions * p["hidden_size"]))]
+    return [Value((p["num_layers"] * directions, p["hidden_size"]))]
+
+
+def _recurrent_count(t: str) -> Callable[[P], int]:
+    def count(p: P) -> int:
+        gates, h, d = _GATES[t] * p["hidden_size"], p["hidden_size"], 2 if p["bidirectional"] else 1
+        total = 0
+        for layer in range(p["num_layers"]):
+            inputs = p["input_size"] if layer == 0 else d * h
+            total += d * (gates * (inputs + h) + 2 * gates * p["bias"])
+        return total
+    return count
+
+
+def _recurrent_flops(t: str) -> Callable[[P, list[Value], list[Value]], int]:
+    def flops(p: P, xs: list[Value], ys: list[Value]) -> int:
+        steps, h, d = xs[0].shape[0], p["hidden_size"], 2 if p["bidirectional"] else 1
+        gates = _GATES[t] * h
+        total = 0
+        for layer in range(p["num_layers"]):
+            inputs = p["input_size"] if layer == 0 else d * h
+            total += d * 2 * steps * gates * (inputs + h)
+        return total
+    return flops
+
+
+def _recurrent_forward(t: str) -> Callable[[Emitter, P, list[Any]], Any]:
+    def forward(e: Emitter, p: P, args: list[Any]) -> Any:
+        out = e.module(*args)
+        if p["return"] == "output":
+            return e.item(out, 0)
+        state = e.item(out, 1)
+        if t == "LSTM":
+            state = e.item(state, 0 if p["return"] == "h_n" else 1)
+        return e.method(state, "transpose", 0, 1)  # PyTorch puts the batch second in h_n and c_n
+    return forward
+
+
+for _type in ("RNN", "LSTM", "GRU"):
+    _returns = ("output", "h_n", "c_n") if _type == "LSTM" else ("output", "h_n")
+    register(Layer(
+        type=_type, category="Recurrent", module=getattr(nn, _type), fixed_kwargs={"batch_first": True},
+        forward_only=frozenset({"return"}), infer=_recurrent, forward=_recurrent_forward(_type),
+        count_params=_recurrent_count(_type), flops=_recurrent_flops(_type),
+        doc=f"{'Elman RNN' if _type == 'RNN' else _type} over a [L, input_size] sequence.",
+        params=(
+            _size_param("input_size", "Features of each time step"),
+            _count("hidden_size", "Features of the hidden state."),
+            _count("num_layers", "Stacked recurrent layers.", default=1),
+            *((_param("nonlinearity", "choice", "Activation of the hidden state.", default="tanh",
+                      choices=("tanh", "relu")),) if _type == "RNN" else ()),
+            BIAS,
+            _param("dropout", "float", "Dropout between stacked layers (needs num_layers > 1).", default=0.0,
+                   min=0.0, max=1.0),
+            _param("bidirectional", "bool", "Also run the sequence backwards; doubles the output features.",
+                   default=False),
+            _param("return", "choice", "Which result flows on: output ([L, D·hidden_size], every step), h_n "
+                   "([num_layers·D, hidden_size], final hidden state)" + (", c_n (final cell state)"
+                   if _type == "LSTM" else "") + ".", default="output", choices=_returns),
+        ),
+    ))
+
+
+# Attention ------------------------------------------------------------------------------------
+
+
+def _attention(t: str, p: P, xs: list[Value]) -> list[Value]:
+    _floats(t, xs)
+    q, k, v = (xs + [xs[-1]] * 2)[:3] if len(xs) > 1 else (xs[0],) * 3
+    for x in (q, k, v):
+        _rank(t, x, "[L, embed_dim] (a sequence)", 2)
+    _size(t, p, "embed_dim", q.shape[1], q)
+    _size(t, p, "kdim", k.shape[1], k)
+    _size(t, p, "vdim", v.shape[1], v)
+    if k.shape[0] != v.shape[0]:
+        raise NodeError(f"{t} needs key and value of the same length, got {fmt(k.shape)} and {fmt(v.shape)}")
+    if p["embed_dim"] % p["num_heads"]:
+        raise NodeError(f"{t} embed_dim {p['embed_dim']} must be divisible by num_heads {p['num_heads']}",
+                        "num_heads")
+    if p["return"] == "weights":
+        return [Value((q.shape[0], k.shape[0]))]
+    return [Value(q.shape)]
+
+
+def _attention_count(p: P) -> int:
+    e = p["embed_dim"]
+    return e * (e + p["kdim"] + p["vdim"]) + 3 * e * p["bias"] + e * e + e * p["bias"]
+
+
+def _attention_flops(p: P, xs: list[Value], ys: list[Value]) -> int:
+    e = p["embed_dim"]
+    target, source = xs[0].shape[0], xs[-1].shape[0]
+    projections = target * e * e + source * e * (p["kdim"] + p["vdim"]) + target * e * e
+    return 2 * (projections + 2 * target * source * e)
+
+
+def _attention_forward(e: Emitter, p: P, args: list[Any]) -> Any:
+    q, k, v = (args + [args[-1]] * 2)[:3] if len(args) > 1 else (args[0],) * 3
+    out = e.module(q, k, v, need_weights=p["return"] == "weights")
+    return e.item(out, 0 if p["return"] == "output" else 1)
+
+
+register(Layer(
+    type="MultiheadAttention", category="Attention", module=nn.MultiheadAttention, inputs=(1, 3),
+    input_names=("query", "key", "value"), fixed_kwargs={"batch_first": True}, forward_only=frozenset({"return"}),
+    doc="Multi-head attention over [L, embed_dim] sequences; one input attends to itself, two give query and "
+        "key = value.",
+    params=(
+        _size_param("embed_dim", "Features of the query"),
+        _count("num_heads", "Parallel attention heads; must divide embed_dim."),
+        _param("dropout", "float", "Dropout on the attention weights.", default=0.0, min=0.0, max=1.0),
+        BIAS,
+        _size_param("kdim", "Features of the key"),
+        _size_param("vdim", "Features of the value"),
+        _param("return", "choice", "Which result flows on: output ([L, embed_dim]) or the attention weights "
+               "averaged over heads ([L, S]).", default="output", choices=("output", "weights")),
+    ),
+    infer=_attention, forward=_attention_forward, count_params=_attention_count, flops=_attention_flops,
+))
+
+
+def _transformer(t: str, p: P, xs: list[Value]) -> list[Value]:
+    _floats(t, xs)
+    for x in xs:
+        _rank(t, x, "[L, d_model] (a sequence)", 2)
+    _size(t, p, "d_model", xs[0].shape[1], xs[0])
+    if len(xs) == 2 and xs[1].shape[1] != p["d_model"]:
+        raise NodeError(f"{t} needs memory with d_model {p['d_model']} features, got {fmt(xs[1].shape)}")
+    if p["d_model"] % p["nhead"]:
+        raise NodeError(f"{t} d_model {p['d_model']} must be divisible by nhead {p['nhead']}", "nhead")
+    return [xs[0]]
+
+
+def _transformer_count(attentions: int) -> Callable[[P], int]:
+    def count(p: P) -> int:
+        d, ff, b = p["d_model"], p["dim_feedforward"], p["bias"]
+        attention = 4 * d * d + 4 * d * b
+        feedforward = 2 * d * ff + (ff + d) * b
+        norms = (attentions + 1) * d * (1 + b)
+        return attentions * attention + feedforward + norms
+    return count
+
+
+def _transformer_flops(p: P, xs: list[Value], ys: list[Value]) -> int:
+    d, ff = p["d_model"], p["dim_feedforward"]
+    target = xs[0].shape[0]
+    total = 2 * (4 * target * d * d + 2 * target * target * d) + 2 * 2 * target * d * ff
+    if len(xs) == 2:  # cross-attention to the memory
+        source = xs[1].shape[0]
+        total += 2 * (2 * target * d * d + 2 * source * d * d + 2 * target * source * d)
+    return total
+
+
+for _type, _inputs in (("TransformerEncoderLayer", 1), ("TransformerDecoderLayer", 2)):
+    register(Layer(
+        type=_type, category="Attention", module=getattr(nn, _type), inputs=(_inputs, _inputs),
+        input_names=("tgt", "memory") if _inputs == 2 else (), fixed_kwargs={"batch_first": True},
+        doc="Self-attention" + (", cross-attention to the memory" if _inputs == 2 else "")
+            + " and a feed-forward block over a [L, d_model] sequence.",
+        params=(
+            _size_param("d_model", "Features of each position"),
+            _count("nhead", "Attention heads; must divide d_model."),
+            _count("dim_feedforward", "Hidden size of the feed-forward block.", default=2048),
+            _param("dropout", "float", "Dropout probability.", default=0.1, min=0.0, max=1.0),
+            _param("activation", "choice", "Activation of the feed-forward block.", default="relu",
+                   choices=("relu", "gelu")),
+            _param("layer_norm_eps", "float", "Epsilon of the layer norms.", default=1e-5, min=0.0),
+            _param("norm_first", "bool", "Normalise before each block instead of after.", default=False),
+            BIAS,
+        ),
+        infer=_transformer, count_params=_transformer_count(_inputs), flops=_transformer_flops,
+    ))
+
+
+# Activation -----------------------------------------------------------------------------------
+
+_ACTIVATIONS: dict[str, tuple[str, tuple[Param, ...]]] = {
+    "ReLU": ("max(0, x).", ()),
+    "ReLU6": ("min(max(0, x), 6).", ()),
+    "LeakyReLU": ("x, or negative_slope · x below 0.", (
+        _param("negative_slope", "float", "Slope below 0.", default=0.01),)),
+    "PReLU": ("LeakyReLU with a learned slope (one, or one per channel).", (
+        _param("num_parameters", "int", "1, or the number of channels (dim 1).", default=1, min=1, max=MAX_SIZE),
+        _param("init", "float", "Initial slope.", default=0.25))),
+    "ELU": ("x above 0, alpha · (eˣ − 1) below.", (_param("alpha", "float", "Scale below 0.", default=1.0),)),
+    "SELU": ("Scaled ELU with self-normalising constants.", ()),
+    "GELU": ("x · Φ(x), the Gaussian error linear unit.", (
+        _param("approximate", "choice", "Exact, or the tanh approximation.", default="none",
+               choices=("none", "tanh")),)),
+    "SiLU": ("x · sigmoid(x) (swish).", ()),
+    "Mish": ("x · tanh(softplus(x)).", ()),
+    "Hardswish": ("Piecewise-linear approximation of swish.", ()),
+    "Sigmoid": ("1 / (1 + e⁻ˣ).", ()),
+    "Tanh": ("Hyperbolic tangent.", ()),
+    "Softplus": ("log(1 + e^(beta·x)) / beta, a smooth ReLU.", (
+        _param("beta", "float", "Sharpness.", default=1.0, min=1e-6),
+        _param("threshold", "float", "Above this, the identity.", default=20.0))),
+    "Softmax": ("Rescales along dim so the values are positive and sum to 1.", (
+        _param("dim", "int", "Dimension to normalise over (the batch is dim 0).", default=-1, min=-64, max=64),)),
+    "LogSoftmax": ("log(Softmax(x)) along dim; pairs with NLL loss.", (
+        _param("dim", "int", "Dimension to normalise over (the batch is dim 0).", default=-1, min=-64, max=64),)),
+}
+
+
+def _activation(t: str, p: P, xs: list[Value]) -> list[Value]:
+    _floats(t, xs)
+    (x,) = xs
+    if "dim" in p:
+        _dim(t, p["dim"], x)
+    if t == "PReLU" and p["num_parameters"] not in (1, x.shape[0]):
+        raise NodeError(f"PReLU num_parameters must be 1 or the {x.shape[0]} channels of input {fmt(x.shape)}, "
+                        f"got {p['num_parameters']}", "num_parameters")
+    return [x]
+
+
+for _type, (_doc, _params) in _ACTIVATIONS.items():
+    register(Layer(
+        type=_type, category="Activation", module=getattr(nn, _type), doc=_doc, params=_params, infer=_activation,
+        count_params=(lambda p: p["num_parameters"]) if _type == "PReLU" else lambda p: 0,
+    ))
+
+
+# Merge ----------------------------------------------------------------------------------------
+
+
+def _same_dtype(t: str, xs: list[Value]) -> str:
+    dtypes = sorted({x.dtype for x in xs})
+    if len(dtypes) > 1:
+        raise NodeError(f"{t} needs inputs of one dtype, got {' and '.join(dtypes)}")
+    return dtypes[0]
+
+
+def _broadcast(t: str, p: P, xs: list[Value]) -> list[Value]:
+    dtype = _same_dtype(t, xs)
+    shape = xs[0].shape
+    for x in xs[1:]:
+        if len(x.shape) != len(shape) or any(a != b and 1 not in (a, b) for a, b in zip(shape, x.shape, strict=True)):
+            raise NodeError(f"{t} cannot combine shapes {fmt(shape)} and {fmt(x.shape)}: they must be equal "
+                            "or 1 where they differ")
+        shape = tuple(max(a, b) for a, b in zip(shape, x.shape, strict=True))
+    return [Value(shape, dtype)]
+
+
+def _reduce(symbol: str) -> Callable[[Emitter, P, list[Any]], Any]:
+    def forward(e: Emitter, p: P, args: list[Any]) -> Any:
+        out = args[0]
+        for arg in args[1:]:
+            out = e.op(symbol, out, arg)
+        return out
+    return forward
+
+
+for _type, _symbol, _doc in (("Add", "+", "Element-wise sum of its inputs (a skip connection)."),
+                             ("Multiply", "*", "Element-wise product of its inputs (gating).")):
+    register(Layer(type=_type, category="Merge", inputs=(2, None), doc=_doc + " Sizes of 1 broadcast.",
+                   infer=_broadcast, forward=_reduce(_symbol)))
+
+
+def _concat(t: str, p: P, xs: list[Value]) -> list[Value]:
+    dtype = _same_dtype(t, xs)
+    first = xs[0]
+    d = _dim(t, p["dim"], first)
+    for x in xs[1:]:
+        if len(x.shape) != len(first.shape) or x.shape[:d] + x.shape[d + 1:] != first.shape[:d] + first.shape[d + 1:]:
+            raise NodeError(f"{t} along dim {p['dim']} needs the other dimensions equal, got {fmt(first.shape)} "
+                            f"and {fmt(x.shape)}")
+    size = sum(x.shape[d] for x in xs)
+    return [Value(first.shape[:d] + (size,) + first.shape[d + 1:], dtype)]
+
+
+register(Layer(
+    type="Concat", category="Merge", inputs=(2, None), doc="Joins its inputs along dim, in port order.",
+    params=(_param("dim", "int", "Dimension to join along (the batch is dim 0; 1 is channels/features).",
+                   default=1, min=-64, max=64),),
+    infer=_concat, forward=lambda e, p, args: e.call(torch.cat, list(args), dim=p["dim"]),
+))
+
+
+# Shape ----------------------------------------------------------------------------------------
+
+
+def _reshape(t: str, p: P, xs: list[Value]) -> list[Value]:
+    (x,) = xs
+    target, total = p["shape"], _numel(x.shape)
+    known = _numel(tuple(s for s in target if s != -1))
+    if total % known or (-1 not in target and known != total):
+        raise NodeError(f"{t} cannot turn input {fmt(x.shape)} ({total} values) into {fmt(target)}", "shape")
+    p["shape"] = tuple(total // known if s == -1 else s for s in target)
+    return [Value(p["shape"], x.dtype)]
+
+
+register(Layer(
+    type="Reshape", category="Shape", doc="Rearranges each sample's values into a new shape.",
+    params=(_param("shape", "shape", "New shape of one sample, without the batch; one size may be -1.",
+                   required=True),),
+    infer=_reshape, forward=lambda e, p, args: e.method(args[0], "reshape", -1, *p["shape"]),
+))
+
+
+def _permute(t: str, p: P, xs: list[Value]) -> list[Value]:
+    (x,) = xs
+    dims = p["dims"]
+    if sorted(dims) != list(range(len(x.shape) + 1)) or dims[0] != 0:
+        raise NodeError(f"{t} dims must be a reordering of 0..{len(x.shape)} that keeps the batch (0) first, "
+                        f"got {list(dims)} for input {fmt(x.shape)}", "dims")
+    return [Value(tuple(x.shape[d - 1] for d in dims[1:]), x.dtype)]
+
+
+register(Layer(
+    type="Permute", category="Shape", doc="Reorders dimensions, as tensor.permute(*dims).",
+    params=(_param("dims", "ints", "New order of the dimensions, batch (0) first, e.g. [0, 2, 1].", required=True,
+                   min=0, max=64),),
+    infer=_permute, forward=lambda e, p, args: e.method(args[0], "permute", *p["dims"]),
+))
+
+
+def _mean(t: str, p: P, xs: list[Value]) -> list[Value]:
+    _floats(t, xs)
+    (x,) = xs
+    dims = {_dim(t, d, x) for d in _tuple(p["dim"], 1)}
+    shape = tuple(1 if i in dims else s for i, s in enumerate(x.shape) if p["keepdim"] or i not in dims)
+    return [Value(shape)]
+
+
+register(Layer(
+    type="Mean", category="Shape", doc="Average over one or more dimensions (e.g. over the tokens of a sequence).",
+    params=(
+        _param("dim", "int_or_ints", "Dimension(s) to average over (the batch is dim 0).", default=1, min=-64, max=64),
+        _param("keepdim", "bool", "Keep the averaged dimensions with size 1.", default=False),
+    ),
+    infer=_mean, forward=lambda e, p, args: e.method(args[0], "mean", dim=p["dim"], keepdim=p["keepdim"]),
+))
+
+
+def _select(t: str, p: P, xs: list[Value]) -> list[Value]:
+    (x,) = xs
+    d = _dim(t, p["dim"], x)
+    if not -x.shape[d] <= p["index"] < x.shape[d]:
+        raise NodeError(f"{t} index {p['index']} is out of range for size {x.shape[d]} of input {fmt(x.shape)}",
+                        "index")
+    return [Value(x.shape[:d] + x.shape[d + 1:], x.dtype)]
+
+
+register(Layer(
+    type="Select", category="Shape", doc="Picks one entry along dim, e.g. the last time step with dim 1, index -1.",
+    params=(
+        _param("dim", "int", "Dimension to pick along (the batch is dim 0).", default=1, min=-64, max=64),
+        _param("index", "int", "Which entry; negative counts from the end.", default=-1, min=-MAX_SIZE, max=MAX_SIZE),
+    ),
+    infer=_select, forward=lambda e, p, args: e.method(args[0], "select", p["dim"], p["index"]),
+))
+
+
+def _split(t: str, p: P, xs: list[Value]) -> list[Value]:
+    (x,) = xs
+    d = _dim(t, p["dim"], x)
+    if sum(p["sizes"]) != x.shape[d]:
+        raise NodeError(f"{t} sizes {list(p['sizes'])} must add up to {x.shape[d]}, the size of dim {p['dim']} of "
+                        f"input {fmt(x.shape)}", "sizes")
+    return [Value(x.shape[:d] + (s,) + x.shape[d + 1:], x.dtype) for s in p["sizes"]]
+
+
+register(Layer(
+    type="Split", category="Shape", outputs=None,
+    doc="Cuts its input along dim into pieces of the given sizes; edges pick a piece with source_port.",
+    params=(
+        _param("sizes", "ints", "Size of each piece, in output-port order.", required=True, min=1, max=MAX_SIZE),
+        _param("dim", "int", "Dimension to cut along (the batch is dim 0).", default=1, min=-64, max=64),
+    ),
+    infer=_split, forward=lambda e, p, args: e.call(torch.split, args[0], list(p["sizes"]), dim=p["dim"]),
+))
+
+
+def _flatten(t: str, p: P, xs: list[Value]) -> list[Value]:
+    (x,) = xs
+    start, end = (_dim(t, p[f], x, f) for f in ("start_dim", "end_dim"))
+    if start > end:
+        raise NodeError(f"{t} start_dim {p['start_dim']} comes after end_dim {p['end_dim']}", "start_dim")
+    return [Value(x.shape[:start] + (_numel(x.shape[start:end + 1]),) + x.shape[end + 1:], x.dtype)]
+
+
+register(Layer(
+    type="Flatten", category="Shape", module=nn.Flatten, infer=_flatten,
+    doc="Flattens dimensions start_dim..end_dim into one, e.g. [C, H, W] → [C·H·W].",
+    params=(
+        _param("start_dim", "int", "First dimension to flatten (the batch is dim 0).", default=1, min=-64, max=64),
+        _param("end_dim", "int", "Last dimension to flatten.", default=-1, min=-64, max=64),
+    ),
+))
+
+
+def _unflatten(t: str, p: P, xs: list[Value]) -> list[Value]:
+    (x,) = xs
+    d = _dim(t, p["dim"], x)
+    sizes = p["unflattened_size"]
+    known = _numel(tuple(s for s in sizes if s != -1))
+    if x.shape[d] % known or (-1 not in sizes and known != x.shape[d]):
+        raise NodeError(f"{t} cannot split size {x.shape[d]} of input {fmt(x.shape)} into {fmt(sizes)}",
+                        "unflattened_size")
+    sizes = tuple(x.shape[d] // known if s == -1 else s for s in sizes)
+    return [Value(x.shape[:d] + sizes + x.shape[d + 1:], x.dtype)]
+
+
+register(Layer(
+    type="Unflatten", category="Shape", module=nn.Unflatten, infer=_unflatten,
+    doc="Expands one dimension into several, e.g. [784] → [1, 28, 28].",
+    params=(
+        _param("dim", "int", "Dimension to expand (the batch is dim 0).", default=1, min=-64, max=64),
+        _param("unflattened_size", "shape", "Sizes it becomes; one may be -1.", required=True),
+    ),
+))
+
+_UPSAMPLE_RANKS = {"nearest": (2, 3, 4), "linear": (2,), "bilinear": (3,), "bicubic": (3,), "trilinear": (4,)}
+
+
+def _upsample(t: str, p: P, xs: list[Value]) -> list[Value]:
+    _floats(t, xs)
+    (x,) = xs
+    if (p["size"] is None) == (p["scale_factor"] is None):
+        raise NodeError(f"{t} needs exactly one of size and scale_factor", "size")
+    if p["align_corners"] is not None and p["mode"] == "nearest":
+        raise NodeError(f"{t} align_corners only applies to the interpolating modes, not nearest", "align_corners")
+    ranks = _UPSAMPLE_RANKS[p["mode"]]
+    _rank(t, x, " or ".join(_SPATIAL[r - 1] for r in ranks) + f" for mode {p['mode']}", *ranks)
+    n = len(x.shape) - 1
+    if p["size"] is not None:
+        if not isinstance(p["size"], int) and len(p["size"]) != n:
+            raise NodeError(f"{t} size needs {n} entries for input {fmt(x.shape)}, got {list(p['size'])}", "size")
+        out = _tuple(p["size"], n)
+    else:
+        out = tuple(math.floor(s * p["scale_factor"]) for s in x.shape[1:])
+        if min(out) < 1:
+            raise NodeError(f"{t} output would be empty for input {fmt(x.shape)}", "scale_factor")
+    return [Value((x.shape[0],) + out)]
+
+
+register(Layer(
+    type="Upsample", category="Shape", module=nn.Upsample, infer=_upsample,
+    doc="Resizes the spatial dimensions of a [C, L], [C, H, W] or [C, D, H, W] input.",
+    params=(
+        _param("size", "int_or_ints", "Output spatial size (or give scale_factor).", nullable=True, min=1,
+               max=MAX_SIZE),
+        _param("scale_factor", "float", "Multiplier of the spatial size (or give size).", nullable=True,
+               min=1e-3, max=1024.0),
+        _param("mode", "choice", "Interpolation.", default="nearest", choices=tuple(_UPSAMPLE_RANKS)),
+        _param("align_corners", "bool", "Align corner pixels (interpolating modes only).", nullable=True),
+    ),
+))
+
+
+def _pixel_shuffle(t: str, p: P, xs: list[Value]) -> list[Value]:
+    _floats(t, xs)
+    (x,) = xs
+    _rank(t, x, "[C, H, W]", 3)
+    r = p["upscale_factor"]
+    c, h, w = x.shape
+    if c % (r * r):
+        raise NodeError(f"{t} needs channels divisible by upscale_factor² = {r * r}, got input {fmt(x.shape)}",
+                        "upscale_factor")
+    return [Value((c // (r * r), h * r, w * r))]
+
+
+register(Layer(
+    type="PixelShuffle", category="Shape", module=nn.PixelShuffle, infer=_pixel_shuffle,
+    doc="Moves channels into space: [C·r², H, W] → [C, H·r, W·r].",
+    params=(_count("upscale_factor", "Factor r to increase the spatial size by."),),
+))
+
+
+def _zero_pad(t: str, p: P, xs: list[Value]) -> list[Value]:
+    _floats(t, xs)
+    (x,) = xs
+    _rank(t, x, "[C, H, W] or [H, W]", 2, 3)
+    left, right, top, bottom = _tuple(p["padding"], 4)
+    return [Value(x.shape[:-2] + (x.shape[-2] + top + bottom, x.shape[-1] + left + right))]
+
+
+register(Layer(
+    type="ZeroPad2d", category="Shape", module=nn.ZeroPad2d, infer=_zero_pad,
+    doc="Pads the last two dimensions with zeros.",
+    params=(_param("padding", "int_or_ints", "One size for all sides, or [left, right, top, bottom].",
+                   required=True, min=0, max=MAX_SIZE, length=4),),
+))

@@ -1,0 +1,176 @@
+"""`manage.py train GRAPH_FILE --dataset NAME --out DIR`: train a graph with no server.
+
+A progress bar goes to stderr; the last line on stdout is one JSON object with the status, the final
+metrics and the files written. Ctrl-C stops the run after the current step, with a checkpoint.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+import torch
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from tqdm import tqdm
+
+from builder.graph import GraphError, compile_graph, graph_io
+from builder.training import (
+    TrainConfig,
+    TrainingError,
+    check_compatibility,
+    check_inputs,
+    load_dataset,
+    train,
+    write_artifacts,
+)
+from builder.training.loop import steps_per_epoch
+
+# command-line flag -> TrainConfig field, for the options that take a value
+_CONFIG_FLAGS = {
+    "epochs": int,
+    "batch_size": int,
+    "lr": float,
+    "optimizer": str,
+    "loss": str,
+    "scheduler": str,
+    "weight_decay": float,
+    "momentum": float,
+    "grad_clip": float,
+    "val_fraction": float,
+    "device": str,
+    "precision": str,
+    "seed": int,
+}
+
+
+class Command(BaseCommand):
+    help = "Train a netbuilder.graph/1 file on a dataset and write model.pth, model.py, ONNX and a checkpoint."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("graph_file", help="a netbuilder.graph/1 JSON file (or a template with a 'graph' key)")
+        parser.add_argument("--dataset", required=True, help="a dataset name: digits, moons, linear, mnist, ...")
+        parser.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
+                            help="a dataset option, e.g. --option noise=0.2 (repeatable)")
+        for name, kind in _CONFIG_FLAGS.items():
+            parser.add_argument("--" + name.replace("_", "-"), dest=name, type=kind, default=None)
+        parser.add_argument("--compile", action="store_true", help="torch.compile the model")
+        parser.add_argument("--out", required=True, help="folder for model.pth, model.safetensors, model.py, ...")
+        parser.add_argument("--data-dir", default=None, help="where MNIST/CIFAR files lie (NETBUILDER_DATA_DIR)")
+        parser.add_argument("--resume", default=None, help="a checkpoint.pt to continue from")
+        parser.add_argument("--no-onnx", action="store_true", help="skip the ONNX export")
+
+    def handle(self, *args: Any, **opts: Any) -> None:
+        out = Path(opts["out"])
+        try:
+            graph = _read_graph(Path(opts["graph_file"]))
+            data_dir = opts["data_dir"] or getattr(settings, "NETBUILDER_DATA_DIR", None)
+            dataset = load_dataset(opts["dataset"], data_dir=data_dir, **_dataset_options(opts["option"]))
+            overrides = {k: opts[k] for k in _CONFIG_FLAGS if opts[k] is not None}
+            if opts["compile"]:
+                overrides["compile"] = True
+            config = TrainConfig.from_dict(overrides, dataset=dataset)
+            torch.manual_seed(config.seed)  # the initial weights follow the seed too
+            model = compile_graph(graph)
+            inputs = graph_io(graph)["inputs"]
+            if len(inputs) != 1:
+                raise CommandError(f"The graph has {len(inputs)} inputs; training needs exactly one")
+            check_inputs(inputs[0]["shape"], dataset, node=inputs[0]["node"])
+            check_compatibility(model, dataset, config)
+        except GraphError as e:
+            return self._finish({"status": "failed", "error": str(e), "errors": e.errors})
+        except TrainingError as e:
+            return self._finish({"status": "failed", "error": e.message, "errors": [e.to_dict()]})
+
+        progress = _Progress(total=config.epochs * steps_per_epoch(
+            dataset.split(config.val_fraction, config.seed).x_train.shape[0], config.batch_size))
+        stop = {"asked": False}
+        previous = signal.signal(signal.SIGINT, lambda *_: stop.update(asked=True))
+        try:
+            result = train(model, dataset, config, callback=progress, should_stop=lambda: stop["asked"],
+                           checkpoint_dir=out, resume_from=opts["resume"])
+        except TrainingError as e:
+            return self._finish({"status": "failed", "error": e.message, "errors": [e.to_dict()]})
+        finally:
+            signal.signal(signal.SIGINT, previous)
+            progress.close()
+
+        files: dict[str, str] = {}
+        if result.status != "failed":  # a failed run's weights may be NaN: keep only its last good checkpoint
+            files = write_artifacts(model, graph, out, checkpoint_path=result.checkpoint_path,
+                                    onnx=not opts["no_onnx"])
+        elif result.checkpoint_path:
+            files = {"checkpoint": result.checkpoint_path}
+        answer: dict[str, Any] = {"status": result.status, "metrics": result.metrics, "files": files}
+        if result.confusion is not None:
+            answer.update(confusion=result.confusion, classes=result.classes)
+        if result.error:
+            answer["error"] = result.error
+        self._finish(answer)
+
+    def _finish(self, answer: dict[str, Any]) -> None:
+        answer.setdefault("metrics", {})
+        answer.setdefault("files", {})
+        self.stdout.write(json.dumps(answer))
+        if answer["status"] == "failed":
+            raise CommandError(answer.get("error", "training failed"), returncode=1)
+
+
+class _Progress:
+    """A tqdm bar on stderr, fed by the engine's events."""
+
+    def __init__(self, total: int) -> None:
+        self.bar = tqdm(total=total, file=sys.stderr, unit="step", dynamic_ncols=True, mininterval=0.25)
+
+    def __call__(self, event: dict) -> None:
+        data = event["data"]
+        if event["type"] == "metrics":
+            self.bar.update(data["step"] - self.bar.n)
+            self.bar.set_postfix(epoch=data["epoch"], loss=f"{data['train_loss']:.4f}", refresh=False)
+        elif event["type"] == "epoch":
+            self.bar.update(data["step"] - self.bar.n)
+            line = f"epoch {data['epoch']}/{data['epochs']}  train_loss {data['train_loss']:.4f}"
+            if "val_loss" in data:
+                line += f"  val_loss {data['val_loss']:.4f}"
+            if "val_accuracy" in data:
+                line += f"  val_accuracy {data['val_accuracy']:.4f}"
+            self.bar.write(line, file=sys.stderr)
+        elif event["type"] in ("log", "failed", "stopped"):
+            message = data.get("message") or event["type"]
+            self.bar.write(message, file=sys.stderr)
+
+    def close(self) -> None:
+        self.bar.close()
+
+
+def _read_graph(path: Path) -> dict:
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as e:
+        raise CommandError(f"No graph file at {path}") from e
+    except json.JSONDecodeError as e:
+        raise CommandError(f"{path.name} is not JSON: {e}") from e
+    if isinstance(doc, dict) and "nodes" not in doc and isinstance(doc.get("graph"), dict):
+        doc = doc["graph"]  # a template file: {"name", "description", "graph"}
+    return doc
+
+
+def _dataset_options(pairs: list[str]) -> dict[str, Any]:
+    options: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep:
+            raise CommandError(f"--option takes KEY=VALUE; got {pair!r}")
+        options[key.strip()] = json.loads(value) if _is_json_number(value) else value
+    return options
+
+
+def _is_json_number(text: str) -> bool:
+    try:
+        return isinstance(json.loads(text), int | float)
+    except json.JSONDecodeError:
+        return False
+

@@ -1,0 +1,133 @@
+"""NetBuilder's stored objects. Every one has an owner; selectors filter by it."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class ApiToken(models.Model):
+    """A personal token for scripts; only its SHA-256 is stored."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100, blank=True)
+    prefix = models.CharField(max_length=12, help_text="First characters, to tell tokens apart.")
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.prefix}…"
+
+
+class Architecture(models.Model):
+    """A saved, named graph; each change of the graph is a new `ArchitectureVersion`."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="architectures")
+    name = models.CharField(max_length=200)
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} v{self.version}"
+
+
+class ArchitectureVersion(models.Model):
+    architecture = models.ForeignKey(Architecture, on_delete=models.CASCADE, related_name="versions")
+    version = models.PositiveIntegerField()
+    graph = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["version"]
+        constraints = [
+            models.UniqueConstraint(fields=["architecture", "version"], name="unique_architecture_version")
+        ]
+
+
+class UploadedDataset(models.Model):
+    """A dataset file a user uploaded (CSV, .npz or a zip of an ImageFolder tree)."""
+
+    class Kind(models.TextChoices):
+        CSV = "csv"
+        NPZ = "npz"
+        IMAGEZIP = "imagezip"
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="datasets")
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    path = models.CharField(max_length=500)
+    size_bytes = models.BigIntegerField()
+    options = models.JSONField(default=dict)
+    description = models.JSONField(default=dict, help_text="Shape, task, classes, preview.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+
+class RunStatus(models.TextChoices):
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    STOPPED = "stopped"
+
+
+ACTIVE_STATUSES = (RunStatus.QUEUED, RunStatus.RUNNING)
+FINAL_STATUSES = (RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.STOPPED)
+
+
+class TrainingRun(models.Model):
+    """One training job: a frozen graph, a dataset and a configuration, claimed by one worker."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="runs")
+    architecture = models.ForeignKey(
+        Architecture, on_delete=models.SET_NULL, null=True, blank=True, related_name="runs"
+    )
+    architecture_version = models.PositiveIntegerField(null=True, blank=True)
+    name = models.CharField(max_length=200, blank=True)
+    graph = models.JSONField()
+    dataset = models.CharField(max_length=200, help_text="A built-in dataset name, or 'upload:<id>'.")
+    dataset_options = models.JSONField(default=dict)
+    config = models.JSONField(default=dict)
+    status = models.CharField(max_length=16, choices=RunStatus.choices, default=RunStatus.QUEUED, db_index=True)
+    stop_requested = models.BooleanField(default=False)
+    worker = models.CharField(max_length=200, blank=True)
+    device = models.CharField(max_length=64, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    step = models.PositiveIntegerField(default=0)
+    epoch = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True, help_text="The message shown to the user.")
+    error_traceback = models.TextField(blank=True, help_text="Shown to the run's owner only.")
+    final_metrics = models.JSONField(default=dict)
+    files = models.JSONField(default=dict, help_text="kind -> path relative to NETBUILDER_RUNS_DIR")
+    checkpoint = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"run {self.pk} ({self.status})"
+
+
+class RunEvent(models.Model):
+    """A stored message of a run's stream (metrics, epoch summaries, logs), in arrival order."""
+
+    run = models.ForeignKey(TrainingRun, on_delete=models.CASCADE, related_name="events")
+    type = models.CharField(max_length=16)
+    step = models.PositiveIntegerField(default=0)
+    data = models.JSONField()
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["run", "type", "step"])]

@@ -1,0 +1,139 @@
+"""One run, executed in its own process: compile the graph, load the data, train, write the files.
+
+Plain Python over the compiler and the engine; it knows nothing of Django. It talks to the worker
+that started it through a pipe (one dict per message) and two events: `stop` (the user asked) and
+`suspend` (the worker is shutting down: checkpoint and hand the run back).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass
+class RunSpec:
+    """Everything the training process needs, as plain data (it crosses a process boundary)."""
+
+    run_id: int
+    graph: dict
+    dataset: str  # a built-in dataset name (ignored for uploads)
+    dataset_options: dict
+    config: dict
+    out_dir: str
+    data_dir: str
+    upload: dict | None = None  # {"path", "kind", "options", "max_bytes"} for an uploaded dataset
+    resume_from: str | None = None
+    cuda_device: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _load_dataset(spec: RunSpec):
+    from builder.training import UploadLimits, load_dataset, load_upload
+
+    if spec.upload is not None:
+        return load_upload(
+            Path(spec.upload["path"]), kind=spec.upload["kind"], options=dict(spec.upload["options"]),
+            limits=UploadLimits(max_bytes=spec.upload["max_bytes"]),
+        )
+    return load_dataset(spec.dataset, data_dir=spec.data_dir, **spec.dataset_options)
+
+
+def execute(spec: RunSpec, conn, stop, suspend) -> None:
+    """Process entry point. Sends events, then exactly one `{"type": "result", ...}` message."""
+    # The worker decides when this process ends: Ctrl-C or SIGTERM to the process group reach the
+    # worker, which sets `suspend` so that this run checkpoints and is requeued.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    if spec.cuda_device is not None:
+        os.environ["CUDA_VISIBLE_DEVICES"] = str(spec.cuda_device)
+
+    parent = os.getppid()
+
+    def send(message: dict) -> None:
+        try:
+            conn.send(message)
+        except (BrokenPipeError, OSError):
+            os._exit(1)  # the worker is gone; its run will be recovered from the last checkpoint
+
+    _die_with_parent()
+
+    try:
+        result = _train(spec, send, stop, suspend, parent)
+    except Exception as e:  # a run-time error of this run: reported to the worker, never a crash
+        result = {
+            "type": "result", "status": "failed", "error": _plain(e), "traceback": traceback.format_exc(),
+            "metrics": {}, "files": {}, "checkpoint": "", "suspended": False,
+        }
+    send(result)
+    conn.close()
+
+
+def _plain(e: BaseException) -> str:
+    return getattr(e, "message", None) or str(e) or type(e).__name__
+
+
+def _die_with_parent() -> None:
+    """Linux: end this process when the worker dies (even by SIGKILL), so no run trains twice."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
+    except OSError:
+        pass  # elsewhere the parent-pid check in should_stop does the same, one step later
+
+
+def _train(spec: RunSpec, send, stop, suspend, parent: int) -> dict:
+    import torch
+
+    from builder.graph import compile_graph
+    from builder.training import TrainConfig, resolve_device, train, write_artifacts
+
+    dataset = _load_dataset(spec)
+    config = TrainConfig.from_dict(spec.config, dataset=dataset)
+    torch.manual_seed(config.seed)  # the same seed gives the same initial weights
+    model = compile_graph(spec.graph)
+    device = resolve_device(config.device)
+    send({"type": "started", "device": str(device), "dataset": dataset.describe(),
+          "params": sum(p.numel() for p in model.parameters())})
+
+    if spec.resume_from:
+        from builder.training.checkpoints import load_checkpoint
+
+        send({"type": "resumed", "step": int(load_checkpoint(spec.resume_from)["step"])})
+    out_dir = Path(spec.out_dir)
+    checkpoint_dir = out_dir / "checkpoints"
+    result = train(
+        model, dataset, config,
+        callback=send,
+        should_stop=lambda: stop.is_set() or suspend.is_set() or os.getppid() != parent,
+        checkpoint_dir=checkpoint_dir,
+        resume_from=spec.resume_from,
+    )
+    suspended = result.status == "stopped" and suspend.is_set() and not stop.is_set()
+    files: dict = {}
+    if result.status in ("succeeded", "stopped") and not suspended:
+        model.to("cpu")
+        files = write_artifacts(model, spec.graph, out_dir, checkpoint_path=result.checkpoint_path)
+    metrics = dict(result.metrics)
+    if result.confusion is not None:
+        metrics["confusion"] = result.confusion
+        metrics["classes"] = result.classes
+    return {
+        "type": "result",
+        "status": result.status,
+        "error": result.error or "",
+        "traceback": "",
+        "metrics": metrics,
+        "files": files,
+        "checkpoint": result.checkpoint_path or "",
+        "suspended": suspended,
+        "steps": result.steps,
+        "epochs": result.epochs,
+    }

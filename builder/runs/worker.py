@@ -1,0 +1,338 @@
+"""The training worker: claims queued runs, runs each in its own process, relays its stream.
+
+One `TrainingSupervisor` lives in each worker process (`manage.py runworker training`) and in the
+embedded server (`manage.py serve`). It takes runs when it starts, whenever the `training` channel
+wakes it, and every few seconds in any case (channel layers deliver at most once). Each run's
+process reports through a pipe; the supervisor coalesces metrics to at most 20 messages a second,
+stores every message in batches, and sends them to the run's group.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import os
+import socket
+import threading
+import time
+from pathlib import Path
+
+from channels.db import database_sync_to_async
+from django.conf import settings
+
+from builder.models import RunStatus, TrainingRun
+from builder.runs import stream
+from builder.runs.executor import RunSpec, execute
+from builder.services import runs as services
+
+log = logging.getLogger("builder.runs.worker")
+
+# How often a running run's stop flag is read from the database.
+STOP_CHECK_SECONDS = 0.5
+
+
+def default_slots() -> int:
+    """NETBUILDER_WORKER_SLOTS, else one run per GPU, else one."""
+    if settings.NETBUILDER_WORKER_SLOTS > 0:
+        return settings.NETBUILDER_WORKER_SLOTS
+    import torch
+
+    return max(1, torch.cuda.device_count())
+
+
+class RunRelay:
+    """The fast path and the durable path of one run's stream.
+
+    `metrics` points are coalesced: at most METRICS_PER_SECOND group messages, each with every point
+    since the last. Every other message goes out at once, after the metrics before it. Everything
+    sent is also stored, in batches.
+    """
+
+    def __init__(self, run_id: int, owner_id: int, layer) -> None:
+        self.run_id = run_id
+        self.owner_id = owner_id
+        self.layer = layer
+        self.group = stream.run_group(run_id)
+        self.points: list[dict] = []
+        self.unsaved: list[dict] = []
+        self.last_step = 0
+        self.last_sent = 0.0
+        self.last_saved = time.monotonic()
+        self._flush_handle: asyncio.TimerHandle | None = None
+
+    async def send(self, message: dict) -> None:
+        if self.layer is None:
+            return
+        try:
+            await self.layer.group_send(self.group, {"type": "run.message", "message": message})
+        except Exception:  # the database keeps the message; watchers get it from the snapshot
+            log.warning("run %s: channel layer send failed", self.run_id, exc_info=True)
+
+    def metrics(self, data: dict) -> None:
+        self.last_step = max(self.last_step, int(data.get("step", 0)))
+        self.points.append(data)
+        if self._flush_handle is None:
+            wait = max(0.0, 1 / stream.METRICS_PER_SECOND - (time.monotonic() - self.last_sent))
+            loop = asyncio.get_running_loop()
+            self._flush_handle = loop.call_later(wait, lambda: asyncio.ensure_future(self.flush_metrics()))
+
+    async def flush_metrics(self) -> None:
+        if self._flush_handle is not None:
+            self._flush_handle.cancel()
+            self._flush_handle = None
+        if not self.points:
+            return
+        points, self.points = self.points, []
+        message = {"type": stream.METRICS, "data": {"step": self.last_step, "points": points}}
+        self.last_sent = time.monotonic()
+        self.unsaved.append({**message, "step": self.last_step})
+        await self.send(message)
+        await self.save_if_due()
+
+    async def event(self, type_: str, data: dict) -> None:
+        """A non-metrics message: sent after the metrics before it, stored with the current step."""
+        await self.flush_metrics()
+        message = {"type": type_, "data": data}
+        self.unsaved.append({**message, "step": self.last_step})
+        await self.send(message)
+
+    async def save_if_due(self) -> None:
+        if time.monotonic() - self.last_saved >= stream.DB_FLUSH_SECONDS:
+            await self.save()
+
+    async def save(self) -> None:
+        events, self.unsaved = self.unsaved, []
+        self.last_saved = time.monotonic()
+        if events:
+            await database_sync_to_async(services.run_events_append)(run_id=self.run_id, events=events)
+
+
+class RunProcess:
+    """A run's training process and the thread that turns its pipe into an asyncio queue."""
+
+    def __init__(self, spec: RunSpec) -> None:
+        ctx = multiprocessing.get_context("spawn")
+        self.stop = ctx.Event()
+        self.suspend = ctx.Event()
+        reader, writer = ctx.Pipe(duplex=False)
+        self.process = ctx.Process(
+            target=execute, args=(spec, writer, self.stop, self.suspend),
+            name=f"netbuilder-run-{spec.run_id}", daemon=True,
+        )
+        self._reader, self._writer = reader, writer
+        self.messages: asyncio.Queue = asyncio.Queue()
+
+    def start(self) -> None:
+        loop = asyncio.get_running_loop()
+        self.process.start()
+        self._writer.close()  # the child holds the only writer: EOF when it exits
+
+        def pump() -> None:
+            try:
+                while True:
+                    loop.call_soon_threadsafe(self.messages.put_nowait, self._reader.recv())
+            except (EOFError, OSError):
+                pass
+            finally:
+                loop.call_soon_threadsafe(self.messages.put_nowait, None)
+
+        threading.Thread(target=pump, name=f"{self.process.name}-pipe", daemon=True).start()
+
+    async def wait(self) -> int | None:
+        await asyncio.to_thread(self.process.join)
+        return self.process.exitcode
+
+
+class TrainingSupervisor:
+    """Claims runs up to `slots` at a time and supervises each to its end."""
+
+    current: TrainingSupervisor | None = None  # the one of this process, for the `training` consumer
+
+    def __init__(self, *, layer, slots: int | None = None, name: str | None = None) -> None:
+        self.layer = layer
+        self.slots = slots or default_slots()
+        self.name = name or f"{socket.gethostname()}:{os.getpid()}"
+        self.active: dict[int, RunProcess] = {}
+        self.tasks: set[asyncio.Task] = set()
+        self._wake = asyncio.Event()
+        self._closing = False
+        self._loop_task: asyncio.Task | None = None
+
+    async def start(self) -> None:
+        TrainingSupervisor.current = self
+        self._loop_task = asyncio.create_task(self._loop())
+        log.info("training worker %s ready with %d slot(s)", self.name, self.slots)
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def _loop(self) -> None:
+        last_recovery = 0.0
+        while not self._closing:
+            try:
+                if time.monotonic() - last_recovery > settings.NETBUILDER_STALE_SECONDS / 2:
+                    last_recovery = time.monotonic()
+                    recovered = await database_sync_to_async(services.runs_recover_stale)()
+                    if recovered:
+                        log.warning("recovered runs of workers that stopped answering: %s", recovered)
+                await self._fill_slots()
+            except Exception:  # the database may be briefly away; try again on the next tick
+                log.exception("training worker %s: queue poll failed", self.name)
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=settings.NETBUILDER_POLL_SECONDS)
+            except TimeoutError:
+                pass
+            self._wake.clear()
+
+    async def _fill_slots(self) -> None:
+        while not self._closing and len(self.active) < self.slots:
+            run = await database_sync_to_async(services.run_claim)(worker=self.name)
+            if run is None:
+                return
+            slot = self._free_gpu_slot()
+            task = asyncio.create_task(self._supervise(run, slot))
+            self.tasks.add(task)
+            task.add_done_callback(self.tasks.discard)
+
+    def _free_gpu_slot(self) -> int | None:
+        if settings.NETBUILDER_WORKER_SLOTS > 0:
+            return None
+        import torch
+
+        count = torch.cuda.device_count()
+        if count < 2:
+            return None
+        used = {getattr(p, "cuda_device", None) for p in self.active.values()}
+        return next((i for i in range(count) if i not in used), None)
+
+    def _spec(self, run: TrainingRun, cuda_device: int | None) -> RunSpec:
+        upload = None
+        if run.dataset.startswith("upload:"):
+            from builder.models import UploadedDataset
+
+            u = UploadedDataset.objects.get(pk=int(run.dataset.removeprefix("upload:")))
+            upload = {"path": u.path, "kind": u.kind, "options": u.options,
+                      "max_bytes": settings.NETBUILDER_MAX_UPLOAD_BYTES}
+        resume = run.checkpoint if run.checkpoint and Path(run.checkpoint).exists() else None
+        return RunSpec(
+            run_id=run.pk, graph=run.graph, dataset=run.dataset, dataset_options=run.dataset_options,
+            config=run.config, out_dir=str(services.run_files_dir(run.pk)),
+            data_dir=str(settings.NETBUILDER_DATA_DIR), upload=upload, resume_from=resume,
+            cuda_device=cuda_device,
+        )
+
+    async def _supervise(self, run: TrainingRun, cuda_device: int | None) -> None:
+        relay = RunRelay(run.pk, run.owner_id, self.layer)
+        try:
+            spec = await database_sync_to_async(self._spec)(run, cuda_device)
+            proc = RunProcess(spec)
+            proc.cuda_device = cuda_device  # type: ignore[attr-defined]
+            self.active[run.pk] = proc
+            proc.start()
+            watcher = asyncio.create_task(self._watch(run, proc, relay))
+            result = await self._relay(run, proc, relay)
+            watcher.cancel()
+            exitcode = await proc.wait()
+            await self._finish(run, relay, result, exitcode, proc)
+        except Exception as e:  # the supervisor itself failed on this run: end it failed, go on
+            log.exception("run %s: supervision failed", run.pk)
+            await relay.save()
+            await database_sync_to_async(services.run_finish)(
+                run_id=run.pk, worker=self.name, status=RunStatus.FAILED, error=f"The worker failed: {e}")
+        finally:
+            self.active.pop(run.pk, None)
+            self.wake()
+
+    async def _relay(self, run: TrainingRun, proc: RunProcess, relay: RunRelay) -> dict | None:
+        result = None
+        while (message := await proc.messages.get()) is not None:
+            kind = message.get("type")
+            if kind == "result":
+                result = message
+            elif kind == "started":
+                run.device = message["device"]
+                await database_sync_to_async(services.run_started)(run_id=run.pk, worker=self.name,
+                                                                   device=run.device)
+                await relay.event(stream.LOG, {"message": f"Training on {message['device']}: "
+                                                          f"{message['params']:,} parameters"})
+            elif kind == "resumed":
+                # The resumed run sends again what came after its checkpoint: drop the stored copies.
+                relay.last_step = message["step"]
+                await database_sync_to_async(services.run_events_trim)(run_id=run.pk, after_step=message["step"])
+            elif kind == stream.METRICS:
+                relay.metrics(message["data"])
+            elif kind in (stream.EPOCH, stream.LOG):
+                await relay.event(kind, message["data"])
+                if kind == stream.EPOCH:
+                    await relay.save()
+            # The engine's own final message is superseded by the one built from the result.
+        return result
+
+    async def _watch(self, run: TrainingRun, proc: RunProcess, relay: RunRelay) -> None:
+        """Heartbeats, the stop flag and the run-time limit, while the process runs."""
+        started = time.monotonic()
+        last_beat = time.monotonic()
+        while True:
+            await asyncio.sleep(STOP_CHECK_SECONDS)
+            if time.monotonic() - last_beat >= settings.NETBUILDER_HEARTBEAT_SECONDS:
+                last_beat = time.monotonic()
+                stop = await database_sync_to_async(services.run_heartbeat)(
+                    run_id=run.pk, worker=self.name, step=relay.last_step)
+            else:
+                stop = await database_sync_to_async(services.run_stop_requested)(run_id=run.pk, worker=self.name)
+            if stop:
+                proc.stop.set()
+            if time.monotonic() - started > settings.NETBUILDER_MAX_RUN_SECONDS and not proc.stop.is_set():
+                proc.time_limited = True  # type: ignore[attr-defined]
+                proc.stop.set()
+
+    async def _finish(self, run: TrainingRun, relay: RunRelay, result: dict | None, exitcode, proc) -> None:
+        await relay.flush_metrics()
+        if result is None:
+            status, error = RunStatus.FAILED, (
+                f"The training process ended without a result (exit code {exitcode}); "
+                "it may have run out of memory")
+            result = {"metrics": {}, "files": {}, "checkpoint": "", "traceback": "", "suspended": False}
+        elif result.get("suspended"):
+            await relay.event(stream.LOG, {"message": "Worker shutting down: checkpoint written, run requeued"})
+            await relay.save()
+            await database_sync_to_async(services.run_requeue)(
+                run_id=run.pk, worker=self.name, checkpoint=result["checkpoint"])
+            return
+        else:
+            status, error = result["status"], result.get("error", "")
+            if getattr(proc, "time_limited", False) and status == RunStatus.STOPPED:
+                error = (f"Stopped: the run-time limit of {settings.NETBUILDER_MAX_RUN_SECONDS} s was reached "
+                         "(NETBUILDER_MAX_RUN_SECONDS)")
+        runs_dir = Path(settings.NETBUILDER_RUNS_DIR)
+        files = {k: (str(Path(v).relative_to(runs_dir)) if k != "onnx_error" else v)
+                 for k, v in result.get("files", {}).items()}
+        final = {"status": status, "metrics": result["metrics"], "files": sorted(k for k in files if k != "onnx_error")}
+        if error:
+            final["message"] = error
+        if "onnx_error" in files:
+            final["onnx_error"] = files["onnx_error"]
+        message = {"type": stream.FINAL_TYPE_OF_STATUS[status], "data": final}
+        await relay.save()
+        # The final message is stored with the final status, in one transaction, and sent last.
+        done = await database_sync_to_async(services.run_finish)(
+            run_id=run.pk, worker=self.name, status=status, metrics=result["metrics"], files=files,
+            error=error, traceback=result.get("traceback", ""), checkpoint=result.get("checkpoint", ""),
+            final_event={**message, "step": relay.last_step},
+        )
+        if done is None:
+            log.info("run %s was deleted or taken over while it ran", run.pk)
+            return
+        await relay.send(message)
+
+    async def shutdown(self) -> None:
+        """SIGTERM: every running run finishes its step, writes a checkpoint and goes back in the queue."""
+        self._closing = True
+        if self._loop_task is not None:
+            self._loop_task.cancel()
+        for proc in self.active.values():
+            proc.suspend.set()
+        if self.tasks:
+            await asyncio.wait(list(self.tasks), timeout=120)
+        log.info("training worker %s stopped", self.name)

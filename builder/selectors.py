@@ -1,0 +1,109 @@
+"""Reads: every query the web layers make, always scoped to the requesting user."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from builder.models import Architecture, ArchitectureVersion, TrainingRun
+
+
+def architecture_list(*, owner: AbstractBaseUser) -> QuerySet[Architecture]:
+    return Architecture.objects.filter(owner=owner)
+
+
+def architecture_get(*, owner: AbstractBaseUser, architecture_id: int) -> Architecture:
+    """The owner's architecture; 404 for a missing id and for another user's alike."""
+    arch = Architecture.objects.filter(owner=owner, pk=architecture_id).first()
+    if arch is None:
+        raise Http404(f"No architecture {architecture_id}")
+    return arch
+
+
+def architecture_version_get(*, architecture: Architecture, version: int | None = None) -> ArchitectureVersion:
+    v = architecture.versions.filter(version=version or architecture.version).first()
+    if v is None:
+        raise Http404(f"Architecture {architecture.pk} has no version {version}")
+    return v
+
+
+def run_list(
+    *, owner: AbstractBaseUser, status: str | None = None, architecture_id: int | None = None
+) -> QuerySet[TrainingRun]:
+    runs = TrainingRun.objects.filter(owner=owner)
+    if status:
+        runs = runs.filter(status=status)
+    if architecture_id:
+        runs = runs.filter(architecture_id=architecture_id)
+    return runs
+
+
+def run_get(*, owner: AbstractBaseUser, run_id: int) -> TrainingRun:
+    """The owner's run; 404 for a missing id and for another user's alike."""
+    run = TrainingRun.objects.filter(owner=owner, pk=run_id).first()
+    if run is None:
+        raise Http404(f"No run {run_id}")
+    return run
+
+
+def run_summary(run: TrainingRun) -> dict:
+    """The JSON shape of a run in lists, status messages and snapshots."""
+    duration = None
+    if run.started_at:
+        end = run.finished_at or timezone.now()
+        duration = round((end - run.started_at).total_seconds(), 3)
+    return {
+        "id": run.pk,
+        "name": run.name,
+        "status": run.status,
+        "dataset": run.dataset,
+        "architecture": run.architecture_id,
+        "architecture_version": run.architecture_version,
+        "worker": run.worker,
+        "device": run.device,
+        "step": run.step,
+        "epoch": run.epoch,
+        "error": run.error,
+        "final_metrics": {k: v for k, v in run.final_metrics.items() if k not in ("confusion", "classes")},
+        "created_at": run.created_at.isoformat(),
+        "started_at": run.started_at.isoformat() if run.started_at else None,
+        "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+        "duration_s": duration,
+    }
+
+
+def run_detail(run: TrainingRun) -> dict:
+    return {
+        **run_summary(run),
+        "graph": run.graph,
+        "dataset_options": run.dataset_options,
+        "config": run.config,
+        "final_metrics": run.final_metrics,
+        "files": sorted(k for k in run.files if k != "onnx_error"),
+        "onnx_error": run.files.get("onnx_error"),
+        "traceback": run.error_traceback,  # the owner's eyes only: selectors are always owner-scoped
+        "stop_requested": run.stop_requested,
+    }
+
+
+def run_events(*, run: TrainingRun, after: int | None = None, types: tuple[str, ...] | None = None) -> list[dict]:
+    """The stored stream messages of a run, in order; `after`: only steps after that one."""
+    events = run.events.all()
+    if types:
+        events = events.filter(type__in=types)
+    if after is not None:
+        events = events.filter(step__gt=after)
+    out = []
+    for e in events.order_by("id").values("type", "step", "data"):
+        data = e["data"]
+        if e["type"] == "metrics" and after is not None:
+            data = {**data, "points": [p for p in data.get("points", []) if p.get("step", 0) > after]}
+        out.append({"type": e["type"], "data": data})
+    return out
+
+
+def run_snapshot(*, run: TrainingRun, after: int | None = None) -> dict:
+    """What a watcher gets first: the run's state and every stored message (after `after`)."""
+    return {"run": run_detail(run), "events": run_events(run=run, after=after)}

@@ -1,0 +1,1 @@
+"""Writes: every change to stored objects goes through a function here."""

@@ -1,0 +1,391 @@
+"""Training runs: submit, claim, heartbeat, finish, stop, requeue, delete. The database is the queue."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import connection, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from builder import graph as compiler
+from builder.models import ACTIVE_STATUSES, Architecture, RunEvent, RunStatus, TrainingRun, UploadedDataset
+from builder.runs import stream
+
+log = logging.getLogger("builder.runs")
+
+# A run requeued after its worker died more often than this ends failed instead.
+MAX_ATTEMPTS = 3
+
+
+class RunError(Exception):
+    """A request about runs that can't be honoured; `status` is the HTTP status it maps to."""
+
+    def __init__(self, message: str, *, status: int = 400, errors: list[dict] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.errors = errors or []
+
+
+@dataclass(frozen=True)
+class DatasetRef:
+    """What a run trains on: a built-in dataset with options, or a user's upload."""
+
+    name: str
+    options: dict
+    upload: UploadedDataset | None = None
+
+    @property
+    def key(self) -> str:
+        return f"upload:{self.upload.pk}" if self.upload else self.name
+
+
+def _notify(group: str | None, message: dict, *, channel: str | None = None) -> None:
+    """Send on the channel layer after the transaction commits; a layer that is down only logs."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+
+    def send() -> None:
+        try:
+            if channel:
+                async_to_sync(layer.send)(channel, message)
+            else:
+                async_to_sync(layer.group_send)(group, message)
+        except Exception:  # the database is the source of truth; workers also poll it
+            log.warning("channel layer send failed (%s)", channel or group, exc_info=True)
+
+    transaction.on_commit(send)
+
+
+def _status_message(run: TrainingRun) -> dict:
+    return {
+        "type": "run.message",
+        "message": {
+            "type": stream.STATUS,
+            "data": {
+                "id": run.pk,
+                "status": run.status,
+                "worker": run.worker,
+                "device": run.device,
+                "error": run.error,
+                "step": run.step,
+                "epoch": run.epoch,
+            },
+        },
+    }
+
+
+def broadcast_status(run: TrainingRun) -> None:
+    message = _status_message(run)
+    _notify(stream.run_group(run.pk), message)
+    _notify(stream.user_runs_group(run.owner_id), message)
+
+
+def resolve_dataset(*, owner: AbstractBaseUser, dataset: str | int, options: dict | None = None) -> DatasetRef:
+    """A built-in dataset name, or an upload's id (`upload:ID`, or the id itself) owned by `owner`."""
+    from builder.training import list_datasets
+
+    options = dict(options or {})
+    text = str(dataset)
+    upload_id = text.removeprefix("upload:")
+    if upload_id.isdigit():
+        upload = UploadedDataset.objects.filter(owner=owner, pk=int(upload_id)).first()
+        if upload is None:
+            raise RunError(f"No dataset {text}", status=404, errors=[{"field": "dataset", "message": "not found"}])
+        return DatasetRef(name=upload.name, options=options, upload=upload)
+    names = [d["name"] for d in list_datasets(data_dir=settings.NETBUILDER_DATA_DIR)]
+    if text not in names:
+        raise RunError(
+            f"Unknown dataset '{text}'; choose one of {', '.join(names)} or an upload's id",
+            errors=[{"field": "dataset", "message": "unknown dataset"}],
+        )
+    return DatasetRef(name=text, options=options)
+
+
+def load_dataset_ref(ref: DatasetRef):
+    """Load the dataset a run names (in the worker's training process, or to check a submission)."""
+    from builder.training import UploadLimits, load_dataset, load_upload
+
+    if ref.upload is not None:
+        return load_upload(Path(ref.upload.path), kind=ref.upload.kind, options=dict(ref.upload.options),
+                           limits=upload_limits(UploadLimits))
+    return load_dataset(ref.name, data_dir=settings.NETBUILDER_DATA_DIR, **ref.options)
+
+
+def upload_limits(cls):
+    return cls(max_bytes=settings.NETBUILDER_MAX_UPLOAD_BYTES)
+
+
+def _check_limits(*, owner: AbstractBaseUser, config: dict) -> None:
+    active = TrainingRun.objects.filter(owner=owner, status__in=ACTIVE_STATUSES).count()
+    limit = settings.NETBUILDER_MAX_ACTIVE_RUNS
+    if active >= limit:
+        raise RunError(
+            f"You already have {active} queued or running runs; the limit is {limit} "
+            "(NETBUILDER_MAX_ACTIVE_RUNS). Wait for one to finish or stop one.",
+            status=429,
+        )
+    epochs = config.get("epochs")
+    if isinstance(epochs, int) and epochs > settings.NETBUILDER_MAX_EPOCHS:
+        raise RunError(
+            f"epochs {epochs} is over the limit of {settings.NETBUILDER_MAX_EPOCHS} (NETBUILDER_MAX_EPOCHS)",
+            errors=[{"field": "config.epochs", "message": f"at most {settings.NETBUILDER_MAX_EPOCHS}"}],
+        )
+
+
+def run_check(*, graph: dict, dataset: DatasetRef, config: dict) -> dict:
+    """Everything that must hold before a run is queued; returns the normalised config.
+
+    Raises RunError listing the graph's errors, the configuration field at fault, or the mismatch of
+    model, loss and dataset in plain words.
+    """
+    from builder.training import ConfigError, DatasetError, TrainConfig, check_compatibility
+
+    result = compiler.validate(graph)
+    if not result["ok"]:
+        raise RunError(f"The graph has {len(result['errors'])} error(s): {result['errors'][0]['message']}",
+                       errors=result["errors"])
+    try:
+        ds = load_dataset_ref(dataset)
+        cfg = TrainConfig.from_dict(config, dataset=ds)
+    except (ConfigError, DatasetError) as e:
+        field = getattr(e, "field", None)
+        raise RunError(str(e), errors=[{"field": f"config.{field}" if field else "config", "message": str(e)}]) from e
+    io = compiler.graph_io(graph)
+    inputs, outputs = io["inputs"], io["outputs"]
+    if len(inputs) != 1 or len(outputs) != 1:
+        raise RunError(f"Training needs a graph with one Input and one Output; this one has {len(inputs)} "
+                       f"and {len(outputs)}")
+    want, got = list(ds.input_shape), list(inputs[0]["shape"])
+    if want != got:
+        raise RunError(
+            f"The dataset '{ds.name}' gives inputs of shape {want}, but Input '{inputs[0]['node']}' expects {got}",
+            errors=[{"node": inputs[0]["node"], "field": "shape", "message": f"dataset gives {want}"}],
+        )
+    try:
+        check_compatibility(outputs[0]["shape"], ds, cfg)
+    except ConfigError as e:
+        raise RunError(str(e), errors=[{"node": outputs[0]["node"], "field": f"config.{e.field}", "message": str(e)}]) from e
+    return cfg.to_dict()
+
+
+@transaction.atomic
+def run_submit(
+    *,
+    owner: AbstractBaseUser,
+    graph: dict,
+    dataset: DatasetRef,
+    config: dict,
+    architecture: Architecture | None = None,
+    architecture_version: int | None = None,
+    name: str = "",
+) -> TrainingRun:
+    """Check and queue a run, then wake the workers (they also poll, so a lost wake-up loses nothing)."""
+    _check_limits(owner=owner, config=config)
+    normalised = run_check(graph=graph, dataset=dataset, config=config)
+    run = TrainingRun.objects.create(
+        owner=owner,
+        architecture=architecture,
+        architecture_version=architecture_version,
+        name=name or graph.get("name", ""),
+        graph=graph,
+        dataset=dataset.key,
+        dataset_options=dataset.options,
+        config=normalised,
+    )
+    _notify(None, {"type": "training.wake", "run": run.pk}, channel=stream.TRAINING_CHANNEL)
+    broadcast_status(run)
+    return run
+
+
+def run_claim(*, worker: str) -> TrainingRun | None:
+    """Atomically take the oldest queued run for `worker`, or None when the queue is empty."""
+    now = timezone.now()
+    with transaction.atomic():
+        queued = TrainingRun.objects.filter(status=RunStatus.QUEUED, stop_requested=False).order_by("created_at", "id")
+        if connection.vendor == "postgresql":
+            run = queued.select_for_update(skip_locked=True).first()
+            if run is None:
+                return None
+            TrainingRun.objects.filter(pk=run.pk).update(
+                status=RunStatus.RUNNING, worker=worker, started_at=run.started_at or now,
+                heartbeat_at=now, attempts=F("attempts") + 1,
+            )
+        else:
+            # SQLite: a conditional UPDATE is atomic; whoever changes the row first owns it.
+            while True:
+                run = queued.first()
+                if run is None:
+                    return None
+                claimed = TrainingRun.objects.filter(pk=run.pk, status=RunStatus.QUEUED).update(
+                    status=RunStatus.RUNNING, worker=worker, started_at=run.started_at or now,
+                    heartbeat_at=now, attempts=F("attempts") + 1,
+                )
+                if claimed:
+                    break
+        run = TrainingRun.objects.get(pk=run.pk)
+        broadcast_status(run)
+    return run
+
+
+def run_heartbeat(*, run_id: int, worker: str, step: int) -> bool:
+    """Record that `worker` still runs `run_id`; returns whether the run should stop.
+
+    True when a stop was asked for, and when the run is no longer this worker's (deleted, or
+    recovered by another worker after a stall).
+    """
+    mine = TrainingRun.objects.filter(pk=run_id, worker=worker, status=RunStatus.RUNNING)
+    if not mine.update(heartbeat_at=timezone.now(), step=step):
+        return True
+    return mine.filter(stop_requested=True).exists()
+
+
+def run_stop_requested(*, run_id: int, worker: str) -> bool:
+    """Should this worker stop this run? (Read only; see `run_heartbeat`.)"""
+    state = TrainingRun.objects.filter(pk=run_id).values_list("worker", "status", "stop_requested").first()
+    return state is None or state[0] != worker or state[1] != RunStatus.RUNNING or state[2]
+
+
+def run_started(*, run_id: int, worker: str, device: str) -> None:
+    """The run's process is up and knows its device."""
+    mine = TrainingRun.objects.filter(pk=run_id, worker=worker, status=RunStatus.RUNNING)
+    if mine.update(device=device, heartbeat_at=timezone.now()):
+        broadcast_status(mine.get())
+
+
+def run_events_trim(*, run_id: int, after_step: int) -> None:
+    """Drop stored messages after `after_step` (a resumed run sends them again)."""
+    RunEvent.objects.filter(run_id=run_id, step__gt=after_step).delete()
+
+
+def run_events_append(*, run_id: int, events: list[dict]) -> None:
+    """Store stream messages in one write."""
+    if events:
+        RunEvent.objects.bulk_create(
+            RunEvent(run_id=run_id, type=e["type"], step=int(e.get("step", 0)), data=e["data"]) for e in events
+        )
+
+
+@transaction.atomic
+def run_finish(
+    *,
+    run_id: int,
+    worker: str,
+    status: str,
+    metrics: dict | None = None,
+    files: dict | None = None,
+    error: str = "",
+    traceback: str = "",
+    checkpoint: str = "",
+    final_event: dict | None = None,
+) -> TrainingRun | None:
+    """End a run this worker owns with its final status (and store its final stream message);
+    None if it is no longer this worker's."""
+    run = TrainingRun.objects.select_for_update().filter(pk=run_id, worker=worker, status=RunStatus.RUNNING).first()
+    if run is None:
+        return None
+    run.status = status
+    run.finished_at = timezone.now()
+    run.final_metrics = metrics or {}
+    run.files = files or {}
+    run.error = error
+    run.error_traceback = traceback
+    run.checkpoint = checkpoint or run.checkpoint
+    run.save()
+    if final_event is not None:
+        run_events_append(run_id=run.pk, events=[final_event])
+    broadcast_status(run)
+    return run
+
+
+@transaction.atomic
+def run_requeue(*, run_id: int, worker: str | None, checkpoint: str = "", reason: str = "") -> TrainingRun | None:
+    """Put a running run back in the queue to resume from `checkpoint` (SIGTERM, or a dead worker)."""
+    runs = TrainingRun.objects.select_for_update().filter(pk=run_id, status=RunStatus.RUNNING)
+    if worker is not None:
+        runs = runs.filter(worker=worker)
+    run = runs.first()
+    if run is None:
+        return None
+    run.status = RunStatus.QUEUED
+    run.worker = ""
+    run.checkpoint = checkpoint or run.checkpoint
+    run.save()
+    if reason:
+        RunEvent.objects.create(run=run, type=stream.LOG, step=run.step, data={"message": reason})
+    broadcast_status(run)
+    _notify(None, {"type": "training.wake", "run": run.pk}, channel=stream.TRAINING_CHANNEL)
+    return run
+
+
+def runs_recover_stale(*, stale_seconds: int | None = None) -> list[int]:
+    """Runs whose worker stopped heartbeating: requeue to resume from a checkpoint, or fail.
+
+    Returns the ids it recovered.
+    """
+    stale_seconds = stale_seconds if stale_seconds is not None else settings.NETBUILDER_STALE_SECONDS
+    cutoff = timezone.now() - timedelta(seconds=stale_seconds)
+    stale = TrainingRun.objects.filter(status=RunStatus.RUNNING).filter(
+        Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True)
+    )
+    recovered = []
+    for run in stale:
+        worker = run.worker
+        if run.checkpoint and Path(run.checkpoint).exists() and run.attempts < MAX_ATTEMPTS and not run.stop_requested:
+            done = run_requeue(
+                run_id=run.pk, worker=worker, checkpoint=run.checkpoint,
+                reason=f"Worker {worker} stopped answering; resuming from the last checkpoint",
+            )
+        else:
+            why = "a stop was asked for" if run.stop_requested else (
+                "no checkpoint to resume from" if not run.checkpoint else f"{run.attempts} attempts")
+            error = f"The worker running this run ({worker}) stopped answering ({why})."
+            final = {"type": stream.FAILED, "data": {"status": RunStatus.FAILED, "message": error, "metrics": {}}}
+            done = run_finish(run_id=run.pk, worker=worker, status=RunStatus.FAILED, error=error,
+                              final_event={**final, "step": run.step})
+            if done is not None:
+                _notify(stream.run_group(run.pk), {"type": "run.message", "message": final})
+        if done is not None:
+            recovered.append(run.pk)
+    return recovered
+
+
+@transaction.atomic
+def run_stop(*, run: TrainingRun) -> TrainingRun:
+    """Ask a run to stop: a queued run stops at once, a running one within one training step."""
+    run = TrainingRun.objects.select_for_update().get(pk=run.pk)
+    if run.status == RunStatus.QUEUED:
+        run.status = RunStatus.STOPPED
+        run.finished_at = timezone.now()
+        run.stop_requested = True
+        run.save()
+        RunEvent.objects.create(run=run, type=stream.STOPPED, step=run.step, data={"message": "Stopped before it started"})
+        broadcast_status(run)
+        _notify(stream.run_group(run.pk), {"type": "run.message", "message": {
+            "type": stream.STOPPED, "data": {"message": "Stopped before it started"}}})
+    elif run.status == RunStatus.RUNNING:
+        run.stop_requested = True
+        run.save(update_fields=["stop_requested"])
+    return run
+
+
+def run_files_dir(run_id: int) -> Path:
+    return Path(settings.NETBUILDER_RUNS_DIR) / str(run_id)
+
+
+def run_delete(*, run: TrainingRun) -> None:
+    """Delete a run and its files; a running run is asked to stop first (its worker finds it gone)."""
+    if run.status == RunStatus.RUNNING:
+        run_stop(run=run)
+    run_id = run.pk
+    run.delete()
+    shutil.rmtree(run_files_dir(run_id), ignore_errors=True)

@@ -1,0 +1,42 @@
+"""The training engine: datasets, the training loop, metrics, checkpoints and the files a user takes home.
+
+Plain Python over torch; it knows nothing of Django. A run reports through `callback(event)`, with
+events shaped as the websocket messages (see docs/training.md).
+
+    >>> from torch import nn
+    >>> from builder.training import TrainConfig, load_dataset, train
+    >>> ds = load_dataset("digits")
+    >>> model = nn.Sequential(nn.Flatten(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 10))
+    >>> result = train(model, ds, TrainConfig.from_dict({"epochs": 5}, dataset=ds))
+    >>> result.status, result.metrics["val_accuracy"] > 0.9
+    ('succeeded', True)
+"""
+
+from .artifacts import write_artifacts
+from .checks import check_compatibility, check_inputs, resolve_device
+from .config import LOSSES, OPTIMIZERS, PRECISIONS, SCHEDULERS, TrainConfig
+from .datasets import Dataset, UploadLimits, list_datasets, load_dataset, load_upload
+from .errors import ConfigError, DatasetError, TrainingError
+from .loop import TrainResult, train
+
+__all__ = [
+    "LOSSES",
+    "OPTIMIZERS",
+    "PRECISIONS",
+    "SCHEDULERS",
+    "ConfigError",
+    "Dataset",
+    "DatasetError",
+    "TrainConfig",
+    "TrainResult",
+    "TrainingError",
+    "UploadLimits",
+    "check_compatibility",
+    "check_inputs",
+    "list_datasets",
+    "load_dataset",
+    "load_upload",
+    "resolve_device",
+    "train",
+    "write_artifacts",
+]

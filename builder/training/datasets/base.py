@@ -1,0 +1,140 @@
+"""The dataset bundle: tensors plus what the engine and the browser need to know about them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal, NamedTuple
+
+import torch
+
+from ..errors import DatasetError
+
+Task = Literal["classification", "regression"]
+
+
+class Split(NamedTuple):
+    x_train: torch.Tensor  # (N_train, *input_shape)
+    y_train: torch.Tensor  # (N_train,) int64 labels, or (N_train, target_size) float32
+    x_val: torch.Tensor  # (N_val, *input_shape); N_val may be 0
+    y_val: torch.Tensor
+
+
+@dataclass
+class Dataset:
+    """All samples of one dataset as CPU tensors, and its metadata.
+
+    `x` is float32 (N, *input_shape). `y` holds int64 class indices (N,) for classification, or
+    float32 (N, target_size) for regression. Sets with an official test split (MNIST, CIFAR-10) carry
+    it in `x_val`/`y_val`; the others are split by `split(val_fraction, seed)`.
+    """
+
+    name: str
+    title: str
+    task: Task
+    x: torch.Tensor
+    y: torch.Tensor
+    classes: list[str] | None = None
+    description: str = ""
+    val_fraction: float = 0.2
+    x_val: torch.Tensor | None = None
+    y_val: torch.Tensor | None = None
+    options: dict = field(default_factory=dict)
+    info: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        n = self.x.shape[0]
+        assert self.x.dtype == torch.float32, self.x.dtype
+        assert self.y.shape[0] == n, (self.x.shape, self.y.shape)
+        if self.task == "classification":
+            assert self.y.dtype == torch.int64 and self.y.dim() == 1, (self.y.dtype, self.y.shape)
+            assert self.classes, "a classification dataset names its classes"
+        else:
+            assert self.y.dtype == torch.float32 and self.y.dim() == 2, (self.y.dtype, self.y.shape)
+        if n < 2:
+            raise DatasetError(f"Dataset '{self.name}' has {n} sample(s); it needs at least 2")
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        return tuple(self.x.shape[1:])
+
+    @property
+    def num_classes(self) -> int | None:
+        return len(self.classes) if self.classes else None
+
+    @property
+    def target_size(self) -> int | None:
+        return self.y.shape[1] if self.task == "regression" else None
+
+    @property
+    def is_2d(self) -> bool:
+        """True for 2-D classification sets, whose decision boundary the browser can draw."""
+        return self.task == "classification" and self.input_shape == (2,)
+
+    @property
+    def fixed_split(self) -> bool:
+        return self.x_val is not None
+
+    def __len__(self) -> int:
+        return self.x.shape[0] + (self.x_val.shape[0] if self.x_val is not None else 0)
+
+    def split(self, val_fraction: float | None = None, seed: int = 0) -> Split:
+        """Train and validation tensors; the same seed always gives the same split."""
+        if self.x_val is not None and self.y_val is not None:
+            return Split(self.x, self.y, self.x_val, self.y_val)
+        fraction = self.val_fraction if val_fraction is None else val_fraction
+        n = self.x.shape[0]
+        n_val = int(round(n * fraction))
+        if fraction > 0:
+            n_val = max(1, n_val)
+        if n - n_val < 1:
+            raise DatasetError(
+                f"A validation fraction of {fraction} leaves no training samples out of {n}",
+                field="val_fraction",
+            )
+        perm = torch.randperm(n, generator=torch.Generator().manual_seed(seed))
+        val_idx, train_idx = perm[:n_val], perm[n_val:]
+        return Split(self.x[train_idx], self.y[train_idx], self.x[val_idx], self.y[val_idx])
+
+    def describe(self) -> dict:
+        """JSON-ready metadata: what the dataset picker and the run page show."""
+        out: dict = {
+            "name": self.name,
+            "title": self.title,
+            "description": self.description,
+            "task": self.task,
+            "input_shape": list(self.input_shape),
+            "dtype": "float32",
+            "samples": len(self),
+            "validation": (
+                {"fixed": True, "samples": int(self.x_val.shape[0])}
+                if self.x_val is not None
+                else {"fixed": False, "fraction": self.val_fraction}
+            ),
+            "options": dict(self.options),
+        }
+        if self.task == "classification":
+            out["classes"] = list(self.classes or [])
+        else:
+            out["target_size"] = self.target_size
+        return out
+
+    def preview(self, n: int = 8) -> dict:
+        """Shape, class counts and the first few samples, for showing an upload before training."""
+        count = min(n, self.x.shape[0])
+        samples = []
+        for i in range(count):
+            x = self.x[i]
+            if x.dim() == 1:
+                shown = [round(v, 4) for v in x[:32].tolist()]  # long feature rows are cut for display
+            else:
+                shown = torch.round(x, decimals=4).tolist()  # (C, H, W) image
+            label = int(self.y[i]) if self.task == "classification" else self.y[i].tolist()
+            samples.append({"x": shown, "y": label})
+        out = {**self.describe(), "preview": samples}
+        if self.task == "classification":
+            counts = torch.bincount(self.y, minlength=len(self.classes or []))
+            out["class_counts"] = {c: int(k) for c, k in zip(self.classes or [], counts.tolist(), strict=True)}
+        else:
+            out["target_mean"] = [round(v, 4) for v in self.y.mean(0).tolist()]
+            out["target_std"] = [round(v, 4) for v in self.y.std(0).tolist()]
+        return out

@@ -1,0 +1,366 @@
+"""Datasets uploaded by a user: a CSV table, an .npz of x and y, or a zip of an ImageFolder tree.
+
+Every check names the line, column or file at fault and the limit it broke, and runs before any
+tensor is built. Images are decoded straight from the zip in memory: nothing is extracted to disk.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import stat
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import numpy as np
+import torch
+
+from ..errors import DatasetError
+from .base import Dataset
+
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff"}
+MAX_AUTO_CLASSES = 20  # a numeric target with at most this many distinct integers is taken as class labels
+
+
+@dataclass(frozen=True)
+class UploadLimits:
+    max_bytes: int = 50 * 2**20  # the uploaded file itself
+    max_expanded_bytes: int = 200 * 2**20  # a zip (or .npz) after decompression
+    max_rows: int = 1_000_000  # rows, samples or images
+    max_files: int = 100_000  # members of a zip
+
+
+def _mb(n: int) -> str:
+    return f"{n / 2**20:.1f} MB"
+
+
+def load_upload(
+    path: str | Path,
+    *,
+    kind: str,
+    options: dict | None = None,
+    limits: UploadLimits | None = None,
+) -> Dataset:
+    """Parse and validate an uploaded file into a Dataset; raise DatasetError naming what is wrong."""
+    path = Path(path)
+    options = dict(options or {})
+    limits = limits or UploadLimits()
+    loaders = {"csv": _load_csv, "npz": _load_npz, "imagezip": _load_imagezip}
+    if kind not in loaders:
+        raise DatasetError(f"Unknown upload kind '{kind}'; use csv, npz or imagezip", field="kind")
+    if not path.is_file():
+        raise DatasetError(f"Uploaded file {path.name} is missing", file=path.name)
+    size = path.stat().st_size
+    if size > limits.max_bytes:
+        raise DatasetError(
+            f"{path.name} is {_mb(size)}; uploads are limited to {_mb(limits.max_bytes)}", file=path.name
+        )
+    return loaders[kind](path, options, limits)
+
+
+def _pop_options(options: dict, allowed: dict[str, Any]) -> dict[str, Any]:
+    unknown = set(options) - set(allowed)
+    if unknown:
+        name = sorted(unknown)[0]
+        raise DatasetError(f"Unknown upload option '{name}' (options: {', '.join(allowed)})", field=name)
+    return {k: options.get(k, default) for k, default in allowed.items()}
+
+
+def _check_task(task: Any) -> str:
+    if task not in ("auto", "classification", "regression"):
+        raise DatasetError(f"task must be auto, classification or regression; got {task!r}", field="task")
+    return task
+
+
+# --- CSV -------------------------------------------------------------------------------------------
+
+
+def _load_csv(path: Path, options: dict, limits: UploadLimits) -> Dataset:
+    opts = _pop_options(options, {"target": None, "task": "auto", "delimiter": ","})
+    task = _check_task(opts["task"])
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise DatasetError(f"{path.name} is not UTF-8 text (byte {e.start})", file=path.name) from e
+    reader = csv.reader(io.StringIO(text), delimiter=opts["delimiter"])
+    header = next(reader, None)
+    if not header or not any(h.strip() for h in header):
+        raise DatasetError(f"{path.name} is empty; the first line must name the columns", file=path.name)
+    header = [h.strip() for h in header]
+    if len(header) < 2:
+        raise DatasetError(f"{path.name} has one column; it needs at least one feature and a target", file=path.name)
+
+    target = opts["target"] if opts["target"] is not None else header[-1]
+    if target not in header:
+        raise DatasetError(f"No column '{target}'; the columns are {', '.join(header)}", field="target", column=str(target))
+    t = header.index(target)
+    features = [h for i, h in enumerate(header) if i != t]
+
+    rows: list[list[float]] = []
+    targets: list[str] = []
+    for cells in reader:
+        line = reader.line_num
+        if not cells or all(not c.strip() for c in cells):
+            continue
+        if len(rows) >= limits.max_rows:
+            raise DatasetError(f"{path.name} has more than {limits.max_rows:,} rows, the limit", file=path.name, row=line)
+        if len(cells) != len(header):
+            raise DatasetError(f"Line {line} has {len(cells)} cells; the header has {len(header)}", row=line)
+        row = []
+        for i, cell in enumerate(cells):
+            if i == t:
+                if not cell.strip():
+                    raise DatasetError(f"Line {line}, column '{target}': the target is empty", row=line, column=target)
+                targets.append(cell.strip())
+                continue
+            row.append(_number(cell, line, header[i]))
+        rows.append(row)
+    if len(rows) < 2:
+        raise DatasetError(f"{path.name} has {len(rows)} data row(s); it needs at least 2", file=path.name)
+
+    x = np.asarray(rows, dtype=np.float64)  # (N, features)
+    mean, std = x.mean(0), x.std(0)
+    std = np.where(std > 0, std, 1.0)
+    x = (x - mean) / std
+    info = {
+        "feature_names": features,
+        "target": target,
+        "standardized": {"mean": mean.round(6).tolist(), "std": std.round(6).tolist()},
+    }
+    y, classes, task = _targets(targets, task, target)
+    return Dataset(
+        name=f"upload:{path.name}",
+        title=path.name,
+        task=task,
+        x=torch.from_numpy(x.astype(np.float32)),
+        y=y,
+        classes=classes,
+        description=f"{len(rows)} rows, {len(features)} standardised features, target '{target}'.",
+        options={"target": target, "task": opts["task"]},
+        info=info,
+    )
+
+
+def _number(cell: str, line: int, column: str) -> float:
+    text = cell.strip()
+    if not text:
+        raise DatasetError(f"Line {line}, column '{column}': the cell is empty", row=line, column=column)
+    try:
+        value = float(text)
+    except ValueError:
+        raise DatasetError(f"Line {line}, column '{column}': '{text}' is not a number", row=line, column=column) from None
+    if not math.isfinite(value):
+        raise DatasetError(f"Line {line}, column '{column}': '{text}' is not a finite number", row=line, column=column)
+    return value
+
+
+def _targets(values: list[str], task: str, column: str) -> tuple[torch.Tensor, list[str] | None, str]:
+    """Target strings to (y, classes, task): class indices in sorted class order, or float values."""
+    numbers: list[float] | None = []
+    for v in values:
+        try:
+            numbers.append(float(v))  # type: ignore[union-attr]
+        except ValueError:
+            numbers = None
+            break
+    if task == "regression":
+        if numbers is None:
+            bad = next(v for v in values if not _is_float(v))
+            raise DatasetError(f"Column '{column}': '{bad}' is not a number, so it can't be a regression target",
+                               column=column, field="target")
+        return torch.tensor(numbers, dtype=torch.float32).unsqueeze(1), None, "regression"
+    if task == "auto" and numbers is not None:
+        integral = all(n.is_integer() for n in numbers)
+        if not integral or len(set(numbers)) > MAX_AUTO_CLASSES:
+            return torch.tensor(numbers, dtype=torch.float32).unsqueeze(1), None, "regression"
+    if numbers is not None and all(n.is_integer() for n in numbers):
+        names = [str(int(n)) for n in sorted(set(numbers))]
+        values = [str(int(n)) for n in numbers]
+    else:
+        names = sorted(set(values))
+    if len(names) < 2:
+        raise DatasetError(f"Column '{column}' has a single class '{names[0]}'; classification needs two or more",
+                           column=column, field="target")
+    index = {name: i for i, name in enumerate(names)}
+    return torch.tensor([index[v] for v in values], dtype=torch.int64), names, "classification"
+
+
+def _is_float(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+# --- NPZ -------------------------------------------------------------------------------------------
+
+
+def _load_npz(path: Path, options: dict, limits: UploadLimits) -> Dataset:
+    opts = _pop_options(options, {"task": "auto", "classes": None})
+    task = _check_task(opts["task"])
+    _check_zip_members(path, limits)  # an .npz is a zip of .npy files
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            keys = list(npz.keys())
+            missing = [k for k in ("x", "y") if k not in keys]
+            if missing:
+                raise DatasetError(f"{path.name} needs arrays named x and y; it holds {', '.join(keys) or 'none'}",
+                                   file=path.name)
+            x, y = npz["x"], npz["y"]
+    except DatasetError:
+        raise
+    except (ValueError, OSError, zipfile.BadZipFile) as e:
+        raise DatasetError(f"{path.name} is not a readable .npz of plain arrays: {e}", file=path.name) from e
+
+    if x.ndim < 2 or x.shape[0] < 2:
+        raise DatasetError(f"x must have shape (N, ...) with N ≥ 2 samples; it has shape {list(x.shape)}", field="x")
+    n = x.shape[0]
+    if n > limits.max_rows:
+        raise DatasetError(f"x has {n:,} samples; the limit is {limits.max_rows:,}", field="x")
+    if y.shape[:1] != (n,) or y.ndim > 2:
+        raise DatasetError(f"y must have shape ({n},) or ({n}, k) to match x; it has shape {list(y.shape)}", field="y")
+    if not (np.issubdtype(x.dtype, np.number) or x.dtype == np.bool_):
+        raise DatasetError(f"x must be numeric; its dtype is {x.dtype}", field="x")
+    x = x.astype(np.float32)
+    if not np.isfinite(x).all():
+        first = int(np.argwhere(~np.isfinite(x.reshape(n, -1)))[0][0])
+        raise DatasetError(f"x holds NaN or infinite values (first in sample {first})", field="x", row=first)
+
+    if y.ndim == 1 and (np.issubdtype(y.dtype, np.integer) or y.dtype.kind in "USb") and task != "regression":
+        y_t, classes = _npz_labels(y, opts["classes"])
+        task_name = "classification"
+    elif task == "classification":
+        raise DatasetError(f"Class labels in y must be integers or strings of shape ({n},); y has dtype {y.dtype} "
+                           f"and shape {list(y.shape)}", field="y")
+    else:
+        if not np.issubdtype(y.dtype, np.number):
+            raise DatasetError(f"A regression target must be numeric; y has dtype {y.dtype}", field="y")
+        y_f = y.astype(np.float32).reshape(n, -1)
+        if not np.isfinite(y_f).all():
+            raise DatasetError("y holds NaN or infinite values", field="y")
+        y_t, classes, task_name = torch.from_numpy(y_f), None, "regression"
+    return Dataset(
+        name=f"upload:{path.name}",
+        title=path.name,
+        task=task_name,  # type: ignore[arg-type]
+        x=torch.from_numpy(np.ascontiguousarray(x)),
+        y=y_t,
+        classes=classes,
+        description=f"{n} samples of shape {list(x.shape[1:])}.",
+        options={"task": opts["task"]},
+    )
+
+
+def _npz_labels(y: np.ndarray, names: list[str] | None) -> tuple[torch.Tensor, list[str]]:
+    if y.dtype.kind in "US":
+        classes = sorted(set(y.tolist()))
+        index = {c: i for i, c in enumerate(classes)}
+        return torch.tensor([index[v] for v in y.tolist()], dtype=torch.int64), [str(c) for c in classes]
+    y = y.astype(np.int64)
+    if y.min() < 0:
+        raise DatasetError(f"Class labels in y must be 0 or more; found {int(y.min())}", field="y")
+    count = int(y.max()) + 1
+    if names is not None:
+        if not isinstance(names, list) or len(names) < count:
+            raise DatasetError(f"classes must name at least {count} classes (labels go up to {count - 1})",
+                               field="classes")
+        count = len(names)
+    if count < 2:
+        raise DatasetError("y holds a single class; classification needs two or more", field="y")
+    return torch.from_numpy(y), [str(c) for c in (names or range(count))]
+
+
+# --- Zip of an ImageFolder tree --------------------------------------------------------------------
+
+
+def _check_zip_members(path: Path, limits: UploadLimits) -> list[zipfile.ZipInfo]:
+    """Open a zip's directory and reject escaping names, links, too many files, or too much data."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            members = zf.infolist()
+    except zipfile.BadZipFile as e:
+        raise DatasetError(f"{path.name} is not a zip file", file=path.name) from e
+    if len(members) > limits.max_files:
+        raise DatasetError(f"{path.name} holds {len(members):,} files; the limit is {limits.max_files:,}",
+                           file=path.name)
+    total = 0
+    for m in members:
+        name = m.filename.replace("\\", "/")
+        parts = PurePosixPath(name).parts
+        if name.startswith("/") or (parts and ":" in parts[0]) or ".." in parts:
+            raise DatasetError(f"'{m.filename}' in {path.name} points outside the zip's folder", file=m.filename)
+        if stat.S_ISLNK(m.external_attr >> 16):
+            raise DatasetError(f"'{m.filename}' in {path.name} is a symbolic link; links are not allowed",
+                               file=m.filename)
+        total += m.file_size
+        if total > limits.max_expanded_bytes:
+            raise DatasetError(f"{path.name} expands past {_mb(limits.max_expanded_bytes)}, the limit",
+                               file=path.name)
+    return members
+
+
+def _load_imagezip(path: Path, options: dict, limits: UploadLimits) -> Dataset:
+    from PIL import Image, UnidentifiedImageError
+
+    opts = _pop_options(options, {"size": 32, "channels": "rgb"})
+    size, channels = opts["size"], opts["channels"]
+    if not isinstance(size, int) or isinstance(size, bool) or not 4 <= size <= 256:
+        raise DatasetError(f"size must be an integer between 4 and 256; got {size!r}", field="size")
+    if channels not in ("rgb", "grayscale"):
+        raise DatasetError(f"channels must be rgb or grayscale; got {channels!r}", field="channels")
+
+    members = _check_zip_members(path, limits)
+    images = [
+        m for m in members
+        if not m.is_dir()
+        and PurePosixPath(m.filename).suffix.lower() in IMAGE_SUFFIXES
+        and not any(p.startswith(".") or p == "__MACOSX" for p in PurePosixPath(m.filename).parts)
+    ]
+    if not images:
+        raise DatasetError(f"{path.name} holds no images ({', '.join(sorted(IMAGE_SUFFIXES))})", file=path.name)
+    if len(images) > limits.max_rows:
+        raise DatasetError(f"{path.name} holds {len(images):,} images; the limit is {limits.max_rows:,}",
+                           file=path.name)
+    parts = [PurePosixPath(m.filename).parts for m in images]
+    while all(len(p) > 2 for p in parts) and len({p[0] for p in parts}) == 1:
+        parts = [p[1:] for p in parts]  # drop a folder that wraps the whole tree
+    for m, p in zip(images, parts, strict=True):
+        if len(p) != 2:
+            raise DatasetError(f"'{m.filename}' is not in a class folder: the zip must hold class/image files "
+                               "(optionally inside one top folder)", file=m.filename)
+    classes = sorted({p[0] for p in parts})
+    if len(classes) < 2:
+        raise DatasetError(f"{path.name} has one class folder ('{classes[0]}'); classification needs two or more",
+                           file=path.name)
+    index = {c: i for i, c in enumerate(classes)}
+    mode = "RGB" if channels == "rgb" else "L"
+
+    xs = np.empty((len(images), size, size, 3 if mode == "RGB" else 1), dtype=np.uint8)  # (N, H, W, C)
+    with zipfile.ZipFile(path) as zf:
+        for i, m in enumerate(images):
+            with zf.open(m) as f:
+                data = f.read(m.file_size + 1)
+            if len(data) > m.file_size:  # the header lied about the size
+                raise DatasetError(f"'{m.filename}' expands past its declared size", file=m.filename)
+            try:
+                with Image.open(io.BytesIO(data)) as img:
+                    img = img.convert(mode).resize((size, size), Image.Resampling.BILINEAR)
+                    xs[i] = np.asarray(img).reshape(size, size, -1)
+            except (UnidentifiedImageError, OSError, Image.DecompressionBombError, ValueError) as e:
+                raise DatasetError(f"'{m.filename}' is not a readable image: {e}", file=m.filename) from e
+    x = torch.from_numpy(xs).permute(0, 3, 1, 2).to(torch.float32).div_(255.0).contiguous()  # (N, C, H, W)
+    y = torch.tensor([index[p[0]] for p in parts], dtype=torch.int64)
+    return Dataset(
+        name=f"upload:{path.name}",
+        title=path.name,
+        task="classification",
+        x=x,
+        y=y,
+        classes=classes,
+        description=f"{len(images)} images in {len(classes)} classes, resized to {size}×{size} {channels}.",
+        options={"size": size, "channels": channels},
+    )

@@ -1,0 +1,321 @@
+"""The training loop: any nn.Module on any Dataset, reporting through a callback.
+
+The data lives on the training device as tensors; each epoch draws a permutation there and slices
+batches out of it, so a step costs what a hand-written loop costs. The loss is summed on the device
+and read back only every `log_every` steps, which is also when NaN/inf is caught.
+
+    >>> from torch import nn
+    >>> ds = load_dataset("moons")
+    >>> model = nn.Sequential(nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 2))
+    >>> result = train(model, ds, TrainConfig.from_dict({"epochs": 2}, dataset=ds))
+    >>> result.status
+    'succeeded'
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from . import metrics
+from .checkpoints import FILENAME, load_checkpoint, rng_state, save_checkpoint, set_rng_state
+from .checks import build_loss, check_compatibility, loss_targets, resolve_device
+from .config import TrainConfig, default_loss
+from .datasets import Dataset
+from .errors import ConfigError
+
+Callback = Callable[[dict], None]
+EVAL_BATCH = 1024  # evaluation batches: larger than training ones, memory permitting
+
+
+@dataclass
+class TrainResult:
+    status: str  # "succeeded" | "failed" | "stopped"
+    metrics: dict[str, Any]
+    history: list[dict[str, Any]] = field(default_factory=list)  # one summary per finished epoch
+    confusion: list[list[int]] | None = None  # [true][predicted], classification runs that finish
+    classes: list[str] | None = None
+    error: str | None = None  # the plain message of a failed run
+    checkpoint_path: str | None = None
+    steps: int = 0
+    epochs: int = 0  # finished epochs
+    device: str = "cpu"
+
+
+class _NonFiniteLoss(Exception):
+    def __init__(self, value: float, step: int) -> None:
+        self.value, self.step = value, step
+
+
+def steps_per_epoch(n_train: int, batch_size: int) -> int:
+    """Full batches, plus the remainder unless it is a single sample (BatchNorm can't train on one)."""
+    full, rest = divmod(n_train, batch_size)
+    return max(1, full + (1 if rest > 1 else 0))
+
+
+def epoch_permutation(n: int, *, seed: int, epoch: int, device: torch.device) -> torch.Tensor:
+    """The order of epoch `epoch`: a function of (seed, epoch) alone, so a resumed run draws the same one."""
+    g = torch.Generator().manual_seed(seed * 1_000_003 + epoch)
+    return torch.randperm(n, generator=g).to(device)
+
+
+def build_optimizer(params, config: TrainConfig) -> torch.optim.Optimizer:
+    lr, wd = config.lr, config.weight_decay
+    if config.optimizer == "sgd":
+        return torch.optim.SGD(params, lr=lr, momentum=config.momentum, nesterov=config.nesterov, weight_decay=wd)
+    if config.optimizer == "adam":
+        return torch.optim.Adam(params, lr=lr, weight_decay=wd)
+    if config.optimizer == "adamw":
+        return torch.optim.AdamW(params, lr=lr, weight_decay=wd)
+    if config.optimizer == "rmsprop":
+        return torch.optim.RMSprop(params, lr=lr, momentum=config.momentum, weight_decay=wd)
+    raise ConfigError("optimizer", f"Unknown optimizer '{config.optimizer}'")
+
+
+def build_scheduler(optimizer: torch.optim.Optimizer, config: TrainConfig, steps: int):
+    """A scheduler stepped after every batch; `steps` is the steps in one epoch."""
+    total = steps * config.epochs
+    if config.scheduler == "step":
+        return torch.optim.lr_scheduler.StepLR(optimizer, step_size=config.step_size * steps, gamma=config.gamma)
+    if config.scheduler == "cosine":
+        return torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=total)
+    if config.scheduler == "onecycle":
+        return torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=config.lr, total_steps=total)
+    return None
+
+
+def train(
+    model: nn.Module,
+    dataset: Dataset,
+    config: TrainConfig,
+    *,
+    callback: Callback | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    checkpoint_dir: str | Path | None = None,
+    resume_from: str | Path | None = None,
+) -> TrainResult:
+    """Train `model` in place and return how it went.
+
+    A bad configuration raises ConfigError before any step runs. Everything that goes wrong once
+    training has started (NaN/inf loss, out of memory, a shape error deep in the model) ends the run
+    with status "failed" and a plain message instead. `should_stop()` is polled before every step;
+    when it answers True the run ends "stopped" with a checkpoint written (given `checkpoint_dir`),
+    from which `resume_from` continues to the same result as a run that was never stopped.
+    """
+    emit: Callback = callback if callback is not None else (lambda event: None)
+    device = resolve_device(config.device)
+    loss_name = config.loss or default_loss(dataset.task)
+    out_shape = check_compatibility(model, dataset, config)  # before anything moves or changes
+    classify = dataset.task == "classification"
+    split = dataset.split(config.val_fraction, config.seed)
+
+    # Precision: autocast on CUDA only; fp16 also needs a GradScaler.
+    amp_dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(config.precision)
+    if amp_dtype is not None and device.type != "cuda":
+        emit(_log(f"Mixed precision ({config.precision}) runs on CUDA only; training in fp32 on {device.type}"))
+        amp_dtype = None
+    autocast = torch.autocast("cuda", dtype=amp_dtype) if amp_dtype is not None else contextlib.nullcontext()
+    scaler = torch.amp.GradScaler("cuda") if amp_dtype == torch.float16 else None
+
+    # The whole dataset lives on the device.
+    x_train = split.x_train.to(device)  # (N, *input_shape)
+    y_train = loss_targets(split.y_train, dataset=dataset, loss=loss_name, outputs=out_shape[0]).to(device)
+    x_val = split.x_val.to(device)
+    y_val = loss_targets(split.y_val, dataset=dataset, loss=loss_name, outputs=out_shape[0]).to(device)
+    labels_val = split.y_val.to(device) if classify else None
+    n_train, n_val = x_train.shape[0], x_val.shape[0]
+
+    model.to(device)
+    loss_fn = build_loss(loss_name)
+    optimizer = build_optimizer(model.parameters(), config)
+    per_epoch = steps_per_epoch(n_train, config.batch_size)
+    scheduler = build_scheduler(optimizer, config, per_epoch)
+    step_model = model
+    if config.compile:
+        step_model = torch.compile(model)
+        emit(_log("torch.compile is on: the first steps are slow while the model compiles"))
+
+    torch.manual_seed(config.seed)  # dropout and every other random op of the model
+    start_epoch, start_batch, step = 0, 0, 0
+    history: list[dict[str, Any]] = []
+    epoch_loss = torch.zeros((), device=device)  # sum of loss × batch size over this epoch
+    epoch_seen = 0
+    if resume_from is not None:
+        ckpt = load_checkpoint(resume_from)
+        try:
+            model.load_state_dict(ckpt["model"])
+        except RuntimeError as e:
+            raise ConfigError("resume_from", f"The checkpoint doesn't fit this model: {e}") from e
+        optimizer.load_state_dict(ckpt["optimizer"])
+        if scheduler is not None and ckpt.get("scheduler") is not None:
+            scheduler.load_state_dict(ckpt["scheduler"])
+        if scaler is not None and ckpt.get("scaler") is not None:
+            scaler.load_state_dict(ckpt["scaler"])
+        start_epoch, start_batch, step = ckpt["epoch"], ckpt["batch"], ckpt["step"]
+        epoch_loss = ckpt["epoch_loss"].to(device)
+        epoch_seen = ckpt["epoch_seen"]
+        history = list(ckpt.get("history", []))
+        set_rng_state(ckpt["rng"])
+        emit(_log(f"Resumed from {Path(resume_from).name} at epoch {start_epoch + 1}, step {step}"))
+
+    ckpt_path = Path(checkpoint_dir) / FILENAME if checkpoint_dir is not None else None
+    written: str | None = str(resume_from) if resume_from is not None else None
+
+    def checkpoint(epoch: int, batch: int) -> None:
+        nonlocal written
+        if ckpt_path is None:
+            return
+        save_checkpoint(ckpt_path, {
+            "model": model.state_dict(),
+            "optimizer": optimizer.state_dict(),
+            "scheduler": scheduler.state_dict() if scheduler is not None else None,
+            "scaler": scaler.state_dict() if scaler is not None else None,
+            "epoch": epoch,  # the epoch to run next (or to continue)
+            "batch": batch,  # the batch of that epoch to run next
+            "step": step,
+            "epoch_loss": epoch_loss.detach().cpu(),
+            "epoch_seen": epoch_seen,
+            "rng": rng_state(),
+            "history": history,
+            "config": config.to_dict(),
+            "dataset": dataset.name,
+        })
+        written = str(ckpt_path)
+
+    two_d = dataset.is_2d
+    if two_d:
+        x_range, y_range = metrics.data_range(dataset.x)
+    batch_size, log_every = config.batch_size, config.log_every
+    run_start = time.perf_counter()
+    status, error = "succeeded", None
+    last_eval: metrics.Evaluation | None = None
+
+    try:
+        for epoch in range(start_epoch, config.epochs):
+            model.train()
+            perm = epoch_permutation(n_train, seed=config.seed, epoch=epoch, device=device)
+            first_batch = start_batch if epoch == start_epoch else 0
+            if first_batch == 0:
+                epoch_loss.zero_()
+                epoch_seen = 0
+            epoch_start = window_start = time.perf_counter()
+            window_loss, window_seen = float(epoch_loss), epoch_seen
+            seen_before = epoch_seen  # samples of this epoch run before a resume
+            for batch in range(first_batch, per_epoch):
+                if should_stop is not None and should_stop():
+                    status = "stopped"
+                    checkpoint(epoch, batch)
+                    break
+                idx = perm[batch * batch_size : (batch + 1) * batch_size]
+                xb, yb = x_train[idx], y_train[idx]  # (B, *input_shape), (B,) or (B, k)
+                with autocast:
+                    out = step_model(xb)  # (B, k)
+                    loss = loss_fn(out, yb)
+                optimizer.zero_grad(set_to_none=True)
+                if scaler is not None:
+                    scaler.scale(loss).backward()
+                    if config.grad_clip is not None:
+                        scaler.unscale_(optimizer)
+                        nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
+                    scaler.step(optimizer)
+                    scaler.update()
+                else:
+                    loss.backward()
+                    if config.grad_clip is not None:
+                        nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
+                    optimizer.step()
+                lr = optimizer.param_groups[0]["lr"]  # the rate this step used
+                if scheduler is not None:
+                    scheduler.step()
+                epoch_loss.add_(loss.detach(), alpha=xb.shape[0])  # stays on the device: no sync
+                epoch_seen += xb.shape[0]
+                step += 1
+
+                if step % log_every == 0:
+                    total = float(epoch_loss)  # the one sync every log_every steps
+                    if not math.isfinite(total):
+                        raise _NonFiniteLoss(total, step)
+                    now = time.perf_counter()
+                    emit({"type": "metrics", "data": {
+                        "step": step,
+                        "epoch": epoch + 1,
+                        "train_loss": (total - window_loss) / max(1, epoch_seen - window_seen),
+                        "lr": lr,
+                        "samples_per_s": (epoch_seen - window_seen) / max(now - window_start, 1e-9),
+                    }})
+                    window_loss, window_seen, window_start = total, epoch_seen, now
+            if status == "stopped":
+                break
+
+            train_loss = float(epoch_loss) / max(1, epoch_seen)
+            if not math.isfinite(train_loss):
+                raise _NonFiniteLoss(train_loss, step)
+            elapsed = time.perf_counter() - epoch_start
+            data: dict[str, Any] = {
+                "epoch": epoch + 1,
+                "epochs": config.epochs,
+                "step": step,
+                "train_loss": train_loss,
+                "time_s": elapsed,
+                "samples_per_s": (epoch_seen - seen_before) / max(elapsed, 1e-9),
+            }
+            if n_val:
+                last_eval = metrics.evaluate(model, x_val, y_val, labels_val, loss_fn,
+                                             batch_size=max(batch_size, EVAL_BATCH), autocast=autocast)
+                data["val_loss"] = last_eval.loss
+                if last_eval.accuracy is not None:
+                    data["val_accuracy"] = last_eval.accuracy
+                if last_eval.top5 is not None:
+                    data["val_top5"] = last_eval.top5
+            summary = dict(data)
+            data["norms"] = metrics.layer_norms(model)
+            if two_d:
+                with autocast:
+                    data["boundary"] = metrics.decision_boundary(model, x_range, y_range, device=device)
+                if epoch == start_epoch:
+                    data["points"] = metrics.sample_points(dataset.x, dataset.y, seed=config.seed)
+            history.append(summary)
+            checkpoint(epoch + 1, 0)  # first, so an "epoch" event always has its checkpoint on disk
+            emit({"type": "epoch", "data": data})
+    except _NonFiniteLoss as e:
+        status = "failed"
+        error = (f"The loss became {'NaN' if math.isnan(e.value) else 'infinite'} by step {e.step}; "
+                 "try a lower learning rate or gradient clipping")
+    except torch.OutOfMemoryError:
+        status = "failed"
+        error = (f"Out of memory on {device} at batch size {batch_size}; "
+                 "try a smaller batch size or a smaller model")
+        if device.type == "cuda":
+            torch.cuda.empty_cache()
+    except (RuntimeError, ValueError, IndexError) as e:
+        status = "failed"
+        error = f"Training failed at step {step + 1}: {e}"
+
+    final: dict[str, Any] = dict(history[-1]) if history else {"epochs": config.epochs}
+    final.pop("step", None)
+    final.update({"epoch": len(history), "steps": step, "time_s": time.perf_counter() - run_start})
+    if status == "stopped" and epoch_seen:
+        final["train_loss"] = float(epoch_loss) / epoch_seen  # the epoch the stop cut short
+    result = TrainResult(status=status, metrics=final, history=history, error=error,
+                         checkpoint_path=written, steps=step, epochs=len(history), device=str(device))
+    end = {"type": {"succeeded": "finished", "failed": "failed", "stopped": "stopped"}[status], "data": dict(final)}
+    if status == "succeeded" and classify and last_eval is not None and last_eval.predictions is not None:
+        result.confusion = metrics.confusion_matrix(labels_val, last_eval.predictions, dataset.num_classes or 0)
+        result.classes = list(dataset.classes or [])
+        end["data"].update({"confusion": result.confusion, "classes": result.classes})
+    if error is not None:
+        end["data"]["message"] = error
+    emit(end)
+    return result
+
+
+def _log(message: str) -> dict:
+    return {"type": "log", "data": {"message": message}}

@@ -1,0 +1,138 @@
+/** The editing surface: React Flow wired to the store, drops from the palette, quick-add at the cursor. */
+import {
+  Background,
+  BackgroundVariant,
+  Controls,
+  MiniMap,
+  ReactFlow,
+  useReactFlow,
+  type FinalConnectionState,
+  type IsValidConnection,
+  type OnConnect,
+  type OnConnectEnd,
+} from "@xyflow/react";
+import { useCallback, useEffect, useRef, type DragEvent, type MouseEvent } from "react";
+import { edgeTypes, nodeTypes } from "@/components/flow-types";
+import type { BuilderNode, ShapeEdge } from "@/lib/graph";
+import type { Position } from "@/lib/types";
+import { builderStore, useBuilder } from "@/store/builder-store";
+
+export const LAYER_MIME = "application/x-netbuilder-layer";
+
+const FIT_OPTIONS = { padding: 0.15, maxZoom: 1.1, duration: 200 };
+const PRO_OPTIONS = { hideAttribution: true };
+const DEFAULT_EDGE_OPTIONS = { type: "shape" };
+
+export interface CanvasProps {
+  /** Opens the quick-add box at a screen point, adding at the matching flow position. */
+  onQuickAdd(screen: Position, flow: Position): void;
+  /** Keeps the last pointer position, for paste and keyboard quick-add. */
+  pointer: React.MutableRefObject<{ screen: Position; flow: Position } | null>;
+}
+
+export function Canvas({ onQuickAdd, pointer }: CanvasProps) {
+  const nodes = useBuilder((s) => s.nodes);
+  const edges = useBuilder((s) => s.edges);
+  const onNodesChange = useBuilder((s) => s.onNodesChange);
+  const onEdgesChange = useBuilder((s) => s.onEdgesChange);
+  const connect = useBuilder((s) => s.connect);
+  const addNode = useBuilder((s) => s.addNode);
+  const fitRequest = useBuilder((s) => s.fitRequest);
+  const flow = useReactFlow<BuilderNode, ShapeEdge>();
+  const wrapper = useRef<HTMLDivElement>(null);
+
+  useEffect(() => {
+    if (fitRequest === 0) return;
+    // Wait a frame so freshly loaded nodes are measured before fitting.
+    const raf = requestAnimationFrame(() => void flow.fitView(FIT_OPTIONS));
+    return () => cancelAnimationFrame(raf);
+  }, [fitRequest, flow]);
+
+  const onConnect: OnConnect = useCallback((c) => void connect(c), [connect]);
+
+  const isValidConnection: IsValidConnection<ShapeEdge> = useCallback(
+    (c) => builderStore.getState().checkConnection(c).ok,
+    [],
+  );
+
+  // A refused drop on a real port says why (isValidConnection alone would fail silently).
+  const onConnectEnd: OnConnectEnd = useCallback((_event, state: FinalConnectionState) => {
+    if (state.isValid || !state.toHandle || !state.fromHandle) return;
+    const from = state.fromHandle;
+    const to = state.toHandle;
+    const [src, dst] = from.type === "source" ? [from, to] : [to, from];
+    const check = builderStore.getState().checkConnection({
+      source: src.nodeId,
+      sourceHandle: src.id ?? null,
+      target: dst.nodeId,
+      targetHandle: dst.id ?? null,
+    });
+    if (!check.ok) builderStore.getState().toast(check.reason, "error");
+  }, []);
+
+  const onDragOver = useCallback((e: DragEvent) => {
+    if (!e.dataTransfer.types.includes(LAYER_MIME)) return;
+    e.preventDefault();
+    e.dataTransfer.dropEffect = "copy";
+  }, []);
+
+  const onDrop = useCallback(
+    (e: DragEvent) => {
+      const type = e.dataTransfer.getData(LAYER_MIME);
+      if (!type) return;
+      e.preventDefault();
+      const p = flow.screenToFlowPosition({ x: e.clientX, y: e.clientY });
+      addNode(type, { x: p.x - 100, y: p.y - 30 });
+    },
+    [flow, addNode],
+  );
+
+  const onPointerMove = useCallback(
+    (e: MouseEvent) => {
+      const screen = { x: e.clientX, y: e.clientY };
+      pointer.current = { screen, flow: flow.screenToFlowPosition(screen) };
+    },
+    [flow, pointer],
+  );
+
+  const onDoubleClick = useCallback(
+    (e: MouseEvent) => {
+      const target = e.target as HTMLElement;
+      if (!target.classList.contains("react-flow__pane")) return;
+      const screen = { x: e.clientX, y: e.clientY };
+      onQuickAdd(screen, flow.screenToFlowPosition(screen));
+    },
+    [flow, onQuickAdd],
+  );
+
+  return (
+    <div className="canvas" ref={wrapper} onDragOver={onDragOver} onDrop={onDrop} onMouseMove={onPointerMove} data-testid="canvas">
+      <ReactFlow<BuilderNode, ShapeEdge>
+        nodes={nodes}
+        edges={edges}
+        nodeTypes={nodeTypes}
+        edgeTypes={edgeTypes}
+        defaultEdgeOptions={DEFAULT_EDGE_OPTIONS}
+        onNodesChange={onNodesChange}
+        onEdgesChange={onEdgesChange}
+        onConnect={onConnect}
+        onConnectEnd={onConnectEnd}
+        isValidConnection={isValidConnection}
+        onDoubleClick={onDoubleClick}
+        zoomOnDoubleClick={false}
+        deleteKeyCode={null}
+        selectionKeyCode="Shift"
+        multiSelectionKeyCode={["Meta", "Control"]}
+        minZoom={0.1}
+        maxZoom={2}
+        onlyRenderVisibleElements
+        proOptions={PRO_OPTIONS}
+        fitViewOptions={FIT_OPTIONS}
+      >
+        <Background variant={BackgroundVariant.Dots} gap={20} size={1.2} />
+        <Controls position="bottom-left" showInteractive={false} />
+        <MiniMap position="bottom-right" pannable zoomable nodeStrokeWidth={3} className="minimap" />
+      </ReactFlow>
+    </div>
+  );
+}

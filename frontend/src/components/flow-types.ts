@@ -1,0 +1,7 @@
+/** Node and edge renderers, defined once at module level so React Flow never sees new objects. */
+import type { EdgeTypes, NodeTypes } from "@xyflow/react";
+import { LayerNodeComponent } from "@/components/layer-node";
+import { ShapeEdgeComponent } from "@/components/shape-edge";
+
+export const nodeTypes: NodeTypes = { layer: LayerNodeComponent };
+export const edgeTypes: EdgeTypes = { shape: ShapeEdgeComponent };

@@ -1,0 +1,106 @@
+/** A layer on the canvas: title, key parameters, output shape, ordered input ports, errors in red. */
+import { Handle, Position, useUpdateNodeInternals, type NodeProps } from "@xyflow/react";
+import { memo, useEffect } from "react";
+import { keyParams } from "@/lib/catalog";
+import { formatShape } from "@/lib/format";
+import { inHandle, inputPortCount, outHandle, outputPortCount, type LayerNode } from "@/lib/graph";
+import { useBuilder } from "@/store/builder-store";
+
+const NO_PORTS: number[] = [];
+
+function LayerNodeView({ id, data, selected }: NodeProps<LayerNode>) {
+  const spec = useBuilder((s) => s.layers.get(data.layerType));
+  const report = useBuilder((s) => s.validation?.value.nodes[id]);
+  const errors = useBuilder((s) => s.errors.byNode[id]);
+  const catalogLoaded = useBuilder((s) => s.catalog !== null);
+  // Only variadic nodes (Add, Concat) grow ports with their edges; others never look at the edge list.
+  const highestPort = useBuilder((s) => {
+    if (spec && spec.inputs.max !== null) return -1;
+    let hi = -1;
+    for (const e of s.edges) if (e.target === id) hi = Math.max(hi, e.data?.port ?? 0);
+    return hi;
+  });
+  const highestOut = useBuilder((s) => {
+    if (spec && spec.outputs !== null) return -1;
+    let hi = -1;
+    for (const e of s.edges) if (e.source === id) hi = Math.max(hi, e.data?.sourcePort ?? 0);
+    return hi;
+  });
+  const inputs = inputPortCount(spec, highestPort >= 0 ? [highestPort] : NO_PORTS);
+  const outputs = outputPortCount(spec, report?.shapes.length ?? 0, highestOut >= 0 ? [highestOut] : NO_PORTS);
+  const updateNodeInternals = useUpdateNodeInternals();
+  // React Flow caches handle positions; tell it when a node grows or loses ports.
+  useEffect(() => updateNodeInternals(id), [id, inputs, outputs, updateNodeInternals]);
+  const summary = keyParams(spec, data.params);
+  const firstError = errors?.[0];
+  const unknown = catalogLoaded && !spec;
+  const names = spec?.inputs.names;
+
+  return (
+    <div
+      className={`layer-node cat-${(spec?.category ?? "unknown").toLowerCase().replace(/[^a-z]+/g, "-")}${firstError || unknown ? " has-error" : ""}${selected ? " is-selected" : ""}`}
+      data-testid={`node-${id}`}
+      data-error={firstError ? "true" : "false"}
+    >
+      {Array.from({ length: inputs }, (_, port) => {
+        const left = `${((port + 1) / (inputs + 1)) * 100}%`;
+        return (
+          <Handle
+            key={`in-${port}`}
+            id={inHandle(port)}
+            type="target"
+            position={Position.Top}
+            style={{ left }}
+            className="port port-in"
+            data-testid={`port-in-${id}-${port}`}
+          >
+            {inputs > 1 && <span className="port-label port-label-in">{names?.[port] ?? port}</span>}
+          </Handle>
+        );
+      })}
+      <div className="layer-node-head">
+        <span className="layer-node-type">{data.layerType}</span>
+        <span className="layer-node-id">{id}</span>
+      </div>
+      {summary.length > 0 && (
+        <div className="layer-node-params" title={summary.join("\n")}>
+          {summary.join(" · ")}
+        </div>
+      )}
+      <div className="layer-node-foot">
+        <span className="shape-badge" data-testid={`node-shape-${id}`} title="Output shape">
+          {report ? formatShape(report.shape) : "…"}
+        </span>
+        {report && report.params > 0 && <span className="layer-node-count">{report.params.toLocaleString("en-US")} p</span>}
+      </div>
+      {(firstError || unknown) && (
+        <div className="layer-node-error" data-testid={`node-error-${id}`} title={errors?.map((e) => e.message).join("\n")}>
+          {firstError ? (
+            <>
+              {firstError.field && <b>{firstError.field}: </b>}
+              {firstError.message}
+              {errors && errors.length > 1 && ` (+${errors.length - 1})`}
+            </>
+          ) : (
+            `Unknown layer type ${data.layerType}`
+          )}
+        </div>
+      )}
+      {Array.from({ length: outputs }, (_, port) => (
+        <Handle
+          key={`out-${port}`}
+          id={outHandle(port)}
+          type="source"
+          position={Position.Bottom}
+          style={{ left: `${((port + 1) / (outputs + 1)) * 100}%` }}
+          className="port port-out"
+          data-testid={`port-out-${id}-${port}`}
+        >
+          {outputs > 1 && <span className="port-label port-label-out">{port}</span>}
+        </Handle>
+      ))}
+    </div>
+  );
+}
+
+export const LayerNodeComponent = memo(LayerNodeView);

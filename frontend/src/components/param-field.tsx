@@ -1,0 +1,140 @@
+/** One catalog parameter as a form control, checked as the user types. */
+import { memo, useEffect, useId, useState } from "react";
+import { controlFor, formatParam, parseParam, placeholderFor } from "@/lib/catalog";
+import type { ParamSpec, ParamValue } from "@/lib/types";
+
+export interface ParamFieldProps {
+  spec: ParamSpec;
+  value: ParamValue | undefined;
+  /** The server's complaint about this field, if any. */
+  serverError?: string;
+  onChange(name: string, value: ParamValue | undefined): void;
+}
+
+function ParamFieldView({ spec, value, serverError, onChange }: ParamFieldProps) {
+  const id = useId();
+  const control = controlFor(spec);
+  const [text, setText] = useState(() => formatParam(value));
+  const [localError, setLocalError] = useState<string | null>(null);
+
+  // Follow outside changes (undo, another node selected) unless the field holds an unparsed edit.
+  useEffect(() => {
+    setText((current) => {
+      const parsed = parseParam(spec, current);
+      const same = parsed.ok && JSON.stringify(parsed.value) === JSON.stringify(value);
+      return same ? current : formatParam(value);
+    });
+    setLocalError(null);
+  }, [value, spec]);
+
+  const commitText = (raw: string) => {
+    setText(raw);
+    const res = parseParam(spec, raw);
+    if (res.ok) {
+      setLocalError(null);
+      onChange(spec.name, res.value);
+    } else {
+      setLocalError(res.error);
+    }
+  };
+
+  const error = localError ?? serverError ?? null;
+  const hint = spec.kind === "int_or_ints" || spec.kind === "ints" || spec.kind === "floats" || spec.kind === "shape" ? tupleHint(spec) : boundsHint(spec);
+  const label = (
+    <label htmlFor={id} className="field-label">
+      {spec.name}
+      {spec.required && <span className="required" title="required"> *</span>}
+    </label>
+  );
+
+  let input: React.ReactNode;
+  if (control === "checkbox") {
+    const checked = value === undefined ? Boolean(spec.default) : Boolean(value);
+    input = (
+      <input
+        id={id}
+        type="checkbox"
+        checked={checked}
+        onChange={(e) => onChange(spec.name, e.target.checked)}
+        data-testid={`param-${spec.name}`}
+      />
+    );
+  } else if (control === "select") {
+    input = (
+      <select
+        id={id}
+        value={typeof value === "string" ? value : ""}
+        onChange={(e) => commitText(e.target.value)}
+        data-testid={`param-${spec.name}`}
+      >
+        {!spec.required && <option value="">{spec.default != null ? `default (${formatParam(spec.default)})` : "—"}</option>}
+        {(spec.choices ?? []).map((c) => (
+          <option key={c} value={c}>
+            {c}
+          </option>
+        ))}
+      </select>
+    );
+  } else {
+    input = (
+      <input
+        id={id}
+        type="text"
+        inputMode={control === "number" ? (spec.kind === "int" ? "numeric" : "decimal") : "text"}
+        value={text}
+        placeholder={placeholderFor(spec)}
+        onChange={(e) => commitText(e.target.value)}
+        aria-invalid={error ? true : undefined}
+        aria-describedby={`${id}-help`}
+        data-testid={`param-${spec.name}`}
+        spellCheck={false}
+        autoComplete="off"
+      />
+    );
+  }
+
+  return (
+    <div className={`field${error ? " has-error" : ""}${control === "checkbox" ? " field-inline" : ""}`} data-testid={`field-${spec.name}`}>
+      {control === "checkbox" ? (
+        <>
+          {input}
+          {label}
+        </>
+      ) : (
+        <>
+          {label}
+          {input}
+        </>
+      )}
+      <div id={`${id}-help`} className="field-help">
+        {error ? (
+          <span className="field-error" data-testid={`field-error-${spec.name}`}>
+            {error}
+          </span>
+        ) : (
+          <span className="muted" title={spec.doc}>
+            {hint ? `${hint} · ` : ""}
+            {spec.doc}
+          </span>
+        )}
+      </div>
+    </div>
+  );
+}
+
+function boundsHint(spec: ParamSpec): string {
+  if (spec.kind !== "int" && spec.kind !== "float") return "";
+  if (spec.min != null && spec.max != null) return `${spec.min}…${spec.max}`;
+  if (spec.min != null) return `≥ ${spec.min}`;
+  if (spec.max != null) return `≤ ${spec.max}`;
+  return "";
+}
+
+function tupleHint(spec: ParamSpec): string {
+  const n = spec.length;
+  if (spec.kind === "shape") return "sizes, e.g. 1, 28, 28";
+  if (spec.kind === "int_or_ints") return n ? `one value or ${n}, comma-separated` : "one value or a list";
+  return n ? `${n} values, comma-separated` : "comma-separated";
+}
+
+export const ParamField = memo(ParamFieldView);

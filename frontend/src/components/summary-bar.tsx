@@ -1,0 +1,36 @@
+/** The bottom bar: totals from the latest validation answer and whether it is current. */
+import { formatBytes, formatCount, formatExact } from "@/lib/format";
+import { useBuilder } from "@/store/builder-store";
+
+export function SummaryBar() {
+  const result = useBuilder((s) => s.validation?.value ?? null);
+  const current = useBuilder((s) => s.validation !== null && s.validation.revision === s.revision);
+  const nodes = useBuilder((s) => s.nodes.length);
+  const errorCount = result?.errors.length ?? 0;
+  const status = !result ? "Checking…" : !current ? "Checking…" : errorCount ? `${errorCount} error${errorCount === 1 ? "" : "s"}` : "Valid";
+  return (
+    <footer className="summary-bar" data-testid="summary-bar">
+      <span className={`status ${!result || !current ? "pending" : errorCount ? "bad" : "good"}`} data-testid="summary-status">
+        {status}
+      </span>
+      <Figure label="Parameters" testId="summary-params" value={result ? formatExact(result.params) : "–"} title={result ? formatCount(result.params) : undefined} />
+      <Figure label="Trainable" testId="summary-trainable" value={result ? formatExact(result.trainable_params) : "–"} />
+      <Figure label="FLOPs" testId="summary-flops" value={result ? formatCount(result.flops) : "–"} title={result ? formatExact(result.flops) : undefined} />
+      <Figure label="Memory" testId="summary-memory" value={result ? formatBytes(result.param_bytes) : "–"} />
+      <Figure label="Errors" testId="summary-errors" value={result ? String(errorCount) : "–"} />
+      <span className="spacer" />
+      <span className="muted">{nodes} layers</span>
+    </footer>
+  );
+}
+
+function Figure({ label, value, testId, title }: { label: string; value: string; testId: string; title?: string }) {
+  return (
+    <span className="figure" title={title}>
+      <span className="figure-label">{label}</span>
+      <span className="figure-value" data-testid={testId}>
+        {value}
+      </span>
+    </span>
+  );
+}

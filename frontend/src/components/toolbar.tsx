@@ -1,0 +1,155 @@
+/** The builder's toolbar: the architecture's name and the file, edit and view commands. */
+import { useRef, useState } from "react";
+import { useReactFlow } from "@xyflow/react";
+import { NameDialog } from "@/components/name-dialog";
+import { builderStore, selectCanRedo, selectCanUndo, selectIsDirty, useBuilder } from "@/store/builder-store";
+import { confirmDiscard, duplicateArchitecture, exportJson, exportPython, importJson, newGraph, openArchitecture, save } from "@/store/commands";
+
+export type DialogKind = "open" | "templates" | "help" | "saveAs" | "duplicate" | null;
+
+export interface ToolbarProps {
+  onDialog(kind: DialogKind): void;
+}
+
+export function Toolbar({ onDialog }: ToolbarProps) {
+  const name = useBuilder((s) => s.name);
+  const setName = useBuilder((s) => s.setName);
+  const dirty = useBuilder(selectIsDirty);
+  const architecture = useBuilder((s) => s.architecture);
+  const canUndo = useBuilder(selectCanUndo);
+  const canRedo = useBuilder(selectCanRedo);
+  const undo = useBuilder((s) => s.undo);
+  const redo = useBuilder((s) => s.redo);
+  const autoLayout = useBuilder((s) => s.autoLayout);
+  const { fitView } = useReactFlow();
+  const fileInput = useRef<HTMLInputElement>(null);
+  const [exportOpen, setExportOpen] = useState(false);
+
+  return (
+    <div className="toolbar" role="toolbar" aria-label="Builder">
+      <div className="name-box">
+        <input
+          className="arch-name"
+          value={name}
+          onChange={(e) => setName(e.target.value)}
+          aria-label="Architecture name"
+          data-testid="arch-name"
+          spellCheck={false}
+        />
+        <span className={`save-state${dirty ? " dirty" : ""}`} data-testid="save-state" title={dirty ? "Unsaved changes (a draft is kept in this browser)" : "Saved"}>
+          {dirty ? "● unsaved" : architecture ? `v${architecture.version}` : ""}
+        </span>
+      </div>
+      <div className="group">
+        <button type="button" onClick={() => confirmDiscard("Start a new graph?") && newGraph()} title="New empty graph">
+          New
+        </button>
+        <button type="button" onClick={() => onDialog("open")} data-testid="open-button">
+          Open
+        </button>
+        <button type="button" className={dirty ? "primary" : undefined} onClick={() => void save()} title="Save (Ctrl+S)" data-testid="save-button">
+          Save
+        </button>
+        <button type="button" onClick={() => onDialog("saveAs")} data-testid="save-as-button">
+          Save as
+        </button>
+        <button type="button" disabled={!architecture} onClick={() => onDialog("duplicate")} title="Save a copy under a new name">
+          Duplicate
+        </button>
+        <button type="button" onClick={() => onDialog("templates")} data-testid="templates-button">
+          Templates
+        </button>
+      </div>
+      <div className="group">
+        <button type="button" onClick={() => fileInput.current?.click()} title="Import a netbuilder.graph/1 JSON file">
+          Import
+        </button>
+        <input
+          ref={fileInput}
+          type="file"
+          accept="application/json,.json"
+          hidden
+          data-testid="import-input"
+          onChange={(e) => {
+            const file = e.target.files?.[0];
+            e.target.value = "";
+            if (file && confirmDiscard("Import this graph?")) void importJson(file);
+          }}
+        />
+        <div className="menu">
+          <button type="button" aria-haspopup="menu" aria-expanded={exportOpen} onClick={() => setExportOpen((o) => !o)} onBlur={() => setTimeout(() => setExportOpen(false), 150)}>
+            Export ▾
+          </button>
+          {exportOpen && (
+            <div className="menu-list" role="menu">
+              <button type="button" role="menuitem" onClick={exportJson}>
+                Graph JSON
+              </button>
+              <button type="button" role="menuitem" onClick={() => void exportPython()}>
+                model.py
+              </button>
+            </div>
+          )}
+        </div>
+      </div>
+      <div className="group">
+        <button type="button" className="icon-button" disabled={!canUndo} onClick={undo} title="Undo (Ctrl+Z)" aria-label="Undo" data-testid="undo-button">
+          ↶
+        </button>
+        <button type="button" className="icon-button" disabled={!canRedo} onClick={redo} title="Redo (Ctrl+Shift+Z)" aria-label="Redo" data-testid="redo-button">
+          ↷
+        </button>
+        <button type="button" onClick={autoLayout} title="Auto-layout (L)" data-testid="layout-button">
+          Layout
+        </button>
+        <button type="button" onClick={() => void fitView({ padding: 0.15, maxZoom: 1.1, duration: 200 })} title="Zoom to fit (F)">
+          Fit
+        </button>
+      </div>
+      <span className="spacer" />
+      {/* Seam for the training issue: the dialog that starts a run plugs in here. */}
+      <button type="button" className="train-button" disabled title="Training arrives with the training dialog" data-testid="train-button">
+        ▶ Train
+      </button>
+      <button type="button" className="icon-button" onClick={() => onDialog("help")} title="Shortcuts (?)" aria-label="Help" data-testid="help-button">
+        ?
+      </button>
+    </div>
+  );
+}
+
+export function SaveAsDialog({ onClose }: { onClose(): void }) {
+  const name = useBuilder((s) => s.name);
+  return (
+    <NameDialog
+      title="Save as"
+      initial={name}
+      action="Save"
+      onClose={onClose}
+      onSubmit={async (n) => {
+        if (await save(n)) onClose();
+      }}
+    />
+  );
+}
+
+export function DuplicateDialog({ onClose }: { onClose(): void }) {
+  const name = useBuilder((s) => s.name);
+  const architecture = useBuilder((s) => s.architecture);
+  return (
+    <NameDialog
+      title="Duplicate architecture"
+      initial={`${name} copy`}
+      action="Duplicate"
+      onClose={onClose}
+      onSubmit={async (n) => {
+        if (!architecture) return;
+        // Duplicate what is on screen: save pending edits first.
+        if (selectIsDirty(builderStore.getState()) && !(await save())) return;
+        const copy = await duplicateArchitecture(architecture.id, n);
+        if (copy) await openArchitecture(copy.id);
+        onClose();
+      }}
+    />
+  );
+}

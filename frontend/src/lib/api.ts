@@ -1,0 +1,97 @@
+/**
+ * The JSON API (docs/api.md) as typed functions. Requests carry the session cookie and, when they
+ * change state, the CSRF token; a 401/403 sends the browser to the login page.
+ */
+import type {
+  Architecture,
+  ArchitectureSummary,
+  Catalog,
+  GraphDoc,
+  GraphError,
+  Me,
+  Template,
+  ValidationResult,
+} from "@/lib/types";
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly errors: GraphError[] = [],
+  ) {
+    super(message);
+  }
+}
+
+export function readCookie(name: string, cookies: string = document.cookie): string | null {
+  for (const part of cookies.split(";")) {
+    const [k, ...v] = part.trim().split("=");
+    if (k === name) return decodeURIComponent(v.join("="));
+  }
+  return null;
+}
+
+export function loginUrl(next: string): string {
+  return `/accounts/login/?next=${encodeURIComponent(next)}`;
+}
+
+function redirectToLogin(): void {
+  window.location.assign(loginUrl(window.location.pathname + window.location.search));
+}
+
+interface RequestOptions {
+  method?: "GET" | "POST" | "PUT" | "DELETE";
+  body?: unknown;
+  signal?: AbortSignal;
+  accept?: "json" | "text";
+}
+
+async function request<T>(path: string, { method = "GET", body, signal, accept = "json" }: RequestOptions = {}): Promise<T> {
+  const headers: Record<string, string> = { Accept: accept === "json" ? "application/json" : "*/*" };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (method !== "GET") headers["X-CSRFToken"] = readCookie("csrftoken") ?? "";
+  const res = await fetch(path, {
+    method,
+    headers,
+    credentials: "same-origin",
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal,
+  });
+  if (res.status === 401 || res.status === 403) {
+    redirectToLogin();
+    throw new ApiError(res.status, "Please log in.");
+  }
+  if (!res.ok) {
+    let detail = `${res.status} ${res.statusText}`;
+    let errors: GraphError[] = [];
+    try {
+      const data = (await res.json()) as { detail?: unknown; errors?: GraphError[] };
+      if (typeof data.detail === "string") detail = data.detail;
+      if (Array.isArray(data.errors)) errors = data.errors;
+    } catch {
+      // Not JSON (a proxy's error page); the status line is the best message we have.
+    }
+    throw new ApiError(res.status, detail, errors);
+  }
+  if (res.status === 204) return undefined as T;
+  return (accept === "json" ? res.json() : res.text()) as Promise<T>;
+}
+
+export const api = {
+  me: () => request<Me>("/api/me"),
+  layers: () => request<Catalog>("/api/layers"),
+  templates: () => request<Template[]>("/api/templates"),
+  validate: (graph: GraphDoc, signal?: AbortSignal) =>
+    request<ValidationResult>("/api/graphs/validate", { method: "POST", body: graph, signal }),
+  exportPython: (graph: GraphDoc) =>
+    request<string>("/api/graphs/export", { method: "POST", body: { graph, format: "py" }, accept: "text" }),
+  architectures: () => request<ArchitectureSummary[]>("/api/architectures"),
+  architecture: (id: number) => request<Architecture>(`/api/architectures/${id}`),
+  createArchitecture: (name: string, graph: GraphDoc) =>
+    request<Architecture>("/api/architectures", { method: "POST", body: { name, graph } }),
+  updateArchitecture: (id: number, change: { name?: string; graph?: GraphDoc }) =>
+    request<Architecture>(`/api/architectures/${id}`, { method: "PUT", body: change }),
+  duplicateArchitecture: (id: number, name?: string) =>
+    request<Architecture>(`/api/architectures/${id}/duplicate`, { method: "POST", body: name ? { name } : {} }),
+  deleteArchitecture: (id: number) => request<void>(`/api/architectures/${id}`, { method: "DELETE" }),
+};

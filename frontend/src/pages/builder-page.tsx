@@ -1,0 +1,166 @@
+/** The builder: palette, canvas, inspector, toolbar and summary, and the wiring between them. */
+import { ReactFlowProvider, useReactFlow } from "@xyflow/react";
+import { useCallback, useEffect, useRef, useState } from "react";
+import { Canvas } from "@/components/canvas";
+import { HelpOverlay } from "@/components/help-overlay";
+import { Inspector } from "@/components/inspector";
+import { OpenDialog } from "@/components/open-dialog";
+import { Palette } from "@/components/palette";
+import { QuickAdd } from "@/components/quick-add";
+import { SummaryBar } from "@/components/summary-bar";
+import { TemplatesDialog } from "@/components/templates-dialog";
+import { Toasts } from "@/components/toasts";
+import { DuplicateDialog, SaveAsDialog, Toolbar, type DialogKind } from "@/components/toolbar";
+import { useDraftKeeper } from "@/hooks/use-draft-keeper";
+import { useLiveValidation } from "@/hooks/use-live-validation";
+import { useShortcuts } from "@/hooks/use-shortcuts";
+import { api } from "@/lib/api";
+import { readDraft } from "@/lib/draft";
+import { fromGraphDoc } from "@/lib/graph";
+import type { Position } from "@/lib/types";
+import { builderStore, useBuilder } from "@/store/builder-store";
+import { architectureInUrl, openArchitecture, save } from "@/store/commands";
+
+export function BuilderPage() {
+  return (
+    <ReactFlowProvider>
+      <Builder />
+    </ReactFlowProvider>
+  );
+}
+
+/** Loads the catalog, then the draft left in this browser or the architecture named in the URL. */
+function useInitialLoad(): string | null {
+  const [error, setError] = useState<string | null>(null);
+  const started = useRef(false);
+  useEffect(() => {
+    if (started.current) return;
+    started.current = true;
+    const store = builderStore.getState();
+    api.layers().then(store.setCatalog, (e: unknown) => setError(`Could not load the layer catalog: ${e instanceof Error ? e.message : e}`));
+    const draft = readDraft();
+    const fromUrl = architectureInUrl();
+    if (draft) {
+      try {
+        const loaded = fromGraphDoc(draft.graph);
+        const architecture = draft.architectureId !== null && draft.architectureVersion !== null ? { id: draft.architectureId, version: draft.architectureVersion } : null;
+        store.loadGraph(loaded, { architecture, dirty: true });
+        store.toast("Restored your unsaved draft from this browser.", "info");
+        return;
+      } catch {
+        // A draft from an older format: fall through to the saved architecture.
+      }
+    }
+    if (fromUrl !== null) void openArchitecture(fromUrl);
+  }, []);
+  return error;
+}
+
+type QuickAddAt = { screen: Position; flow: Position } | null;
+
+function Builder() {
+  const loadError = useInitialLoad();
+  useLiveValidation();
+  useDraftKeeper();
+  const flow = useReactFlow();
+  const [dialog, setDialog] = useState<DialogKind>(null);
+  const [quickAdd, setQuickAdd] = useState<QuickAddAt>(null);
+  const pointer = useRef<{ screen: Position; flow: Position } | null>(null);
+  const searchRef = useRef<HTMLInputElement>(null);
+  const canvasBox = useRef<HTMLDivElement>(null);
+  const empty = useBuilder((s) => s.nodes.length === 0);
+  const addNode = useBuilder((s) => s.addNode);
+
+  const viewCenter = useCallback((): { screen: Position; flow: Position } => {
+    const r = canvasBox.current?.getBoundingClientRect();
+    const screen = r ? { x: r.left + r.width / 2, y: r.top + r.height / 2 } : { x: window.innerWidth / 2, y: window.innerHeight / 2 };
+    return { screen, flow: flow.screenToFlowPosition(screen) };
+  }, [flow]);
+
+  const addAtCenter = useCallback(
+    (type: string) => {
+      const { flow: p } = viewCenter();
+      // Nudge each new node so repeated adds don't stack exactly on top of each other.
+      const n = builderStore.getState().nodes.length % 6;
+      addNode(type, { x: p.x - 100 + n * 24, y: p.y - 40 + n * 24 });
+    },
+    [viewCenter, addNode],
+  );
+
+  const closeDialog = useCallback(() => setDialog(null), []);
+
+  useShortcuts(
+    {
+      undo: () => builderStore.getState().undo(),
+      redo: () => builderStore.getState().redo(),
+      copy: () => {
+        const n = builderStore.getState().copy();
+        if (n) builderStore.getState().toast(`Copied ${n} layer${n === 1 ? "" : "s"}`);
+      },
+      cut: () => void builderStore.getState().cut(),
+      paste: () => void builderStore.getState().paste(pointer.current?.flow),
+      duplicate: () => {
+        const s = builderStore.getState();
+        if (s.copy()) s.paste();
+      },
+      delete: () => builderStore.getState().deleteSelected(),
+      selectAll: () => builderStore.getState().selectAll(),
+      save: () => void save(),
+      quickAdd: () => setQuickAdd(pointer.current ?? viewCenter()),
+      layout: () => builderStore.getState().autoLayout(),
+      fit: () => void flow.fitView({ padding: 0.15, maxZoom: 1.1, duration: 200 }),
+      search: () => searchRef.current?.focus(),
+      help: () => setDialog("help"),
+      escape: () => {
+        setQuickAdd(null);
+        builderStore.getState().selectOnly("");
+      },
+    },
+    dialog === null,
+  );
+
+  return (
+    <div className="builder">
+      <Toolbar onDialog={setDialog} />
+      <div className="workspace">
+        <Palette onAdd={addAtCenter} searchRef={searchRef} />
+        <div className="canvas-box" ref={canvasBox}>
+          <Canvas onQuickAdd={(screen, p) => setQuickAdd({ screen, flow: p })} pointer={pointer} />
+          {empty && (
+            <div className="empty-hint" data-testid="empty-hint">
+              <p>
+                <b>Drag a layer</b> from the palette, <b>double-click</b> the canvas to add one,
+              </p>
+              <p>
+                or{" "}
+                <button type="button" className="link" onClick={() => setDialog("templates")}>
+                  start from a template
+                </button>
+                .
+              </p>
+            </div>
+          )}
+          {loadError && <div className="load-error">{loadError}</div>}
+        </div>
+        <Inspector />
+      </div>
+      <SummaryBar />
+      {quickAdd && (
+        <QuickAdd
+          screen={quickAdd.screen}
+          onClose={() => setQuickAdd(null)}
+          onPick={(type) => {
+            addNode(type, { x: quickAdd.flow.x - 100, y: quickAdd.flow.y - 30 });
+            setQuickAdd(null);
+          }}
+        />
+      )}
+      {dialog === "help" && <HelpOverlay onClose={closeDialog} />}
+      {dialog === "open" && <OpenDialog onClose={closeDialog} />}
+      {dialog === "templates" && <TemplatesDialog onClose={closeDialog} />}
+      {dialog === "saveAs" && <SaveAsDialog onClose={closeDialog} />}
+      {dialog === "duplicate" && <DuplicateDialog onClose={closeDialog} />}
+      <Toasts />
+    </div>
+  );
+}

@@ -1,0 +1,430 @@
+/**
+ * The builder's one store: the graph on the canvas, its undo history, the clipboard, the latest
+ * validation answer and the toasts. Every update is immutable; graph rules live in `@/lib/graph`.
+ */
+import { applyEdgeChanges, applyNodeChanges, type EdgeChange, type NodeChange } from "@xyflow/react";
+import { useStore } from "zustand";
+import { createStore, type StoreApi } from "zustand/vanilla";
+import { indexCatalog, initialParams } from "@/lib/catalog";
+import {
+  checkConnection,
+  copySelection,
+  isValidNodeId,
+  makeEdge,
+  makeLayerNode,
+  nextNodeId,
+  pasteCopies,
+  portOfHandle,
+  removeElements,
+  type BuilderNode,
+  type ConnectionCheck,
+  type ConnectionRequest,
+  type LoadedGraph,
+  type ShapeEdge,
+  type Snapshot,
+} from "@/lib/graph";
+import { layoutPositions } from "@/lib/layout";
+import { newer, type Stamped } from "@/lib/sequence";
+import type { Catalog, LayerSpec, ParamValue, Position, ValidationResult } from "@/lib/types";
+import { indexErrors, type ErrorIndex } from "@/lib/validation";
+
+export const HISTORY_LIMIT = 200;
+
+export interface SavedArchitecture {
+  id: number;
+  version: number;
+}
+
+export interface Toast {
+  id: number;
+  kind: "info" | "error" | "success";
+  message: string;
+}
+
+export interface BuilderState {
+  catalog: Catalog | null;
+  layers: Map<string, LayerSpec>;
+  name: string;
+  architecture: SavedArchitecture | null;
+  /** Top-level keys of the loaded document other than format/name/nodes/edges, saved back unchanged. */
+  extras: Record<string, unknown>;
+  nodes: BuilderNode[];
+  edges: ShapeEdge[];
+  past: Snapshot[];
+  future: Snapshot[];
+  /** Consecutive edits with the same key (typing into one field) share one undo step. */
+  coalesceKey: string | null;
+  dragging: boolean;
+  clipboard: Snapshot | null;
+  pasteCount: number;
+  /** Bumped by every change the compiler can see (nodes, params, edges); validation answers carry it. */
+  revision: number;
+  /** Bumped by every change worth saving, layout included. */
+  changeCount: number;
+  savedChangeCount: number;
+  validation: Stamped<ValidationResult> | null;
+  errors: ErrorIndex;
+  toasts: Toast[];
+  /** Bumped when the canvas should fit the whole graph into view (after a load or a layout). */
+  fitRequest: number;
+}
+
+export interface BuilderActions {
+  setCatalog(catalog: Catalog): void;
+  setName(name: string): void;
+  onNodesChange(changes: NodeChange<BuilderNode>[]): void;
+  onEdgesChange(changes: EdgeChange<ShapeEdge>[]): void;
+  addNode(layerType: string, position: Position): string;
+  connect(conn: ConnectionRequest): ConnectionCheck;
+  checkConnection(conn: ConnectionRequest): ConnectionCheck;
+  updateParam(nodeId: string, name: string, value: ParamValue | undefined): void;
+  renameNode(oldId: string, newId: string): string | null;
+  deleteSelected(): void;
+  selectAll(): void;
+  selectOnly(nodeId: string): void;
+  copy(): number;
+  cut(): number;
+  paste(at?: Position): number;
+  undo(): void;
+  redo(): void;
+  autoLayout(): void;
+  loadGraph(graph: LoadedGraph, opts?: { architecture?: SavedArchitecture | null; dirty?: boolean }): void;
+  newGraph(): void;
+  markSaved(architecture: SavedArchitecture, name?: string): void;
+  applyValidation(revision: number, result: ValidationResult): boolean;
+  toast(message: string, kind?: Toast["kind"]): void;
+  dismissToast(id: number): void;
+}
+
+export type BuilderStore = BuilderState & BuilderActions;
+
+const EMPTY_ERRORS: ErrorIndex = { byNode: {}, general: [] };
+
+function initialState(): BuilderState {
+  return {
+    catalog: null,
+    layers: new Map(),
+    name: "Untitled",
+    architecture: null,
+    extras: {},
+    nodes: [],
+    edges: [],
+    past: [],
+    future: [],
+    coalesceKey: null,
+    dragging: false,
+    clipboard: null,
+    pasteCount: 0,
+    revision: 0,
+    changeCount: 0,
+    savedChangeCount: 0,
+    validation: null,
+    errors: EMPTY_ERRORS,
+    toasts: [],
+    fitRequest: 0,
+  };
+}
+
+let toastSeq = 0;
+
+export function createBuilderStore(): StoreApi<BuilderStore> {
+  return createStore<BuilderStore>()((set, get) => {
+    const snapshot = (): Snapshot => ({ nodes: get().nodes, edges: get().edges });
+
+    /** Records the current graph as an undo step (unless it continues the same coalesced edit) and applies `next`. */
+    const commit = (next: Partial<Snapshot>, opts: { coalesce?: string; content?: boolean } = {}) => {
+      const s = get();
+      const continues = opts.coalesce !== undefined && opts.coalesce === s.coalesceKey;
+      const past = continues ? s.past : [...s.past, snapshot()].slice(-HISTORY_LIMIT);
+      set({
+        ...next,
+        past,
+        future: [],
+        coalesceKey: opts.coalesce ?? null,
+        revision: opts.content === false ? s.revision : s.revision + 1,
+        changeCount: s.changeCount + 1,
+      });
+    };
+
+    const restore = (snap: Snapshot, past: Snapshot[], future: Snapshot[]) => {
+      const s = get();
+      set({
+        nodes: snap.nodes,
+        edges: snap.edges,
+        past,
+        future,
+        coalesceKey: null,
+        revision: s.revision + 1,
+        changeCount: s.changeCount + 1,
+        errors: indexErrors(s.validation?.value ?? null, new Set(snap.nodes.map((n) => n.id))),
+      });
+    };
+
+    return {
+      ...initialState(),
+
+      setCatalog: (catalog) => set({ catalog, layers: indexCatalog(catalog) }),
+
+      setName: (name) => set((s) => ({ name, changeCount: s.changeCount + 1 })),
+
+      onNodesChange: (changes) => {
+        const s = get();
+        // Removal goes through deleteSelected so that nodes and their edges leave in one undo step.
+        const kept = changes.filter((c) => c.type !== "remove" && c.type !== "add" && c.type !== "replace");
+        if (!kept.length) return;
+        const moving = kept.some((c) => c.type === "position" && c.dragging);
+        const moved = kept.some((c) => c.type === "position" && c.position);
+        const dropped = kept.some((c) => c.type === "position" && c.dragging === false);
+        const nodes = applyNodeChanges(kept, s.nodes);
+        if (moving && !s.dragging) {
+          // The whole drag is one undo step: remember the graph as it was before the first pixel.
+          set({
+            nodes,
+            dragging: true,
+            past: [...s.past, snapshot()].slice(-HISTORY_LIMIT),
+            future: [],
+            coalesceKey: null,
+          });
+        } else if (dropped && s.dragging) {
+          set({ nodes, dragging: false, changeCount: s.changeCount + 1 });
+        } else if (moved && !moving) {
+          // A keyboard nudge: consecutive nudges share one undo step.
+          commit({ nodes }, { coalesce: "nudge", content: false });
+        } else {
+          set({ nodes });
+        }
+      },
+
+      onEdgesChange: (changes) => {
+        const kept = changes.filter((c) => c.type === "select");
+        if (kept.length) set({ edges: applyEdgeChanges(kept, get().edges) });
+      },
+
+      addNode: (layerType, position) => {
+        const s = get();
+        const id = nextNodeId(layerType, s.nodes.map((n) => n.id));
+        const spec = s.layers.get(layerType);
+        const node = { ...makeLayerNode(id, layerType, position, spec ? initialParams(spec) : {}), selected: true };
+        commit({ nodes: [...s.nodes.map((n) => (n.selected ? { ...n, selected: false } : n)), node] });
+        return id;
+      },
+
+      checkConnection: (conn) => {
+        const s = get();
+        return checkConnection(conn, s.nodes, s.edges, s.catalog);
+      },
+
+      connect: (conn) => {
+        const s = get();
+        const check = checkConnection(conn, s.nodes, s.edges, s.catalog);
+        if (!check.ok) {
+          get().toast(check.reason, "error");
+          return check;
+        }
+        const edge = makeEdge(conn.source as string, portOfHandle(conn.sourceHandle), conn.target as string, portOfHandle(conn.targetHandle));
+        commit({ edges: [...s.edges, edge] });
+        return check;
+      },
+
+      updateParam: (nodeId, name, value) => {
+        const s = get();
+        const nodes = s.nodes.map((n) => {
+          if (n.id !== nodeId) return n;
+          const params = { ...n.data.params };
+          if (value === undefined) delete params[name];
+          else params[name] = value;
+          return { ...n, data: { ...n.data, params } };
+        });
+        commit({ nodes }, { coalesce: `param:${nodeId}:${name}` });
+      },
+
+      renameNode: (oldId, newId) => {
+        const s = get();
+        if (oldId === newId) return null;
+        if (!isValidNodeId(newId)) return "Use letters, digits and _, not starting with a digit.";
+        if (s.nodes.some((n) => n.id === newId)) return `${newId} is already taken.`;
+        const nodes = s.nodes.map((n) => (n.id === oldId ? { ...n, id: newId } : n));
+        const edges = s.edges.map((e) => {
+          if (e.source !== oldId && e.target !== oldId) return e;
+          const d = e.data ?? { port: portOfHandle(e.targetHandle), sourcePort: portOfHandle(e.sourceHandle) };
+          return makeEdge(e.source === oldId ? newId : e.source, d.sourcePort, e.target === oldId ? newId : e.target, d.port);
+        });
+        commit({ nodes, edges });
+        return null;
+      },
+
+      deleteSelected: () => {
+        const s = get();
+        const nodeIds = new Set(s.nodes.filter((n) => n.selected).map((n) => n.id));
+        const edgeIds = new Set(s.edges.filter((e) => e.selected).map((e) => e.id));
+        if (!nodeIds.size && !edgeIds.size) return;
+        commit(removeElements(snapshot(), nodeIds, edgeIds));
+      },
+
+      selectAll: () =>
+        set((s) => ({
+          nodes: s.nodes.map((n) => (n.selected ? n : { ...n, selected: true })),
+          edges: s.edges.map((e) => (e.selected ? e : { ...e, selected: true })),
+        })),
+
+      selectOnly: (nodeId) =>
+        set((s) => ({
+          nodes: s.nodes.map((n) => {
+            const selected = n.id === nodeId;
+            return n.selected === selected ? n : { ...n, selected };
+          }),
+          edges: s.edges.map((e) => (e.selected ? { ...e, selected: false } : e)),
+        })),
+
+      copy: () => {
+        const clip = copySelection(snapshot());
+        if (clip) set({ clipboard: clip, pasteCount: 0 });
+        return clip?.nodes.length ?? 0;
+      },
+
+      cut: () => {
+        const n = get().copy();
+        if (n) get().deleteSelected();
+        return n;
+      },
+
+      paste: (at) => {
+        const s = get();
+        if (!s.clipboard || !s.clipboard.nodes.length) return 0;
+        const count = s.pasteCount + 1;
+        let offset: Position = { x: 40 * count, y: 40 * count };
+        if (at) {
+          const minX = Math.min(...s.clipboard.nodes.map((n) => n.position.x));
+          const minY = Math.min(...s.clipboard.nodes.map((n) => n.position.y));
+          offset = { x: at.x - minX, y: at.y - minY };
+        }
+        const copies = pasteCopies(s.clipboard, s.nodes.map((n) => n.id), offset);
+        commit({
+          nodes: [...s.nodes.map((n) => (n.selected ? { ...n, selected: false } : n)), ...copies.nodes],
+          edges: [...s.edges.map((e) => (e.selected ? { ...e, selected: false } : e)), ...copies.edges],
+        });
+        set({ pasteCount: count });
+        return copies.nodes.length;
+      },
+
+      undo: () => {
+        const s = get();
+        const prev = s.past[s.past.length - 1];
+        if (!prev) return;
+        restore(prev, s.past.slice(0, -1), [snapshot(), ...s.future]);
+      },
+
+      redo: () => {
+        const s = get();
+        const next = s.future[0];
+        if (!next) return;
+        restore(next, [...s.past, snapshot()], s.future.slice(1));
+      },
+
+      autoLayout: () => {
+        const s = get();
+        if (!s.nodes.length) return;
+        const positions = layoutPositions({
+          nodes: s.nodes.map((n) => ({ id: n.id, width: n.measured?.width, height: n.measured?.height })),
+          edges: s.edges,
+        });
+        const nodes = s.nodes.map((n) => {
+          const p = positions.get(n.id);
+          return p ? { ...n, position: p } : n;
+        });
+        commit({ nodes }, { content: false });
+        set((st) => ({ fitRequest: st.fitRequest + 1 }));
+      },
+
+      loadGraph: (graph, opts = {}) => {
+        const s = get();
+        let nodes = graph.nodes;
+        if (graph.needsLayout) {
+          const positions = layoutPositions({ nodes, edges: graph.edges });
+          nodes = nodes.map((n) => ({ ...n, position: positions.get(n.id) ?? n.position }));
+        }
+        const changeCount = s.changeCount + 1;
+        set({
+          name: graph.name,
+          extras: graph.extras,
+          architecture: opts.architecture ?? null,
+          nodes,
+          edges: graph.edges,
+          past: [],
+          future: [],
+          coalesceKey: null,
+          dragging: false,
+          pasteCount: 0,
+          revision: s.revision + 1,
+          changeCount,
+          savedChangeCount: opts.dirty ? s.savedChangeCount : changeCount,
+          errors: EMPTY_ERRORS,
+          fitRequest: s.fitRequest + 1,
+        });
+      },
+
+      newGraph: () => {
+        const s = get();
+        set({
+          name: "Untitled",
+          extras: {},
+          architecture: null,
+          nodes: [],
+          edges: [],
+          past: [],
+          future: [],
+          coalesceKey: null,
+          revision: s.revision + 1,
+          changeCount: s.changeCount + 1,
+          savedChangeCount: s.changeCount + 1,
+          errors: EMPTY_ERRORS,
+        });
+      },
+
+      markSaved: (architecture, name) =>
+        set((s) => ({ architecture, name: name ?? s.name, savedChangeCount: s.changeCount })),
+
+      applyValidation: (revision, result) => {
+        const s = get();
+        const kept = newer(s.validation, { revision, value: result });
+        if (kept === s.validation) return false;
+        set({ validation: kept, errors: indexErrors(result, new Set(s.nodes.map((n) => n.id))) });
+        return true;
+      },
+
+      toast: (message, kind = "info") => {
+        toastSeq += 1;
+        const toast: Toast = { id: toastSeq, kind, message };
+        set((s) => ({ toasts: [...s.toasts.slice(-3), toast] }));
+      },
+
+      dismissToast: (id) => set((s) => ({ toasts: s.toasts.filter((t) => t.id !== id) })),
+    };
+  });
+}
+
+/** The app's store. Tests make their own with createBuilderStore(). */
+export const builderStore = createBuilderStore();
+
+export function useBuilder<T>(selector: (s: BuilderStore) => T): T {
+  return useStore(builderStore, selector);
+}
+
+export const selectIsDirty = (s: BuilderState): boolean => s.changeCount !== s.savedChangeCount;
+export const selectCanUndo = (s: BuilderState): boolean => s.past.length > 0;
+export const selectCanRedo = (s: BuilderState): boolean => s.future.length > 0;
+/** The one selected node's id, or null when none or several are selected. */
+export const selectSelectedNodeId = (s: BuilderState): string | null => {
+  let found: string | null = null;
+  for (const n of s.nodes) {
+    if (!n.selected) continue;
+    if (found !== null) return null;
+    found = n.id;
+  }
+  return found;
+};
+export const selectSelectionCount = (s: BuilderState): number => {
+  let c = 0;
+  for (const n of s.nodes) if (n.selected) c += 1;
+  return c;
+};

@@ -1,0 +1,177 @@
+/**
+ * The builder's commands that talk to the server or the file system: save, open, templates,
+ * import and export. They read and write the store; components only call them.
+ */
+import { api, ApiError } from "@/lib/api";
+import { clearDraft } from "@/lib/draft";
+import { fromGraphDoc, GraphDocError, toGraphDoc } from "@/lib/graph";
+import type { Architecture, GraphDoc } from "@/lib/types";
+import { builderStore, selectIsDirty } from "@/store/builder-store";
+
+const store = builderStore;
+
+export function currentGraph(): GraphDoc {
+  const s = store.getState();
+  return toGraphDoc(s.name, { nodes: s.nodes, edges: s.edges }, s.extras);
+}
+
+function message(e: unknown): string {
+  if (e instanceof ApiError) {
+    const first = e.errors[0];
+    return first ? `${e.message}: ${first.node ? `${first.node}: ` : ""}${first.message}` : e.message;
+  }
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** Puts the open architecture in the address bar, so a reload reopens it. */
+function rememberInUrl(id: number | null): void {
+  const url = new URL(window.location.href);
+  if (id === null) url.searchParams.delete("architecture");
+  else url.searchParams.set("architecture", String(id));
+  window.history.replaceState(null, "", url.pathname + url.search);
+}
+
+export function architectureInUrl(): number | null {
+  const raw = new URL(window.location.href).searchParams.get("architecture");
+  const id = raw ? Number(raw) : NaN;
+  return Number.isInteger(id) && id > 0 ? id : null;
+}
+
+/** True when it is fine to replace the canvas: nothing unsaved, or the user agreed to drop it. */
+export function confirmDiscard(what = "Replace the current graph?"): boolean {
+  if (!selectIsDirty(store.getState())) return true;
+  return window.confirm(`${what}\nYour unsaved changes will be lost.`);
+}
+
+function loadArchitecture(arch: Architecture): void {
+  const loaded = fromGraphDoc(arch.graph);
+  store.getState().loadGraph({ ...loaded, name: arch.name }, { architecture: { id: arch.id, version: arch.version } });
+  rememberInUrl(arch.id);
+  clearDraft();
+}
+
+/** Saves to the open architecture (a new version), or creates one named `name` when none is open. */
+export async function save(name?: string): Promise<boolean> {
+  const s = store.getState();
+  const graphName = name ?? s.name;
+  try {
+    const graph = { ...currentGraph(), name: graphName };
+    const arch = s.architecture && !name
+      ? await api.updateArchitecture(s.architecture.id, { name: graphName, graph })
+      : await api.createArchitecture(graphName, graph);
+    store.getState().markSaved({ id: arch.id, version: arch.version }, arch.name);
+    rememberInUrl(arch.id);
+    clearDraft();
+    store.getState().toast(`Saved “${arch.name}” (version ${arch.version})`, "success");
+    return true;
+  } catch (e) {
+    store.getState().toast(`Could not save: ${message(e)}`, "error");
+    return false;
+  }
+}
+
+export async function openArchitecture(id: number): Promise<void> {
+  try {
+    loadArchitecture(await api.architecture(id));
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 404) rememberInUrl(null);
+    store.getState().toast(`Could not open architecture ${id}: ${message(e)}`, "error");
+  }
+}
+
+export async function renameArchitecture(id: number, name: string): Promise<void> {
+  try {
+    const arch = await api.updateArchitecture(id, { name });
+    const s = store.getState();
+    if (s.architecture?.id === id) store.setState({ name: arch.name });
+    s.toast(`Renamed to “${arch.name}”`, "success");
+  } catch (e) {
+    store.getState().toast(`Could not rename: ${message(e)}`, "error");
+  }
+}
+
+export async function duplicateArchitecture(id: number, name: string): Promise<Architecture | null> {
+  try {
+    const arch = await api.duplicateArchitecture(id, name);
+    store.getState().toast(`Created “${arch.name}”`, "success");
+    return arch;
+  } catch (e) {
+    store.getState().toast(`Could not duplicate: ${message(e)}`, "error");
+    return null;
+  }
+}
+
+export async function deleteArchitecture(id: number): Promise<boolean> {
+  try {
+    await api.deleteArchitecture(id);
+    const s = store.getState();
+    if (s.architecture?.id === id) {
+      // The canvas keeps the graph, now unsaved: deleting the record never deletes the work on screen.
+      store.setState((st) => ({ architecture: null, savedChangeCount: st.changeCount - 1 }));
+      rememberInUrl(null);
+    }
+    s.toast("Architecture deleted", "info");
+    return true;
+  } catch (e) {
+    store.getState().toast(`Could not delete: ${message(e)}`, "error");
+    return false;
+  }
+}
+
+export function loadTemplateGraph(graph: GraphDoc, name: string): void {
+  try {
+    const loaded = fromGraphDoc(graph);
+    store.getState().loadGraph({ ...loaded, name }, { architecture: null, dirty: true });
+    rememberInUrl(null);
+  } catch (e) {
+    store.getState().toast(`Template is not a valid graph: ${message(e)}`, "error");
+  }
+}
+
+export function newGraph(): void {
+  store.getState().newGraph();
+  rememberInUrl(null);
+  clearDraft();
+}
+
+function download(filename: string, text: string, type: string): void {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = filename;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+export function fileStem(name: string): string {
+  return name.trim().replace(/[^A-Za-z0-9_-]+/g, "_").replace(/^_+|_+$/g, "") || "network";
+}
+
+export function exportJson(): void {
+  const g = currentGraph();
+  download(`${fileStem(g.name)}.json`, `${JSON.stringify(g, null, 2)}\n`, "application/json");
+}
+
+export async function exportPython(): Promise<void> {
+  try {
+    const g = currentGraph();
+    const code = await api.exportPython(g);
+    download("model.py", code, "text/x-python");
+  } catch (e) {
+    store.getState().toast(`Could not export model.py: ${message(e)}`, "error");
+  }
+}
+
+export async function importJson(file: File): Promise<void> {
+  try {
+    const loaded = fromGraphDoc(JSON.parse(await file.text()));
+    store.getState().loadGraph(loaded, { architecture: null, dirty: true });
+    rememberInUrl(null);
+    store.getState().toast(`Imported “${loaded.name}”`, "success");
+  } catch (e) {
+    const why = e instanceof SyntaxError ? "not valid JSON" : e instanceof GraphDocError ? e.message : message(e);
+    store.getState().toast(`Could not import ${file.name}: ${why}`, "error");
+  }
+}

@@ -1,0 +1,205 @@
+"""NetBuilder settings: every deployment choice comes from the environment.
+
+Embedded default (no variables set): SQLite under ``var/``, Channels' in-memory layer, DEBUG on,
+a secret key generated once and kept in ``var/secret_key``. Scaled out: ``DATABASE_URL``
+(``postgres://...``), ``REDIS_URL`` (channels-redis), ``DEBUG=0``, ``DJANGO_SECRET_KEY``,
+``ALLOWED_HOSTS``. See ``docs/deploy.md``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.environ.get("NETBUILDER_VAR_DIR", BASE_DIR / "var")).resolve()
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    if value.lower() in {"1", "true", "yes", "on"}:
+        return True
+    if value.lower() in {"0", "false", "no", "off"}:
+        return False
+    raise ImproperlyConfigured(f"{name} must be a boolean (1/0, true/false), got {value!r}")
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        return int(value)
+    except ValueError as e:
+        raise ImproperlyConfigured(f"{name} must be an integer, got {value!r}") from e
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+DEBUG = env_bool("DEBUG", True)
+
+
+def _secret_key() -> str:
+    key = os.environ.get("DJANGO_SECRET_KEY", "")
+    if key:
+        return key
+    if not DEBUG:
+        raise ImproperlyConfigured("DJANGO_SECRET_KEY is required when DEBUG is off")
+    path = VAR_DIR / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(50))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "daphne",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    # builder comes before channels so that its `runworker` (channels' own, plus the training
+    # supervisor) is the one manage.py finds.
+    "builder",
+    "channels",
+    "ninja",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "netbuilder.urls"
+ASGI_APPLICATION = "netbuilder.asgi.application"
+WSGI_APPLICATION = None
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'netbuilder.sqlite3'}",
+        conn_max_age=0,
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Workers and web server share the file: wait for locks instead of failing, and use WAL so
+    # readers never block the writer.
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 30,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL], "capacity": 1500, "expiry": 60},
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/accounts/login/"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
+FRONTEND_DIST = BASE_DIR / "frontend" / "dist"
+STATICFILES_DIRS = [FRONTEND_DIST] if FRONTEND_DIST.is_dir() else []
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+MEDIA_ROOT = VAR_DIR / "media"
+
+if not DEBUG:
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "loggers": {"builder": {"handlers": ["console"], "level": os.environ.get("NETBUILDER_LOG_LEVEL", "INFO")}},
+}
+
+# --- NetBuilder's own settings (limits are named in the errors that enforce them) ---
+NETBUILDER_DATA_DIR = Path(os.environ.get("NETBUILDER_DATA_DIR", VAR_DIR / "data")).resolve()
+NETBUILDER_WEIGHTS_DIR = Path(
+    os.environ.get("NETBUILDER_WEIGHTS_DIR") or os.environ.get("TORCH_HOME") or VAR_DIR / "weights"
+).resolve()
+NETBUILDER_RUNS_DIR = Path(os.environ.get("NETBUILDER_RUNS_DIR", VAR_DIR / "runs")).resolve()
+NETBUILDER_UPLOADS_DIR = Path(os.environ.get("NETBUILDER_UPLOADS_DIR", VAR_DIR / "uploads")).resolve()
+NETBUILDER_MAX_UPLOAD_BYTES = env_int("NETBUILDER_MAX_UPLOAD_BYTES", 100 * 1024 * 1024)
+NETBUILDER_MAX_GRAPH_BYTES = env_int("NETBUILDER_MAX_GRAPH_BYTES", 2 * 1024 * 1024)
+NETBUILDER_MAX_ACTIVE_RUNS = env_int("NETBUILDER_MAX_ACTIVE_RUNS", 4)
+NETBUILDER_MAX_EPOCHS = env_int("NETBUILDER_MAX_EPOCHS", 1000)
+NETBUILDER_MAX_RUN_SECONDS = env_int("NETBUILDER_MAX_RUN_SECONDS", 6 * 3600)
+NETBUILDER_WORKER_SLOTS = env_int("NETBUILDER_WORKER_SLOTS", 0)  # 0: one per GPU, one on CPU
+NETBUILDER_HEARTBEAT_SECONDS = env_int("NETBUILDER_HEARTBEAT_SECONDS", 5)
+NETBUILDER_STALE_SECONDS = env_int("NETBUILDER_STALE_SECONDS", 30)
+NETBUILDER_POLL_SECONDS = env_int("NETBUILDER_POLL_SECONDS", 2)
+
+DATA_UPLOAD_MAX_MEMORY_SIZE = NETBUILDER_MAX_GRAPH_BYTES
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

@@ -1,0 +1,110 @@
+import pytest
+import torch
+from torch import nn
+
+from builder.training import ConfigError, TrainConfig, check_compatibility, load_dataset, train
+
+from .conftest import mlp
+
+
+def test_defaults_come_from_the_dataset():
+    linear = TrainConfig.from_dict({}, dataset="linear")
+    digits = TrainConfig.from_dict({"epochs": 3}, dataset="digits")
+
+    assert (linear.optimizer, linear.lr, linear.loss) == ("sgd", 0.05, "mse")
+    assert (digits.optimizer, digits.batch_size, digits.epochs, digits.loss) == ("adam", 32, 3, "cross_entropy")
+
+
+def test_loss_names_accept_torch_class_names_and_aliases():
+    names = ["CrossEntropyLoss", "cross_entropy", "CE", "MSELoss", "huber", "BCEWithLogits", "NLLLoss", "l1"]
+
+    losses = [TrainConfig(loss=n).loss for n in names]
+
+    assert losses == ["cross_entropy", "cross_entropy", "cross_entropy", "mse", "huber", "bce_with_logits", "nll", "l1"]
+
+
+@pytest.mark.parametrize(
+    ("options", "field", "message"),
+    [
+        ({"batch_size": 0}, "batch_size", "Batch size must be at least 1; got 0"),
+        ({"optimizer": "adagrad"}, "optimizer", "Unknown optimizer 'adagrad'; choose one of sgd, adam, adamw, rmsprop"),
+        ({"lr": 0}, "lr", "Learning rate must be greater than 0; got 0"),
+        ({"epochs": 2.5}, "epochs", "Epochs must be an integer; got 2.5"),
+        ({"scheduler": "warmup"}, "scheduler", "Unknown scheduler 'warmup'; choose one of none, step, cosine, onecycle"),
+        ({"loss": "kl_div"}, "loss", "Unknown loss 'kl_div'"),
+        ({"val_fraction": 1.0}, "val_fraction", "Validation fraction must be less than 1; got 1"),
+        ({"device": "tpu"}, "device", "Unknown device 'tpu'; use auto, cpu, cuda, cuda:N or mps"),
+        ({"precision": "fp8"}, "precision", "Unknown precision 'fp8'; choose one of fp32, bf16, fp16"),
+        ({"nesterov": True, "optimizer": "adam"}, "nesterov", "Nesterov momentum needs the sgd optimizer"),
+        ({"warmup": 3}, "warmup", "Unknown training option 'warmup'"),
+    ],
+)
+def test_each_bad_option_names_its_field(options, field, message):
+    with pytest.raises(ConfigError) as e:
+        TrainConfig.from_dict(options)
+
+    assert e.value.field == field
+    assert e.value.message.startswith(message)
+
+
+def test_cross_entropy_with_too_few_outputs_says_how_many_are_needed(digits):
+    with pytest.raises(ConfigError) as e:
+        check_compatibility(mlp(64, 1, flatten=True), digits, TrainConfig(loss="cross_entropy"))
+
+    assert e.value.field == "loss"
+    assert e.value.message == "CrossEntropyLoss needs 10 outputs for 10 classes; the model gives 1"
+
+
+def test_an_output_shape_can_be_checked_without_a_model(digits):
+    with pytest.raises(ConfigError, match="MSELoss compares the outputs with one-hot targets, so it needs 10"):
+        check_compatibility([3], digits, TrainConfig(loss="mse"))
+
+    assert check_compatibility((10,), digits, TrainConfig(loss="mse")) == (10,)
+
+
+def test_a_class_loss_on_a_regression_set_suggests_value_losses():
+    ds = load_dataset("linear")
+
+    with pytest.raises(ConfigError) as e:
+        check_compatibility([1], ds, TrainConfig(loss="nll"))
+
+    assert e.value.message == ("NLLLoss needs class labels, but 'Linear regression (seed article)' is a "
+                               "regression dataset; use MSELoss, L1Loss or HuberLoss")
+
+
+def test_regression_output_size_must_match_the_target():
+    ds = load_dataset("diabetes")
+
+    with pytest.raises(ConfigError, match="MSELoss needs 1 output for a target of size 1; the model gives 10"):
+        check_compatibility(mlp(10, 10), ds, TrainConfig(loss="mse"))
+
+
+def test_bce_takes_one_logit_for_two_classes_but_not_three(moons):
+    assert check_compatibility([1], moons, TrainConfig(loss="bce_with_logits")) == (1,)
+
+    with pytest.raises(ConfigError, match="BCEWithLogitsLoss needs 3 outputs, one per class"):
+        check_compatibility([1], load_dataset("iris"), TrainConfig(loss="bce_with_logits"))
+
+
+def test_a_model_that_cannot_take_the_inputs_fails_before_training(digits):
+    model = nn.Linear(10, 10)
+    before = model.weight.detach().clone()
+
+    with pytest.raises(ConfigError) as e:
+        train(model, digits, TrainConfig(device="cpu"))
+
+    assert e.value.field == "model"
+    assert e.value.message.startswith("The model can't take this dataset's inputs of shape [1, 8, 8]:")
+    assert torch.equal(model.weight, before)
+
+
+def test_a_model_with_image_shaped_outputs_is_told_to_flatten(digits):
+    with pytest.raises(ConfigError, match=r"outputs of shape \[1, 8, 8\] per sample; CrossEntropyLoss here"):
+        check_compatibility(nn.Identity(), digits, TrainConfig())
+
+
+def test_a_missing_cuda_device_is_a_config_error(monkeypatch, moons):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+
+    with pytest.raises(ConfigError, match="CUDA was asked for, but this machine has no usable CUDA GPU"):
+        train(mlp(2, 2), moons, TrainConfig(device="cuda"))
