@@ -8,9 +8,10 @@ becomes an error naming its node, so the editor can show all of them at once.
 from __future__ import annotations
 
 import difflib
+import heapq
 import keyword
 import re
-from collections import defaultdict, deque
+from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
@@ -177,19 +178,21 @@ def _inputs(n: int) -> str:
 
 
 def _order(structure: Structure, successors: dict[str, set[str]], errors: list[dict[str, Any]]) -> None:
-    """Topological order (Kahn); nodes on a cycle get an error, nodes behind one are left out."""
+    """Topological order (Kahn's); nodes on a cycle get an error, nodes behind one are left out."""
     indegree = {n: 0 for n in structure.nodes}
     for targets in successors.values():
         for target in targets:
             indegree[target] += 1
-    queue = deque(n for n, d in indegree.items() if d == 0)
-    while queue:
-        node = queue.popleft()
+    position = {n: i for i, n in enumerate(structure.nodes)}
+    ready = [(position[n], n) for n, d in indegree.items() if d == 0]
+    heapq.heapify(ready)
+    while ready:  # among the nodes ready to run, the one earliest in the document: code reads as drawn
+        _, node = heapq.heappop(ready)
         structure.order.append(node)
-        for target in sorted(successors[node]):
+        for target in successors[node]:
             indegree[target] -= 1
             if indegree[target] == 0:
-                queue.append(target)
+                heapq.heappush(ready, (position[target], target))
     left = set(structure.nodes) - set(structure.order)
     # Peel off nodes that merely hang behind a cycle: what remains lies on one.
     changed = True

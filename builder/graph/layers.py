@@ -41,6 +41,11 @@ def _rank(t: str, x: Value, layout: str, *ranks: int) -> None:
         raise NodeError(f"{t} expects input of shape {layout}, got {fmt(x.shape)}")
 
 
+def _features(t: str, x: Value, name: str) -> None:
+    if not x.shape:
+        raise NodeError(f"{t} expects input of shape [..., {name}], got a single value per sample []")
+
+
 def _size(t: str, p: P, name: str, actual: int, x: Value) -> None:
     """Fill an omitted input-size parameter from the input, or check the given one against it."""
     if p[name] is None:
@@ -124,6 +129,7 @@ register(Layer(
 def _linear(t: str, p: P, xs: list[Value]) -> list[Value]:
     _floats(t, xs)
     (x,) = xs
+    _features(t, x, "in_features")
     _size(t, p, "in_features", x.shape[-1], x)
     return [Value(x.shape[:-1] + (p["out_features"],))]
 
@@ -144,6 +150,8 @@ register(Layer(
 def _bilinear(t: str, p: P, xs: list[Value]) -> list[Value]:
     _floats(t, xs)
     x1, x2 = xs
+    _features(t, x1, "in1_features")
+    _features(t, x2, "in2_features")
     if x1.shape[:-1] != x2.shape[:-1]:
         raise NodeError(f"{t} needs inputs with the same leading dimensions, got {fmt(x1.shape)} and {fmt(x2.shape)}")
     _size(t, p, "in1_features", x1.shape[-1], x1)
@@ -238,6 +246,10 @@ def _conv_rule(n: int, transposed: bool) -> Callable[[str, P, list[Value]], list
             if p[name] % p["groups"]:
                 raise NodeError(f"{t} {name} {p[name]} must be divisible by groups {p['groups']}", "groups")
         k, s, pad, d = (_tuple(p[f], n) for f in ("kernel_size", "stride", "padding", "dilation"))
+        limit = {"reflect": 1, "circular": 0}.get(p.get("padding_mode", "zeros"))
+        if limit is not None and any(pi > i - limit for pi, i in zip(pad, x.shape[1:], strict=True)):
+            raise NodeError(f"{t} padding {p['padding']} is too large for {p['padding_mode']} padding of input "
+                            f"{fmt(x.shape)}", "padding")
         if transposed:
             op = _tuple(p["output_padding"], n)
             if any(o >= max(si, di) for o, si, di in zip(op, s, d, strict=True)):
@@ -395,6 +407,7 @@ for _type, _layout, _ranks in (("BatchNorm1d", "[C] or [C, L]", (1, 2)), ("Batch
 def _layer_norm(t: str, p: P, xs: list[Value]) -> list[Value]:
     _floats(t, xs)
     (x,) = xs
+    _features(t, x, "normalized_shape")
     if p["normalized_shape"] is None:
         p["normalized_shape"] = x.shape[-1:]
     ns = _tuple(p["normalized_shape"], 1)
@@ -651,8 +664,8 @@ def _activation(t: str, p: P, xs: list[Value]) -> list[Value]:
     (x,) = xs
     if "dim" in p:
         _dim(t, p["dim"], x)
-    if t == "PReLU" and p["num_parameters"] not in (1, x.shape[0]):
-        raise NodeError(f"PReLU num_parameters must be 1 or the {x.shape[0]} channels of input {fmt(x.shape)}, "
+    if t == "PReLU" and p["num_parameters"] not in (1, *x.shape[:1]):
+        raise NodeError(f"PReLU num_parameters must be 1 or the number of channels (dim 1) of input {fmt(x.shape)}, "
                         f"got {p['num_parameters']}", "num_parameters")
     return [x]
 

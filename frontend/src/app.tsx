@@ -1,4 +1,5 @@
 import { AppHeader } from "@/components/app-header";
+import { ErrorBoundary } from "@/components/error-boundary";
 import { matchRoute, usePathname } from "@/lib/router";
 import { NotFoundPage } from "@/pages/not-found-page";
 import { routes } from "@/routes";
@@ -8,7 +9,7 @@ export function App() {
   return (
     <div className="app">
       <AppHeader />
-      {matchRoute(routes, path) ?? <NotFoundPage />}
+      <ErrorBoundary>{matchRoute(routes, path) ?? <NotFoundPage />}</ErrorBoundary>
     </div>
   );
 }

@@ -13,13 +13,13 @@ import {
 } from "@xyflow/react";
 import { useCallback, useEffect, useRef, type DragEvent, type MouseEvent } from "react";
 import { edgeTypes, nodeTypes } from "@/components/flow-types";
+import { useFitGraph } from "@/hooks/use-fit-graph";
 import type { BuilderNode, ShapeEdge } from "@/lib/graph";
 import type { Position } from "@/lib/types";
 import { builderStore, useBuilder } from "@/store/builder-store";
 
 export const LAYER_MIME = "application/x-netbuilder-layer";
 
-const FIT_OPTIONS = { padding: 0.15, maxZoom: 1.1, duration: 200 };
 const PRO_OPTIONS = { hideAttribution: true };
 const DEFAULT_EDGE_OPTIONS = { type: "shape" };
 
@@ -41,12 +41,10 @@ export function Canvas({ onQuickAdd, pointer }: CanvasProps) {
   const flow = useReactFlow<BuilderNode, ShapeEdge>();
   const wrapper = useRef<HTMLDivElement>(null);
 
+  const fitGraph = useFitGraph();
   useEffect(() => {
-    if (fitRequest === 0) return;
-    // Wait a frame so freshly loaded nodes are measured before fitting.
-    const raf = requestAnimationFrame(() => void flow.fitView(FIT_OPTIONS));
-    return () => cancelAnimationFrame(raf);
-  }, [fitRequest, flow]);
+    if (fitRequest > 0) fitGraph({ readable: true });
+  }, [fitRequest, fitGraph]);
 
   const onConnect: OnConnect = useCallback((c) => void connect(c), [connect]);
 
@@ -127,7 +125,6 @@ export function Canvas({ onQuickAdd, pointer }: CanvasProps) {
         maxZoom={2}
         onlyRenderVisibleElements
         proOptions={PRO_OPTIONS}
-        fitViewOptions={FIT_OPTIONS}
       >
         <Background variant={BackgroundVariant.Dots} gap={20} size={1.2} />
         <Controls position="bottom-left" showInteractive={false} />

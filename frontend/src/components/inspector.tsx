@@ -81,11 +81,11 @@ const NodeInspector = memo(function NodeInspector({ nodeId }: { nodeId: string }
       )}
       <dl className="node-facts">
         <dt>Output</dt>
-        <dd data-testid="inspector-shape">{report ? report.shapes.length > 1 ? report.shapes.map((s) => formatShape(s)).join(" ") : formatShape(report.shape) : "…"}</dd>
+        <dd data-testid="inspector-shape">{!report?.shape ? "–" : report.shapes.length > 1 ? report.shapes.map((s) => formatShape(s)).join(" ") : formatShape(report.shape)}</dd>
         <dt>Parameters</dt>
-        <dd>{report ? report.params.toLocaleString("en-US") : "…"}</dd>
+        <dd>{report?.params != null ? report.params.toLocaleString("en-US") : "–"}</dd>
         <dt>FLOPs</dt>
-        <dd>{report ? formatCount(report.flops) : "…"}</dd>
+        <dd>{report?.flops != null ? formatCount(report.flops) : "–"}</dd>
       </dl>
       {spec ? (
         <form className="params-form" onSubmit={(e) => e.preventDefault()} data-testid="params-form">

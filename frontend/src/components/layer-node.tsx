@@ -69,9 +69,9 @@ function LayerNodeView({ id, data, selected }: NodeProps<LayerNode>) {
       )}
       <div className="layer-node-foot">
         <span className="shape-badge" data-testid={`node-shape-${id}`} title="Output shape">
-          {report ? formatShape(report.shape) : "…"}
+          {report?.shape ? formatShape(report.shape) : "?"}
         </span>
-        {report && report.params > 0 && <span className="layer-node-count">{report.params.toLocaleString("en-US")} p</span>}
+        {report?.params ? <span className="layer-node-count">{report.params.toLocaleString("en-US")} p</span> : null}
       </div>
       {(firstError || unknown) && (
         <div className="layer-node-error" data-testid={`node-error-${id}`} title={errors?.map((e) => e.message).join("\n")}>

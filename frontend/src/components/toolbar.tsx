@@ -1,7 +1,7 @@
 /** The builder's toolbar: the architecture's name and the file, edit and view commands. */
 import { useRef, useState } from "react";
-import { useReactFlow } from "@xyflow/react";
 import { NameDialog } from "@/components/name-dialog";
+import { useFitGraph } from "@/hooks/use-fit-graph";
 import { builderStore, selectCanRedo, selectCanUndo, selectIsDirty, useBuilder } from "@/store/builder-store";
 import { confirmDiscard, duplicateArchitecture, exportJson, exportPython, importJson, newGraph, openArchitecture, save } from "@/store/commands";
 
@@ -21,7 +21,7 @@ export function Toolbar({ onDialog }: ToolbarProps) {
   const undo = useBuilder((s) => s.undo);
   const redo = useBuilder((s) => s.redo);
   const autoLayout = useBuilder((s) => s.autoLayout);
-  const { fitView } = useReactFlow();
+  const fitGraph = useFitGraph();
   const fileInput = useRef<HTMLInputElement>(null);
   const [exportOpen, setExportOpen] = useState(false);
 
@@ -102,7 +102,7 @@ export function Toolbar({ onDialog }: ToolbarProps) {
         <button type="button" onClick={autoLayout} title="Auto-layout (L)" data-testid="layout-button">
           Layout
         </button>
-        <button type="button" onClick={() => void fitView({ padding: 0.15, maxZoom: 1.1, duration: 200 })} title="Zoom to fit (F)">
+        <button type="button" onClick={() => fitGraph()} title="Zoom to fit (F)">
           Fit
         </button>
       </div>

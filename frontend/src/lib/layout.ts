@@ -7,13 +7,13 @@ export interface LayoutInput {
   edges: readonly { source: string; target: string }[];
 }
 
-export const DEFAULT_NODE_WIDTH = 210;
+export const DEFAULT_NODE_WIDTH = 200;
 export const DEFAULT_NODE_HEIGHT = 90;
 
 /** Top-left positions for every node, laid out in ranks from inputs down to outputs. */
 export function layoutPositions({ nodes, edges }: LayoutInput, direction: "TB" | "LR" = "TB"): Map<string, Position> {
   const g = new dagre.graphlib.Graph();
-  g.setGraph({ rankdir: direction, nodesep: 50, ranksep: 70, marginx: 20, marginy: 20 });
+  g.setGraph({ rankdir: direction, nodesep: 50, ranksep: 56, marginx: 20, marginy: 20 });
   g.setDefaultEdgeLabel(() => ({}));
   for (const n of nodes) {
     g.setNode(n.id, { width: n.width ?? DEFAULT_NODE_WIDTH, height: n.height ?? DEFAULT_NODE_HEIGHT });

@@ -72,11 +72,12 @@ export interface GraphError {
   message: string;
 }
 
+/** What the compiler worked out for one node; null where it could not (the node or its inputs are in error). */
 export interface NodeReport {
   shape: number[] | null;
   shapes: (number[] | null)[];
-  params: number;
-  flops: number;
+  params: number | null;
+  flops: number | null;
 }
 
 export interface ValidationResult {

@@ -12,6 +12,7 @@ import { TemplatesDialog } from "@/components/templates-dialog";
 import { Toasts } from "@/components/toasts";
 import { DuplicateDialog, SaveAsDialog, Toolbar, type DialogKind } from "@/components/toolbar";
 import { useDraftKeeper } from "@/hooks/use-draft-keeper";
+import { useFitGraph } from "@/hooks/use-fit-graph";
 import { useLiveValidation } from "@/hooks/use-live-validation";
 import { useShortcuts } from "@/hooks/use-shortcuts";
 import { api } from "@/lib/api";
@@ -63,6 +64,7 @@ function Builder() {
   useLiveValidation();
   useDraftKeeper();
   const flow = useReactFlow();
+  const fitGraph = useFitGraph();
   const [dialog, setDialog] = useState<DialogKind>(null);
   const [quickAdd, setQuickAdd] = useState<QuickAddAt>(null);
   const pointer = useRef<{ screen: Position; flow: Position } | null>(null);
@@ -108,7 +110,7 @@ function Builder() {
       save: () => void save(),
       quickAdd: () => setQuickAdd(pointer.current ?? viewCenter()),
       layout: () => builderStore.getState().autoLayout(),
-      fit: () => void flow.fitView({ padding: 0.15, maxZoom: 1.1, duration: 200 }),
+      fit: () => fitGraph(),
       search: () => searchRef.current?.focus(),
       help: () => setDialog("help"),
       escape: () => {

@@ -1,0 +1,196 @@
+"""Training throughput: the engine against a hand-written loop and a DataLoader, side by side in one process.
+
+Trains the seed article's MyNetwork (784-128-10) on its kind of data (torch.randn inputs, labels 0..9;
+60,000 samples) for the same number of steps three ways:
+
+  (a) a hand-written loop like the seed's: randperm, slice, forward, loss, zero_grad, backward, step;
+  (b) a torch DataLoader over a TensorDataset (shuffle=True, no workers);
+  (c) builder.training.train with its metrics callback active.
+
+Each method runs `--repeats` times, interleaved, and the median is reported. The table is printed and
+written into docs/performance.md between <!-- bench:training --> and <!-- /bench:training -->.
+
+    python bench/bench_training.py                 # batch sizes 32, 64, 512; writes docs/performance.md
+    python bench/bench_training.py --no-write --batch-sizes 64 --repeats 1
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import torch
+from torch import nn
+from torch.utils.data import DataLoader, TensorDataset
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from builder.training import Dataset, TrainConfig, train  # noqa: E402
+
+START, END = "<!-- bench:training -->", "<!-- /bench:training -->"
+
+
+class MyNetwork(nn.Module):
+    """The seed article's network."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc1 = nn.Linear(784, 128)
+        self.fc2 = nn.Linear(128, 10)
+
+    def forward(self, x):
+        x = torch.relu(self.fc1(x))  # (B, 128)
+        return self.fc2(x)  # (B, 10)
+
+
+def fresh_model() -> MyNetwork:
+    torch.manual_seed(0)
+    return MyNetwork()
+
+
+def hand_written(x: torch.Tensor, y: torch.Tensor, batch_size: int, epochs: int) -> tuple[int, float]:
+    net = fresh_model()
+    criterion = nn.CrossEntropyLoss()
+    optimizer = torch.optim.SGD(net.parameters(), lr=0.01)
+    n, steps = x.shape[0], 0
+    start = time.perf_counter()
+    for _ in range(epochs):
+        perm = torch.randperm(n)
+        for i in range(0, n, batch_size):
+            idx = perm[i : i + batch_size]
+            outputs = net(x[idx])
+            loss = criterion(outputs, y[idx])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            steps += 1
+    return steps, time.perf_counter() - start
+
+
+def data_loader(x: torch.Tensor, y: torch.Tensor, batch_size: int, epochs: int) -> tuple[int, float]:
+    net = fresh_model()
+    criterion = nn.CrossEntropyLoss()
+    optimizer = torch.optim.SGD(net.parameters(), lr=0.01)
+    loader = DataLoader(TensorDataset(x, y), batch_size=batch_size, shuffle=True)
+    steps = 0
+    start = time.perf_counter()
+    for _ in range(epochs):
+        for xb, yb in loader:
+            loss = criterion(net(xb), yb)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            steps += 1
+    return steps, time.perf_counter() - start
+
+
+def engine(dataset: Dataset, batch_size: int, epochs: int) -> tuple[int, float]:
+    net = fresh_model()
+    config = TrainConfig(epochs=epochs, batch_size=batch_size, optimizer="sgd", lr=0.01, momentum=0.0,
+                         loss="cross_entropy", val_fraction=0.0, device="cpu")
+    events = []  # the callback does what a run worker's does first: keep the event
+    start = time.perf_counter()
+    result = train(net, dataset, config, callback=events.append)
+    elapsed = time.perf_counter() - start
+    assert result.status == "succeeded", result.error
+    return result.steps, elapsed
+
+
+def run(batch_sizes: list[int], epochs: int, repeats: int, samples: int) -> list[dict]:
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(samples, 784, generator=g)  # the seed's kind of data
+    y = torch.randint(0, 10, (samples,), generator=g)
+    dataset = Dataset(name="random", title="Random", task="classification", x=x, y=y,
+                      classes=[str(i) for i in range(10)])
+    rows = []
+    for batch_size in batch_sizes:
+        times: dict[str, list[float]] = {"hand": [], "loader": [], "engine": []}
+        steps: dict[str, int] = {}
+        for _ in range(repeats):  # interleaved, so a slow moment of the machine hits all three
+            for name, fn in (("hand", lambda: hand_written(x, y, batch_size, epochs)),
+                             ("loader", lambda: data_loader(x, y, batch_size, epochs)),
+                             ("engine", lambda: engine(dataset, batch_size, epochs))):
+                steps[name], seconds = fn()
+                times[name].append(seconds)
+        assert len(set(steps.values())) == 1, steps  # the same number of steps for all three
+        rate = {k: samples * epochs / statistics.median(v) for k, v in times.items()}
+        rows.append({
+            "batch_size": batch_size,
+            "steps": steps["engine"],
+            "hand": rate["hand"],
+            "loader": rate["loader"],
+            "engine": rate["engine"],
+            "engine_vs_hand": rate["engine"] / rate["hand"],
+            "engine_vs_loader": rate["engine"] / rate["loader"],
+            "hand_vs_loader": rate["hand"] / rate["loader"],
+        })
+        print(format_row(rows[-1]), flush=True)
+    return rows
+
+
+HEADER = ("| batch | steps | (a) hand-written, samples/s | (b) DataLoader, samples/s | (c) engine, samples/s "
+          "| (c)/(a) | (c)/(b) | (a)/(b) |\n|---:|---:|---:|---:|---:|---:|---:|---:|")
+
+
+def format_row(r: dict) -> str:
+    return (f"| {r['batch_size']} | {r['steps']} | {r['hand']:,.0f} | {r['loader']:,.0f} | {r['engine']:,.0f} "
+            f"| {r['engine_vs_hand']:.3f} | {r['engine_vs_loader']:.2f} | {r['hand_vs_loader']:.2f} |")
+
+
+def section(rows: list[dict], epochs: int, repeats: int, samples: int) -> str:
+    machine = f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, torch {torch.__version__}, " \
+              f"{torch.get_num_threads()} threads"
+    return "\n".join([
+        START,
+        "## Training engine",
+        "",
+        f"`python bench/bench_training.py`: the seed's MyNetwork (784-128-10), SGD lr 0.01, CrossEntropyLoss, "
+        f"{samples:,} samples of `torch.randn(N, 784)` with labels 0..9, {epochs} epoch(s) per method, "
+        f"median of {repeats} interleaved repeats, CPU ({machine}).",
+        "(a) is a hand-written loop like the seed's (randperm + slicing), (b) a DataLoader over a TensorDataset, "
+        "(c) `builder.training.train` with its metrics callback active. Goal: (c)/(a) ≥ 0.95 and (c)/(b) > 1.",
+        "",
+        HEADER,
+        *[format_row(r) for r in rows],
+        END,
+    ])
+
+
+def write_section(path: Path, text: str) -> None:
+    """Replace this bench's section of docs/performance.md, or append it; other sections stay as they are."""
+    old = path.read_text(encoding="utf-8") if path.exists() else "# Performance\n"
+    if START in old and END in old:
+        before, rest = old.split(START, 1)
+        after = rest.split(END, 1)[1]
+        new = before + text + after
+    else:
+        new = old.rstrip("\n") + "\n\n" + text + "\n"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(new, encoding="utf-8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--batch-sizes", default="32,64,512")
+    parser.add_argument("--epochs", type=int, default=1)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--samples", type=int, default=60_000)
+    parser.add_argument("--no-write", action="store_true", help="print only; leave docs/performance.md alone")
+    args = parser.parse_args()
+    batch_sizes = [int(b) for b in args.batch_sizes.split(",")]
+
+    print(HEADER)
+    rows = run(batch_sizes, args.epochs, args.repeats, args.samples)
+    if not args.no_write:
+        write_section(ROOT / "docs" / "performance.md", section(rows, args.epochs, args.repeats, args.samples))
+        print(f"wrote {ROOT / 'docs' / 'performance.md'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,127 @@
+"""The run websockets through the real ASGI stack (Origin check, auth) with WebsocketCommunicator."""
+
+from __future__ import annotations
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
+from channels.testing import WebsocketCommunicator
+
+from builder.models import RunStatus, TrainingRun
+from builder.runs import stream
+from builder.services import runs as services
+from netbuilder.asgi import application
+from tests.helpers import MLP_GRAPH
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.services]
+
+
+@database_sync_to_async
+def make_run(user, *, steps=(10, 20, 30)) -> TrainingRun:
+    run = TrainingRun.objects.create(owner=user, graph=MLP_GRAPH, dataset="random", config={}, status=RunStatus.RUNNING,
+                                     worker="w1")
+    services.run_events_append(run_id=run.pk, events=[
+        {"type": "metrics", "step": s, "data": {"step": s, "points": [{"step": s, "epoch": 1, "train_loss": 1.0 / s}]}}
+        for s in steps
+    ] + [{"type": "epoch", "step": steps[-1], "data": {"epoch": 1, "train_loss": 0.5}}])
+    return run
+
+
+@database_sync_to_async
+def token(user) -> str:
+    from builder.services.tokens import token_create
+
+    return token_create(user=user)
+
+
+def communicator(path: str, *, bearer: str | None = None, origin: str | None = None) -> WebsocketCommunicator:
+    headers = []
+    if bearer:
+        headers.append((b"authorization", f"Bearer {bearer}".encode()))
+    if origin:
+        headers.append((b"origin", origin.encode()))
+    return WebsocketCommunicator(application, path, headers=headers)
+
+
+async def test_owner_gets_the_snapshot_then_live_messages(alice):
+    run = await make_run(alice)
+    ws = communicator(f"/ws/runs/{run.pk}/", bearer=await token(alice))
+    connected, _ = await ws.connect()
+    assert connected
+    snapshot = await ws.receive_json_from()
+    assert snapshot["type"] == "snapshot"
+    assert snapshot["data"]["run"]["id"] == run.pk
+    assert snapshot["data"]["run"]["status"] == "running"
+    assert [e["data"]["step"] for e in snapshot["data"]["events"] if e["type"] == "metrics"] == [10, 20, 30]
+    assert snapshot["data"]["events"][-1] == {"type": "epoch", "data": {"epoch": 1, "train_loss": 0.5}}
+
+    layer = get_channel_layer()
+    live = {"type": "metrics", "data": {"step": 40, "points": [{"step": 40, "epoch": 2, "train_loss": 0.1}]}}
+    await layer.group_send(stream.run_group(run.pk), {"type": "run.message", "message": live})
+    assert await ws.receive_json_from() == live
+    final = {"type": "finished", "data": {"status": "succeeded", "metrics": {"val_accuracy": 0.9}}}
+    await layer.group_send(stream.run_group(run.pk), {"type": "run.message", "message": final})
+    assert await ws.receive_json_from() == final
+    await ws.disconnect()
+
+
+async def test_after_resumes_from_a_step_and_old_live_points_are_dropped(alice):
+    run = await make_run(alice)
+    ws = communicator(f"/ws/runs/{run.pk}/?after=20", bearer=await token(alice))
+    connected, _ = await ws.connect()
+    assert connected
+    snapshot = await ws.receive_json_from()
+    assert [e["data"]["step"] for e in snapshot["data"]["events"] if e["type"] == "metrics"] == [30]
+    layer = get_channel_layer()
+    # A live message the snapshot already holds (step 30) is not sent twice.
+    stale = {"type": "metrics", "data": {"step": 30, "points": [{"step": 30, "epoch": 1, "train_loss": 0.3}]}}
+    fresh = {"type": "metrics", "data": {"step": 31, "points": [{"step": 31, "epoch": 1, "train_loss": 0.2}]}}
+    await layer.group_send(stream.run_group(run.pk), {"type": "run.message", "message": stale})
+    await layer.group_send(stream.run_group(run.pk), {"type": "run.message", "message": fresh})
+    assert await ws.receive_json_from() == fresh
+    assert await ws.receive_nothing(timeout=0.2)
+    await ws.disconnect()
+
+
+async def test_another_user_is_refused(alice, bob):
+    run = await make_run(alice)
+    ws = communicator(f"/ws/runs/{run.pk}/", bearer=await token(bob))
+    connected, _ = await ws.connect()
+    assert not connected
+
+
+async def test_no_token_is_refused(alice):
+    run = await make_run(alice)
+    ws = communicator(f"/ws/runs/{run.pk}/", origin="http://127.0.0.1")
+    connected, _ = await ws.connect()
+    assert not connected
+
+
+async def test_a_wrong_token_is_refused(alice):
+    run = await make_run(alice)
+    ws = communicator(f"/ws/runs/{run.pk}/", bearer="nb_not-a-token")
+    connected, _ = await ws.connect()
+    assert not connected
+
+
+async def test_a_foreign_origin_is_refused_even_with_a_token(alice):
+    run = await make_run(alice)
+    ws = communicator(f"/ws/runs/{run.pk}/", bearer=await token(alice), origin="http://evil.example")
+    connected, _ = await ws.connect()
+    assert not connected
+
+
+async def test_run_list_socket_sends_the_users_runs_then_status_changes(alice, bob):
+    mine = await make_run(alice)
+    await make_run(bob)
+    ws = communicator("/ws/runs/", bearer=await token(alice))
+    connected, _ = await ws.connect()
+    assert connected
+    snapshot = await ws.receive_json_from()
+    assert [r["id"] for r in snapshot["data"]["runs"]] == [mine.pk]
+    await database_sync_to_async(services.run_finish)(run_id=mine.pk, worker="w1", status="succeeded",
+                                                      metrics={"val_loss": 0.1})
+    message = await ws.receive_json_from(timeout=3)
+    assert message["type"] == "status"
+    assert (message["data"]["id"], message["data"]["status"]) == (mine.pk, "succeeded")
+    await ws.disconnect()
