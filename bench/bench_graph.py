@@ -74,6 +74,7 @@ def meta_run(graph: dict[str, Any]) -> None:
 
 def main() -> None:
     torch.set_num_threads(os.cpu_count() or 1)
+    load = os.getloadavg()[0]
     rows = []
     for blocks, runs in ((1, 300), (14, 200), (142, 40)):
         graph = residual_graph(blocks)
@@ -92,7 +93,8 @@ def main() -> None:
     section = (
         f"{START}\n## Graph compiler (`bench/bench_graph.py`)\n\n"
         f"Residual CNNs of Conv2d/BatchNorm2d/ReLU/Add blocks on a 3×32×32 input; {cpu}, {os.cpu_count()} cores, "
-        f"torch {torch.__version__}, Python {platform.python_version()}. *validate* is `POST /api/graphs/validate`'s "
+        f"torch {torch.__version__}, Python {platform.python_version()}, load average {load:.1f} when it started "
+        "(the machine is shared; p95s move with it). *validate* is `POST /api/graphs/validate`'s "
         "work (structure, parameters, shape rules, counts); *compile* builds the `torch.fx.GraphModule` with "
         "freshly initialised CPU weights; *meta build+run* is, side by side, what inferring shapes by building "
         "the model on the meta device and running it would cost instead. Target: validate p95 under 50 ms "

@@ -92,8 +92,16 @@ def data_loader(x: torch.Tensor, y: torch.Tensor, batch_size: int, epochs: int) 
 
 def engine(dataset: Dataset, batch_size: int, epochs: int) -> tuple[int, float]:
     net = fresh_model()
-    config = TrainConfig(epochs=epochs, batch_size=batch_size, optimizer="sgd", lr=0.01, momentum=0.0,
-                         loss="cross_entropy", val_fraction=0.0, device="cpu")
+    config = TrainConfig(
+        epochs=epochs,
+        batch_size=batch_size,
+        optimizer="sgd",
+        lr=0.01,
+        momentum=0.0,
+        loss="cross_entropy",
+        val_fraction=0.0,
+        device="cpu",
+    )
     events = []  # the callback does what a run worker's does first: keep the event
     start = time.perf_counter()
     result = train(net, dataset, config, callback=events.append)
@@ -102,64 +110,83 @@ def engine(dataset: Dataset, batch_size: int, epochs: int) -> tuple[int, float]:
     return result.steps, elapsed
 
 
+METHODS = {
+    "hand": (hand_written, "tensors"),
+    "loader": (data_loader, "tensors"),
+    "engine": (engine, "dataset"),
+}
+
+
 def run(batch_sizes: list[int], epochs: int, repeats: int, samples: int) -> list[dict]:
     g = torch.Generator().manual_seed(0)
     x = torch.randn(samples, 784, generator=g)  # the seed's kind of data
     y = torch.randint(0, 10, (samples,), generator=g)
-    dataset = Dataset(name="random", title="Random", task="classification", x=x, y=y,
-                      classes=[str(i) for i in range(10)])
+    dataset = Dataset(
+        name="random", title="Random", task="classification", x=x, y=y, classes=[str(i) for i in range(10)]
+    )
+    data_tensors = (x, y)
     rows = []
     for batch_size in batch_sizes:
         times: dict[str, list[float]] = {"hand": [], "loader": [], "engine": []}
         steps: dict[str, int] = {}
         for _ in range(repeats):  # interleaved, so a slow moment of the machine hits all three
-            for name, fn in (("hand", lambda: hand_written(x, y, batch_size, epochs)),
-                             ("loader", lambda: data_loader(x, y, batch_size, epochs)),
-                             ("engine", lambda: engine(dataset, batch_size, epochs))):
-                steps[name], seconds = fn()
+            for name, (fn, data) in METHODS.items():
+                steps[name], seconds = fn(
+                    *(data_tensors if data == "tensors" else (dataset,)), batch_size, epochs
+                )
                 times[name].append(seconds)
         assert len(set(steps.values())) == 1, steps  # the same number of steps for all three
         rate = {k: samples * epochs / statistics.median(v) for k, v in times.items()}
-        rows.append({
-            "batch_size": batch_size,
-            "steps": steps["engine"],
-            "hand": rate["hand"],
-            "loader": rate["loader"],
-            "engine": rate["engine"],
-            "engine_vs_hand": rate["engine"] / rate["hand"],
-            "engine_vs_loader": rate["engine"] / rate["loader"],
-            "hand_vs_loader": rate["hand"] / rate["loader"],
-        })
+        rows.append(
+            {
+                "batch_size": batch_size,
+                "steps": steps["engine"],
+                "hand": rate["hand"],
+                "loader": rate["loader"],
+                "engine": rate["engine"],
+                "engine_vs_hand": rate["engine"] / rate["hand"],
+                "engine_vs_loader": rate["engine"] / rate["loader"],
+                "hand_vs_loader": rate["hand"] / rate["loader"],
+            }
+        )
         print(format_row(rows[-1]), flush=True)
     return rows
 
 
-HEADER = ("| batch | steps | (a) hand-written, samples/s | (b) DataLoader, samples/s | (c) engine, samples/s "
-          "| (c)/(a) | (c)/(b) | (a)/(b) |\n|---:|---:|---:|---:|---:|---:|---:|---:|")
+HEADER = (
+    "| batch | steps | (a) hand-written, samples/s | (b) DataLoader, samples/s | (c) engine, samples/s "
+    "| (c)/(a) | (c)/(b) | (a)/(b) |\n|---:|---:|---:|---:|---:|---:|---:|---:|"
+)
 
 
 def format_row(r: dict) -> str:
-    return (f"| {r['batch_size']} | {r['steps']} | {r['hand']:,.0f} | {r['loader']:,.0f} | {r['engine']:,.0f} "
-            f"| {r['engine_vs_hand']:.3f} | {r['engine_vs_loader']:.2f} | {r['hand_vs_loader']:.2f} |")
+    return (
+        f"| {r['batch_size']} | {r['steps']} | {r['hand']:,.0f} | {r['loader']:,.0f} | {r['engine']:,.0f} "
+        f"| {r['engine_vs_hand']:.3f} | {r['engine_vs_loader']:.2f} | {r['hand_vs_loader']:.2f} |"
+    )
 
 
 def section(rows: list[dict], epochs: int, repeats: int, samples: int) -> str:
-    machine = f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, torch {torch.__version__}, " \
-              f"{torch.get_num_threads()} threads"
-    return "\n".join([
-        START,
-        "## Training engine",
-        "",
-        f"`python bench/bench_training.py`: the seed's MyNetwork (784-128-10), SGD lr 0.01, CrossEntropyLoss, "
-        f"{samples:,} samples of `torch.randn(N, 784)` with labels 0..9, {epochs} epoch(s) per method, "
-        f"median of {repeats} interleaved repeats, CPU ({machine}).",
-        "(a) is a hand-written loop like the seed's (randperm + slicing), (b) a DataLoader over a TensorDataset, "
-        "(c) `builder.training.train` with its metrics callback active. Goal: (c)/(a) ≥ 0.95 and (c)/(b) > 1.",
-        "",
-        HEADER,
-        *[format_row(r) for r in rows],
-        END,
-    ])
+    machine = (
+        f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, torch {torch.__version__}, "
+        f"{torch.get_num_threads()} threads"
+    )
+    return "\n".join(
+        [
+            START,
+            "## Training engine",
+            "",
+            f"`python bench/bench_training.py`: the seed's MyNetwork (784-128-10), SGD lr 0.01, CrossEntropyLoss, "
+            f"{samples:,} samples of `torch.randn(N, 784)` with labels 0..9, {epochs} epoch(s) per method, "
+            f"median of {repeats} interleaved repeats, CPU ({machine}).",
+            "(a) is a hand-written loop like the seed's (randperm + slicing), (b) a DataLoader over a TensorDataset, "
+            "(c) `builder.training.train` with its metrics callback active. Goal: (c)/(a) ≥ 0.95 and (c)/(b) > 1.",
+            "",
+            HEADER,
+            *[format_row(r) for r in rows],
+            END,
+        ]
+    )
 
 
 def write_section(path: Path, text: str) -> None:
@@ -181,14 +208,19 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=1)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--samples", type=int, default=60_000)
+    parser.add_argument("--threads", type=int, default=0, help="torch intra-op threads (0: torch's default)")
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs/performance.md alone")
     args = parser.parse_args()
     batch_sizes = [int(b) for b in args.batch_sizes.split(",")]
+    if args.threads:
+        torch.set_num_threads(args.threads)
 
     print(HEADER)
     rows = run(batch_sizes, args.epochs, args.repeats, args.samples)
     if not args.no_write:
-        write_section(ROOT / "docs" / "performance.md", section(rows, args.epochs, args.repeats, args.samples))
+        write_section(
+            ROOT / "docs" / "performance.md", section(rows, args.epochs, args.repeats, args.samples)
+        )
         print(f"wrote {ROOT / 'docs' / 'performance.md'}")
 
 

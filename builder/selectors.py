@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from builder.models import Architecture, ArchitectureVersion, TrainingRun
+from builder.models import Architecture, ArchitectureVersion, TrainingRun, UploadedDataset
 
 
 def architecture_list(*, owner: AbstractBaseUser) -> QuerySet[Architecture]:
@@ -107,3 +107,33 @@ def run_events(*, run: TrainingRun, after: int | None = None, types: tuple[str, 
 def run_snapshot(*, run: TrainingRun, after: int | None = None) -> dict:
     """What a watcher gets first: the run's state and every stored message (after `after`)."""
     return {"run": run_detail(run), "events": run_events(run=run, after=after)}
+
+
+def dataset_list(*, owner: AbstractBaseUser) -> QuerySet[UploadedDataset]:
+    return UploadedDataset.objects.filter(owner=owner)
+
+
+def dataset_get(*, owner: AbstractBaseUser, dataset_id: int) -> UploadedDataset:
+    """The owner's upload; 404 for a missing id and for another user's alike."""
+    dataset = UploadedDataset.objects.filter(owner=owner, pk=dataset_id).first()
+    if dataset is None:
+        raise Http404(f"No dataset {dataset_id}")
+    return dataset
+
+
+def dataset_summary(dataset: UploadedDataset) -> dict:
+    description = dataset.description
+    return {
+        "id": dataset.pk,
+        "key": f"upload:{dataset.pk}",
+        "name": dataset.name,
+        "kind": dataset.kind,
+        "size_bytes": dataset.size_bytes,
+        "options": dataset.options,
+        "task": description.get("task"),
+        "input_shape": description.get("input_shape"),
+        "samples": description.get("samples"),
+        "classes": description.get("classes"),
+        "target_size": description.get("target_size"),
+        "created_at": dataset.created_at.isoformat(),
+    }

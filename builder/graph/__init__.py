@@ -4,11 +4,11 @@ Plain Python over torch; nothing here knows about Django. See ``docs/graph-forma
 """
 
 from . import layers as _layers  # noqa: F401  (registers the catalog's layer types)
+from .analysis import validate
 from .catalog import catalog_json
 from .compile import compile_graph, graph_io
 from .errors import GraphError
 from .export import export_python, export_state_dict, write_export
-from .analysis import validate
 from .library import list_templates
 
 __all__ = [

@@ -48,6 +48,13 @@ class Analysis:
     def params(self) -> int:
         return sum(info.param_count for info in self.nodes.values())
 
+    @property
+    def trainable_params(self) -> int:
+        """Parameters that train: those of trainable nodes, and the fresh ones of frozen nodes (a new head)."""
+        assert self.structure is not None
+        return sum(info.param_count if self.structure.nodes[node_id].trainable else info.layer.count_fresh(info.params)
+                   for node_id, info in self.nodes.items())
+
 
 def analyse(graph: Any) -> Analysis:
     """Check a document and infer every shape it can; never raises for bad input."""
@@ -76,6 +83,7 @@ def analyse(graph: Any) -> Analysis:
             layer=layer, params=params, inputs=inputs, outputs=outputs,
             param_count=layer.count_params(params), flops=layer.flops(params, inputs, outputs),
         )
+        errors += [problem.at(node_id) for problem in layer.check(params)]
     _check_size(analysis)
     return analysis
 
@@ -135,7 +143,7 @@ def validate(graph: Any) -> dict[str, Any]:
     return {
         "ok": not analysis.errors,
         "params": params,
-        "trainable_params": params,  # every catalog layer's parameters train
+        "trainable_params": analysis.trainable_params if analysis.structure is not None else 0,
         "flops": sum(info.flops for info in analysis.nodes.values()),
         "param_bytes": params * BYTES_PER_PARAM,
         "output_shapes": output_shapes,

@@ -16,6 +16,7 @@ and FLOPs, the ``torch.nn`` class it builds, and how its ``forward`` line reads:
 
 from __future__ import annotations
 
+import builtins
 import copy
 import functools
 import math
@@ -30,7 +31,7 @@ from .errors import node_error
 FORMAT = "netbuilder.catalog/1"
 CATEGORIES = (
     "Input/Output", "Core", "Convolution", "Pooling", "Normalization", "Recurrent", "Attention",
-    "Activation", "Merge", "Shape",
+    "Activation", "Merge", "Shape", "Pretrained",
 )
 MAX_SIZE = 1 << 20
 
@@ -174,6 +175,10 @@ def _no_flops(p: dict[str, Any], inputs: list[Value], outputs: list[Value]) -> i
     return 0
 
 
+def _no_problems(p: dict[str, Any]) -> list[Any]:
+    return []
+
+
 @dataclass(frozen=True)
 class Layer:
     """One node type: its form, its shape rule, its counts and the module or computation it becomes.
@@ -181,6 +186,10 @@ class Layer:
     ``infer(type, params, inputs)`` gets the checked parameters (defaults filled, inferred ones None
     unless given) and the input values in port order; it fills inferred parameters in place and
     returns the output values, or raises :class:`~builder.graph.errors.NodeError`.
+
+    ``check(params)`` returns problems that make the graph unbuildable but leave its shapes known (a
+    pretrained weights file that is missing), as a list of ``NodeError``. ``make(params)`` builds the
+    module when it is not a ``torch.nn`` class called with the parameters (a torchvision model).
     """
 
     type: str
@@ -188,12 +197,15 @@ class Layer:
     doc: str
     infer: Rule
     params: tuple[Param, ...] = ()
-    module: type[nn.Module] | None = None
+    module: builtins.type[nn.Module] | None = None  # `type` is the field above here
     fixed_kwargs: Mapping[str, Any] = field(default_factory=dict)
     forward_only: frozenset[str] = frozenset()
     forward: Forward = _module_call
     count_params: Callable[[dict[str, Any]], int] = _no_params
     flops: Callable[[dict[str, Any], list[Value], list[Value]], int] = _no_flops
+    count_fresh: Callable[[dict[str, Any]], int] = _no_params  # new parameters that train even when frozen
+    check: Callable[[dict[str, Any]], list[Any]] = _no_problems
+    make: Callable[[dict[str, Any]], nn.Module] | None = None
     inputs: tuple[int, int | None] = (1, 1)
     input_names: tuple[str, ...] = ()
     outputs: int | None = 1
@@ -205,7 +217,14 @@ class Layer:
         """Constructor arguments of ``module``: the parameters, less those only ``forward`` reads, plus fixed ones."""
         return {k: v for k, v in p.items() if k not in self.forward_only} | dict(self.fixed_kwargs)
 
+    @property
+    def has_module(self) -> bool:
+        """Whether a node of this type is a submodule (else a graph operation such as Add)."""
+        return self.module is not None or self.make is not None
+
     def build(self, p: dict[str, Any]) -> nn.Module:
+        if self.make is not None:
+            return self.make(p)
         assert self.module is not None, f"{self.type} is a graph operation, not a module"
         return self.module(**self.kwargs(p))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -65,9 +66,9 @@ def _constructor(analysis: Analysis, node_id: str) -> str:
     info = analysis.nodes[node_id]
     module = info.layer.module
     assert module is not None and getattr(nn, module.__name__) is module, f"{module} is not in torch.nn"
-    defaults = {p.name: p.default for p in info.layer.params if not (p.required or p.inferred)}
+    torch_defaults = {name: p.default for name, p in inspect.signature(module).parameters.items()}
     kwargs = {k: v for k, v in info.layer.kwargs(info.params).items()
-              if k in info.layer.fixed_kwargs or k not in defaults or v != defaults[k]}
+              if torch_defaults.get(k, inspect.Parameter.empty) is inspect.Parameter.empty or v != torch_defaults[k]}
     return f"nn.{module.__name__}({_arguments((), kwargs)})"
 
 

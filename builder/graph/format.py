@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
 import torch.fx
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr, ValidationError
 
 from .catalog import LAYERS
 from .errors import node_error
@@ -29,13 +29,22 @@ _RESERVED = frozenset(dir(torch.fx.GraphModule)) | frozenset(vars(torch.nn.Modul
 Port = Annotated[StrictInt, Field(ge=0, le=1023)]
 
 
+Multiplier = Annotated[StrictFloat | StrictInt, Field(gt=0, le=1000)]
+
+
 class NodeDoc(BaseModel):
-    """One node. Extra keys (``position``, UI state) are allowed and ignored."""
+    """One node. Extra keys (``position``, UI state) are allowed and ignored.
+
+    ``trainable`` and ``lr_mult`` are for fine-tuning: a node that is not trainable keeps its weights
+    (and its BatchNorm statistics) fixed; the others learn at the run's rate × ``lr_mult``.
+    """
 
     model_config = ConfigDict(extra="ignore", frozen=True)
     id: StrictStr
     type: StrictStr
     params: dict[str, Any] = Field(default_factory=dict)
+    trainable: StrictBool = True
+    lr_mult: Multiplier = 1.0
 
 
 class EdgeDoc(BaseModel):

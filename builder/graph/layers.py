@@ -86,8 +86,8 @@ def _size_param(name: str, doc: str) -> Param:
     return _param(name, "int", f"{doc}; inferred from the input when omitted.", inferred=True, min=1, max=MAX_SIZE)
 
 
-def _count(name: str, doc: str, default: Any = None, min: int = 1) -> Param:
-    return _param(name, "int", doc, default=default, required=default is None, min=min, max=MAX_SIZE)
+def _count(name: str, doc: str, default: int | None = None) -> Param:
+    return _param(name, "int", doc, default=default, required=default is None, min=1, max=MAX_SIZE)
 
 
 BIAS = _param("bias", "bool", "Learn an additive bias.", default=True)
@@ -196,11 +196,15 @@ register(Layer(
     count_params=lambda p: p["num_embeddings"] * p["embedding_dim"],
 ))
 
-for _type, _doc in (("Dropout", "Zeroes random elements while training."),
-                    ("Dropout2d", "Zeroes random whole channels of a [C, H, W] input while training.")):
-    register(Layer(type=_type, category="Core", module=getattr(nn, _type), doc=_doc, params=(DROPOUT_P,),
-                   infer=same_shape if _type == "Dropout" else
-                   lambda t, p, xs: (_rank(t, xs[0], "[C, H, W]", 3), same_shape(t, p, xs))[1]))
+def _channel_dropout(t: str, p: P, xs: list[Value]) -> list[Value]:
+    _rank(t, xs[0], "[C, H, W]", 3)
+    return same_shape(t, p, xs)
+
+
+register(Layer(type="Dropout", category="Core", module=nn.Dropout, doc="Zeroes random elements while training.",
+               params=(DROPOUT_P,), infer=same_shape))
+register(Layer(type="Dropout2d", category="Core", module=nn.Dropout2d, params=(DROPOUT_P,), infer=_channel_dropout,
+               doc="Zeroes random whole channels of a [C, H, W] input while training."))
 
 register(Layer(type="Identity", category="Core", module=nn.Identity, doc="Passes its input through unchanged.",
                infer=lambda t, p, xs: [xs[0]]))
@@ -216,7 +220,7 @@ def _conv_params(n: int, transposed: bool) -> tuple[Param, ...]:
         return _param(name, "int_or_ints", doc, default=default, required=default is None, min=min,
                       max=MAX_SIZE, length=n)
 
-    params = (
+    params: tuple[Param, ...] = (
         _size_param("in_channels", "Channels of the input"),
         _count("out_channels", "Channels of the output."),
         spatial("kernel_size", "Size of the convolving kernel.", None, 1),
@@ -327,7 +331,7 @@ def _pool_params(n: int, max_pool: bool) -> tuple[Param, ...]:
     def spatial(name: str, doc: str, default: Any, min: int, **kw: Any) -> Param:
         return _param(name, "int_or_ints", doc, default=default, min=min, max=MAX_SIZE, length=n, **kw)
 
-    params = (
+    params: tuple[Param, ...] = (
         spatial("kernel_size", "Size of the pooling window.", None, 1, required=True),
         spatial("stride", "Stride of the window (null: kernel_size).", None, 1, nullable=True),
         spatial("padding", "Implicit padding on both sides.", 0, 0),
@@ -647,6 +651,7 @@ _ACTIVATIONS: dict[str, tuple[str, tuple[Param, ...]]] = {
     "SiLU": ("x · sigmoid(x) (swish).", ()),
     "Mish": ("x · tanh(softplus(x)).", ()),
     "Hardswish": ("Piecewise-linear approximation of swish.", ()),
+    "Hardsigmoid": ("Piecewise-linear approximation of sigmoid (MobileNetV3's gates).", ()),
     "Sigmoid": ("1 / (1 + e⁻ˣ).", ()),
     "Tanh": ("Hyperbolic tangent.", ()),
     "Softplus": ("log(1 + e^(beta·x)) / beta, a smooth ReLU.", (

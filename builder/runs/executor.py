@@ -25,6 +25,7 @@ class RunSpec:
     dataset_options: dict
     config: dict
     out_dir: str
+    checkpoint_dir: str
     data_dir: str
     upload: dict | None = None  # {"path", "kind", "options", "max_bytes"} for an uploaded dataset
     resume_from: str | None = None
@@ -108,12 +109,11 @@ def _train(spec: RunSpec, send, stop, suspend, parent: int) -> dict:
 
         send({"type": "resumed", "step": int(load_checkpoint(spec.resume_from)["step"])})
     out_dir = Path(spec.out_dir)
-    checkpoint_dir = out_dir / "checkpoints"
     result = train(
         model, dataset, config,
         callback=send,
         should_stop=lambda: stop.is_set() or suspend.is_set() or os.getppid() != parent,
-        checkpoint_dir=checkpoint_dir,
+        checkpoint_dir=spec.checkpoint_dir,
         resume_from=spec.resume_from,
     )
     suspended = result.status == "stopped" and suspend.is_set() and not stop.is_set()

@@ -154,6 +154,7 @@ class TrainingSupervisor:
         self.slots = slots or default_slots()
         self.name = name or f"{socket.gethostname()}:{os.getpid()}"
         self.active: dict[int, RunProcess] = {}
+        self.gpus_in_use: set[int] = set()
         self.tasks: set[asyncio.Task] = set()
         self._wake = asyncio.Event()
         self._closing = False
@@ -186,16 +187,17 @@ class TrainingSupervisor:
             self._wake.clear()
 
     async def _fill_slots(self) -> None:
-        while not self._closing and len(self.active) < self.slots:
+        while not self._closing and len(self.tasks) < self.slots:
             run = await database_sync_to_async(services.run_claim)(worker=self.name)
             if run is None:
                 return
-            slot = self._free_gpu_slot()
-            task = asyncio.create_task(self._supervise(run, slot))
+            gpu = self._take_gpu()
+            task = asyncio.create_task(self._supervise(run, gpu))
             self.tasks.add(task)
             task.add_done_callback(self.tasks.discard)
 
-    def _free_gpu_slot(self) -> int | None:
+    def _take_gpu(self) -> int | None:
+        """With several GPUs and slots per GPU, each run gets a GPU of its own."""
         if settings.NETBUILDER_WORKER_SLOTS > 0:
             return None
         import torch
@@ -203,8 +205,9 @@ class TrainingSupervisor:
         count = torch.cuda.device_count()
         if count < 2:
             return None
-        used = {getattr(p, "cuda_device", None) for p in self.active.values()}
-        return next((i for i in range(count) if i not in used), None)
+        gpu = next(i for i in range(count) if i not in self.gpus_in_use)
+        self.gpus_in_use.add(gpu)
+        return gpu
 
     def _spec(self, run: TrainingRun, cuda_device: int | None) -> RunSpec:
         upload = None
@@ -214,10 +217,11 @@ class TrainingSupervisor:
             u = UploadedDataset.objects.get(pk=int(run.dataset.removeprefix("upload:")))
             upload = {"path": u.path, "kind": u.kind, "options": u.options,
                       "max_bytes": settings.NETBUILDER_MAX_UPLOAD_BYTES}
-        resume = run.checkpoint if run.checkpoint and Path(run.checkpoint).exists() else None
+        checkpoint = services.run_checkpoint_path(run.pk)
+        resume = str(checkpoint) if run.attempts > 1 and checkpoint.exists() else None
         return RunSpec(
             run_id=run.pk, graph=run.graph, dataset=run.dataset, dataset_options=run.dataset_options,
-            config=run.config, out_dir=str(services.run_files_dir(run.pk)),
+            config=run.config, out_dir=str(services.run_files_dir(run.pk)), checkpoint_dir=str(checkpoint.parent),
             data_dir=str(settings.NETBUILDER_DATA_DIR), upload=upload, resume_from=resume,
             cuda_device=cuda_device,
         )
@@ -227,7 +231,6 @@ class TrainingSupervisor:
         try:
             spec = await database_sync_to_async(self._spec)(run, cuda_device)
             proc = RunProcess(spec)
-            proc.cuda_device = cuda_device  # type: ignore[attr-defined]
             self.active[run.pk] = proc
             proc.start()
             watcher = asyncio.create_task(self._watch(run, proc, relay))
@@ -242,6 +245,7 @@ class TrainingSupervisor:
                 run_id=run.pk, worker=self.name, status=RunStatus.FAILED, error=f"The worker failed: {e}")
         finally:
             self.active.pop(run.pk, None)
+            self.gpus_in_use.discard(cuda_device)
             self.wake()
 
     async def _relay(self, run: TrainingRun, proc: RunProcess, relay: RunRelay) -> dict | None:

@@ -112,17 +112,14 @@ def resolve_dataset(*, owner: AbstractBaseUser, dataset: str | int, options: dic
 
 
 def load_dataset_ref(ref: DatasetRef):
-    """Load the dataset a run names (in the worker's training process, or to check a submission)."""
-    from builder.training import UploadLimits, load_dataset, load_upload
+    """Load the dataset a run names, to check a submission against it."""
+    from builder.services.datasets import upload_limits
+    from builder.training import load_dataset, load_upload
 
     if ref.upload is not None:
         return load_upload(Path(ref.upload.path), kind=ref.upload.kind, options=dict(ref.upload.options),
-                           limits=upload_limits(UploadLimits))
+                           limits=upload_limits())
     return load_dataset(ref.name, data_dir=settings.NETBUILDER_DATA_DIR, **ref.options)
-
-
-def upload_limits(cls):
-    return cls(max_bytes=settings.NETBUILDER_MAX_UPLOAD_BYTES)
 
 
 def _check_limits(*, owner: AbstractBaseUser, config: dict) -> None:
@@ -158,8 +155,9 @@ def run_check(*, graph: dict, dataset: DatasetRef, config: dict) -> dict:
         ds = load_dataset_ref(dataset)
         cfg = TrainConfig.from_dict(config, dataset=ds)
     except (ConfigError, DatasetError) as e:
-        field = getattr(e, "field", None)
-        raise RunError(str(e), errors=[{"field": f"config.{field}" if field else "config", "message": str(e)}]) from e
+        where = "dataset_options" if isinstance(e, DatasetError) else "config"
+        field = f"{where}.{e.field}" if e.field else where
+        raise RunError(f"{field}: {e.message}", errors=[{"field": field, "message": e.message}]) from e
     io = compiler.graph_io(graph)
     inputs, outputs = io["inputs"], io["outputs"]
     if len(inputs) != 1 or len(outputs) != 1:
@@ -174,7 +172,8 @@ def run_check(*, graph: dict, dataset: DatasetRef, config: dict) -> dict:
     try:
         check_compatibility(outputs[0]["shape"], ds, cfg)
     except ConfigError as e:
-        raise RunError(str(e), errors=[{"node": outputs[0]["node"], "field": f"config.{e.field}", "message": str(e)}]) from e
+        raise RunError(e.message, errors=[{"node": outputs[0]["node"], "field": f"config.{e.field}",
+                                           "message": e.message}]) from e
     return cfg.to_dict()
 
 
@@ -340,14 +339,15 @@ def runs_recover_stale(*, stale_seconds: int | None = None) -> list[int]:
     recovered = []
     for run in stale:
         worker = run.worker
-        if run.checkpoint and Path(run.checkpoint).exists() and run.attempts < MAX_ATTEMPTS and not run.stop_requested:
+        checkpoint = run_checkpoint_path(run.pk)
+        if checkpoint.exists() and run.attempts < MAX_ATTEMPTS and not run.stop_requested:
             done = run_requeue(
-                run_id=run.pk, worker=worker, checkpoint=run.checkpoint,
+                run_id=run.pk, worker=worker, checkpoint=str(checkpoint),
                 reason=f"Worker {worker} stopped answering; resuming from the last checkpoint",
             )
         else:
             why = "a stop was asked for" if run.stop_requested else (
-                "no checkpoint to resume from" if not run.checkpoint else f"{run.attempts} attempts")
+                "no checkpoint to resume from" if not checkpoint.exists() else f"{run.attempts} attempts")
             error = f"The worker running this run ({worker}) stopped answering ({why})."
             final = {"type": stream.FAILED, "data": {"status": RunStatus.FAILED, "message": error, "metrics": {}}}
             done = run_finish(run_id=run.pk, worker=worker, status=RunStatus.FAILED, error=error,
@@ -379,7 +379,15 @@ def run_stop(*, run: TrainingRun) -> TrainingRun:
 
 
 def run_files_dir(run_id: int) -> Path:
+    """Where a run's files live; shared storage when workers run on several machines."""
     return Path(settings.NETBUILDER_RUNS_DIR) / str(run_id)
+
+
+def run_checkpoint_path(run_id: int) -> Path:
+    """The checkpoint the training process rewrites each epoch (and on stop)."""
+    from builder.training.checkpoints import FILENAME
+
+    return run_files_dir(run_id) / "checkpoints" / FILENAME
 
 
 def run_delete(*, run: TrainingRun) -> None:

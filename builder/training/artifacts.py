@@ -88,7 +88,9 @@ def export_onnx(model: nn.Module, input_shape: list[int], path: Path) -> str | N
     device = param.device if param is not None else torch.device("cpu")
     was_training = model.training
     model.eval()
-    example = torch.zeros(2, *input_shape, device=device)  # (2, *input_shape): a batch of 2 keeps dim 0 dynamic
+    example = torch.zeros(
+        2, *input_shape, device=device
+    )  # (2, *input_shape): a batch of 2 keeps dim 0 dynamic
     try:
         # The exporter reports progress on stdout and warns freely; the CLI's stdout is for its JSON.
         with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():

@@ -17,7 +17,7 @@ VALUE_LOSSES = ("mse", "l1", "huber")
 
 
 def resolve_device(name: str) -> torch.device:
-    """"auto" is cuda when there is one, then mps, then cpu; an asked-for device must exist."""
+    """ "auto" is cuda when there is one, then mps, then cpu; an asked-for device must exist."""
     if name == "auto":
         if torch.cuda.is_available():
             return torch.device("cuda")
@@ -29,7 +29,9 @@ def resolve_device(name: str) -> torch.device:
         if not torch.cuda.is_available():
             raise ConfigError("device", "CUDA was asked for, but this machine has no usable CUDA GPU")
         if device.index is not None and device.index >= torch.cuda.device_count():
-            raise ConfigError("device", f"There is no {name}; this machine has {torch.cuda.device_count()} GPU(s)")
+            raise ConfigError(
+                "device", f"There is no {name}; this machine has {torch.cuda.device_count()} GPU(s)"
+            )
     if device.type == "mps" and not torch.backends.mps.is_available():
         raise ConfigError("device", "MPS was asked for, but it is not available on this machine")
     return device
@@ -81,8 +83,11 @@ def check_compatibility(
     loss_cls = LOSSES[loss]
     if len(out) != 1:
         what = "class scores" if dataset.task == "classification" else "target values"
-        raise ConfigError("model", f"The model gives outputs of shape {_shape(out)} per sample; {loss_cls} here "
-                                   f"needs a flat vector of {what} (add a Flatten or a Linear layer)")
+        raise ConfigError(
+            "model",
+            f"The model gives outputs of shape {_shape(out)} per sample; {loss_cls} here "
+            f"needs a flat vector of {what} (add a Flatten or a Linear layer)",
+        )
     k = out[0]
     if dataset.task == "classification":
         c = dataset.num_classes or 0
@@ -92,16 +97,25 @@ def check_compatibility(
             need = "1 output (or 2)" if c == 2 else f"{c} outputs, one per class"
             raise ConfigError("loss", f"BCEWithLogitsLoss needs {need} for {c} classes; the model gives {k}")
         if loss in VALUE_LOSSES and k != c:
-            raise ConfigError("loss", f"{loss_cls} compares the outputs with one-hot targets, so it needs {c} "
-                                      f"outputs for {c} classes; the model gives {k}")
+            raise ConfigError(
+                "loss",
+                f"{loss_cls} compares the outputs with one-hot targets, so it needs {c} "
+                f"outputs for {c} classes; the model gives {k}",
+            )
     else:
         t = dataset.target_size
         if loss in CLASS_LOSSES:
-            raise ConfigError("loss", f"{loss_cls} needs class labels, but '{dataset.title}' is a regression "
-                                      "dataset; use MSELoss, L1Loss or HuberLoss")
+            raise ConfigError(
+                "loss",
+                f"{loss_cls} needs class labels, but '{dataset.title}' is a regression "
+                "dataset; use MSELoss, L1Loss or HuberLoss",
+            )
         if k != t:
-            raise ConfigError("loss", f"{loss_cls} needs {t} output{'s' if t != 1 else ''} for a target of size "
-                                      f"{t}; the model gives {k}")
+            raise ConfigError(
+                "loss",
+                f"{loss_cls} needs {t} output{'s' if t != 1 else ''} for a target of size "
+                f"{t}; the model gives {k}",
+            )
     return out
 
 
@@ -118,5 +132,8 @@ def check_inputs(input_shape: Sequence[int], dataset: Dataset, *, node: str | No
     """The shape a graph's Input takes (no batch dimension) must be the dataset's sample shape."""
     if tuple(input_shape) != dataset.input_shape:
         where = f"The graph's input '{node}'" if node else "The model's input"
-        raise ConfigError("model", f"{where} takes samples of shape {_shape(input_shape)}, but '{dataset.title}' "
-                                   f"gives {_shape(dataset.input_shape)}")
+        raise ConfigError(
+            "model",
+            f"{where} takes samples of shape {_shape(input_shape)}, but '{dataset.title}' "
+            f"gives {_shape(dataset.input_shape)}",
+        )

@@ -117,13 +117,18 @@ class TrainConfig:
                 raise ConfigError(name, f"{name} must be true or false; got {getattr(self, name)!r}")
         self.optimizer = _choice(self, "optimizer", OPTIMIZERS)
         self.scheduler = _choice(self, "scheduler", SCHEDULERS, _SCHEDULER_ALIASES)
-        self.precision = _choice(self, "precision", PRECISIONS, {"float32": "fp32", "bfloat16": "bf16",
-                                                                "float16": "fp16", "none": "fp32"})
+        self.precision = _choice(
+            self,
+            "precision",
+            PRECISIONS,
+            {"float32": "fp32", "bfloat16": "bf16", "float16": "fp16", "none": "fp32"},
+        )
         if self.loss is not None:
             key = str(self.loss).strip().lower().replace("-", "_")
             if key not in _LOSS_ALIASES and key.replace("_", "") not in _LOSS_ALIASES:
-                raise ConfigError("loss", f"Unknown loss '{self.loss}'; choose one of "
-                                          f"{', '.join(LOSSES.values())}")
+                raise ConfigError(
+                    "loss", f"Unknown loss '{self.loss}'; choose one of {', '.join(LOSSES.values())}"
+                )
             self.loss = _LOSS_ALIASES.get(key) or _LOSS_ALIASES[key.replace("_", "")]
         if not isinstance(self.device, str) or not _DEVICE.match(self.device):
             raise ConfigError("device", f"Unknown device {self.device!r}; use auto, cpu, cuda, cuda:N or mps")
@@ -158,8 +163,16 @@ def _int(cfg: TrainConfig, name: str, lo: int, hi: int, *, label: str | None = N
         raise ConfigError(name, f"{label} must be at most {hi}; got {value}")
 
 
-def _float(cfg: TrainConfig, name: str, *, label: str | None = None, gt: float | None = None,
-           ge: float | None = None, lt: float | None = None, le: float | None = None) -> None:
+def _float(
+    cfg: TrainConfig,
+    name: str,
+    *,
+    label: str | None = None,
+    gt: float | None = None,
+    ge: float | None = None,
+    lt: float | None = None,
+    le: float | None = None,
+) -> None:
     value = getattr(cfg, name)
     label = label or name.replace("_", " ").capitalize()
     if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value):
@@ -175,7 +188,9 @@ def _float(cfg: TrainConfig, name: str, *, label: str | None = None, gt: float |
         raise ConfigError(name, f"{label} must be at most {le:g}; got {value:g}")
 
 
-def _choice(cfg: TrainConfig, name: str, choices: tuple[str, ...], aliases: dict[str, str] | None = None) -> str:
+def _choice(
+    cfg: TrainConfig, name: str, choices: tuple[str, ...], aliases: dict[str, str] | None = None
+) -> str:
     value = getattr(cfg, name)
     key = str(value).strip().lower() if isinstance(value, str) else None
     key = (aliases or {}).get(key, key) if key is not None else None

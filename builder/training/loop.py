@@ -70,7 +70,9 @@ def epoch_permutation(n: int, *, seed: int, epoch: int, device: torch.device) ->
 def build_optimizer(params, config: TrainConfig) -> torch.optim.Optimizer:
     lr, wd = config.lr, config.weight_decay
     if config.optimizer == "sgd":
-        return torch.optim.SGD(params, lr=lr, momentum=config.momentum, nesterov=config.nesterov, weight_decay=wd)
+        return torch.optim.SGD(
+            params, lr=lr, momentum=config.momentum, nesterov=config.nesterov, weight_decay=wd
+        )
     if config.optimizer == "adam":
         return torch.optim.Adam(params, lr=lr, weight_decay=wd)
     if config.optimizer == "adamw":
@@ -84,7 +86,9 @@ def build_scheduler(optimizer: torch.optim.Optimizer, config: TrainConfig, steps
     """A scheduler stepped after every batch; `steps` is the steps in one epoch."""
     total = steps * config.epochs
     if config.scheduler == "step":
-        return torch.optim.lr_scheduler.StepLR(optimizer, step_size=config.step_size * steps, gamma=config.gamma)
+        return torch.optim.lr_scheduler.StepLR(
+            optimizer, step_size=config.step_size * steps, gamma=config.gamma
+        )
     if config.scheduler == "cosine":
         return torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=total)
     if config.scheduler == "onecycle":
@@ -120,17 +124,25 @@ def train(
     # Precision: autocast on CUDA only; fp16 also needs a GradScaler.
     amp_dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(config.precision)
     if amp_dtype is not None and device.type != "cuda":
-        emit(_log(f"Mixed precision ({config.precision}) runs on CUDA only; training in fp32 on {device.type}"))
+        emit(
+            _log(f"Mixed precision ({config.precision}) runs on CUDA only; training in fp32 on {device.type}")
+        )
         amp_dtype = None
     autocast = torch.autocast("cuda", dtype=amp_dtype) if amp_dtype is not None else contextlib.nullcontext()
     scaler = torch.amp.GradScaler("cuda") if amp_dtype == torch.float16 else None
 
     # The whole dataset lives on the device.
-    x_train = split.x_train.to(device)  # (N, *input_shape)
-    y_train = loss_targets(split.y_train, dataset=dataset, loss=loss_name, outputs=out_shape[0]).to(device)
-    x_val = split.x_val.to(device)
-    y_val = loss_targets(split.y_val, dataset=dataset, loss=loss_name, outputs=out_shape[0]).to(device)
-    labels_val = split.y_val.to(device) if classify else None
+    try:
+        x_train = split.x_train.to(device)  # (N, *input_shape)
+        y_train = loss_targets(split.y_train, dataset=dataset, loss=loss_name, outputs=out_shape[0]).to(
+            device
+        )
+        x_val = split.x_val.to(device)
+        y_val = loss_targets(split.y_val, dataset=dataset, loss=loss_name, outputs=out_shape[0]).to(device)
+        labels_val = split.y_val.to(device) if classify else None
+    except torch.OutOfMemoryError as e:
+        size = (dataset.x.numel() * 4) / 2**20
+        raise ConfigError("device", f"The dataset ({size:,.0f} MB) doesn't fit in {device} memory") from e
     n_train, n_val = x_train.shape[0], x_val.shape[0]
 
     model.to(device)
@@ -138,7 +150,7 @@ def train(
     optimizer = build_optimizer(model.parameters(), config)
     per_epoch = steps_per_epoch(n_train, config.batch_size)
     scheduler = build_scheduler(optimizer, config, per_epoch)
-    step_model = model
+    step_model: Callable[[torch.Tensor], torch.Tensor] = model
     if config.compile:
         step_model = torch.compile(model)
         emit(_log("torch.compile is on: the first steps are slow while the model compiles"))
@@ -173,21 +185,24 @@ def train(
         nonlocal written
         if ckpt_path is None:
             return
-        save_checkpoint(ckpt_path, {
-            "model": model.state_dict(),
-            "optimizer": optimizer.state_dict(),
-            "scheduler": scheduler.state_dict() if scheduler is not None else None,
-            "scaler": scaler.state_dict() if scaler is not None else None,
-            "epoch": epoch,  # the epoch to run next (or to continue)
-            "batch": batch,  # the batch of that epoch to run next
-            "step": step,
-            "epoch_loss": epoch_loss.detach().cpu(),
-            "epoch_seen": epoch_seen,
-            "rng": rng_state(),
-            "history": history,
-            "config": config.to_dict(),
-            "dataset": dataset.name,
-        })
+        save_checkpoint(
+            ckpt_path,
+            {
+                "model": model.state_dict(),
+                "optimizer": optimizer.state_dict(),
+                "scheduler": scheduler.state_dict() if scheduler is not None else None,
+                "scaler": scaler.state_dict() if scaler is not None else None,
+                "epoch": epoch,  # the epoch to run next (or to continue)
+                "batch": batch,  # the batch of that epoch to run next
+                "step": step,
+                "epoch_loss": epoch_loss.detach().cpu(),
+                "epoch_seen": epoch_seen,
+                "rng": rng_state(),
+                "history": history,
+                "config": config.to_dict(),
+                "dataset": dataset.name,
+            },
+        )
         written = str(ckpt_path)
 
     two_d = dataset.is_2d
@@ -244,13 +259,18 @@ def train(
                     if not math.isfinite(total):
                         raise _NonFiniteLoss(total, step)
                     now = time.perf_counter()
-                    emit({"type": "metrics", "data": {
-                        "step": step,
-                        "epoch": epoch + 1,
-                        "train_loss": (total - window_loss) / max(1, epoch_seen - window_seen),
-                        "lr": lr,
-                        "samples_per_s": (epoch_seen - window_seen) / max(now - window_start, 1e-9),
-                    }})
+                    emit(
+                        {
+                            "type": "metrics",
+                            "data": {
+                                "step": step,
+                                "epoch": epoch + 1,
+                                "train_loss": (total - window_loss) / max(1, epoch_seen - window_seen),
+                                "lr": lr,
+                                "samples_per_s": (epoch_seen - window_seen) / max(now - window_start, 1e-9),
+                            },
+                        }
+                    )
                     window_loss, window_seen, window_start = total, epoch_seen, now
             if status == "stopped":
                 break
@@ -268,8 +288,15 @@ def train(
                 "samples_per_s": (epoch_seen - seen_before) / max(elapsed, 1e-9),
             }
             if n_val:
-                last_eval = metrics.evaluate(model, x_val, y_val, labels_val, loss_fn,
-                                             batch_size=max(batch_size, EVAL_BATCH), autocast=autocast)
+                last_eval = metrics.evaluate(
+                    model,
+                    x_val,
+                    y_val,
+                    labels_val,
+                    loss_fn,
+                    batch_size=max(batch_size, EVAL_BATCH),
+                    autocast=autocast,
+                )
                 data["val_loss"] = last_eval.loss
                 if last_eval.accuracy is not None:
                     data["val_accuracy"] = last_eval.accuracy
@@ -287,12 +314,16 @@ def train(
             emit({"type": "epoch", "data": data})
     except _NonFiniteLoss as e:
         status = "failed"
-        error = (f"The loss became {'NaN' if math.isnan(e.value) else 'infinite'} by step {e.step}; "
-                 "try a lower learning rate or gradient clipping")
+        error = (
+            f"The loss became {'NaN' if math.isnan(e.value) else 'infinite'} by step {e.step}; "
+            "try a lower learning rate or gradient clipping"
+        )
     except torch.OutOfMemoryError:
         status = "failed"
-        error = (f"Out of memory on {device} at batch size {batch_size}; "
-                 "try a smaller batch size or a smaller model")
+        error = (
+            f"Out of memory on {device} at batch size {batch_size}; "
+            "try a smaller batch size or a smaller model"
+        )
         if device.type == "cuda":
             torch.cuda.empty_cache()
     except (RuntimeError, ValueError, IndexError) as e:
@@ -304,16 +335,36 @@ def train(
     final.update({"epoch": len(history), "steps": step, "time_s": time.perf_counter() - run_start})
     if status == "stopped" and epoch_seen:
         final["train_loss"] = float(epoch_loss) / epoch_seen  # the epoch the stop cut short
-    result = TrainResult(status=status, metrics=final, history=history, error=error,
-                         checkpoint_path=written, steps=step, epochs=len(history), device=str(device))
-    end = {"type": {"succeeded": "finished", "failed": "failed", "stopped": "stopped"}[status], "data": dict(final)}
-    if status == "succeeded" and classify and last_eval is not None and last_eval.predictions is not None:
-        result.confusion = metrics.confusion_matrix(labels_val, last_eval.predictions, dataset.num_classes or 0)
+    result = TrainResult(
+        status=status,
+        metrics=final,
+        history=history,
+        error=error,
+        checkpoint_path=written,
+        steps=step,
+        epochs=len(history),
+        device=str(device),
+    )
+    end_data: dict[str, Any] = dict(final)
+    if (
+        status == "succeeded"
+        and labels_val is not None
+        and last_eval is not None
+        and last_eval.predictions is not None
+    ):
+        result.confusion = metrics.confusion_matrix(
+            labels_val, last_eval.predictions, dataset.num_classes or 0
+        )
         result.classes = list(dataset.classes or [])
-        end["data"].update({"confusion": result.confusion, "classes": result.classes})
+        end_data.update({"confusion": result.confusion, "classes": result.classes})
     if error is not None:
-        end["data"]["message"] = error
-    emit(end)
+        end_data["message"] = error
+    emit(
+        {
+            "type": {"succeeded": "finished", "failed": "failed", "stopped": "stopped"}[status],
+            "data": end_data,
+        }
+    )
     return result
 
 

@@ -93,15 +93,20 @@ def layer_norms(model: nn.Module) -> dict[str, dict[str, float | None]]:
 
 def data_range(x: torch.Tensor, margin: float = 0.1) -> tuple[list[float], list[float]]:
     """[min, max] of both coordinates of 2-D points, widened by `margin` of the span."""
-    lo, hi = x.min(dim=0).values, x.max(dim=0).values  # (2,)
-    pad = (hi - lo) * margin
-    lo, hi = (lo - pad).tolist(), (hi + pad).tolist()
+    low, high = x.min(dim=0).values, x.max(dim=0).values  # (2,)
+    pad = (high - low) * margin
+    lo, hi = (low - pad).tolist(), (high + pad).tolist()
     return [lo[0], hi[0]], [lo[1], hi[1]]
 
 
 @torch.no_grad()
 def decision_boundary(
-    model: nn.Module, x_range: list[float], y_range: list[float], *, device: torch.device, size: int = BOUNDARY_SIZE
+    model: nn.Module,
+    x_range: list[float],
+    y_range: list[float],
+    *,
+    device: torch.device,
+    size: int = BOUNDARY_SIZE,
 ) -> dict:
     """The predicted class at each point of a size×size grid; row r is y_range's r-th step, column c x's c-th."""
     model.eval()
@@ -113,7 +118,9 @@ def decision_boundary(
     return {"x": x_range, "y": y_range, "size": size, "classes": classes.tolist()}
 
 
-def sample_points(x: torch.Tensor, labels: torch.Tensor, *, seed: int, limit: int = MAX_POINTS) -> list[list[float]]:
+def sample_points(
+    x: torch.Tensor, labels: torch.Tensor, *, seed: int, limit: int = MAX_POINTS
+) -> list[list[float]]:
     """Up to `limit` points [x, y, label] chosen with a fixed seed, for drawing the data."""
     n = x.shape[0]
     idx = torch.randperm(n, generator=torch.Generator().manual_seed(seed))[:limit]

@@ -44,7 +44,7 @@ class Deployment:
             "NETBUILDER_VAR_DIR": str(self.var_dir),
             "PYTHONUNBUFFERED": "1",
             "NETBUILDER_HEARTBEAT_SECONDS": "1",
-            "NETBUILDER_STALE_SECONDS": "4",
+            "NETBUILDER_STALE_SECONDS": "10",
             "NETBUILDER_POLL_SECONDS": "1",
             "OMP_NUM_THREADS": "1",
         })

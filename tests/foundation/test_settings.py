@@ -20,7 +20,7 @@ print(json.dumps({
     "engine": settings.DATABASES["default"]["ENGINE"],
     "name": str(settings.DATABASES["default"]["NAME"]),
     "layer": settings.CHANNEL_LAYERS["default"]["BACKEND"],
-    "hosts": settings.CHANNEL_LAYERS["default"].get("CONFIG", {}).get("hosts"),
+    "hosts": [h["address"] for h in settings.CHANNEL_LAYERS["default"].get("CONFIG", {}).get("hosts", [])],
     "debug": settings.DEBUG,
     "secret": settings.SECRET_KEY,
     "allowed": settings.ALLOWED_HOSTS,

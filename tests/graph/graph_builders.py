@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import torch
+from torch.fx.passes.shape_prop import ShapeProp, TensorMetadata
+
 FORMAT = "netbuilder.graph/1"
 
 
@@ -54,3 +57,20 @@ def resnet18_graph(image: int = 224, classes: int = 1000) -> dict[str, Any]:
     edges += [{"source": last, "target": "avgpool"}, {"source": "avgpool", "target": "flatten"},
               {"source": "flatten", "target": "fc"}, {"source": "fc", "target": "y"}]
     return {"format": FORMAT, "name": "ResNet18", "nodes": nodes, "edges": edges}
+
+
+def random_input(shape: list[int], dtype: str) -> torch.Tensor:
+    if dtype == "int64":
+        return torch.randint(0, 10, (2, *shape))
+    return torch.randn(2, *shape)
+
+
+def real_shapes(gm: torch.fx.GraphModule, *inputs: torch.Tensor) -> dict[str, list[list[int]]]:
+    """Per graph node, the shapes (without batch) its compiled computation produced on a real batch."""
+    ShapeProp(gm).propagate(*inputs)
+    shapes = {}
+    for n in gm.graph.nodes:
+        if "netbuilder_node" in n.meta:
+            meta = n.meta["tensor_meta"]
+            shapes[n.meta["netbuilder_node"]] = [list(m.shape[1:]) for m in ([meta] if isinstance(meta, TensorMetadata) else meta)]
+    return shapes

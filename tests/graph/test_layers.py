@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
-from graph_builders import chain, layer_graph, node
-from torch.fx.passes.shape_prop import ShapeProp, TensorMetadata
+from graph_builders import chain, layer_graph, node, random_input, real_shapes
 from torch.utils.flop_counter import FlopCounterMode
 
 from builder.graph import catalog_json, compile_graph, validate
@@ -58,23 +57,6 @@ CASES = [
     ("Reshape", [2, 6], "float32", {"shape": [3, -1, 2]}), ("Permute", [2, 3, 4], "float32", {"dims": [0, 3, 1, 2]}),
     ("Mean", [2, 3, 4], "float32", {"dim": [1, -1], "keepdim": True}), ("Select", [5, 3], "float32", {"dim": 1, "index": -1}),
 ]
-
-
-def random_input(shape: list[int], dtype: str) -> torch.Tensor:
-    if dtype == "int64":
-        return torch.randint(0, 10, (2, *shape))
-    return torch.randn(2, *shape)
-
-
-def real_shapes(gm: torch.fx.GraphModule, *inputs: torch.Tensor) -> dict[str, list[list[int]]]:
-    """Per graph node, the shapes (without batch) its compiled computation produced on a real batch."""
-    ShapeProp(gm).propagate(*inputs)
-    shapes = {}
-    for n in gm.graph.nodes:
-        if "netbuilder_node" in n.meta:
-            meta = n.meta["tensor_meta"]
-            shapes[n.meta["netbuilder_node"]] = [list(m.shape[1:]) for m in ([meta] if isinstance(meta, TensorMetadata) else meta)]
-    return shapes
 
 
 @pytest.mark.parametrize(("layer_type", "shape", "dtype", "params"), CASES,

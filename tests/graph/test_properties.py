@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 import torch
+from graph_builders import real_shapes
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_layers import real_shapes
 
 from builder.graph import GraphError, catalog_json, compile_graph, export_python, list_templates, validate
 
@@ -80,7 +80,7 @@ def _load(source: str) -> type[torch.nn.Module]:
 
 
 @pytest.mark.filterwarnings("ignore::UserWarning")
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(graphs())
 def test_random_graphs_either_fail_validation_or_run_with_the_inferred_shapes(graph):
     result = validate(graph)
@@ -102,7 +102,7 @@ def test_random_graphs_either_fail_validation_or_run_with_the_inferred_shapes(gr
         torch.testing.assert_close(net.eval()(x), gm(x), equal_nan=True)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(JSON)
 def test_no_json_makes_validate_raise(document):
     result = validate(document)
@@ -137,7 +137,7 @@ def _mutations() -> st.SearchStrategy[dict[str, Any]]:
 
 
 @pytest.mark.filterwarnings("ignore::UserWarning")
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(_mutations())
 def test_no_mutation_of_a_valid_graph_makes_the_compiler_raise_anything_but_graph_error(graph):
     result = validate(graph)

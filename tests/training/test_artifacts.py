@@ -21,8 +21,10 @@ DIGITS_MLP = {
         {"id": "fc2", "type": "Linear", "params": {"out_features": 10}},
         {"id": "y", "type": "Output"},
     ],
-    "edges": [{"source": a, "target": b} for a, b in
-              [("x", "flat"), ("flat", "fc1"), ("fc1", "act"), ("act", "fc2"), ("fc2", "y")]],
+    "edges": [
+        {"source": a, "target": b}
+        for a, b in [("x", "flat"), ("flat", "fc1"), ("fc1", "act"), ("act", "fc2"), ("fc2", "y")]
+    ],
 }
 
 
@@ -40,7 +42,9 @@ def trained(tmp_path_factory):
     ds = load_dataset("digits")
     torch.manual_seed(0)
     model = compile_graph(DIGITS_MLP)
-    result = train(model, ds, TrainConfig.from_dict({"device": "cpu", "epochs": 2}, dataset=ds), checkpoint_dir=out)
+    result = train(
+        model, ds, TrainConfig.from_dict({"device": "cpu", "epochs": 2}, dataset=ds), checkpoint_dir=out
+    )
     files = write_artifacts(model, DIGITS_MLP, out, checkpoint_path=result.checkpoint_path)
     return model, ds, result, files
 

@@ -23,15 +23,20 @@ def train_cli(tmp_path, *args: str, graph: dict = DIGITS_MLP) -> dict:
 
 
 def test_train_writes_the_files_and_prints_the_result_as_its_last_json_line(tmp_path):
-    answer = train_cli(tmp_path, "--dataset", "digits", "--epochs", "3", "--lr", "0.01", "--seed", "1",
-                          "--no-onnx")
+    answer = train_cli(
+        tmp_path, "--dataset", "digits", "--epochs", "3", "--lr", "0.01", "--seed", "1", "--no-onnx"
+    )
 
     out = tmp_path / "out"
     assert answer["status"] == "succeeded"
     assert answer["metrics"]["val_accuracy"] > 0.85 and answer["metrics"]["epoch"] == 3
-    assert answer["files"] == {"pth": str(out / "model.pth"), "safetensors": str(out / "model.safetensors"),
-                               "model_py": str(out / "model.py"), "graph": str(out / "graph.json"),
-                               "checkpoint": str(out / "checkpoint.pt")}
+    assert answer["files"] == {
+        "pth": str(out / "model.pth"),
+        "safetensors": str(out / "model.safetensors"),
+        "model_py": str(out / "model.py"),
+        "graph": str(out / "graph.json"),
+        "checkpoint": str(out / "checkpoint.pt"),
+    }
     assert len(answer["confusion"]) == 10 and answer["classes"] == list("0123456789")
 
 
@@ -57,33 +62,62 @@ def test_a_bad_option_fails_before_training_with_its_message(tmp_path):
 
 
 def test_a_graph_whose_input_does_not_match_the_dataset_is_refused(tmp_path):
-    graph = {**DIGITS_MLP, "nodes": [{"id": "x", "type": "Input", "params": {"shape": [784]}},
-                                     *DIGITS_MLP["nodes"][1:]]}
+    graph = {
+        **DIGITS_MLP,
+        "nodes": [{"id": "x", "type": "Input", "params": {"shape": [784]}}, *DIGITS_MLP["nodes"][1:]],
+    }
 
     answer = train_cli(tmp_path, "--dataset", "digits", graph=graph)
 
     assert answer["status"] == "failed"
-    assert answer["error"] == "The graph's input 'x' takes samples of shape [784], but 'Digits (8×8)' gives [1, 8, 8]"
+    assert (
+        answer["error"]
+        == "The graph's input 'x' takes samples of shape [784], but 'Digits (8×8)' gives [1, 8, 8]"
+    )
 
 
 def test_an_unknown_optimizer_and_a_loss_mismatch_are_plain_errors(tmp_path):
     optimizer = train_cli(tmp_path, "--dataset", "digits", "--optimizer", "lbfgs")
-    regression = train_cli(tmp_path, "--dataset", "diabetes", "--loss", "mse",
-                              graph={**DIGITS_MLP, "nodes": [{"id": "x", "type": "Input", "params": {"shape": [10]}},
-                                                             *DIGITS_MLP["nodes"][1:]]})
+    regression = train_cli(
+        tmp_path,
+        "--dataset",
+        "diabetes",
+        "--loss",
+        "mse",
+        graph={
+            **DIGITS_MLP,
+            "nodes": [{"id": "x", "type": "Input", "params": {"shape": [10]}}, *DIGITS_MLP["nodes"][1:]],
+        },
+    )
 
     assert optimizer["error"] == "Unknown optimizer 'lbfgs'; choose one of sgd, adam, adamw, rmsprop"
     assert regression["error"] == "MSELoss needs 1 output for a target of size 1; the model gives 10"
 
 
 def test_dataset_options_are_passed_as_key_value_pairs_and_progress_goes_to_stderr(tmp_path, capsys):
-    graph = {**DIGITS_MLP, "nodes": [{"id": "x", "type": "Input", "params": {"shape": [2]}},
-                                     *DIGITS_MLP["nodes"][1:4],
-                                     {"id": "fc2", "type": "Linear", "params": {"out_features": 2}},
-                                     DIGITS_MLP["nodes"][5]]}
+    graph = {
+        **DIGITS_MLP,
+        "nodes": [
+            {"id": "x", "type": "Input", "params": {"shape": [2]}},
+            *DIGITS_MLP["nodes"][1:4],
+            {"id": "fc2", "type": "Linear", "params": {"out_features": 2}},
+            DIGITS_MLP["nodes"][5],
+        ],
+    }
 
-    answer = train_cli(tmp_path, "--dataset", "moons", "--option", "size=200", "--option", "noise=0.05",
-                                 "--epochs", "2", "--no-onnx", graph=graph)
+    answer = train_cli(
+        tmp_path,
+        "--dataset",
+        "moons",
+        "--option",
+        "size=200",
+        "--option",
+        "noise=0.05",
+        "--epochs",
+        "2",
+        "--no-onnx",
+        graph=graph,
+    )
 
     assert answer["status"] == "succeeded" and answer["metrics"]["steps"] == 10
     assert "epoch 2/2  train_loss" in capsys.readouterr().err

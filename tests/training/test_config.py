@@ -12,7 +12,12 @@ def test_defaults_come_from_the_dataset():
     digits = TrainConfig.from_dict({"epochs": 3}, dataset="digits")
 
     assert (linear.optimizer, linear.lr, linear.loss) == ("sgd", 0.05, "mse")
-    assert (digits.optimizer, digits.batch_size, digits.epochs, digits.loss) == ("adam", 32, 3, "cross_entropy")
+    assert (digits.optimizer, digits.batch_size, digits.epochs, digits.loss) == (
+        "adam",
+        32,
+        3,
+        "cross_entropy",
+    )
 
 
 def test_loss_names_accept_torch_class_names_and_aliases():
@@ -20,17 +25,34 @@ def test_loss_names_accept_torch_class_names_and_aliases():
 
     losses = [TrainConfig(loss=n).loss for n in names]
 
-    assert losses == ["cross_entropy", "cross_entropy", "cross_entropy", "mse", "huber", "bce_with_logits", "nll", "l1"]
+    assert losses == [
+        "cross_entropy",
+        "cross_entropy",
+        "cross_entropy",
+        "mse",
+        "huber",
+        "bce_with_logits",
+        "nll",
+        "l1",
+    ]
 
 
 @pytest.mark.parametrize(
     ("options", "field", "message"),
     [
         ({"batch_size": 0}, "batch_size", "Batch size must be at least 1; got 0"),
-        ({"optimizer": "adagrad"}, "optimizer", "Unknown optimizer 'adagrad'; choose one of sgd, adam, adamw, rmsprop"),
+        (
+            {"optimizer": "adagrad"},
+            "optimizer",
+            "Unknown optimizer 'adagrad'; choose one of sgd, adam, adamw, rmsprop",
+        ),
         ({"lr": 0}, "lr", "Learning rate must be greater than 0; got 0"),
         ({"epochs": 2.5}, "epochs", "Epochs must be an integer; got 2.5"),
-        ({"scheduler": "warmup"}, "scheduler", "Unknown scheduler 'warmup'; choose one of none, step, cosine, onecycle"),
+        (
+            {"scheduler": "warmup"},
+            "scheduler",
+            "Unknown scheduler 'warmup'; choose one of none, step, cosine, onecycle",
+        ),
         ({"loss": "kl_div"}, "loss", "Unknown loss 'kl_div'"),
         ({"val_fraction": 1.0}, "val_fraction", "Validation fraction must be less than 1; got 1"),
         ({"device": "tpu"}, "device", "Unknown device 'tpu'; use auto, cpu, cuda, cuda:N or mps"),
@@ -56,7 +78,9 @@ def test_cross_entropy_with_too_few_outputs_says_how_many_are_needed(digits):
 
 
 def test_an_output_shape_can_be_checked_without_a_model(digits):
-    with pytest.raises(ConfigError, match="MSELoss compares the outputs with one-hot targets, so it needs 10"):
+    with pytest.raises(
+        ConfigError, match="MSELoss compares the outputs with one-hot targets, so it needs 10"
+    ):
         check_compatibility([3], digits, TrainConfig(loss="mse"))
 
     assert check_compatibility((10,), digits, TrainConfig(loss="mse")) == (10,)
@@ -68,14 +92,18 @@ def test_a_class_loss_on_a_regression_set_suggests_value_losses():
     with pytest.raises(ConfigError) as e:
         check_compatibility([1], ds, TrainConfig(loss="nll"))
 
-    assert e.value.message == ("NLLLoss needs class labels, but 'Linear regression (seed article)' is a "
-                               "regression dataset; use MSELoss, L1Loss or HuberLoss")
+    assert e.value.message == (
+        "NLLLoss needs class labels, but 'Linear regression (seed article)' is a "
+        "regression dataset; use MSELoss, L1Loss or HuberLoss"
+    )
 
 
 def test_regression_output_size_must_match_the_target():
     ds = load_dataset("diabetes")
 
-    with pytest.raises(ConfigError, match="MSELoss needs 1 output for a target of size 1; the model gives 10"):
+    with pytest.raises(
+        ConfigError, match="MSELoss needs 1 output for a target of size 1; the model gives 10"
+    ):
         check_compatibility(mlp(10, 10), ds, TrainConfig(loss="mse"))
 
 

@@ -12,8 +12,17 @@ SYNTHETIC = ["random", "linear", "spirals", "moons", "circles", "xor", "gaussian
 def test_the_registry_lists_every_dataset_with_shape_task_and_options(tmp_path):
     listed = {d["name"]: d for d in list_datasets(data_dir=tmp_path)}
 
-    assert list(listed) == [*SYNTHETIC, "digits", "iris", "wine", "breast_cancer", "diabetes",
-                            "mnist", "fashion_mnist", "cifar10"]
+    assert list(listed) == [
+        *SYNTHETIC,
+        "digits",
+        "iris",
+        "wine",
+        "breast_cancer",
+        "diabetes",
+        "mnist",
+        "fashion_mnist",
+        "cifar10",
+    ]
     assert listed["digits"]["input_shape"] == [1, 8, 8] and listed["digits"]["classes"] == list("0123456789")
     assert listed["diabetes"]["task"] == "regression" and listed["diabetes"]["target_size"] == 1
     assert [o["name"] for o in listed["spirals"]["options"]] == ["size", "noise", "seed"]
@@ -66,8 +75,10 @@ def test_digits_are_1797_images_of_1x8x8_in_0_1():
     assert ds.classes == list("0123456789")
 
 
-@pytest.mark.parametrize(("name", "n", "features", "classes"),
-                         [("iris", 150, 4, 3), ("wine", 178, 13, 3), ("breast_cancer", 569, 30, 2)])
+@pytest.mark.parametrize(
+    ("name", "n", "features", "classes"),
+    [("iris", 150, 4, 3), ("wine", 178, 13, 3), ("breast_cancer", 569, 30, 2)],
+)
 def test_sklearn_tables_are_standardised(name, n, features, classes):
     ds = load_dataset(name)
 
@@ -103,7 +114,9 @@ def test_missing_mnist_names_the_files_and_the_folder(tmp_path):
 
 
 def test_missing_cifar10_names_its_batches(tmp_path):
-    with pytest.raises(DatasetError, match=r"cifar-10-batches-py: data_batch_1, data_batch_2, .*, batches.meta"):
+    with pytest.raises(
+        DatasetError, match=r"cifar-10-batches-py: data_batch_1, data_batch_2, .*, batches.meta"
+    ):
         load_dataset("cifar10", data_dir=tmp_path)
 
 

@@ -62,22 +62,41 @@ def test_the_same_seed_gives_the_same_numbers_on_cpu(moons):
     second = run(mlp(2, 2, dropout=0.2), moons, epochs=3, seed=7)
     other = run(mlp(2, 2, dropout=0.2), moons, epochs=3, seed=8)
 
-    assert first.history == [{**h, "time_s": f["time_s"], "samples_per_s": f["samples_per_s"]}
-                             for h, f in zip(second.history, first.history, strict=True)]
+    def figures(result):  # everything but the timings
+        return [{k: v for k, v in h.items() if k not in ("time_s", "samples_per_s")} for h in result.history]
+
+    assert figures(first) == figures(second)
+    assert len(figures(first)) == 3 and "val_accuracy" in figures(first)[0]
     assert first.metrics["train_loss"] != other.metrics["train_loss"]
 
 
 @pytest.mark.parametrize("stop_after", [20, 26])  # mid-epoch, and at an epoch boundary (13 steps each)
 def test_a_resumed_run_ends_exactly_where_an_uninterrupted_one_does(moons, tmp_path, stop_after):
-    config = TrainConfig.from_dict({"device": "cpu", "epochs": 4, "batch_size": 25, "seed": 3, "log_every": 1,
-                                    "optimizer": "adamw", "scheduler": "onecycle"}, dataset=moons)
+    config = TrainConfig.from_dict(
+        {
+            "device": "cpu",
+            "epochs": 4,
+            "batch_size": 25,
+            "seed": 3,
+            "log_every": 1,
+            "optimizer": "adamw",
+            "scheduler": "onecycle",
+        },
+        dataset=moons,
+    )
     assert steps_per_epoch(320, 25) == 13
     whole = mlp(2, 2, dropout=0.3)
     uninterrupted = train(whole, moons, config)
 
     steps = Events()
-    stopped = train(mlp(2, 2, dropout=0.3), moons, config, callback=steps, checkpoint_dir=tmp_path,
-                    should_stop=lambda: len(steps.of("metrics")) >= stop_after)
+    stopped = train(
+        mlp(2, 2, dropout=0.3),
+        moons,
+        config,
+        callback=steps,
+        checkpoint_dir=tmp_path,
+        should_stop=lambda: len(steps.of("metrics")) >= stop_after,
+    )
     again = mlp(2, 2, dropout=0.3)
     with torch.no_grad():  # other starting weights: the checkpoint must overwrite them all
         for p in again.parameters():
@@ -99,7 +118,9 @@ def test_a_stop_lands_within_one_step(moons, tmp_path, events):
         return any(e["type"] == "metrics" and e["data"]["step"] >= stop_at for e in events)
 
     config = TrainConfig.from_dict({"device": "cpu", "epochs": 50, "log_every": 1}, dataset=moons)
-    result = train(mlp(2, 2), moons, config, callback=events, should_stop=should_stop, checkpoint_dir=tmp_path)
+    result = train(
+        mlp(2, 2), moons, config, callback=events, should_stop=should_stop, checkpoint_dir=tmp_path
+    )
 
     assert result.status == "stopped" and result.steps == stop_at
     assert events[-1]["type"] == "stopped" and events[-1]["data"]["steps"] == stop_at
@@ -114,8 +135,13 @@ def test_a_checkpoint_is_written_each_epoch(moons, tmp_path):
         if event["type"] == "epoch":
             seen.append(torch.load(tmp_path / "checkpoint.pt", weights_only=True)["epoch"])
 
-    result = train(mlp(2, 2), moons, TrainConfig.from_dict({"device": "cpu", "epochs": 3}, dataset=moons),
-                   callback=callback, checkpoint_dir=tmp_path)
+    result = train(
+        mlp(2, 2),
+        moons,
+        TrainConfig.from_dict({"device": "cpu", "epochs": 3}, dataset=moons),
+        callback=callback,
+        checkpoint_dir=tmp_path,
+    )
     final = torch.load(result.checkpoint_path, weights_only=True)
 
     assert seen == [1, 2, 3]  # each epoch event finds its own checkpoint written
@@ -124,12 +150,15 @@ def test_a_checkpoint_is_written_each_epoch(moons, tmp_path):
 
 
 def test_a_nan_loss_fails_the_run_with_a_plain_message(moons, events):
-    result = run(mlp(2, 2), moons, events, epochs=3, optimizer="sgd", lr=10.0, momentum=0.0,
-                 loss="mse", log_every=1)
+    result = run(
+        mlp(2, 2), moons, events, epochs=3, optimizer="sgd", lr=10.0, momentum=0.0, loss="mse", log_every=1
+    )
 
     assert result.status == "failed"
-    assert re_match(r"The loss became (NaN|infinite) by step \d+; try a lower learning rate or gradient clipping",
-                    result.error)
+    assert re_match(
+        r"The loss became (NaN|infinite) by step \d+; try a lower learning rate or gradient clipping",
+        result.error,
+    )
     assert events[-1] == {"type": "failed", "data": {**events[-1]["data"], "message": result.error}}
 
 
@@ -171,7 +200,9 @@ def test_out_of_memory_fails_the_run_with_a_hint(moons, monkeypatch):
     result = run(Hungry(2, 2), moons, epochs=1, batch_size=128)
 
     assert result.status == "failed"
-    assert result.error == "Out of memory on cpu at batch size 128; try a smaller batch size or a smaller model"
+    assert (
+        result.error == "Out of memory on cpu at batch size 128; try a smaller batch size or a smaller model"
+    )
 
 
 def test_events_carry_step_metrics_epoch_metrics_and_a_final_confusion(moons, events):
@@ -204,9 +235,22 @@ def test_two_d_sets_send_a_64x64_boundary_each_epoch_and_points_once(moons, even
 def test_every_optimizer_and_scheduler_trains(moons):
     for optimizer in ["sgd", "adam", "adamw", "rmsprop"]:
         for scheduler in ["none", "step", "cosine", "onecycle"]:
-            result = run(mlp(2, 2), moons, epochs=2, optimizer=optimizer, scheduler=scheduler, step_size=1,
-                         lr=0.01, weight_decay=1e-4, grad_clip=1.0, nesterov=optimizer == "sgd")
-            assert result.status == "succeeded" and math.isfinite(result.metrics["val_loss"]), (optimizer, scheduler)
+            result = run(
+                mlp(2, 2),
+                moons,
+                epochs=2,
+                optimizer=optimizer,
+                scheduler=scheduler,
+                step_size=1,
+                lr=0.01,
+                weight_decay=1e-4,
+                grad_clip=1.0,
+                nesterov=optimizer == "sgd",
+            )
+            assert result.status == "succeeded" and math.isfinite(result.metrics["val_loss"]), (
+                optimizer,
+                scheduler,
+            )
 
 
 def test_the_step_scheduler_decays_after_step_size_epochs(moons, events):
@@ -216,8 +260,9 @@ def test_the_step_scheduler_decays_after_step_size_epochs(moons, events):
     assert lrs[0] == 0.02 and lrs[-1] == 0.01
 
 
-@pytest.mark.parametrize(("loss", "outputs"), [("bce_with_logits", 1), ("bce_with_logits", 2), ("mse", 2),
-                                               ("l1", 2), ("huber", 2)])
+@pytest.mark.parametrize(
+    ("loss", "outputs"), [("bce_with_logits", 1), ("bce_with_logits", 2), ("mse", 2), ("l1", 2), ("huber", 2)]
+)
 def test_non_class_losses_train_on_class_labels(moons, loss, outputs):
     result = run(mlp(2, outputs), moons, epochs=10, loss=loss)
 
@@ -237,7 +282,9 @@ def test_mixed_precision_on_cpu_is_ignored_with_a_log_line(moons, events):
     result = run(mlp(2, 2), moons, events, epochs=1, precision="bf16")
 
     assert result.status == "succeeded"
-    assert events.of("log")[0] == {"message": "Mixed precision (bf16) runs on CUDA only; training in fp32 on cpu"}
+    assert events.of("log")[0] == {
+        "message": "Mixed precision (bf16) runs on CUDA only; training in fp32 on cpu"
+    }
 
 
 def test_a_regression_run_reports_no_accuracy(events):

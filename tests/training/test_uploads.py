@@ -30,7 +30,9 @@ def make_zip(tmp_path, members: dict[str, bytes], name: str = "images.zip"):
 
 
 def test_a_csv_becomes_standardised_features_and_named_classes(tmp_path):
-    path = write(tmp_path, "flowers.csv", "width,height,species\n1,10,rose\n2,20,tulip\n3,30,rose\n4,40,lily\n")
+    path = write(
+        tmp_path, "flowers.csv", "width,height,species\n1,10,rose\n2,20,tulip\n3,30,rose\n4,40,lily\n"
+    )
 
     ds = load_upload(path, kind="csv", options={"target": "species"})
 
@@ -106,7 +108,9 @@ def test_an_npz_whose_y_does_not_match_x_says_the_shapes(tmp_path):
     path = tmp_path / "data.npz"
     np.savez(path, x=np.zeros((10, 2)), y=np.zeros(9, dtype=np.int64))
 
-    with pytest.raises(DatasetError, match=r"y must have shape \(10,\) or \(10, k\) to match x; it has shape \[9\]"):
+    with pytest.raises(
+        DatasetError, match=r"y must have shape \(10,\) or \(10, k\) to match x; it has shape \[9\]"
+    ):
         load_upload(path, kind="npz", options={})
 
 
@@ -119,12 +123,15 @@ def test_an_npz_without_x_and_y_lists_what_it_holds(tmp_path):
 
 
 def test_an_image_zip_becomes_resized_images_with_folder_classes(tmp_path):
-    path = make_zip(tmp_path, {
-        "pets/cat/1.png": png((255, 0, 0)),
-        "pets/cat/2.png": png((250, 0, 0)),
-        "pets/dog/1.png": png((0, 0, 255), size=20),
-        "__MACOSX/pets/._1.png": b"junk",
-    })
+    path = make_zip(
+        tmp_path,
+        {
+            "pets/cat/1.png": png((255, 0, 0)),
+            "pets/cat/2.png": png((250, 0, 0)),
+            "pets/dog/1.png": png((0, 0, 255), size=20),
+            "__MACOSX/pets/._1.png": b"junk",
+        },
+    )
 
     ds = load_upload(path, kind="imagezip", options={"size": 8})
 

@@ -48,18 +48,33 @@ _CONFIG_FLAGS = {
 
 
 class Command(BaseCommand):
-    help = "Train a netbuilder.graph/1 file on a dataset and write model.pth, model.py, ONNX and a checkpoint."
+    help = (
+        "Train a netbuilder.graph/1 file on a dataset and write model.pth, model.py, ONNX and a checkpoint."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("graph_file", help="a netbuilder.graph/1 JSON file (or a template with a 'graph' key)")
-        parser.add_argument("--dataset", required=True, help="a dataset name: digits, moons, linear, mnist, ...")
-        parser.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
-                            help="a dataset option, e.g. --option noise=0.2 (repeatable)")
+        parser.add_argument(
+            "graph_file", help="a netbuilder.graph/1 JSON file (or a template with a 'graph' key)"
+        )
+        parser.add_argument(
+            "--dataset", required=True, help="a dataset name: digits, moons, linear, mnist, ..."
+        )
+        parser.add_argument(
+            "--option",
+            action="append",
+            default=[],
+            metavar="KEY=VALUE",
+            help="a dataset option, e.g. --option noise=0.2 (repeatable)",
+        )
         for name, kind in _CONFIG_FLAGS.items():
             parser.add_argument("--" + name.replace("_", "-"), dest=name, type=kind, default=None)
         parser.add_argument("--compile", action="store_true", help="torch.compile the model")
-        parser.add_argument("--out", required=True, help="folder for model.pth, model.safetensors, model.py, ...")
-        parser.add_argument("--data-dir", default=None, help="where MNIST/CIFAR files lie (NETBUILDER_DATA_DIR)")
+        parser.add_argument(
+            "--out", required=True, help="folder for model.pth, model.safetensors, model.py, ..."
+        )
+        parser.add_argument(
+            "--data-dir", default=None, help="where MNIST/CIFAR files lie (NETBUILDER_DATA_DIR)"
+        )
         parser.add_argument("--resume", default=None, help="a checkpoint.pt to continue from")
         parser.add_argument("--no-onnx", action="store_true", help="skip the ONNX export")
 
@@ -84,14 +99,27 @@ class Command(BaseCommand):
             return self._finish({"status": "failed", "error": str(e), "errors": e.errors})
         except TrainingError as e:
             return self._finish({"status": "failed", "error": e.message, "errors": [e.to_dict()]})
+        except CommandError as e:
+            return self._finish({"status": "failed", "error": str(e), "errors": [{"message": str(e)}]})
 
-        progress = _Progress(total=config.epochs * steps_per_epoch(
-            dataset.split(config.val_fraction, config.seed).x_train.shape[0], config.batch_size))
+        progress = _Progress(
+            total=config.epochs
+            * steps_per_epoch(
+                dataset.split(config.val_fraction, config.seed).x_train.shape[0], config.batch_size
+            )
+        )
         stop = {"asked": False}
         previous = signal.signal(signal.SIGINT, lambda *_: stop.update(asked=True))
         try:
-            result = train(model, dataset, config, callback=progress, should_stop=lambda: stop["asked"],
-                           checkpoint_dir=out, resume_from=opts["resume"])
+            result = train(
+                model,
+                dataset,
+                config,
+                callback=progress,
+                should_stop=lambda: stop["asked"],
+                checkpoint_dir=out,
+                resume_from=opts["resume"],
+            )
         except TrainingError as e:
             return self._finish({"status": "failed", "error": e.message, "errors": [e.to_dict()]})
         finally:
@@ -100,8 +128,9 @@ class Command(BaseCommand):
 
         files: dict[str, str] = {}
         if result.status != "failed":  # a failed run's weights may be NaN: keep only its last good checkpoint
-            files = write_artifacts(model, graph, out, checkpoint_path=result.checkpoint_path,
-                                    onnx=not opts["no_onnx"])
+            files = write_artifacts(
+                model, graph, out, checkpoint_path=result.checkpoint_path, onnx=not opts["no_onnx"]
+            )
         elif result.checkpoint_path:
             files = {"checkpoint": result.checkpoint_path}
         answer: dict[str, Any] = {"status": result.status, "metrics": result.metrics, "files": files}
@@ -173,4 +202,3 @@ def _is_json_number(text: str) -> bool:
         return isinstance(json.loads(text), int | float)
     except json.JSONDecodeError:
         return False
-

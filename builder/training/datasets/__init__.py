@@ -1,8 +1,8 @@
 """The dataset registry: every built-in dataset, its options, and the training defaults that suit it.
 
-    >>> ds = load_dataset("spirals", size=400, noise=0.1)
-    >>> ds.input_shape, ds.classes
-    ((2,), ['0', '1'])
+>>> ds = load_dataset("spirals", size=400, noise=0.1)
+>>> ds.input_shape, ds.classes
+((2,), ['0', '1'])
 """
 
 from __future__ import annotations
@@ -44,8 +44,14 @@ class Option:
     doc: str = ""
 
     def to_dict(self) -> dict:
-        return {"name": self.name, "kind": self.kind, "default": self.default, "min": self.min,
-                "max": self.max, "doc": self.doc}
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "default": self.default,
+            "min": self.min,
+            "max": self.max,
+            "doc": self.doc,
+        }
 
     def check(self, value: Any) -> Any:
         if self.kind == "int":
@@ -54,11 +60,15 @@ class Option:
             ok = isinstance(value, int | float) and not isinstance(value, bool)
             value = float(value) if ok else value
         if not ok:
-            raise DatasetError(f"Option {self.name} must be {'an integer' if self.kind == 'int' else 'a number'}; "
-                               f"got {value!r}", field=self.name)
+            raise DatasetError(
+                f"Option {self.name} must be {'an integer' if self.kind == 'int' else 'a number'}; "
+                f"got {value!r}",
+                field=self.name,
+            )
         if (self.min is not None and value < self.min) or (self.max is not None and value > self.max):
-            raise DatasetError(f"Option {self.name} must be between {self.min} and {self.max}; got {value}",
-                               field=self.name)
+            raise DatasetError(
+                f"Option {self.name} must be between {self.min} and {self.max}; got {value}", field=self.name
+            )
         return value
 
 
@@ -92,60 +102,178 @@ _TABLE_DEFAULTS = {"optimizer": "adam", "lr": 0.01, "batch_size": 16, "epochs": 
 _IMAGE_DEFAULTS = {"optimizer": "adam", "lr": 1e-3, "batch_size": 64, "epochs": 5}
 
 
-def _two_d(name: str, title: str, description: str, fn: Callable[..., Dataset], noise: float,
-           extra: tuple[Option, ...] = (), **defaults: Any) -> DatasetSpec:
-    return DatasetSpec(name, title, description, "synthetic", "classification", (2,), fn, ("0", "1"),
-                       options=(_size(1000), _noise(noise), *extra, _SEED), defaults={**_TWO_D_DEFAULTS, **defaults})
+def _two_d(
+    name: str,
+    title: str,
+    description: str,
+    fn: Callable[..., Dataset],
+    noise: float,
+    extra: tuple[Option, ...] = (),
+    **defaults: Any,
+) -> DatasetSpec:
+    return DatasetSpec(
+        name,
+        title,
+        description,
+        "synthetic",
+        "classification",
+        (2,),
+        fn,
+        ("0", "1"),
+        options=(_size(1000), _noise(noise), *extra, _SEED),
+        defaults={**_TWO_D_DEFAULTS, **defaults},
+    )
 
 
 def _vision(name: str, shape: tuple[int, ...], classes: tuple[str, ...], **defaults: Any) -> DatasetSpec:
     _, _, _, title, description = vision.VISION[name]
-    return DatasetSpec(name, title, description, "torchvision", "classification", shape,
-                       lambda data_dir: vision.load(name, data_dir), classes,
-                       defaults={**_IMAGE_DEFAULTS, **defaults})
+    return DatasetSpec(
+        name,
+        title,
+        description,
+        "torchvision",
+        "classification",
+        shape,
+        lambda data_dir: vision.load(name, data_dir),
+        classes,
+        defaults={**_IMAGE_DEFAULTS, **defaults},
+    )
 
 
 _SPECS = [
     DatasetSpec(
-        "random", "Random (seed article)", "torch.randn(N, 784) with random labels 0..9, as in the seed article.",
-        "synthetic", "classification", (784,), synthetic.random, _DIGITS,
-        options=(_size(1000), Option("features", "int", 784, 1, 65536, "Input features."),
-                 Option("classes", "int", 10, 2, 1000, "Number of classes."), _SEED),
+        "random",
+        "Random (seed article)",
+        "torch.randn(N, 784) with random labels 0..9, as in the seed article.",
+        "synthetic",
+        "classification",
+        (784,),
+        synthetic.random,
+        _DIGITS,
+        options=(
+            _size(1000),
+            Option("features", "int", 784, 1, 65536, "Input features."),
+            Option("classes", "int", 10, 2, 1000, "Number of classes."),
+            _SEED,
+        ),
         defaults={"optimizer": "adam", "lr": 1e-3, "batch_size": 64, "epochs": 10},
     ),
     DatasetSpec(
-        "linear", "Linear regression (seed article)", "y = wᵀx + b + noise; a Linear layer recovers w and b.",
-        "synthetic", "regression", (3,), synthetic.linear, target_size=1,
+        "linear",
+        "Linear regression (seed article)",
+        "y = wᵀx + b + noise; a Linear layer recovers w and b.",
+        "synthetic",
+        "regression",
+        (3,),
+        synthetic.linear,
+        target_size=1,
         options=(_size(1000), Option("features", "int", 3, 1, 4096, "Input features."), _noise(0.1), _SEED),
         defaults={"optimizer": "sgd", "lr": 0.05, "batch_size": 32, "epochs": 20, "loss": "mse"},
     ),
-    _two_d("spirals", "Two spirals", "Two interleaved spiral arms (TensorFlow Playground).", synthetic.spirals,
-           0.03, epochs=100),
+    _two_d(
+        "spirals",
+        "Two spirals",
+        "Two interleaved spiral arms (TensorFlow Playground).",
+        synthetic.spirals,
+        0.03,
+        epochs=100,
+    ),
     _two_d("moons", "Two moons", "Two interleaving half circles.", synthetic.moons, 0.1),
-    _two_d("circles", "Circle in a ring", "A disc of one class inside a ring of the other.", synthetic.circles, 0.05),
+    _two_d(
+        "circles",
+        "Circle in a ring",
+        "A disc of one class inside a ring of the other.",
+        synthetic.circles,
+        0.05,
+    ),
     _two_d("xor", "Exclusive or", "Four quadrants; opposite quadrants share a class.", synthetic.xor, 0.05),
-    _two_d("gaussians", "Gaussian blobs", "Blobs around a circle, one per class.", synthetic.gaussians, 0.2,
-           (Option("classes", "int", 2, 2, 8, "Number of blobs."),)),
-    DatasetSpec("digits", "Digits (8×8)", "1,797 handwritten digits as [1, 8, 8] images in [0, 1] (scikit-learn).",
-                "sklearn", "classification", (1, 8, 8), tabular.digits, _DIGITS,
-                defaults={"optimizer": "adam", "lr": 3e-3, "batch_size": 32, "epochs": 10}),
-    DatasetSpec("iris", "Iris", "150 flowers, 4 standardised features, 3 species (scikit-learn).",
-                "sklearn", "classification", (4,), tabular.iris, ("setosa", "versicolor", "virginica"),
-                defaults=_TABLE_DEFAULTS),
-    DatasetSpec("wine", "Wine", "178 wines, 13 standardised features, 3 cultivars (scikit-learn).",
-                "sklearn", "classification", (13,), tabular.wine, ("class_0", "class_1", "class_2"),
-                defaults=_TABLE_DEFAULTS),
-    DatasetSpec("breast_cancer", "Breast cancer (Wisconsin)", "569 tumours, 30 standardised features (scikit-learn).",
-                "sklearn", "classification", (30,), tabular.breast_cancer, ("malignant", "benign"),
-                defaults=_TABLE_DEFAULTS),
-    DatasetSpec("diabetes", "Diabetes progression", "442 patients, 10 features; regression of a standardised target.",
-                "sklearn", "regression", (10,), tabular.diabetes, target_size=1,
-                defaults={**_TABLE_DEFAULTS, "batch_size": 32, "loss": "mse"}),
+    _two_d(
+        "gaussians",
+        "Gaussian blobs",
+        "Blobs around a circle, one per class.",
+        synthetic.gaussians,
+        0.2,
+        (Option("classes", "int", 2, 2, 8, "Number of blobs."),),
+    ),
+    DatasetSpec(
+        "digits",
+        "Digits (8×8)",
+        "1,797 handwritten digits as [1, 8, 8] images in [0, 1] (scikit-learn).",
+        "sklearn",
+        "classification",
+        (1, 8, 8),
+        tabular.digits,
+        _DIGITS,
+        defaults={"optimizer": "adam", "lr": 3e-3, "batch_size": 32, "epochs": 10},
+    ),
+    DatasetSpec(
+        "iris",
+        "Iris",
+        "150 flowers, 4 standardised features, 3 species (scikit-learn).",
+        "sklearn",
+        "classification",
+        (4,),
+        tabular.iris,
+        ("setosa", "versicolor", "virginica"),
+        defaults=_TABLE_DEFAULTS,
+    ),
+    DatasetSpec(
+        "wine",
+        "Wine",
+        "178 wines, 13 standardised features, 3 cultivars (scikit-learn).",
+        "sklearn",
+        "classification",
+        (13,),
+        tabular.wine,
+        ("class_0", "class_1", "class_2"),
+        defaults=_TABLE_DEFAULTS,
+    ),
+    DatasetSpec(
+        "breast_cancer",
+        "Breast cancer (Wisconsin)",
+        "569 tumours, 30 standardised features (scikit-learn).",
+        "sklearn",
+        "classification",
+        (30,),
+        tabular.breast_cancer,
+        ("malignant", "benign"),
+        defaults=_TABLE_DEFAULTS,
+    ),
+    DatasetSpec(
+        "diabetes",
+        "Diabetes progression",
+        "442 patients, 10 features; regression of a standardised target.",
+        "sklearn",
+        "regression",
+        (10,),
+        tabular.diabetes,
+        target_size=1,
+        defaults={**_TABLE_DEFAULTS, "batch_size": 32, "loss": "mse"},
+    ),
     _vision("mnist", (1, 28, 28), _DIGITS),
-    _vision("fashion_mnist", (1, 28, 28), ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal",
-                                           "Shirt", "Sneaker", "Bag", "Ankle boot")),
-    _vision("cifar10", (3, 32, 32), ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse",
-                                     "ship", "truck"), batch_size=128, epochs=10),
+    _vision(
+        "fashion_mnist",
+        (1, 28, 28),
+        (
+            "T-shirt/top",
+            "Trouser",
+            "Pullover",
+            "Dress",
+            "Coat",
+            "Sandal",
+            "Shirt",
+            "Sneaker",
+            "Bag",
+            "Ankle boot",
+        ),
+    ),
+    _vision(
+        "cifar10",
+        (3, 32, 32),
+        ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"),
+        batch_size=128,
+        epochs=10,
+    ),
 ]
 REGISTRY: dict[str, DatasetSpec] = {spec.name: spec for spec in _SPECS}
 
@@ -180,7 +308,9 @@ def list_datasets(*, data_dir: str | Path | None = None) -> list[dict]:
     return out
 
 
-def load_dataset(name_or_spec: str | dict | Dataset, *, data_dir: str | Path | None = None, **options: Any) -> Dataset:
+def load_dataset(
+    name_or_spec: str | dict | Dataset, *, data_dir: str | Path | None = None, **options: Any
+) -> Dataset:
     """Load a built-in dataset by name with its options, e.g. load_dataset("moons", noise=0.2).
 
     A dict spec {"name": ..., "options": {...}} works too; a Dataset is returned as it is.

@@ -91,6 +91,8 @@ class Dataset:
                 f"A validation fraction of {fraction} leaves no training samples out of {n}",
                 field="val_fraction",
             )
+        if n_val == 0:  # no copy: the training set is the whole tensor
+            return Split(self.x, self.y, self.x[:0], self.y[:0])
         perm = torch.randperm(n, generator=torch.Generator().manual_seed(seed))
         val_idx, train_idx = perm[:n_val], perm[n_val:]
         return Split(self.x[train_idx], self.y[train_idx], self.x[val_idx], self.y[val_idx])
@@ -133,7 +135,9 @@ class Dataset:
         out = {**self.describe(), "preview": samples}
         if self.task == "classification":
             counts = torch.bincount(self.y, minlength=len(self.classes or []))
-            out["class_counts"] = {c: int(k) for c, k in zip(self.classes or [], counts.tolist(), strict=True)}
+            out["class_counts"] = {
+                c: int(k) for c, k in zip(self.classes or [], counts.tolist(), strict=True)
+            }
         else:
             out["target_mean"] = [round(v, 4) for v in self.y.mean(0).tolist()]
             out["target_std"] = [round(v, 4) for v in self.y.std(0).tolist()]

@@ -18,7 +18,9 @@ def _labels(n_classes: int) -> list[str]:
     return [str(i) for i in range(n_classes)]
 
 
-def _two_d(name: str, title: str, xy: np.ndarray, labels: np.ndarray, classes: list[str], options: dict) -> Dataset:
+def _two_d(
+    name: str, title: str, xy: np.ndarray, labels: np.ndarray, classes: list[str], options: dict
+) -> Dataset:
     return Dataset(
         name=name,
         title=title,
@@ -78,7 +80,9 @@ def spirals(*, size: int, noise: float, seed: int) -> Dataset:
         arms.append(np.stack([radius * np.sin(a), radius * np.cos(a)], axis=1))
     xy = np.concatenate(arms) + rng.normal(0.0, noise, (2 * n, 2))
     labels = np.repeat(np.arange(2), n)
-    return _two_d("spirals", "Two spirals", xy, labels, _labels(2), {"size": size, "noise": noise, "seed": seed})
+    return _two_d(
+        "spirals", "Two spirals", xy, labels, _labels(2), {"size": size, "noise": noise, "seed": seed}
+    )
 
 
 def moons(*, size: int, noise: float, seed: int) -> Dataset:
@@ -101,7 +105,9 @@ def circles(*, size: int, noise: float, seed: int) -> Dataset:
     a = rng.uniform(0.0, 2 * math.pi, size)
     xy = np.stack([r * np.cos(a), r * np.sin(a)], axis=1) + rng.normal(0.0, noise, (size, 2))
     labels = np.concatenate([np.zeros(n_inner), np.ones(n_outer)])
-    return _two_d("circles", "Circle in a ring", xy, labels, _labels(2), {"size": size, "noise": noise, "seed": seed})
+    return _two_d(
+        "circles", "Circle in a ring", xy, labels, _labels(2), {"size": size, "noise": noise, "seed": seed}
+    )
 
 
 def xor(*, size: int, noise: float, seed: int) -> Dataset:

@@ -55,11 +55,15 @@ def _table(name: str, title: str, loader: str, description: str) -> Dataset:
 
 
 def iris() -> Dataset:
-    return _table("iris", "Iris", "load_iris", "150 flowers, 4 measurements, 3 species; features standardised.")
+    return _table(
+        "iris", "Iris", "load_iris", "150 flowers, 4 measurements, 3 species; features standardised."
+    )
 
 
 def wine() -> Dataset:
-    return _table("wine", "Wine", "load_wine", "178 wines, 13 chemical measurements, 3 cultivars; standardised.")
+    return _table(
+        "wine", "Wine", "load_wine", "178 wines, 13 chemical measurements, 3 cultivars; standardised."
+    )
 
 
 def breast_cancer() -> Dataset:
@@ -82,5 +86,9 @@ def diabetes() -> Dataset:
         x=torch.from_numpy(x.astype(np.float32)),  # (442, 10)
         y=torch.from_numpy(y.astype(np.float32)),  # (442, 1)
         description="442 patients, 10 features, disease progression a year later; features and target standardised.",
-        info={"standardized": x_scaling, "target_standardized": y_scaling, "feature_names": list(bunch.feature_names)},
+        info={
+            "standardized": x_scaling,
+            "target_standardized": y_scaling,
+            "feature_names": list(bunch.feature_names),
+        },
     )

@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 from ..errors import DatasetError
-from .base import Dataset
+from .base import Dataset, Task
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff"}
 MAX_AUTO_CLASSES = 20  # a numeric target with at most this many distinct integers is taken as class labels
@@ -91,11 +91,15 @@ def _load_csv(path: Path, options: dict, limits: UploadLimits) -> Dataset:
         raise DatasetError(f"{path.name} is empty; the first line must name the columns", file=path.name)
     header = [h.strip() for h in header]
     if len(header) < 2:
-        raise DatasetError(f"{path.name} has one column; it needs at least one feature and a target", file=path.name)
+        raise DatasetError(
+            f"{path.name} has one column; it needs at least one feature and a target", file=path.name
+        )
 
     target = opts["target"] if opts["target"] is not None else header[-1]
     if target not in header:
-        raise DatasetError(f"No column '{target}'; the columns are {', '.join(header)}", field="target", column=str(target))
+        raise DatasetError(
+            f"No column '{target}'; the columns are {', '.join(header)}", field="target", column=str(target)
+        )
     t = header.index(target)
     features = [h for i, h in enumerate(header) if i != t]
 
@@ -106,14 +110,18 @@ def _load_csv(path: Path, options: dict, limits: UploadLimits) -> Dataset:
         if not cells or all(not c.strip() for c in cells):
             continue
         if len(rows) >= limits.max_rows:
-            raise DatasetError(f"{path.name} has more than {limits.max_rows:,} rows, the limit", file=path.name, row=line)
+            raise DatasetError(
+                f"{path.name} has more than {limits.max_rows:,} rows, the limit", file=path.name, row=line
+            )
         if len(cells) != len(header):
             raise DatasetError(f"Line {line} has {len(cells)} cells; the header has {len(header)}", row=line)
         row = []
         for i, cell in enumerate(cells):
             if i == t:
                 if not cell.strip():
-                    raise DatasetError(f"Line {line}, column '{target}': the target is empty", row=line, column=target)
+                    raise DatasetError(
+                        f"Line {line}, column '{target}': the target is empty", row=line, column=target
+                    )
                 targets.append(cell.strip())
                 continue
             row.append(_number(cell, line, header[i]))
@@ -151,13 +159,17 @@ def _number(cell: str, line: int, column: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise DatasetError(f"Line {line}, column '{column}': '{text}' is not a number", row=line, column=column) from None
+        raise DatasetError(
+            f"Line {line}, column '{column}': '{text}' is not a number", row=line, column=column
+        ) from None
     if not math.isfinite(value):
-        raise DatasetError(f"Line {line}, column '{column}': '{text}' is not a finite number", row=line, column=column)
+        raise DatasetError(
+            f"Line {line}, column '{column}': '{text}' is not a finite number", row=line, column=column
+        )
     return value
 
 
-def _targets(values: list[str], task: str, column: str) -> tuple[torch.Tensor, list[str] | None, str]:
+def _targets(values: list[str], task: str, column: str) -> tuple[torch.Tensor, list[str] | None, Task]:
     """Target strings to (y, classes, task): class indices in sorted class order, or float values."""
     numbers: list[float] | None = []
     for v in values:
@@ -169,8 +181,11 @@ def _targets(values: list[str], task: str, column: str) -> tuple[torch.Tensor, l
     if task == "regression":
         if numbers is None:
             bad = next(v for v in values if not _is_float(v))
-            raise DatasetError(f"Column '{column}': '{bad}' is not a number, so it can't be a regression target",
-                               column=column, field="target")
+            raise DatasetError(
+                f"Column '{column}': '{bad}' is not a number, so it can't be a regression target",
+                column=column,
+                field="target",
+            )
         return torch.tensor(numbers, dtype=torch.float32).unsqueeze(1), None, "regression"
     if task == "auto" and numbers is not None:
         integral = all(n.is_integer() for n in numbers)
@@ -182,8 +197,11 @@ def _targets(values: list[str], task: str, column: str) -> tuple[torch.Tensor, l
     else:
         names = sorted(set(values))
     if len(names) < 2:
-        raise DatasetError(f"Column '{column}' has a single class '{names[0]}'; classification needs two or more",
-                           column=column, field="target")
+        raise DatasetError(
+            f"Column '{column}' has a single class '{names[0]}'; classification needs two or more",
+            column=column,
+            field="target",
+        )
     index = {name: i for i, name in enumerate(names)}
     return torch.tensor([index[v] for v in values], dtype=torch.int64), names, "classification"
 
@@ -208,8 +226,10 @@ def _load_npz(path: Path, options: dict, limits: UploadLimits) -> Dataset:
             keys = list(npz.keys())
             missing = [k for k in ("x", "y") if k not in keys]
             if missing:
-                raise DatasetError(f"{path.name} needs arrays named x and y; it holds {', '.join(keys) or 'none'}",
-                                   file=path.name)
+                raise DatasetError(
+                    f"{path.name} needs arrays named x and y; it holds {', '.join(keys) or 'none'}",
+                    file=path.name,
+                )
             x, y = npz["x"], npz["y"]
     except DatasetError:
         raise
@@ -217,12 +237,16 @@ def _load_npz(path: Path, options: dict, limits: UploadLimits) -> Dataset:
         raise DatasetError(f"{path.name} is not a readable .npz of plain arrays: {e}", file=path.name) from e
 
     if x.ndim < 2 or x.shape[0] < 2:
-        raise DatasetError(f"x must have shape (N, ...) with N ≥ 2 samples; it has shape {list(x.shape)}", field="x")
+        raise DatasetError(
+            f"x must have shape (N, ...) with N ≥ 2 samples; it has shape {list(x.shape)}", field="x"
+        )
     n = x.shape[0]
     if n > limits.max_rows:
         raise DatasetError(f"x has {n:,} samples; the limit is {limits.max_rows:,}", field="x")
     if y.shape[:1] != (n,) or y.ndim > 2:
-        raise DatasetError(f"y must have shape ({n},) or ({n}, k) to match x; it has shape {list(y.shape)}", field="y")
+        raise DatasetError(
+            f"y must have shape ({n},) or ({n}, k) to match x; it has shape {list(y.shape)}", field="y"
+        )
     if not (np.issubdtype(x.dtype, np.number) or x.dtype == np.bool_):
         raise DatasetError(f"x must be numeric; its dtype is {x.dtype}", field="x")
     x = x.astype(np.float32)
@@ -232,10 +256,13 @@ def _load_npz(path: Path, options: dict, limits: UploadLimits) -> Dataset:
 
     if y.ndim == 1 and (np.issubdtype(y.dtype, np.integer) or y.dtype.kind in "USb") and task != "regression":
         y_t, classes = _npz_labels(y, opts["classes"])
-        task_name = "classification"
+        task_name: Task = "classification"
     elif task == "classification":
-        raise DatasetError(f"Class labels in y must be integers or strings of shape ({n},); y has dtype {y.dtype} "
-                           f"and shape {list(y.shape)}", field="y")
+        raise DatasetError(
+            f"Class labels in y must be integers or strings of shape ({n},); y has dtype {y.dtype} "
+            f"and shape {list(y.shape)}",
+            field="y",
+        )
     else:
         if not np.issubdtype(y.dtype, np.number):
             raise DatasetError(f"A regression target must be numeric; y has dtype {y.dtype}", field="y")
@@ -246,7 +273,7 @@ def _load_npz(path: Path, options: dict, limits: UploadLimits) -> Dataset:
     return Dataset(
         name=f"upload:{path.name}",
         title=path.name,
-        task=task_name,  # type: ignore[arg-type]
+        task=task_name,
         x=torch.from_numpy(np.ascontiguousarray(x)),
         y=y_t,
         classes=classes,
@@ -266,8 +293,9 @@ def _npz_labels(y: np.ndarray, names: list[str] | None) -> tuple[torch.Tensor, l
     count = int(y.max()) + 1
     if names is not None:
         if not isinstance(names, list) or len(names) < count:
-            raise DatasetError(f"classes must name at least {count} classes (labels go up to {count - 1})",
-                               field="classes")
+            raise DatasetError(
+                f"classes must name at least {count} classes (labels go up to {count - 1})", field="classes"
+            )
         count = len(names)
     if count < 2:
         raise DatasetError("y holds a single class; classification needs two or more", field="y")
@@ -285,21 +313,26 @@ def _check_zip_members(path: Path, limits: UploadLimits) -> list[zipfile.ZipInfo
     except zipfile.BadZipFile as e:
         raise DatasetError(f"{path.name} is not a zip file", file=path.name) from e
     if len(members) > limits.max_files:
-        raise DatasetError(f"{path.name} holds {len(members):,} files; the limit is {limits.max_files:,}",
-                           file=path.name)
+        raise DatasetError(
+            f"{path.name} holds {len(members):,} files; the limit is {limits.max_files:,}", file=path.name
+        )
     total = 0
     for m in members:
         name = m.filename.replace("\\", "/")
         parts = PurePosixPath(name).parts
         if name.startswith("/") or (parts and ":" in parts[0]) or ".." in parts:
-            raise DatasetError(f"'{m.filename}' in {path.name} points outside the zip's folder", file=m.filename)
+            raise DatasetError(
+                f"'{m.filename}' in {path.name} points outside the zip's folder", file=m.filename
+            )
         if stat.S_ISLNK(m.external_attr >> 16):
-            raise DatasetError(f"'{m.filename}' in {path.name} is a symbolic link; links are not allowed",
-                               file=m.filename)
+            raise DatasetError(
+                f"'{m.filename}' in {path.name} is a symbolic link; links are not allowed", file=m.filename
+            )
         total += m.file_size
         if total > limits.max_expanded_bytes:
-            raise DatasetError(f"{path.name} expands past {_mb(limits.max_expanded_bytes)}, the limit",
-                               file=path.name)
+            raise DatasetError(
+                f"{path.name} expands past {_mb(limits.max_expanded_bytes)}, the limit", file=path.name
+            )
     return members
 
 
@@ -315,27 +348,36 @@ def _load_imagezip(path: Path, options: dict, limits: UploadLimits) -> Dataset:
 
     members = _check_zip_members(path, limits)
     images = [
-        m for m in members
+        m
+        for m in members
         if not m.is_dir()
         and PurePosixPath(m.filename).suffix.lower() in IMAGE_SUFFIXES
         and not any(p.startswith(".") or p == "__MACOSX" for p in PurePosixPath(m.filename).parts)
     ]
     if not images:
-        raise DatasetError(f"{path.name} holds no images ({', '.join(sorted(IMAGE_SUFFIXES))})", file=path.name)
+        raise DatasetError(
+            f"{path.name} holds no images ({', '.join(sorted(IMAGE_SUFFIXES))})", file=path.name
+        )
     if len(images) > limits.max_rows:
-        raise DatasetError(f"{path.name} holds {len(images):,} images; the limit is {limits.max_rows:,}",
-                           file=path.name)
+        raise DatasetError(
+            f"{path.name} holds {len(images):,} images; the limit is {limits.max_rows:,}", file=path.name
+        )
     parts = [PurePosixPath(m.filename).parts for m in images]
     while all(len(p) > 2 for p in parts) and len({p[0] for p in parts}) == 1:
         parts = [p[1:] for p in parts]  # drop a folder that wraps the whole tree
     for m, p in zip(images, parts, strict=True):
         if len(p) != 2:
-            raise DatasetError(f"'{m.filename}' is not in a class folder: the zip must hold class/image files "
-                               "(optionally inside one top folder)", file=m.filename)
+            raise DatasetError(
+                f"'{m.filename}' is not in a class folder: the zip must hold class/image files "
+                "(optionally inside one top folder)",
+                file=m.filename,
+            )
     classes = sorted({p[0] for p in parts})
     if len(classes) < 2:
-        raise DatasetError(f"{path.name} has one class folder ('{classes[0]}'); classification needs two or more",
-                           file=path.name)
+        raise DatasetError(
+            f"{path.name} has one class folder ('{classes[0]}'); classification needs two or more",
+            file=path.name,
+        )
     index = {c: i for i, c in enumerate(classes)}
     mode = "RGB" if channels == "rgb" else "L"
 
@@ -348,8 +390,8 @@ def _load_imagezip(path: Path, options: dict, limits: UploadLimits) -> Dataset:
                 raise DatasetError(f"'{m.filename}' expands past its declared size", file=m.filename)
             try:
                 with Image.open(io.BytesIO(data)) as img:
-                    img = img.convert(mode).resize((size, size), Image.Resampling.BILINEAR)
-                    xs[i] = np.asarray(img).reshape(size, size, -1)
+                    resized = img.convert(mode).resize((size, size), Image.Resampling.BILINEAR)
+                    xs[i] = np.asarray(resized).reshape(size, size, -1)
             except (UnidentifiedImageError, OSError, Image.DecompressionBombError, ValueError) as e:
                 raise DatasetError(f"'{m.filename}' is not a readable image: {e}", file=m.filename) from e
     x = torch.from_numpy(xs).permute(0, 3, 1, 2).to(torch.float32).div_(255.0).contiguous()  # (N, C, H, W)

@@ -10,8 +10,21 @@ import torch
 from ..errors import DatasetError
 from .base import Dataset
 
-_MNIST_FILES = ["train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"]
-_CIFAR_FILES = ["data_batch_1", "data_batch_2", "data_batch_3", "data_batch_4", "data_batch_5", "test_batch", "batches.meta"]
+_MNIST_FILES = [
+    "train-images-idx3-ubyte",
+    "train-labels-idx1-ubyte",
+    "t10k-images-idx3-ubyte",
+    "t10k-labels-idx1-ubyte",
+]
+_CIFAR_FILES = [
+    "data_batch_1",
+    "data_batch_2",
+    "data_batch_3",
+    "data_batch_4",
+    "data_batch_5",
+    "test_batch",
+    "batches.meta",
+]
 
 # name -> (torchvision class, folder under data_dir, files, title, description)
 VISION = {
@@ -23,7 +36,13 @@ VISION = {
         "Fashion-MNIST",
         "70,000 clothing images in 10 classes, 28×28 grey.",
     ),
-    "cifar10": ("CIFAR10", "cifar-10-batches-py", _CIFAR_FILES, "CIFAR-10", "60,000 colour images in 10 classes, 32×32."),
+    "cifar10": (
+        "CIFAR10",
+        "cifar-10-batches-py",
+        _CIFAR_FILES,
+        "CIFAR-10",
+        "60,000 colour images in 10 classes, 32×32.",
+    ),
 }
 
 

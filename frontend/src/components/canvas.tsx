@@ -23,6 +23,27 @@ export const LAYER_MIME = "application/x-netbuilder-layer";
 const PRO_OPTIONS = { hideAttribution: true };
 const DEFAULT_EDGE_OPTIONS = { type: "shape" };
 
+const CATEGORY_COLORS: Record<string, string> = {
+  "Input/Output": "#6b7382",
+  Core: "#3563e9",
+  Convolution: "#0f8b8d",
+  Pooling: "#2a9d8f",
+  Normalization: "#8e6bd8",
+  Recurrent: "#c2410c",
+  Attention: "#be185d",
+  Activation: "#ca8a04",
+  Merge: "#4d7c0f",
+  Shape: "#64748b",
+  Pretrained: "#7c3aed",
+};
+
+function minimapColor(node: BuilderNode): string {
+  const s = builderStore.getState();
+  if (s.errors.byNode[node.id]) return "#d0353b";
+  const category = s.layers.get(node.data.layerType)?.category;
+  return (category && CATEGORY_COLORS[category]) || "#cbd1da";
+}
+
 export interface CanvasProps {
   /** Opens the quick-add box at a screen point, adding at the matching flow position. */
   onQuickAdd(screen: Position, flow: Position): void;
@@ -128,7 +149,7 @@ export function Canvas({ onQuickAdd, pointer }: CanvasProps) {
       >
         <Background variant={BackgroundVariant.Dots} gap={20} size={1.2} />
         <Controls position="bottom-left" showInteractive={false} />
-        <MiniMap position="bottom-right" pannable zoomable nodeStrokeWidth={3} className="minimap" />
+        <MiniMap position="bottom-right" pannable zoomable nodeColor={minimapColor} nodeStrokeWidth={3} className="minimap" />
       </ReactFlow>
     </div>
   );

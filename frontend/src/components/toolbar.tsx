@@ -102,7 +102,7 @@ export function Toolbar({ onDialog }: ToolbarProps) {
         <button type="button" onClick={autoLayout} title="Auto-layout (L)" data-testid="layout-button">
           Layout
         </button>
-        <button type="button" onClick={() => fitGraph()} title="Zoom to fit (F)">
+        <button type="button" onClick={() => fitGraph()} title="Zoom to fit (F)" data-testid="fit-button">
           Fit
         </button>
       </div>

@@ -9,7 +9,7 @@ import { graphBounds, viewportFor } from "@/lib/layout";
 import { builderStore } from "@/store/builder-store";
 
 /** Below this zoom node labels stop being readable; a load or layout never goes lower. */
-export const READABLE_ZOOM = 0.6;
+export const READABLE_ZOOM = 0.75;
 
 export function useFitGraph(): (opts?: { readable?: boolean }) => void {
   const flow = useReactFlow();

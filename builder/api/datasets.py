@@ -1,0 +1,77 @@
+"""Datasets: the built-in ones, and uploads (CSV, .npz, zip of image folders) with their previews."""
+
+from __future__ import annotations
+
+import json
+
+from django.conf import settings
+from ninja import File, Form, Router, Status
+from ninja.files import UploadedFile
+
+from builder import selectors
+from builder.api.errors import ApiError
+from builder.services import datasets as services
+
+router = Router(tags=["datasets"])
+
+
+@router.get("", response=dict)
+def dataset_list(request):
+    from builder.training import list_datasets
+
+    return {
+        "builtin": list_datasets(data_dir=settings.NETBUILDER_DATA_DIR),
+        "uploads": [selectors.dataset_summary(d) for d in selectors.dataset_list(owner=request.user)],
+        "max_upload_bytes": settings.NETBUILDER_MAX_UPLOAD_BYTES,
+    }
+
+
+@router.get("/builtin/{name}/preview", response=dict)
+def builtin_preview(request, name: str, options: str = "{}"):
+    from builder.training import DatasetError, load_dataset
+
+    try:
+        parsed = json.loads(options)
+        if not isinstance(parsed, dict):
+            raise ValueError("options must be a JSON object")
+    except ValueError as e:
+        raise ApiError(422, f"options: {e}", [{"field": "options", "message": str(e)}]) from e
+    try:
+        dataset = load_dataset(name, data_dir=settings.NETBUILDER_DATA_DIR, **parsed)
+    except DatasetError as e:
+        field = getattr(e, "field", None) or "name"
+        raise ApiError(404 if field == "dataset" else 422, str(e), [{"field": field, "message": str(e)}]) from e
+    return dataset.preview(8)
+
+
+@router.post("/uploads", response={201: dict})
+def dataset_upload(
+    request,
+    file: UploadedFile = File(...),
+    name: str = Form(""),
+    kind: str | None = Form(None),
+    options: str = Form("{}"),
+):
+    try:
+        parsed = json.loads(options or "{}")
+        if not isinstance(parsed, dict):
+            raise ValueError("options must be a JSON object")
+    except ValueError as e:
+        raise ApiError(422, f"options: {e}", [{"field": "options", "message": str(e)}]) from e
+    try:
+        dataset = services.dataset_upload(owner=request.user, file=file, name=name, kind=kind, options=parsed)
+    except services.UploadError as e:
+        raise ApiError(e.status, str(e), [{"field": e.field or "file", "message": str(e)}]) from e
+    return Status(201, {**selectors.dataset_summary(dataset), "preview": dataset.description})
+
+
+@router.get("/uploads/{int:dataset_id}", response=dict)
+def dataset_get(request, dataset_id: int):
+    dataset = selectors.dataset_get(owner=request.user, dataset_id=dataset_id)
+    return {**selectors.dataset_summary(dataset), "preview": dataset.description}
+
+
+@router.delete("/uploads/{int:dataset_id}", response={204: None})
+def dataset_delete(request, dataset_id: int):
+    services.dataset_delete(dataset=selectors.dataset_get(owner=request.user, dataset_id=dataset_id))
+    return Status(204, None)

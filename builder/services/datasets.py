@@ -1,0 +1,78 @@
+"""Uploaded datasets: stored under NETBUILDER_UPLOADS_DIR, validated and described before they are kept."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+
+from builder.models import UploadedDataset
+
+KIND_OF_SUFFIX = {".csv": "csv", ".npz": "npz", ".zip": "imagezip"}
+
+
+class UploadError(Exception):
+    """A dataset upload that can't be kept; `field` names what is wrong."""
+
+    def __init__(self, message: str, *, status: int = 400, field: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.field = field
+
+
+def upload_limits():
+    from builder.training import UploadLimits
+
+    return UploadLimits(max_bytes=settings.NETBUILDER_MAX_UPLOAD_BYTES)
+
+
+def dataset_upload(
+    *, owner: AbstractBaseUser, file: UploadedFile, name: str = "", kind: str | None = None, options: dict | None = None
+) -> UploadedDataset:
+    """Check an uploaded file (size, kind, contents), then keep it with its description and preview.
+
+    Nothing is stored when the file is refused.
+    """
+    from builder.training import DatasetError, load_upload
+
+    limit = settings.NETBUILDER_MAX_UPLOAD_BYTES
+    if file.size > limit:
+        raise UploadError(
+            f"{file.name} is {file.size / 2**20:.1f} MB; uploads are limited to {limit / 2**20:.1f} MB "
+            "(NETBUILDER_MAX_UPLOAD_BYTES)", status=413, field="file")
+    suffix = Path(file.name or "").suffix.lower()
+    kind = kind or KIND_OF_SUFFIX.get(suffix)
+    if kind not in KIND_OF_SUFFIX.values():
+        raise UploadError(f"Can't tell what {file.name!r} holds: upload a .csv, an .npz or a .zip of image "
+                          "folders (or give kind)", field="kind")
+    folder = Path(settings.NETBUILDER_UPLOADS_DIR) / str(owner.pk)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{uuid.uuid4().hex}{suffix or '.' + kind}"
+    with path.open("wb") as out:
+        for chunk in file.chunks():
+            out.write(chunk)
+    try:
+        dataset = load_upload(path, kind=kind, options=dict(options or {}), limits=upload_limits())
+        preview = json.loads(json.dumps(dataset.preview(8)))  # plain JSON types only
+    except DatasetError as e:
+        path.unlink(missing_ok=True)
+        raise UploadError(str(e), field=getattr(e, "field", None) or "file") from e
+    except Exception:
+        path.unlink(missing_ok=True)
+        raise
+    with transaction.atomic():
+        return UploadedDataset.objects.create(
+            owner=owner, name=name or Path(file.name or "upload").stem, kind=kind, path=str(path),
+            size_bytes=file.size, options=dict(options or {}), description=preview,
+        )
+
+
+def dataset_delete(*, dataset: UploadedDataset) -> None:
+    path = Path(dataset.path)
+    dataset.delete()
+    path.unlink(missing_ok=True)

@@ -1,0 +1,85 @@
+"""Datasets over HTTP: the built-in list, previews, and uploads that are checked before they are kept."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from builder.models import UploadedDataset
+
+pytestmark = [pytest.mark.django_db, pytest.mark.services]
+
+
+def upload(client, headers, name: str, content: bytes, **fields):
+    return client.post("/api/datasets/uploads", {"file": SimpleUploadedFile(name, content), **fields}, headers=headers)
+
+
+def test_builtin_datasets_are_listed_with_their_shapes(api, alice):
+    body = api.as_user(alice).get("/api/datasets").json()
+    by_name = {d["name"]: d for d in body["builtin"]}
+    assert by_name["digits"]["input_shape"] == [1, 8, 8]
+    assert by_name["digits"]["classes"] == [str(i) for i in range(10)]
+    assert by_name["diabetes"]["task"] == "regression"
+    assert {"spirals", "moons", "circles", "xor", "gaussians", "random", "linear"} <= set(by_name)
+    assert body["uploads"] == []
+
+
+def test_builtin_preview_shows_samples_and_counts(api, alice):
+    body = api.as_user(alice).get("/api/datasets/builtin/moons/preview?options=" + json.dumps({"size": 200})).json()
+    assert body["samples"] == 200
+    assert len(body["preview"]) == 8
+    assert sum(body["class_counts"].values()) == 200
+
+
+def test_a_csv_upload_is_described_and_previewed(api, client, alice):
+    as_alice = api.as_user(alice)
+    csv = b"a,b,label\n" + b"".join(f"{i},{i * 2},{'yes' if i % 2 else 'no'}\n".encode() for i in range(40))
+    response = upload(client, as_alice.headers, "table.csv", csv, options=json.dumps({"target": "label"}))
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert (body["kind"], body["task"], body["input_shape"], body["samples"]) == ("csv", "classification", [2], 40)
+    assert body["classes"] == ["no", "yes"]
+    assert body["key"] == f"upload:{body['id']}"
+    listed = as_alice.get("/api/datasets").json()["uploads"]
+    assert [d["id"] for d in listed] == [body["id"]]
+
+
+def test_a_csv_with_a_ragged_row_is_refused_naming_the_line_and_nothing_is_kept(api, client, alice, settings):
+    as_alice = api.as_user(alice)
+    csv = b"a,b,label\n1,2,x\n3,4\n"
+    response = upload(client, as_alice.headers, "bad.csv", csv, options=json.dumps({"target": "label"}))
+    assert response.status_code == 400
+    assert response.json()["detail"] == "Line 3 has 2 cells; the header has 3"
+    assert UploadedDataset.objects.count() == 0
+    assert not any((settings.NETBUILDER_UPLOADS_DIR / str(alice.pk)).iterdir())
+
+
+def test_an_upload_over_the_limit_names_the_limit(api, client, alice, settings):
+    settings.NETBUILDER_MAX_UPLOAD_BYTES = 100
+    response = upload(client, api.as_user(alice).headers, "big.csv", b"x" * 101)
+    assert response.status_code == 413
+    assert "NETBUILDER_MAX_UPLOAD_BYTES" in response.json()["detail"]
+
+
+def test_an_unknown_file_kind_is_refused(api, client, alice):
+    response = upload(client, api.as_user(alice).headers, "model.exe", b"MZ")
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "kind"
+
+
+def test_an_npz_upload_works_and_another_user_cannot_see_it(api, client, alice, bob):
+    import numpy as np
+
+    buffer = io.BytesIO()
+    np.savez(buffer, x=np.random.rand(30, 4).astype("float32"), y=np.arange(30) % 3)
+    response = upload(client, api.as_user(alice).headers, "data.npz", buffer.getvalue())
+    assert response.status_code == 201, response.json()
+    dataset_id = response.json()["id"]
+    as_bob = api.as_user(bob)
+    assert as_bob.get(f"/api/datasets/uploads/{dataset_id}").status_code == 404
+    assert as_bob.delete(f"/api/datasets/uploads/{dataset_id}").status_code == 404
+    assert as_bob.get("/api/datasets").json()["uploads"] == []
+    assert api.as_user(alice).delete(f"/api/datasets/uploads/{dataset_id}").status_code == 204

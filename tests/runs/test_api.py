@@ -1,0 +1,219 @@
+"""The runs API: submit (with every check before queueing), list, read, stop, delete, download."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from builder.models import RunEvent, RunStatus, TrainingRun
+from builder.services import runs as services
+from tests.helpers import MLP_GRAPH
+
+pytestmark = [pytest.mark.django_db, pytest.mark.services]
+
+DIGITS_MLP = {
+    "format": "netbuilder.graph/1",
+    "name": "DigitsMLP",
+    "nodes": [
+        {"id": "x", "type": "Input", "params": {"shape": [1, 8, 8]}},
+        {"id": "flat", "type": "Flatten"},
+        {"id": "fc1", "type": "Linear", "params": {"out_features": 32}},
+        {"id": "act", "type": "ReLU"},
+        {"id": "fc2", "type": "Linear", "params": {"out_features": 10}},
+        {"id": "y", "type": "Output"},
+    ],
+    "edges": [{"source": "x", "target": "flat"}, {"source": "flat", "target": "fc1"}, {"source": "fc1", "target": "act"},
+              {"source": "act", "target": "fc2"}, {"source": "fc2", "target": "y"}],
+}
+
+
+def submit(client, **body):
+    return client.post("/api/runs", {"graph": DIGITS_MLP, "dataset": "digits", **body})
+
+
+def test_a_good_submission_is_queued_with_a_frozen_graph_and_normalised_config(api, alice):
+    response = submit(api.as_user(alice), config={"epochs": 3, "loss": "CrossEntropyLoss"})
+    assert response.status_code == 201, response.json()
+    run = response.json()
+    assert run["status"] == "queued"
+    assert run["graph"] == DIGITS_MLP
+    assert run["config"]["epochs"] == 3
+    assert run["config"]["loss"] == "cross_entropy"
+    assert TrainingRun.objects.get(pk=run["id"]).owner == alice
+
+
+def test_loss_that_does_not_fit_the_classes_is_refused_before_queueing(api, alice):
+    graph = copy.deepcopy(DIGITS_MLP)
+    graph["nodes"][4]["params"]["out_features"] = 1
+    response = submit(api.as_user(alice), graph=graph)
+    assert response.status_code == 400
+    body = response.json()
+    assert body["detail"] == "CrossEntropyLoss needs 10 outputs for 10 classes; the model gives 1"
+    assert body["errors"][0]["node"] == "y"
+    assert TrainingRun.objects.count() == 0
+
+
+def test_input_shape_that_does_not_fit_the_dataset_names_the_input_node(api, alice):
+    response = submit(api.as_user(alice), graph=MLP_GRAPH)
+    assert response.status_code == 400
+    assert response.json()["detail"] == "The dataset 'digits' gives inputs of shape [1, 8, 8], but Input 'x' expects [784]"
+    assert response.json()["errors"][0] == {"node": "x", "field": "shape", "message": "dataset gives [1, 8, 8]"}
+
+
+def test_a_broken_graph_lists_its_node_errors(api, alice):
+    graph = copy.deepcopy(DIGITS_MLP)
+    graph["nodes"][2]["params"]["in_features"] = 7
+    response = submit(api.as_user(alice), graph=graph)
+    assert response.status_code == 400
+    errors = response.json()["errors"]
+    assert errors[0]["node"] == "fc1"
+    assert "in_features" in errors[0]["message"] and "64" in errors[0]["message"]
+
+
+@pytest.mark.parametrize(("config", "field", "words"), [
+    ({"optimizer": "adamax"}, "config.optimizer", "adamax"),
+    ({"batch_size": 0}, "config.batch_size", "Batch size"),
+    ({"bogus": 1}, "config.bogus", "Unknown training option 'bogus'"),
+])
+def test_bad_configuration_names_the_field(api, alice, config, field, words):
+    response = submit(api.as_user(alice), config=config)
+    assert response.status_code == 400
+    error = response.json()["errors"][0]
+    assert error["field"] == field
+    assert words in error["message"]
+
+
+def test_unknown_dataset_is_named(api, alice):
+    response = api.as_user(alice).post("/api/runs", {"graph": DIGITS_MLP, "dataset": "imagenet"})
+    assert response.status_code == 400
+    assert response.json()["detail"].startswith("Unknown dataset 'imagenet'; choose one of")
+
+
+def test_a_strangers_upload_is_not_found(api, alice, bob):
+    response = api.as_user(alice).post("/api/runs", {"graph": DIGITS_MLP, "dataset": "upload:12345"})
+    assert response.status_code == 404
+
+
+def test_the_active_run_limit_is_named(api, alice, settings):
+    settings.NETBUILDER_MAX_ACTIVE_RUNS = 2
+    as_alice = api.as_user(alice)
+    assert submit(as_alice).status_code == 201
+    assert submit(as_alice).status_code == 201
+    response = submit(as_alice)
+    assert response.status_code == 429
+    assert "the limit is 2 (NETBUILDER_MAX_ACTIVE_RUNS)" in response.json()["detail"]
+
+
+def test_the_epoch_limit_is_named(api, alice, settings):
+    settings.NETBUILDER_MAX_EPOCHS = 5
+    response = submit(api.as_user(alice), config={"epochs": 6})
+    assert response.status_code == 400
+    assert response.json()["detail"] == "epochs 6 is over the limit of 5 (NETBUILDER_MAX_EPOCHS)"
+
+
+def test_a_saved_architecture_can_be_trained_by_id_and_its_version_is_recorded(api, alice):
+    as_alice = api.as_user(alice)
+    arch = as_alice.post("/api/architectures", {"name": "digits", "graph": DIGITS_MLP}).json()
+    response = as_alice.post("/api/runs", {"architecture": arch["id"], "dataset": "digits"})
+    assert response.status_code == 201
+    assert (response.json()["architecture"], response.json()["architecture_version"]) == (arch["id"], 1)
+    listed = as_alice.get(f"/api/runs?architecture={arch['id']}").json()
+    assert [r["id"] for r in listed] == [response.json()["id"]]
+
+
+def test_stopping_a_queued_run_ends_it_at_once(api, alice):
+    as_alice = api.as_user(alice)
+    run_id = submit(as_alice).json()["id"]
+    stopped = as_alice.post(f"/api/runs/{run_id}/stop")
+    assert stopped.status_code == 200
+    assert stopped.json()["status"] == "stopped"
+    assert services.run_claim(worker="w") is None
+    again = as_alice.post(f"/api/runs/{run_id}/stop")
+    assert again.status_code == 409
+    assert again.json()["detail"] == f"Run {run_id} has already ended (stopped)"
+
+
+def test_a_strangers_run_is_404_for_every_verb(api, alice, bob):
+    run_id = submit(api.as_user(alice)).json()["id"]
+    as_bob = api.as_user(bob)
+    for response in (
+        as_bob.get(f"/api/runs/{run_id}"),
+        as_bob.get(f"/api/runs/{run_id}/metrics"),
+        as_bob.post(f"/api/runs/{run_id}/stop"),
+        as_bob.get(f"/api/runs/{run_id}/download?format=pth"),
+        as_bob.delete(f"/api/runs/{run_id}"),
+    ):
+        assert response.status_code == 404
+        assert response.json()["detail"] == f"No run {run_id}"
+    assert as_bob.get("/api/runs").json() == []
+    assert TrainingRun.objects.filter(pk=run_id).exists()
+
+
+def test_claiming_takes_the_oldest_queued_run_once(api, alice):
+    as_alice = api.as_user(alice)
+    first = submit(as_alice).json()["id"]
+    second = submit(as_alice).json()["id"]
+    assert services.run_claim(worker="w1").pk == first
+    assert services.run_claim(worker="w2").pk == second
+    assert services.run_claim(worker="w3") is None
+    assert TrainingRun.objects.get(pk=first).worker == "w1"
+
+
+def test_metrics_after_a_step_returns_only_later_points(api, alice):
+    as_alice = api.as_user(alice)
+    run_id = submit(as_alice).json()["id"]
+    services.run_events_append(run_id=run_id, events=[
+        {"type": "metrics", "step": 20, "data": {"step": 20, "points": [{"step": 10}, {"step": 20}]}},
+        {"type": "epoch", "step": 20, "data": {"epoch": 1}},
+        {"type": "metrics", "step": 40, "data": {"step": 40, "points": [{"step": 30}, {"step": 40}]}},
+    ])
+    body = as_alice.get(f"/api/runs/{run_id}/metrics?after=15").json()
+    points = [p["step"] for e in body["events"] if e["type"] == "metrics" for p in e["data"]["points"]]
+    assert points == [20, 30, 40]
+    assert as_alice.get(f"/api/runs/{run_id}/metrics?after=-1").status_code == 422
+
+
+def test_stale_running_run_without_checkpoint_fails_with_the_reason(api, alice):
+    run_id = submit(api.as_user(alice)).json()["id"]
+    run = services.run_claim(worker="ghost")
+    assert run.pk == run_id
+    assert services.runs_recover_stale(stale_seconds=-1) == [run_id]
+    run = TrainingRun.objects.get(pk=run_id)
+    assert run.status == RunStatus.FAILED
+    assert run.error == "The worker running this run (ghost) stopped answering (no checkpoint to resume from)."
+    assert RunEvent.objects.filter(run=run, type="failed").exists()
+
+
+def test_stale_running_run_with_a_checkpoint_is_requeued(api, alice):
+    run_id = submit(api.as_user(alice)).json()["id"]
+    services.run_claim(worker="ghost")
+    checkpoint = services.run_checkpoint_path(run_id)
+    checkpoint.parent.mkdir(parents=True)
+    checkpoint.write_bytes(b"stand-in")
+    assert services.runs_recover_stale(stale_seconds=-1) == [run_id]
+    run = TrainingRun.objects.get(pk=run_id)
+    assert (run.status, run.worker, run.checkpoint) == (RunStatus.QUEUED, "", str(checkpoint))
+    assert services.run_claim(worker="rescuer").pk == run_id
+
+
+def test_download_of_a_run_without_files_says_so(api, alice):
+    as_alice = api.as_user(alice)
+    run_id = submit(as_alice).json()["id"]
+    response = as_alice.get(f"/api/runs/{run_id}/download?format=pth")
+    assert response.status_code == 404
+    assert response.json()["detail"] == f"Run {run_id} has no model.pth (status queued)"
+    bad = as_alice.get(f"/api/runs/{run_id}/download?format=exe")
+    assert bad.status_code == 422
+    assert "Unknown format 'exe'" in bad.json()["detail"]
+
+
+def test_delete_removes_the_run_and_its_files(api, alice):
+    as_alice = api.as_user(alice)
+    run_id = submit(as_alice).json()["id"]
+    folder = services.run_files_dir(run_id)
+    folder.mkdir(parents=True)
+    (folder / "model.pth").write_bytes(b"x")
+    assert as_alice.delete(f"/api/runs/{run_id}").status_code == 204
+    assert not TrainingRun.objects.filter(pk=run_id).exists()
+    assert not folder.exists()
