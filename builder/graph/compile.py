@@ -12,7 +12,8 @@ import torch.fx
 from torch import nn
 
 from .analysis import Analysis, analyse
-from .errors import GraphError
+from .pretrained import head_prefix
+from .errors import GraphError, NodeError
 
 _OPERATORS: dict[str, Callable[[Any, Any], Any]] = {"+": operator.add, "*": operator.mul}
 
@@ -72,8 +73,11 @@ def build(analysis: Analysis) -> torch.fx.GraphModule:
         info = analysis.nodes[node_id]
         if info.layer.type in ("Input", "Output"):
             continue
-        if info.layer.module is not None:
-            root.add_module(node_id, info.layer.build(info.params))
+        if info.layer.has_module:
+            try:
+                root.add_module(node_id, info.layer.build(info.params))
+            except NodeError as e:  # e.g. a pretrained weights file that can't be read
+                raise GraphError([e.at(node_id)]) from e
         args = [_pick(graph, values, analysis, source, port) for source, port in structure.inputs[node_id]]
         values[node_id] = info.layer.forward(_FxEmitter(graph, node_id), info.params, args)
         if isinstance(values[node_id], torch.fx.Node):
@@ -83,7 +87,32 @@ def build(analysis: Analysis) -> torch.fx.GraphModule:
     graph.lint()
     gm = torch.fx.GraphModule(root, graph, class_name=class_name(structure.doc.name))
     gm.meta["graph_name"] = structure.doc.name
+    _fine_tuning(gm, analysis)
     return gm
+
+
+def _fine_tuning(gm: torch.fx.GraphModule, analysis: Analysis) -> None:
+    """Apply the nodes' ``trainable`` and ``lr_mult``: what the training engine reads (docs/training.md).
+
+    A frozen node's parameters get ``requires_grad=False`` (a replaced pretrained head stays trainable:
+    it is new); ``gm.meta["frozen"]`` lists frozen node ids, whose BatchNorm layers the engine keeps in
+    eval mode, and ``gm.meta["lr_mult"]`` maps node ids to learning-rate multipliers other than 1.
+    """
+    assert analysis.structure is not None
+    frozen, mults = [], {}
+    for node_id, node in analysis.structure.nodes.items():
+        if node.lr_mult != 1:
+            mults[node_id] = float(node.lr_mult)
+        if node.trainable or not hasattr(gm, node_id):
+            continue
+        frozen.append(node_id)
+        info = analysis.nodes[node_id]
+        fresh = info.layer.type == "TorchvisionModel" and head_prefix(info.params)
+        for name, param in getattr(gm, node_id).named_parameters():
+            if not (fresh and name.startswith(fresh)):
+                param.requires_grad_(False)
+    gm.meta["frozen"] = frozen
+    gm.meta["lr_mult"] = mults
 
 
 def _pick(graph: torch.fx.Graph, values: dict[str, Any], analysis: Analysis, source: str, port: int) -> Any:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
 import torch.fx
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, ValidationError
 
 from .catalog import LAYERS
 from .errors import node_error
@@ -29,7 +29,7 @@ _RESERVED = frozenset(dir(torch.fx.GraphModule)) | frozenset(vars(torch.nn.Modul
 Port = Annotated[StrictInt, Field(ge=0, le=1023)]
 
 
-Multiplier = Annotated[StrictFloat | StrictInt, Field(gt=0, le=1000)]
+Multiplier = Annotated[float, Field(gt=0, le=1000, strict=True, allow_inf_nan=False)]
 
 
 class NodeDoc(BaseModel):
