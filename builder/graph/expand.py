@@ -229,12 +229,14 @@ class _Tracer:
         if path in self.called and any(True for _ in mod.parameters()):
             raise self.refuse(f"{path} is called twice with the same weights, which graph nodes can't share")
         self.called.add(path)
-        node_id = self.add(fx_node, self.prefix + path.replace(".", "_"), layer.type, _module_params(layer, mod),
-                           list(fx_node.args))
-        self.out.paths[node_id] = path
-        if _INPLACE.sub("", repr(layer.build(layer.check_params(node_id, _module_params(layer, mod))[0]))) \
-                != _INPLACE.sub("", repr(mod)):
+        # What the catalog rebuilds from the parameters must be the very module (inplace aside); the
+        # short form (kernel_size 3 for (3, 3)) where the module reads the same either way.
+        params = next((c for c in (_short(_module_params(layer, mod)), _module_params(layer, mod))
+                       if _rebuilds(layer, c, mod)), None)
+        if params is None:
             raise self.refuse(f"{path} ({mod!r}) has settings the catalog's {layer.type} does not express")
+        node_id = self.add(fx_node, self.prefix + path.replace(".", "_"), layer.type, params, list(fx_node.args))
+        self.out.paths[node_id] = path
 
     def function(self, fx_node: torch.fx.Node) -> None:
         target, args, kwargs = fx_node.target, fx_node.args, dict(fx_node.kwargs)
@@ -242,9 +244,7 @@ class _Tracer:
         if target in _ADD or target in _MUL:
             self.add(fx_node, name, "Add" if target in _ADD else "Multiply", {}, list(args))
         elif target is torch.flatten:
-            start, end = (list(args[1:]) + [kwargs.get("start_dim", 0), kwargs.get("end_dim", -1)])[:2] \
-                if len(args) > 1 else (kwargs.get("start_dim", 0), kwargs.get("end_dim", -1))
-            self.add(fx_node, name, "Flatten", {"start_dim": start, "end_dim": end}, [args[0]])
+            self.add(fx_node, name, "Flatten", _flatten_params(args, kwargs), [args[0]])
         elif target is F.adaptive_avg_pool2d:
             size = args[1] if len(args) > 1 else kwargs["output_size"]
             self.add(fx_node, name, "AdaptiveAvgPool2d", {"output_size": _plain(size)}, [args[0]])
@@ -265,9 +265,7 @@ class _Tracer:
                 raise self.refuse(f"{_describe(fx_node)} averages over the batch too")
             self.add(fx_node, name, "Mean", {"dim": _plain(dim), "keepdim": keepdim}, [args[0]])
         elif fx_node.target == "flatten":
-            self.add(fx_node, name, "Flatten", {"start_dim": args[1] if len(args) > 1 else kwargs.get("start_dim", 0),
-                                                "end_dim": args[2] if len(args) > 2 else kwargs.get("end_dim", -1)},
-                     [args[0]])
+            self.add(fx_node, name, "Flatten", _flatten_params(args, kwargs), [args[0]])
         elif fx_node.target == "permute":
             dims = list(args[1]) if len(args) == 2 and isinstance(args[1], list | tuple) else list(args[1:])
             self.add(fx_node, name, "Permute", {"dims": dims}, [args[0]])
@@ -287,20 +285,30 @@ def _trace(p: dict[str, Any], *, prefix: str, source: tuple[str, int], taken: se
         raise GraphError([node_error(where, f"{p['arch']} can't be traced by torch.fx: {e}",
                                      "arch" if where else None)]) from e
     tracer = _Tracer(p["arch"], gm, prefix=prefix, taken=taken, where=where)
-    for fx_node in gm.graph.nodes:
-        if fx_node.op == "placeholder":
-            tracer.values[fx_node] = source
-        elif fx_node.op == "call_module":
-            tracer.module(fx_node)
-        elif fx_node.op == "call_function":
-            tracer.function(fx_node)
-        elif fx_node.op == "call_method":
-            tracer.method(fx_node)
-        elif fx_node.op == "get_attr":
-            raise tracer.refuse(f"it uses the free parameter {fx_node.target!r}, which no catalog node holds")
-        elif fx_node.op == "output":
-            tracer.out.output = tracer.value(fx_node.args[0], fx_node)
+    placeholders = [n for n in gm.graph.nodes if n.op == "placeholder"]
+    tracer.values[placeholders[0]] = source
+    with torch.device("meta"):  # the modules rebuilt to check each node's parameters
+        for fx_node in gm.graph.nodes:
+            _visit(tracer, fx_node)
     return tracer.out
+
+
+def _visit(tracer: _Tracer, fx_node: torch.fx.Node) -> None:
+    if fx_node.op == "call_module":
+        tracer.module(fx_node)
+    elif fx_node.op == "call_function":
+        tracer.function(fx_node)
+    elif fx_node.op == "call_method":
+        tracer.method(fx_node)
+    elif fx_node.op == "get_attr":
+        raise tracer.refuse(f"it uses the free parameter {fx_node.target!r}, which no catalog node holds")
+    elif fx_node.op == "output":
+        tracer.out.output = tracer.value(fx_node.args[0], fx_node)
+
+
+def _flatten_params(args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
+    return {"start_dim": args[1] if len(args) > 1 else kwargs.get("start_dim", 0),
+            "end_dim": args[2] if len(args) > 2 else kwargs.get("end_dim", -1)}
 
 
 def _module_params(layer: Layer, mod: nn.Module) -> dict[str, Any]:
@@ -314,6 +322,15 @@ def _module_params(layer: Layer, mod: nn.Module) -> dict[str, Any]:
             value = value is not None  # bias=True shows as a Parameter, bias=False as None
         params[param.name] = _plain(value)
     return params
+
+
+def _short(params: dict[str, Any]) -> dict[str, Any]:
+    return {k: v[0] if isinstance(v, list) and v and all(x == v[0] for x in v) else v for k, v in params.items()}
+
+
+def _rebuilds(layer: Layer, params: dict[str, Any], mod: nn.Module) -> bool:
+    checked, errors = layer.check_params("", params)
+    return not errors and _INPLACE.sub("", repr(layer.build(checked))) == _INPLACE.sub("", repr(mod))
 
 
 def _plain(value: Any) -> Any:

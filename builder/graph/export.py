@@ -14,6 +14,7 @@ from torch import nn
 from .analysis import Analysis
 from .catalog import Value
 from .compile import build, checked, class_name
+from .expand import expand_all
 
 
 class _Code(str):
@@ -37,11 +38,12 @@ def _arguments(args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
 class _SourceEmitter:
     """Writes one graph node's forward computation as a Python expression (see ``catalog.Emitter``)."""
 
-    def __init__(self, node_id: str):
+    def __init__(self, node_id: str, attribute: str | None = None):
         self.node_id = node_id
+        self.attribute = attribute or f"self.{node_id}"  # where the node's module lives
 
     def module(self, *args: Any, **kwargs: Any) -> _Code:
-        return _Code(f"self.{self.node_id}({_arguments(args, kwargs)})")
+        return _Code(f"{self.attribute}({_arguments(args, kwargs)})")
 
     def item(self, value: _Code, index: int) -> _Code:
         return _Code(f"{value}[{index}]")
@@ -93,15 +95,22 @@ def export_python(graph: Any) -> str:
                 return fc1
         <BLANKLINE>
 
+    A ``TorchvisionModel`` node is written out as its layers (see :mod:`builder.graph.expand`), held
+    in nested ``nn.ModuleDict``s named as torchvision's modules, so the state-dict keys stay
+    ``<node id>.<torchvision key>`` as in the GraphModule. Architectures that do not expand (ViT,
+    ConvNeXt, EfficientNet) can't be exported as model.py.
+
     Raises:
         GraphError: with every error of the graph.
     """
+    origins: dict[str, tuple[str, str]] = {}
+    if _has_pretrained(graph):
+        graph, origins = expand_all(graph)
     analysis = checked(graph)
     structure = analysis.structure
     assert structure is not None
     name = class_name(structure.doc.name)
-    init = [f"        self.{n} = {_constructor(analysis, n)}" for n in structure.order
-            if analysis.nodes[n].layer.module is not None]
+    init = _init_lines(analysis, origins)
     arguments = [f"{n}: {' × '.join(map(str, analysis.nodes[n].outputs[0].shape))}"
                  f" {analysis.nodes[n].outputs[0].dtype}" for n in structure.input_nodes]
     body = []
@@ -110,7 +119,8 @@ def export_python(graph: Any) -> str:
         if info.layer.type in ("Input", "Output"):
             continue
         args = [_pick(analysis, source, port) for source, port in structure.inputs[node_id]]
-        expression = info.layer.forward(_SourceEmitter(node_id), info.params, args)
+        attribute = _tree_attribute(*origins[node_id]) if node_id in origins else None
+        expression = info.layer.forward(_SourceEmitter(node_id, attribute), info.params, args)
         body.append(f"        {node_id} = {expression}{_shape_comment(info.outputs)}")
     results = [_pick(analysis, *structure.inputs[n][0]) for n in structure.output_nodes]
     lines = [
@@ -138,6 +148,49 @@ def export_python(graph: Any) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _has_pretrained(graph: Any) -> bool:
+    nodes = graph.get("nodes") if isinstance(graph, dict) else None
+    return isinstance(nodes, list) and any(isinstance(n, dict) and n.get("type") == "TorchvisionModel" for n in nodes)
+
+
+def _init_lines(analysis: Analysis, origins: dict[str, tuple[str, str]]) -> list[str]:
+    """``self.<id> = nn.<Layer>(...)`` per module node; an expanded TorchvisionModel as one tree of ModuleDicts."""
+    structure = analysis.structure
+    assert structure is not None
+    lines: list[str] = []
+    trees: dict[str, dict[str, Any]] = {}
+    for node_id in structure.order:
+        if not analysis.nodes[node_id].layer.has_module:
+            continue
+        if node_id not in origins:
+            lines.append(f"        self.{node_id} = {_constructor(analysis, node_id)}")
+            continue
+        owner, path = origins[node_id]
+        if owner not in trees:
+            trees[owner] = {}
+            lines.append(_Code(f"        self.{owner} = <tree {owner}>"))  # filled in below, once complete
+        branch = trees[owner]
+        *parents, leaf = path.split(".")
+        for part in parents:
+            branch = branch.setdefault(part, {})
+        branch.setdefault(leaf, _constructor(analysis, node_id))  # a module called twice is defined once
+    for owner, tree in trees.items():
+        at = lines.index(f"        self.{owner} = <tree {owner}>")
+        lines[at] = f"        self.{owner} = {_module_dict(tree, 2)}  # expanded TorchvisionModel"
+    return lines
+
+
+def _module_dict(tree: dict[str, Any], depth: int) -> str:
+    pad = "    " * (depth + 1)
+    items = [f"{pad}{key!r}: {_module_dict(value, depth + 1) if isinstance(value, dict) else value},"
+             for key, value in tree.items()]
+    return "nn.ModuleDict({\n" + "\n".join(items) + "\n" + "    " * depth + "})"
+
+
+def _tree_attribute(owner: str, path: str) -> str:
+    return f"self.{owner}" + "".join(f"[{part!r}]" for part in path.split("."))
 
 
 def _pick(analysis: Analysis, source: str, port: int) -> _Code:

@@ -1,0 +1,214 @@
+"""The live stream, measured through real processes: Daphne and a training worker over Redis.
+
+1. Latency from a metric produced by a worker's relay (the real `RunRelay`, in this process) to its
+   arrival at a websocket client, through Redis and one Daphne process: p50 and p99 per point.
+2. 200 websocket clients watching one run on one Daphne process: every one gets the final message.
+3. What streaming costs training: the same run (the seed's MyNetwork on 60,000 random samples)
+   trained by a real `runworker training` with no watchers and with 50 watchers; samples/s of each.
+
+    python bench/bench_stream.py              # writes its section of docs/performance.md
+    python bench/bench_stream.py --no-write --clients 50
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.report import write_section  # noqa: E402
+from tests.e2e.processes import Api, Deployment, free_port, ws_url  # noqa: E402
+
+REDIS_URL = os.environ.get("NETBUILDER_BENCH_REDIS", "redis://127.0.0.1:6379/14")
+
+SEED_MLP = json.loads((ROOT / "builder" / "graph" / "templates" / "mlp.json").read_text())["graph"]
+
+
+def percentile(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(q / 100 * (len(values) - 1))))]
+
+
+def setup_django(deployment: Deployment) -> None:
+    os.environ.update({k: v for k, v in deployment.env.items() if k.startswith(("NETBUILDER_", "DATABASE_", "REDIS_"))})
+    os.environ["DJANGO_SETTINGS_MODULE"] = "netbuilder.settings"
+    import django
+
+    django.setup()
+
+
+def make_run(owner_name: str) -> tuple[int, int]:
+    from django.contrib.auth import get_user_model
+
+    from builder.models import RunStatus, TrainingRun
+
+    user = get_user_model().objects.get(username=owner_name)
+    run = TrainingRun.objects.create(owner=user, graph=SEED_MLP, dataset="random", status=RunStatus.RUNNING,
+                                     worker="bench")
+    return run.pk, user.pk
+
+
+async def latency(base: str, token: str, run_id: int, owner_id: int, *, seconds: float, rate: int) -> dict:
+    """Points produced at `rate` per second for `seconds`; latency of each to the websocket client."""
+    from channels.layers import get_channel_layer
+    from websockets.asyncio.client import connect
+
+    from builder.runs.worker import RunRelay
+
+    relay = RunRelay(run_id, owner_id, get_channel_layer())
+    delays: list[float] = []
+    async with connect(ws_url(base, f"/ws/runs/{run_id}/"), additional_headers={"Authorization": f"Bearer {token}"},
+                       max_size=None) as ws:
+        await ws.recv()  # snapshot
+        total = int(seconds * rate)
+
+        async def consume() -> None:
+            while len(delays) < total:
+                message = json.loads(await ws.recv())
+                now = time.time()
+                if message["type"] == "metrics":
+                    delays.extend(now - p["t"] for p in message["data"]["points"])
+
+        consumer = asyncio.create_task(consume())
+        start = time.perf_counter()
+        for step in range(1, total + 1):
+            relay.metrics({"step": step, "epoch": 1, "train_loss": 1.0, "t": time.time()})
+            await asyncio.sleep(max(0.0, start + step / rate - time.perf_counter()))
+        await relay.flush_metrics()
+        await asyncio.wait_for(consumer, timeout=30)
+    return {"points": len(delays), "p50_ms": percentile(delays, 50) * 1000, "p99_ms": percentile(delays, 99) * 1000}
+
+
+async def fan_out(base: str, token: str, run_id: int, owner_id: int, *, clients: int, seconds: float) -> dict:
+    """`clients` sockets on one run; metrics for `seconds`, then the final message."""
+    from channels.layers import get_channel_layer
+    from websockets.asyncio.client import connect
+
+    from builder.runs.worker import RunRelay
+
+    relay = RunRelay(run_id, owner_id, get_channel_layer())
+    url = ws_url(base, f"/ws/runs/{run_id}/")
+    headers = {"Authorization": f"Bearer {token}"}
+    t0 = time.perf_counter()
+    sockets = []
+    for _ in range(clients):
+        ws = await connect(url, additional_headers=headers, max_size=None, open_timeout=60)
+        await ws.recv()  # snapshot
+        sockets.append(ws)
+    connect_s = time.perf_counter() - t0
+    received = [0] * clients
+    finals = [0] * clients
+
+    async def watch(i: int, ws) -> None:
+        while True:
+            message = json.loads(await ws.recv())
+            received[i] += 1
+            if message["type"] == "finished":
+                finals[i] += 1
+                return
+
+    watchers = [asyncio.create_task(watch(i, ws)) for i, ws in enumerate(sockets)]
+    step, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        step += 1
+        relay.metrics({"step": step, "epoch": 1, "train_loss": 1.0})
+        await asyncio.sleep(0.002)
+    await relay.flush_metrics()
+    await relay.send({"type": "finished", "data": {"status": "succeeded", "metrics": {}}})
+    done, pending = await asyncio.wait(watchers, timeout=60)
+    for task in pending:
+        task.cancel()
+    for ws in sockets:
+        await ws.close()
+    return {"clients": clients, "connect_s": connect_s, "steps": step, "finals": sum(finals),
+            "messages_min": min(received), "messages_max": max(received)}
+
+
+def training_speed(api: Api, base: str, token: str, *, watchers: int, samples: int, epochs: int) -> float:
+    """samples/s of a real run trained by the worker, with `watchers` websocket clients open."""
+    from websockets.sync.client import connect
+
+    status, run = api.post("/api/runs", {"graph": SEED_MLP, "dataset": "random",
+                                         "dataset_options": {"size": samples},
+                                         "config": {"epochs": epochs, "batch_size": 64, "val_fraction": 0.1,
+                                                    "log_every": 10, "seed": 0}})
+    assert status == 201, run
+    sockets = [connect(ws_url(base, f"/ws/runs/{run['id']}/"), additional_headers={"Authorization": f"Bearer {token}"},
+                       max_size=None, open_timeout=60) for _ in range(watchers)]
+    try:
+        finished = api.wait_for(run["id"], lambda r: r["status"] in ("succeeded", "failed"), timeout=900)
+    finally:
+        for ws in sockets:
+            ws.close()
+    assert finished["status"] == "succeeded", finished["error"]
+    return float(finished["final_metrics"]["samples_per_s"])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=200)
+    parser.add_argument("--watchers", type=int, default=50)
+    parser.add_argument("--samples", type=int, default=60_000)
+    parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--no-write", action="store_true")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        deployment = Deployment(var_dir=Path(tmp) / "var", redis_url=REDIS_URL,
+                                extra_env={"NETBUILDER_MAX_ACTIVE_RUNS": "100"})
+        deployment.setup()
+        token = deployment.create_user("bench", "bench-Strong-pass-1")
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deployment.start_daphne(port)
+            setup_django(deployment)
+            run_id, owner_id = make_run("bench")
+            lat = asyncio.run(latency(base, token, run_id, owner_id, seconds=10, rate=200))
+            print(f"latency: {lat}", flush=True)
+            run2, _ = make_run("bench")
+            fan = asyncio.run(fan_out(base, token, run2, owner_id, clients=args.clients, seconds=5))
+            print(f"fan-out: {fan}", flush=True)
+            deployment.start_worker("bench-worker")
+            api = Api(base, token)
+            speeds = []
+            for watchers in (0, args.watchers, 0, args.watchers):  # interleaved, two of each
+                speeds.append((watchers, training_speed(api, base, token, watchers=watchers,
+                                                        samples=args.samples, epochs=args.epochs)))
+                print(f"training with {watchers} watchers: {speeds[-1][1]:.0f} samples/s", flush=True)
+        finally:
+            deployment.stop_all()
+
+    alone = statistics.mean(s for w, s in speeds if w == 0)
+    watched = statistics.mean(s for w, s in speeds if w)
+    cost = 1 - watched / alone
+    body = f"""## Live stream (`bench/bench_stream.py`)
+
+One Daphne process, Redis channel layer, a real `runworker training`; {os.cpu_count()} CPU cores.
+
+| what | figure |
+| --- | --- |
+| metric → websocket client latency, p50 | {lat['p50_ms']:.1f} ms ({lat['points']:,} points at 200/s; includes the ≤50 ms coalescing window) |
+| metric → websocket client latency, p99 | {lat['p99_ms']:.1f} ms |
+| clients watching one run | {fan['clients']} connected in {fan['connect_s']:.1f} s; final message received by {fan['finals']} of {fan['clients']} |
+| messages per client over {fan['steps']:,} steps in 5 s | {fan['messages_min']}–{fan['messages_max']} (coalesced to ≤20/s) |
+| training without watchers | {alone:,.0f} samples/s (MyNetwork, {args.samples:,} samples, batch 64) |
+| training with {args.watchers} watchers | {watched:,.0f} samples/s |
+| cost of streaming to training speed | {cost * 100:+.1f}% (target ≤ 2%) |
+"""
+    print(body)
+    if not args.no_write:
+        write_section("stream", body)
+
+
+if __name__ == "__main__":
+    main()

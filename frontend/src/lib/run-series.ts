@@ -1,0 +1,211 @@
+/**
+ * A run's stream folded into chart-ready buffers: the snapshot, then live messages, then the snapshot
+ * of a reconnect, merged by step. Steps only grow: a metrics point at or below the last step kept is
+ * dropped, and so is an epoch at or below the last epoch kept, so a replayed or late message can never
+ * rewind a curve.
+ *
+ * The per-step columns are append-only typed arrays that double when full; charts read views of them.
+ * They are mutated in place (copying 100,000 points per message is not an option); `version` counts the
+ * changes, and that number is what stores and charts compare.
+ */
+import type { Boundary, EpochData, FinalData, MetricsPoint, StreamMessage } from "@/lib/run-types";
+
+/** An append-only column of numbers backed by a Float64Array that doubles when full. */
+export class Column {
+  private buf: Float64Array;
+  length = 0;
+
+  constructor(capacity = 1024) {
+    this.buf = new Float64Array(Math.max(1, capacity));
+  }
+
+  push(value: number): void {
+    if (this.length === this.buf.length) {
+      const next = new Float64Array(this.buf.length * 2);
+      next.set(this.buf);
+      this.buf = next;
+    }
+    this.buf[this.length++] = value;
+  }
+
+  at(i: number): number | undefined {
+    return i >= 0 && i < this.length ? this.buf[i] : undefined;
+  }
+
+  last(): number | undefined {
+    return this.at(this.length - 1);
+  }
+
+  /** The filled part, without copying; valid until the next push. */
+  view(): Float64Array {
+    return this.buf.subarray(0, this.length);
+  }
+}
+
+/** An epoch's summary without its heavy parts (boundary grid, data points). */
+export type EpochSummary = Omit<EpochData, "boundary" | "points">;
+
+export const MAX_LOG_LINES = 2000;
+export const MAX_BOUNDARIES = 1000;
+
+export interface RunSeries {
+  /** Per metrics point. */
+  steps: Column;
+  trainLoss: Column;
+  lr: Column;
+  samplesPerS: Column;
+  epochOf: Column;
+  /** Validation loss at the point of each epoch's end, null elsewhere: aligned with `steps` for one chart. */
+  valLossAtStep: (number | null)[];
+  /** The highest step kept (metrics points and epoch ends). */
+  lastStep: number;
+  epochs: EpochSummary[];
+  /** Each epoch's decision boundary, in epoch order. */
+  boundaries: { epoch: number; boundary: Boundary }[];
+  /** A sample of the data, [x, y, label], for drawing under the boundary. */
+  points: [number, number, number][] | null;
+  logs: string[];
+  final: ({ type: "finished" | "failed" | "stopped" } & FinalData) | null;
+  /** Bumped by every change. */
+  version: number;
+}
+
+export function createRunSeries(capacity = 1024): RunSeries {
+  return {
+    steps: new Column(capacity),
+    trainLoss: new Column(capacity),
+    lr: new Column(capacity),
+    samplesPerS: new Column(capacity),
+    epochOf: new Column(capacity),
+    valLossAtStep: [],
+    lastStep: 0,
+    epochs: [],
+    boundaries: [],
+    points: null,
+    logs: [],
+    final: null,
+    version: 0,
+  };
+}
+
+/** The step to resume from after a dropped connection (`?after=`): the highest one kept. */
+export function resumeStep(series: RunSeries): number {
+  return series.lastStep;
+}
+
+function lastEpochNumber(series: RunSeries): number {
+  return series.epochs[series.epochs.length - 1]?.epoch ?? 0;
+}
+
+/** Appends the points above the last step; returns how many were kept. */
+export function addPoints(series: RunSeries, points: readonly MetricsPoint[]): number {
+  let kept = 0;
+  for (const p of points) {
+    if (!(p.step > series.lastStep) || !Number.isFinite(p.step)) continue;
+    series.steps.push(p.step);
+    series.trainLoss.push(p.train_loss);
+    series.lr.push(p.lr);
+    series.samplesPerS.push(p.samples_per_s);
+    series.epochOf.push(p.epoch);
+    series.valLossAtStep.push(null);
+    series.lastStep = p.step;
+    kept++;
+  }
+  return kept;
+}
+
+/** Index of the last point at or below `step`, or -1. */
+export function lastIndexAtOrBelow(steps: Column, step: number): number {
+  let lo = 0;
+  let hi = steps.length - 1;
+  let found = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if ((steps.at(mid) as number) <= step) {
+      found = mid;
+      lo = mid + 1;
+    } else {
+      hi = mid - 1;
+    }
+  }
+  return found;
+}
+
+/** Keeps an epoch newer than the last one kept; returns whether it was kept. */
+export function addEpoch(series: RunSeries, data: EpochData): boolean {
+  if (!(data.epoch > lastEpochNumber(series))) return false;
+  const { boundary, points, ...summary } = data;
+  series.epochs.push(summary);
+  if (data.val_loss !== undefined) {
+    const i = lastIndexAtOrBelow(series.steps, data.step);
+    if (i >= 0) series.valLossAtStep[i] = data.val_loss;
+  }
+  if (boundary) {
+    series.boundaries.push({ epoch: data.epoch, boundary });
+    if (series.boundaries.length > MAX_BOUNDARIES) series.boundaries.splice(0, series.boundaries.length - MAX_BOUNDARIES);
+  }
+  if (points && !series.points) series.points = points;
+  if (data.step > series.lastStep) series.lastStep = data.step;
+  return true;
+}
+
+/**
+ * Folds one stream message into `series`; returns whether anything changed. A snapshot's events are
+ * folded in order (the snapshot's `run` is the caller's business).
+ */
+export function applyMessage(series: RunSeries, msg: StreamMessage): boolean {
+  let changed = false;
+  switch (msg.type) {
+    case "snapshot":
+      for (const e of msg.data.events) changed = applyMessage(series, e) || changed;
+      return changed;
+    case "metrics":
+      changed = addPoints(series, msg.data.points) > 0;
+      break;
+    case "epoch":
+      changed = addEpoch(series, msg.data);
+      break;
+    case "log":
+      series.logs.push(msg.data.message);
+      if (series.logs.length > MAX_LOG_LINES) series.logs.splice(0, series.logs.length - MAX_LOG_LINES);
+      changed = true;
+      break;
+    case "finished":
+    case "failed":
+    case "stopped":
+      if (series.final) return false;
+      series.final = { type: msg.type, ...msg.data };
+      changed = true;
+      break;
+    default:
+      return false;
+  }
+  if (changed) series.version++;
+  return changed;
+}
+
+/** The latest boundary, or the one of `epoch` when given (null when there is none yet). */
+export function boundaryAt(series: RunSeries, epoch?: number): { epoch: number; boundary: Boundary } | null {
+  if (!series.boundaries.length) return null;
+  if (epoch === undefined) return series.boundaries[series.boundaries.length - 1] ?? null;
+  let best: { epoch: number; boundary: Boundary } | null = null;
+  for (const b of series.boundaries) if (b.epoch <= epoch) best = b;
+  return best ?? series.boundaries[0] ?? null;
+}
+
+/** Per-layer norms over the epochs, as chart columns: x = epochs, one column per layer. */
+export function normColumns(epochs: readonly EpochSummary[], which: "weight" | "grad"): { layers: string[]; x: number[]; ys: (number | null)[][] } {
+  const layers: string[] = [];
+  const seen = new Set<string>();
+  for (const e of epochs) {
+    for (const name of Object.keys(e.norms ?? {})) {
+      if (!seen.has(name)) {
+        seen.add(name);
+        layers.push(name);
+      }
+    }
+  }
+  const x = epochs.map((e) => e.epoch);
+  const ys = layers.map((name) => epochs.map((e) => e.norms?.[name]?.[which] ?? null));
+  return { layers, x, ys };
+}
