@@ -17,6 +17,7 @@ import asyncio
 import json
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -133,22 +134,39 @@ async def fan_out(base: str, token: str, run_id: int, owner_id: int, *, clients:
             "messages_min": min(received), "messages_max": max(received)}
 
 
-def training_speed(api: Api, base: str, token: str, *, watchers: int, samples: int, epochs: int) -> float:
-    """samples/s of a real run trained by the worker, with `watchers` websocket clients open."""
-    from websockets.sync.client import connect
+async def watch_until_final(url: str, token: str, count: int) -> None:
+    """`count` clients that read every message of a run (as browsers do) until its final message."""
+    from websockets.asyncio.client import connect
 
+    async def one() -> None:
+        async with connect(url, additional_headers={"Authorization": f"Bearer {token}"}, max_size=None,
+                           open_timeout=60) as ws:
+            async for raw in ws:
+                if json.loads(raw)["type"] in ("finished", "failed", "stopped"):
+                    return
+
+    await asyncio.gather(*(one() for _ in range(count)))
+
+
+def training_speed(api: Api, base: str, token: str, *, watchers: int, samples: int, epochs: int) -> float:
+    """samples/s of a real run trained by the worker, with `watchers` websocket clients reading it.
+
+    The watchers live in a process of their own, like browsers elsewhere (on this one machine they
+    still share its cores with the server and the training process).
+    """
     status, run = api.post("/api/runs", {"graph": SEED_MLP, "dataset": "random",
                                          "dataset_options": {"size": samples},
                                          "config": {"epochs": epochs, "batch_size": 64, "val_fraction": 0.1,
                                                     "log_every": 10, "seed": 0}})
     assert status == 201, run
-    sockets = [connect(ws_url(base, f"/ws/runs/{run['id']}/"), additional_headers={"Authorization": f"Bearer {token}"},
-                       max_size=None, open_timeout=60) for _ in range(watchers)]
-    try:
-        finished = api.wait_for(run["id"], lambda r: r["status"] in ("succeeded", "failed"), timeout=900)
-    finally:
-        for ws in sockets:
-            ws.close()
+    watcher = None
+    if watchers:
+        url = ws_url(base, f"/ws/runs/{run['id']}/")
+        watcher = subprocess.Popen([sys.executable, __file__, "--watch", url, "--token", token,
+                                    "--watchers", str(watchers)], cwd=ROOT)
+    finished = api.wait_for(run["id"], lambda r: r["status"] in ("succeeded", "failed"), timeout=900)
+    if watcher is not None:
+        assert watcher.wait(timeout=120) == 0, "every watcher gets the final message"
     assert finished["status"] == "succeeded", finished["error"]
     return float(finished["final_metrics"]["samples_per_s"])
 
@@ -160,7 +178,12 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=60_000)
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--no-write", action="store_true")
+    parser.add_argument("--watch", help=argparse.SUPPRESS)  # internal: be the watchers of one run
+    parser.add_argument("--token", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.watch:
+        asyncio.run(watch_until_final(args.watch, args.token, args.watchers))
+        return
 
     with tempfile.TemporaryDirectory() as tmp:
         deployment = Deployment(var_dir=Path(tmp) / "var", redis_url=REDIS_URL,

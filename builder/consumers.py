@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from channels.consumer import AsyncConsumer
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
@@ -72,14 +74,17 @@ class RunConsumer(AsyncJsonWebsocketConsumer):
         """Watchers only listen; control goes through the HTTP API."""
 
     async def run_message(self, event: dict) -> None:
-        message = event["message"]
-        if message["type"] == stream.METRICS:
-            points = [p for p in message["data"]["points"] if p.get("step", 0) > self.last_step]
-            if not points:
+        if "first_step" in event:  # metrics: drop what the snapshot (or an earlier message) held
+            if event["step"] <= self.last_step:
                 return
-            self.last_step = message["data"]["step"]
-            message = {"type": stream.METRICS, "data": {**message["data"], "points": points}}
-        await self.send_json(message)
+            if event["first_step"] <= self.last_step:
+                message = json.loads(event["text"])
+                points = [p for p in message["data"]["points"] if p["step"] > self.last_step]
+                self.last_step = event["step"]
+                await self.send_json({"type": stream.METRICS, "data": {**message["data"], "points": points}})
+                return
+            self.last_step = event["step"]
+        await self.send(text_data=event["text"])
 
 
 class RunListConsumer(AsyncJsonWebsocketConsumer):
@@ -100,7 +105,7 @@ class RunListConsumer(AsyncJsonWebsocketConsumer):
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
     async def run_message(self, event: dict) -> None:
-        await self.send_json(event["message"])
+        await self.send(text_data=event["text"])
 
 
 class TrainingConsumer(AsyncConsumer):

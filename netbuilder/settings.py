@@ -132,12 +132,13 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
+    # Redis pub/sub: a run's message is published once and each Daphne process fans it out to its
+    # own watchers, so 200 watchers cost one Redis message, not 200. Pub/sub delivers at most once,
+    # which the design already assumes: the database holds every message and workers poll the queue.
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            # redis-py's default 5 s socket timeout equals channels-redis's 5 s blocking pop, so
-            # idle receives would time out; give the socket room beyond the pop.
-            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 30}], "capacity": 1500, "expiry": 60},
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": [{"address": REDIS_URL}]},
         }
     }
 else:

@@ -23,6 +23,7 @@ counts are unchanged; ``builder.weights.match_state_dict`` applies the mapping b
 from __future__ import annotations
 
 import copy
+import functools
 import operator
 import re
 from dataclasses import dataclass, field
@@ -81,6 +82,16 @@ def torchvision_graph(arch: str, num_classes: int | None = None, *, image_size: 
     graph = {"format": FORMAT, "name": arch, "nodes": [x, *expansion.nodes, y], "edges": edges}
     _require_valid(graph, None)
     return graph
+
+
+@functools.cache
+def expand_problem(arch: str) -> str | None:
+    """Why ``arch`` can't be expanded into catalog nodes, or None when it can (traced once, then cached)."""
+    try:
+        torchvision_graph(arch, image_size=224)
+    except GraphError as e:
+        return e.errors[0]["message"]
+    return None
 
 
 def expand_node(graph: dict[str, Any], node_id: str) -> dict[str, Any]:

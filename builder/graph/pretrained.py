@@ -184,6 +184,26 @@ def build_backbone(arch: str, *, weights: str = "none", head: str = "keep", num_
     return model
 
 
+def list_archs() -> list[dict[str, Any]]:
+    """Every architecture a TorchvisionModel node takes, JSON-ready: counts, head, weights file and statistics."""
+    from .expand import expand_problem
+
+    out = []
+    for arch in ARCHS:
+        info = arch_info(arch)
+        path = weights_path(arch)
+        problem = expand_problem(arch)
+        out.append({
+            "arch": arch, "params": info.params, "gflops": info.gflops,
+            "head": {"module": info.head, "in_features": info.head_in, "out_features": info.head_out},
+            "weights": {"file": info.weights_file, "path": str(path.absolute()), "available": path.is_file()},
+            "transforms": {"mean": list(info.mean), "std": list(info.std), "resize": info.resize, "crop": info.crop},
+            "input": {"min_size": MIN_SIZE, "fixed_size": FIXED_SIZE.get(arch)},
+            "expandable": problem is None, "expand_problem": problem,
+        })
+    return out
+
+
 def head_prefix(p: dict[str, Any]) -> str | None:
     """The state-dict prefix of a replaced head inside the node (``fc.``), or None when the head is kept."""
     return arch_info(p["arch"]).head + "." if p["head"] == "replace" else None

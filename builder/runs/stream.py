@@ -6,6 +6,8 @@ then carries `status`, `metrics`, `epoch`, `log`, and one final `finished` | `fa
 
 from __future__ import annotations
 
+import json
+
 SNAPSHOT = "snapshot"
 STATUS = "status"
 METRICS = "metrics"
@@ -35,3 +37,17 @@ def run_group(run_id: int) -> str:
 def user_runs_group(user_id: int) -> str:
     """Everyone watching the run list of user `user_id`."""
     return f"user.{user_id}.runs"
+
+
+def group_event(message: dict) -> dict:
+    """The channel-layer event carrying one stream message to every watcher of a group.
+
+    The message is serialised once here, not once per watcher; `metrics` events also carry their
+    step range so a watcher can skip or trim points it already has without parsing the text.
+    """
+    event = {"type": "run.message", "text": json.dumps(message)}
+    if message["type"] == METRICS:
+        points = message["data"]["points"]
+        event["first_step"] = points[0]["step"] if points else message["data"]["step"]
+        event["step"] = message["data"]["step"]
+    return event

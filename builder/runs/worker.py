@@ -65,7 +65,7 @@ class RunRelay:
         if self.layer is None:
             return
         try:
-            await self.layer.group_send(self.group, {"type": "run.message", "message": message})
+            await self.layer.group_send(self.group, stream.group_event(message))
         except Exception:  # the database keeps the message; watchers get it from the snapshot
             log.warning("run %s: channel layer send failed", self.run_id, exc_info=True)
 

@@ -67,21 +67,18 @@ def _notify(group: str | None, message: dict, *, channel: str | None = None) -> 
 
 
 def _status_message(run: TrainingRun) -> dict:
-    return {
-        "type": "run.message",
-        "message": {
-            "type": stream.STATUS,
-            "data": {
-                "id": run.pk,
-                "status": run.status,
-                "worker": run.worker,
-                "device": run.device,
-                "error": run.error,
-                "step": run.step,
-                "epoch": run.epoch,
-            },
+    return stream.group_event({
+        "type": stream.STATUS,
+        "data": {
+            "id": run.pk,
+            "status": run.status,
+            "worker": run.worker,
+            "device": run.device,
+            "error": run.error,
+            "step": run.step,
+            "epoch": run.epoch,
         },
-    }
+    })
 
 
 def broadcast_status(run: TrainingRun) -> None:
@@ -353,7 +350,7 @@ def runs_recover_stale(*, stale_seconds: int | None = None) -> list[int]:
             done = run_finish(run_id=run.pk, worker=worker, status=RunStatus.FAILED, error=error,
                               final_event={**final, "step": run.step})
             if done is not None:
-                _notify(stream.run_group(run.pk), {"type": "run.message", "message": final})
+                _notify(stream.run_group(run.pk), stream.group_event(final))
         if done is not None:
             recovered.append(run.pk)
     return recovered
@@ -368,10 +365,11 @@ def run_stop(*, run: TrainingRun) -> TrainingRun:
         run.finished_at = timezone.now()
         run.stop_requested = True
         run.save()
-        RunEvent.objects.create(run=run, type=stream.STOPPED, step=run.step, data={"message": "Stopped before it started"})
+        RunEvent.objects.create(run=run, type=stream.STOPPED, step=run.step,
+                                data={"status": RunStatus.STOPPED, "message": "Stopped before it started"})
         broadcast_status(run)
-        _notify(stream.run_group(run.pk), {"type": "run.message", "message": {
-            "type": stream.STOPPED, "data": {"message": "Stopped before it started"}}})
+        _notify(stream.run_group(run.pk), stream.group_event({
+            "type": stream.STOPPED, "data": {"status": RunStatus.STOPPED, "message": "Stopped before it started"}}))
     elif run.status == RunStatus.RUNNING:
         run.stop_requested = True
         run.save(update_fields=["stop_requested"])

@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from .augment import check_transforms
 from .datasets import Dataset, training_defaults
 from .errors import ConfigError
 
@@ -62,6 +63,9 @@ class TrainConfig:
     precision: str = "fp32"  # fp32 | bf16 | fp16 (autocast on CUDA only)
     compile: bool = False  # torch.compile the model
     log_every: int = 10  # steps between "metrics" events
+    augment: dict | None = None  # image batches: {"flip": bool, "crop": padding px, "jitter": 0..1} (augment.py)
+    normalize: str | dict | None = None  # "imagenet" | {"mean": [...], "std": [...]}
+    resize: int | None = None  # resize image batches to resize × resize
 
     def __post_init__(self) -> None:
         self._validate()
@@ -132,6 +136,7 @@ class TrainConfig:
             self.loss = _LOSS_ALIASES.get(key) or _LOSS_ALIASES[key.replace("_", "")]
         if not isinstance(self.device, str) or not _DEVICE.match(self.device):
             raise ConfigError("device", f"Unknown device {self.device!r}; use auto, cpu, cuda, cuda:N or mps")
+        self.augment, self.normalize, self.resize = check_transforms(self.augment, self.normalize, self.resize)
         if self.nesterov and (self.optimizer != "sgd" or self.momentum == 0):
             raise ConfigError("nesterov", "Nesterov momentum needs the sgd optimizer with momentum above 0")
 

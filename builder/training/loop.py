@@ -25,7 +25,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from . import metrics
+from . import augment, finetune, metrics
 from .checkpoints import FILENAME, load_checkpoint, rng_state, save_checkpoint, set_rng_state
 from .checks import build_loss, check_compatibility, loss_targets, resolve_device
 from .config import TrainConfig, default_loss
@@ -91,8 +91,9 @@ def build_scheduler(optimizer: torch.optim.Optimizer, config: TrainConfig, steps
         )
     if config.scheduler == "cosine":
         return torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=total)
-    if config.scheduler == "onecycle":
-        return torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=config.lr, total_steps=total)
+    if config.scheduler == "onecycle":  # each group peaks at its own rate (fine-tuning's lr multipliers)
+        max_lr = [group["lr"] for group in optimizer.param_groups]
+        return torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=max_lr, total_steps=total)
     return None
 
 
@@ -117,7 +118,8 @@ def train(
     emit: Callback = callback if callback is not None else (lambda event: None)
     device = resolve_device(config.device)
     loss_name = config.loss or default_loss(dataset.task)
-    out_shape = check_compatibility(model, dataset, config)  # before anything moves or changes
+    net = augment.wrap(model, config, dataset)  # resize, normalise, augment batches; `model` when none is set
+    out_shape = check_compatibility(net, dataset, config)  # before anything moves or changes
     classify = dataset.task == "classification"
     split = dataset.split(config.val_fraction, config.seed)
 
@@ -145,14 +147,14 @@ def train(
         raise ConfigError("device", f"The dataset ({size:,.0f} MB) doesn't fit in {device} memory") from e
     n_train, n_val = x_train.shape[0], x_val.shape[0]
 
-    model.to(device)
+    net.to(device)  # the model, and the transforms' statistics
     loss_fn = build_loss(loss_name)
-    optimizer = build_optimizer(model.parameters(), config)
+    optimizer = build_optimizer(finetune.param_groups(model, config.lr), config)  # frozen parameters left out
     per_epoch = steps_per_epoch(n_train, config.batch_size)
     scheduler = build_scheduler(optimizer, config, per_epoch)
-    step_model: Callable[[torch.Tensor], torch.Tensor] = model
+    step_model: Callable[[torch.Tensor], torch.Tensor] = net
     if config.compile:
-        step_model = torch.compile(model)
+        step_model = torch.compile(net)
         emit(_log("torch.compile is on: the first steps are slow while the model compiles"))
 
     torch.manual_seed(config.seed)  # dropout and every other random op of the model
@@ -215,7 +217,8 @@ def train(
 
     try:
         for epoch in range(start_epoch, config.epochs):
-            model.train()
+            net.train()
+            finetune.hold_frozen_batchnorm(model)
             perm = epoch_permutation(n_train, seed=config.seed, epoch=epoch, device=device)
             first_batch = start_batch if epoch == start_epoch else 0
             if first_batch == 0:
@@ -289,7 +292,7 @@ def train(
             }
             if n_val:
                 last_eval = metrics.evaluate(
-                    model,
+                    net,
                     x_val,
                     y_val,
                     labels_val,

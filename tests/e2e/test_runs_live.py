@@ -186,3 +186,42 @@ def test_daphne_restarted_mid_run_loses_no_metric(scaled_out):
     assert metric_steps(stored["events"]) == combined, "the database holds every step the client saw"
     log_every = 5
     assert combined == list(range(log_every, combined[-1] + 1, log_every)), "and no step is missing"
+
+
+def wait_for_epoch(api: Api, run_id: int, epoch: int, timeout: float = 180) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        status, stored = api.get(f"/api/runs/{run_id}/metrics")
+        if any(e["type"] == "epoch" and e["data"]["epoch"] >= epoch for e in stored["events"]):
+            return
+        time.sleep(0.3)
+    raise TimeoutError(f"run {run_id} never finished epoch {epoch}")
+
+
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM], ids=["sigkill", "sigterm"])
+def test_embedded_server_stopped_mid_run_resumes_the_run_on_restart(tmp_path, sig):
+    """`make run` killed (or Ctrl-C'd) mid-run: the next `make run` finishes the run from its checkpoint."""
+    from tests.e2e.processes import Deployment
+
+    deployment = Deployment(var_dir=tmp_path / "var")
+    deployment.setup()
+    token = deployment.create_user("solo", "solo-Strong-pass-1")
+    port = free_port()
+    try:
+        server = deployment.start_serve(port)
+        api = Api(f"http://127.0.0.1:{port}", token)
+        run_id = submit(api, epochs=5, size=1200)
+        wait_for_epoch(api, run_id, 1)
+        os.killpg(server.pid, sig)
+        assert server.wait(timeout=60) in (0, -signal.SIGKILL), logs(server)
+        deployment.start_serve(port)
+        run = api.wait_for(run_id, lambda r: r["status"] in ("succeeded", "failed"), what="an end")
+        assert run["status"] == "succeeded", run["error"]
+        status, stored = api.get(f"/api/runs/{run_id}/metrics")
+        assert [e["data"]["epoch"] for e in stored["events"] if e["type"] == "epoch"] == [1, 2, 3, 4, 5]
+        messages = [e["data"]["message"] for e in stored["events"] if e["type"] == "log"]
+        assert any(m.startswith("Resumed from") for m in messages), messages
+        steps = metric_steps(stored["events"])
+        assert steps == sorted(set(steps))
+    finally:
+        deployment.stop_all()

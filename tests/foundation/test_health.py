@@ -15,7 +15,7 @@ def test_healthz_names_the_backends_in_use_and_both_answer(client, settings):
     body = response.json()
     assert body["ok"] is True
     assert body["database"] == {"backend": "postgresql" if uses_postgres() else "sqlite3", "ok": True}
-    expected_layer = "RedisChannelLayer" if settings.REDIS_URL else "InMemoryChannelLayer"
+    expected_layer = "RedisPubSubChannelLayer" if settings.REDIS_URL else "InMemoryChannelLayer"
     assert body["channel_layer"] == {"backend": expected_layer, "ok": True}
 
 
@@ -24,7 +24,7 @@ def test_healthz_reports_a_channel_layer_that_does_not_answer(client, settings):
 
     settings.CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             # Nothing listens on port 1: the layer must be reported down, not crash the view.
             "CONFIG": {"hosts": ["redis://127.0.0.1:1/0"]},
         }
@@ -38,6 +38,6 @@ def test_healthz_reports_a_channel_layer_that_does_not_answer(client, settings):
     body = response.json()
     assert body["ok"] is False
     assert body["database"]["ok"] is True
-    assert body["channel_layer"]["backend"] == "RedisChannelLayer"
+    assert body["channel_layer"]["backend"] == "RedisPubSubChannelLayer"
     assert body["channel_layer"]["ok"] is False
     assert body["channel_layer"]["error"]

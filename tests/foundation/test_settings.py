@@ -68,7 +68,7 @@ def test_database_url_selects_postgresql(tmp_path):
 
 def test_redis_url_selects_channels_redis(tmp_path):
     s = settings_of(tmp_path, REDIS_URL="redis://cache.example:6379/2")
-    assert s["layer"] == "channels_redis.core.RedisChannelLayer"
+    assert s["layer"] == "channels_redis.pubsub.RedisPubSubChannelLayer"
     assert s["hosts"] == ["redis://cache.example:6379/2"]
 
 

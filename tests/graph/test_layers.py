@@ -51,11 +51,13 @@ CASES = [
     ("ReLU", [4], "float32", {}), ("ReLU6", [4], "float32", {}), ("LeakyReLU", [4], "float32", {"negative_slope": 0.2}),
     ("PReLU", [3, 4], "float32", {"num_parameters": 3}), ("ELU", [4], "float32", {"alpha": 0.5}),
     ("SELU", [4], "float32", {}), ("GELU", [4], "float32", {"approximate": "tanh"}), ("SiLU", [4], "float32", {}),
-    ("Mish", [4], "float32", {}), ("Hardswish", [4], "float32", {}), ("Sigmoid", [4], "float32", {}),
+    ("Mish", [4], "float32", {}), ("Hardswish", [4], "float32", {}), ("Hardsigmoid", [4], "float32", {}), ("Sigmoid", [4], "float32", {}),
     ("Tanh", [4], "float32", {}), ("Softplus", [4], "float32", {"beta": 2.0}), ("Softmax", [3, 4], "float32", {"dim": 1}),
     ("LogSoftmax", [3, 4], "float32", {}),
     ("Reshape", [2, 6], "float32", {"shape": [3, -1, 2]}), ("Permute", [2, 3, 4], "float32", {"dims": [0, 3, 1, 2]}),
     ("Mean", [2, 3, 4], "float32", {"dim": [1, -1], "keepdim": True}), ("Select", [5, 3], "float32", {"dim": 1, "index": -1}),
+    ("TorchvisionModel", [3, 32, 32], "float32", {"arch": "resnet18", "head": "drop"}),
+    ("TorchvisionModel", [3, 40, 48], "float32", {"arch": "mobilenet_v3_small", "head": "replace", "num_classes": 3}),
 ]
 
 

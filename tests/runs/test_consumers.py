@@ -57,10 +57,10 @@ async def test_owner_gets_the_snapshot_then_live_messages(alice):
 
     layer = get_channel_layer()
     live = {"type": "metrics", "data": {"step": 40, "points": [{"step": 40, "epoch": 2, "train_loss": 0.1}]}}
-    await layer.group_send(stream.run_group(run.pk), {"type": "run.message", "message": live})
+    await layer.group_send(stream.run_group(run.pk), stream.group_event(live))
     assert await ws.receive_json_from() == live
     final = {"type": "finished", "data": {"status": "succeeded", "metrics": {"val_accuracy": 0.9}}}
-    await layer.group_send(stream.run_group(run.pk), {"type": "run.message", "message": final})
+    await layer.group_send(stream.run_group(run.pk), stream.group_event(final))
     assert await ws.receive_json_from() == final
     await ws.disconnect()
 
@@ -76,8 +76,8 @@ async def test_after_resumes_from_a_step_and_old_live_points_are_dropped(alice):
     # A live message the snapshot already holds (step 30) is not sent twice.
     stale = {"type": "metrics", "data": {"step": 30, "points": [{"step": 30, "epoch": 1, "train_loss": 0.3}]}}
     fresh = {"type": "metrics", "data": {"step": 31, "points": [{"step": 31, "epoch": 1, "train_loss": 0.2}]}}
-    await layer.group_send(stream.run_group(run.pk), {"type": "run.message", "message": stale})
-    await layer.group_send(stream.run_group(run.pk), {"type": "run.message", "message": fresh})
+    await layer.group_send(stream.run_group(run.pk), stream.group_event(stale))
+    await layer.group_send(stream.run_group(run.pk), stream.group_event(fresh))
     assert await ws.receive_json_from() == fresh
     assert await ws.receive_nothing(timeout=0.2)
     await ws.disconnect()

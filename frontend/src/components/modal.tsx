@@ -7,9 +7,10 @@ export interface ModalProps {
   children: ReactNode;
   wide?: boolean;
   testId?: string;
+  className?: string;
 }
 
-export function Modal({ title, onClose, children, wide, testId }: ModalProps) {
+export function Modal({ title, onClose, children, wide, testId, className }: ModalProps) {
   const box = useRef<HTMLDivElement>(null);
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
@@ -22,7 +23,7 @@ export function Modal({ title, onClose, children, wide, testId }: ModalProps) {
   }, [onClose]);
   return (
     <div className="modal-backdrop" onMouseDown={(e) => e.target === e.currentTarget && onClose()}>
-      <div className={`modal${wide ? " wide" : ""}`} role="dialog" aria-modal="true" aria-label={title} ref={box} data-testid={testId}>
+      <div className={`modal${wide ? " wide" : ""}${className ? ` ${className}` : ""}`} role="dialog" aria-modal="true" aria-label={title} ref={box} data-testid={testId}>
         <header className="modal-head">
           <h2>{title}</h2>
           <button type="button" className="icon-button" onClick={onClose} aria-label="Close">

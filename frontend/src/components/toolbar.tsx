@@ -5,7 +5,7 @@ import { useFitGraph } from "@/hooks/use-fit-graph";
 import { builderStore, selectCanRedo, selectCanUndo, selectIsDirty, useBuilder } from "@/store/builder-store";
 import { confirmDiscard, duplicateArchitecture, exportJson, exportPython, importJson, newGraph, openArchitecture, save } from "@/store/commands";
 
-export type DialogKind = "open" | "templates" | "help" | "saveAs" | "duplicate" | null;
+export type DialogKind = "open" | "templates" | "help" | "saveAs" | "duplicate" | "train" | null;
 
 export interface ToolbarProps {
   onDialog(kind: DialogKind): void;
@@ -23,6 +23,7 @@ export function Toolbar({ onDialog }: ToolbarProps) {
   const autoLayout = useBuilder((s) => s.autoLayout);
   const fitGraph = useFitGraph();
   const fileInput = useRef<HTMLInputElement>(null);
+  const empty = useBuilder((s) => s.nodes.length === 0);
   const [exportOpen, setExportOpen] = useState(false);
 
   return (
@@ -107,8 +108,7 @@ export function Toolbar({ onDialog }: ToolbarProps) {
         </button>
       </div>
       <span className="spacer" />
-      {/* Seam for the training issue: the dialog that starts a run plugs in here. */}
-      <button type="button" className="train-button" disabled title="Training arrives with the training dialog" data-testid="train-button">
+      <button type="button" className="train-button primary" disabled={empty} onClick={() => onDialog("train")} title={empty ? "Add layers first" : "Train this graph on a dataset"} data-testid="train-button">
         ▶ Train
       </button>
       <button type="button" className="icon-button" onClick={() => onDialog("help")} title="Shortcuts (?)" aria-label="Help" data-testid="help-button">

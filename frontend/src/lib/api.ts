@@ -2,6 +2,7 @@
  * The JSON API (docs/api.md) as typed functions. Requests carry the session cookie and, when they
  * change state, the CSRF token; a 401/403 sends the browser to the login page.
  */
+import type { DatasetList, DatasetPreview, RunDetail, RunRequest, RunSummary, StreamMessage, TrainingOption, UploadedDataset } from "@/lib/run-types";
 import type {
   Architecture,
   ArchitectureSummary,
@@ -48,13 +49,15 @@ interface RequestOptions {
 
 async function request<T>(path: string, { method = "GET", body, signal, accept = "json" }: RequestOptions = {}): Promise<T> {
   const headers: Record<string, string> = { Accept: accept === "json" ? "application/json" : "*/*" };
-  if (body !== undefined) headers["Content-Type"] = "application/json";
+  const form = body instanceof FormData;
+  // A multipart body sets its own Content-Type (with the boundary).
+  if (body !== undefined && !form) headers["Content-Type"] = "application/json";
   if (method !== "GET") headers["X-CSRFToken"] = readCookie("csrftoken") ?? "";
   const res = await fetch(path, {
     method,
     headers,
     credentials: "same-origin",
-    body: body === undefined ? undefined : JSON.stringify(body),
+    body: body === undefined ? undefined : form ? body : JSON.stringify(body),
     signal,
   });
   if (res.status === 401 || res.status === 403) {
@@ -94,4 +97,33 @@ export const api = {
   duplicateArchitecture: (id: number, name?: string) =>
     request<Architecture>(`/api/architectures/${id}/duplicate`, { method: "POST", body: name ? { name } : {} }),
   deleteArchitecture: (id: number) => request<void>(`/api/architectures/${id}`, { method: "DELETE" }),
+
+  datasets: () => request<DatasetList>("/api/datasets"),
+  datasetPreview: (name: string, options: Record<string, unknown> = {}, signal?: AbortSignal) =>
+    request<DatasetPreview>(`/api/datasets/builtin/${encodeURIComponent(name)}/preview?options=${encodeURIComponent(JSON.stringify(options))}`, { signal }),
+  upload: (id: number) => request<UploadedDataset>(`/api/datasets/uploads/${id}`),
+  /** Multipart: `file`, and `name`, `kind`, `options` (a JSON string) when given. */
+  uploadDataset: (form: FormData) => request<UploadedDataset>("/api/datasets/uploads", { method: "POST", body: form }),
+  deleteUpload: (id: number) => request<void>(`/api/datasets/uploads/${id}`, { method: "DELETE" }),
+  trainingOptions: () => request<{ fields: TrainingOption[] }>("/api/training/options"),
+
+  runs: (filter: { status?: string; architecture?: number } = {}) => {
+    const q = new URLSearchParams();
+    if (filter.status) q.set("status", filter.status);
+    if (filter.architecture !== undefined) q.set("architecture", String(filter.architecture));
+    const qs = q.toString();
+    return request<RunSummary[]>(`/api/runs${qs ? `?${qs}` : ""}`);
+  },
+  run: (id: number) => request<RunDetail>(`/api/runs/${id}`),
+  createRun: (body: RunRequest) => request<RunDetail>("/api/runs", { method: "POST", body }),
+  stopRun: (id: number) => request<RunDetail>(`/api/runs/${id}/stop`, { method: "POST" }),
+  deleteRun: (id: number) => request<void>(`/api/runs/${id}`, { method: "DELETE" }),
+  runEvents: (id: number, after?: number) =>
+    request<{ id: number; status: string; events: StreamMessage[] }>(`/api/runs/${id}/metrics${after !== undefined ? `?after=${after}` : ""}`),
+  runModelPy: (id: number) => request<string>(`/api/runs/${id}/download?format=py`, { accept: "text" }),
 };
+
+/** The websocket URL of a path on this server (ws: or wss: as the page). */
+export function wsUrl(path: string, loc: Pick<Location, "protocol" | "host"> = window.location): string {
+  return `${loc.protocol === "https:" ? "wss:" : "ws:"}//${loc.host}${path}`;
+}

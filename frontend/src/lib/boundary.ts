@@ -31,7 +31,7 @@ export function tint(rgb: Rgb, amount: number): Rgb {
  * RGBA pixels (size×size) of a boundary grid, the top image row being the largest y: the grid's row r
  * is the r-th step up from y min, so it lands on image row size-1-r.
  */
-export function boundaryPixels(boundary: Boundary, lighten = 0.6): Uint8ClampedArray {
+export function boundaryPixels(boundary: Boundary, lighten = 0.6): Uint8ClampedArray<ArrayBuffer> {
   const n = boundary.size;
   const out = new Uint8ClampedArray(n * n * 4);
   const cache = new Map<number, Rgb>();

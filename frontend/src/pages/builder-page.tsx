@@ -10,6 +10,7 @@ import { QuickAdd } from "@/components/quick-add";
 import { SummaryBar } from "@/components/summary-bar";
 import { TemplatesDialog } from "@/components/templates-dialog";
 import { Toasts } from "@/components/toasts";
+import { TrainDialog } from "@/components/train-dialog";
 import { DuplicateDialog, SaveAsDialog, Toolbar, type DialogKind } from "@/components/toolbar";
 import { useDraftKeeper } from "@/hooks/use-draft-keeper";
 import { useFitGraph } from "@/hooks/use-fit-graph";
@@ -162,6 +163,7 @@ function Builder() {
       {dialog === "templates" && <TemplatesDialog onClose={closeDialog} />}
       {dialog === "saveAs" && <SaveAsDialog onClose={closeDialog} />}
       {dialog === "duplicate" && <DuplicateDialog onClose={closeDialog} />}
+      {dialog === "train" && <TrainDialog onClose={closeDialog} />}
       <Toasts />
     </div>
   );

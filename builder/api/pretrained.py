@@ -1,0 +1,100 @@
+"""Pretrained models and imports over HTTP: torchvision backbones, expanding them, graph and weights files.
+
+Thin: every endpoint checks its input and calls `builder.graph` or `builder.weights`.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.conf import settings
+from ninja import File, Form, Router, Schema
+from ninja.files import UploadedFile
+
+from builder import graph as compiler
+from builder import weights
+from builder.api.errors import ApiError
+from builder.api.graphs import require_graph_document
+
+router = Router(tags=["models"])
+
+
+class ExpandIn(Schema):
+    graph: dict[str, Any]
+    node: str
+
+
+def _graph_error(e: compiler.GraphError) -> ApiError:
+    return ApiError(400, str(e), e.errors)
+
+
+@router.get("/torchvision", auth=None)
+def torchvision_list(request):
+    """Architectures a TorchvisionModel node takes, with counts, statistics and whether their weights file is here."""
+    from builder.graph.pretrained import list_archs
+
+    return list_archs()
+
+
+@router.post("/torchvision/{arch}/graph")
+def torchvision_graph(request, arch: str, num_classes: int | None = None, image_size: int = 224):
+    """The whole architecture as an editable graph (query: `num_classes` replaces the head, `image_size`)."""
+    if num_classes is not None and not 1 <= num_classes <= 1 << 20:
+        raise ApiError(422, "num_classes must be at least 1", [{"field": "num_classes", "message": "at least 1"}])
+    if not 32 <= image_size <= 1024:
+        raise ApiError(422, "image_size must be from 32 to 1024", [{"field": "image_size", "message": "32 to 1024"}])
+    try:
+        return compiler.torchvision_graph(arch, num_classes, image_size=image_size)
+    except compiler.GraphError as e:
+        raise ApiError(404 if "unknown architecture" in e.errors[0]["message"] else 400, str(e), e.errors) from e
+
+
+@router.post("/graphs/expand")
+def graph_expand(request, payload: ExpandIn):
+    require_graph_document(payload.graph)
+    try:
+        return compiler.expand_node(payload.graph, payload.node)
+    except compiler.GraphError as e:
+        raise _graph_error(e) from e
+
+
+@router.post("/graphs/import")
+def graph_import(request, file: UploadedFile | None = File(None)):
+    """A graph JSON file (multipart `file`) or a JSON body: the document and its validation, per-node errors included."""
+    limit = settings.NETBUILDER_MAX_GRAPH_BYTES
+    if file is not None:
+        if file.size is not None and file.size > limit:
+            raise ApiError(413, f"{file.name} is over the {limit:,}-byte limit for graphs", [{"field": "file",
+                                                                                            "message": "too large"}])
+        raw = file.read(limit + 1)
+    else:
+        raw = request.body
+    try:
+        document = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as e:
+        raise ApiError(422, f"Not JSON: {e}", [{"field": "file", "message": str(e)}]) from e
+    require_graph_document(document)
+    return {"graph": document, "validation": compiler.validate(document)}
+
+
+@router.post("/weights/check")
+def weights_check(request, file: UploadedFile = File(...), graph: str = Form(...)):
+    """What loading an uploaded .pth/.safetensors into the graph would do: matched, missing, unexpected, mis-shaped."""
+    try:
+        document = json.loads(graph)
+    except ValueError as e:
+        raise ApiError(422, f"graph: not JSON: {e}", [{"field": "graph", "message": str(e)}]) from e
+    require_graph_document(document)
+    limit = settings.NETBUILDER_MAX_UPLOAD_BYTES
+    if file.size is not None and file.size > limit:
+        raise ApiError(413, f"{file.name} is over the {limit:,}-byte upload limit", [{"field": "file",
+                                                                                      "message": "too large"}])
+    try:
+        state = weights.read_state_dict(file.read(), file.name)
+        report = weights.match_state_dict(document, state)
+    except weights.WeightsError as e:
+        raise ApiError(422, e.message, [{"field": "file", "message": e.message}]) from e
+    except compiler.GraphError as e:
+        raise _graph_error(e) from e
+    return {"file": file.name, "tensors": len(state), **report}

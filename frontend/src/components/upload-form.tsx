@@ -1,0 +1,80 @@
+/** Upload a dataset: a CSV (with its target column), an .npz, or a zip of one folder of images per class. */
+import { memo, useState } from "react";
+import { api, ApiError } from "@/lib/api";
+import { formatBytes } from "@/lib/format";
+import type { UploadedDataset } from "@/lib/run-types";
+
+function UploadFormView({ maxBytes, onUploaded }: { maxBytes: number; onUploaded(d: UploadedDataset): void }) {
+  const [file, setFile] = useState<File | null>(null);
+  const [name, setName] = useState("");
+  const [target, setTarget] = useState("");
+  const [task, setTask] = useState("");
+  const [size, setSize] = useState("32, 32");
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const kind = file?.name.toLowerCase().endsWith(".csv") ? "csv" : file?.name.toLowerCase().endsWith(".zip") ? "imagezip" : file?.name.toLowerCase().endsWith(".npz") ? "npz" : null;
+
+  const submit = async () => {
+    if (!file) return;
+    if (file.size > maxBytes) {
+      setError(`${file.name} is ${formatBytes(file.size)}; the limit is ${formatBytes(maxBytes)}.`);
+      return;
+    }
+    const options: Record<string, unknown> = {};
+    if (kind === "csv") {
+      if (target.trim()) options.target = target.trim();
+      if (task) options.task = task;
+    }
+    if (kind === "imagezip") {
+      const hw = size.split(/[,x× ]+/).map(Number).filter((n) => Number.isInteger(n) && n > 0);
+      if (hw.length === 2) options.size = hw;
+    }
+    const form = new FormData();
+    form.append("file", file);
+    if (name.trim()) form.append("name", name.trim());
+    if (kind) form.append("kind", kind);
+    form.append("options", JSON.stringify(options));
+    setBusy(true);
+    setError(null);
+    try {
+      const d = await api.uploadDataset(form);
+      onUploaded(d);
+      setFile(null);
+      setName("");
+    } catch (e) {
+      const first = e instanceof ApiError ? e.errors[0] : undefined;
+      setError(e instanceof ApiError ? (first && first.message !== e.message ? `${e.message} (${first.message})` : e.message) : String(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <div className="upload-form" data-testid="upload-form">
+      <input type="file" accept=".csv,.npz,.zip" onChange={(e) => setFile(e.target.files?.[0] ?? null)} data-testid="upload-file" />
+      {file && (
+        <>
+          <input type="text" placeholder={`Name (${file.name})`} value={name} onChange={(e) => setName(e.target.value)} />
+          {kind === "csv" && (
+            <div className="row">
+              <input type="text" placeholder="Target column (last if empty)" value={target} onChange={(e) => setTarget(e.target.value)} data-testid="upload-target" />
+              <select value={task} onChange={(e) => setTask(e.target.value)} aria-label="Task">
+                <option value="">task: guess</option>
+                <option value="classification">classification</option>
+                <option value="regression">regression</option>
+              </select>
+            </div>
+          )}
+          {kind === "imagezip" && <input type="text" placeholder="Image size H, W" value={size} onChange={(e) => setSize(e.target.value)} title="Every image is resized to this" />}
+          <button type="button" className="primary small" disabled={busy} onClick={() => void submit()} data-testid="upload-submit">
+            {busy ? "Uploading…" : "Upload"}
+          </button>
+        </>
+      )}
+      {error && <p className="field-error" data-testid="upload-error">{error}</p>}
+      <p className="muted small-note">.csv, .npz or a .zip of class folders · up to {formatBytes(maxBytes)}</p>
+    </div>
+  );
+}
+
+export const UploadForm = memo(UploadFormView);

@@ -1,0 +1,99 @@
+import { describe, expect, it } from "vitest";
+import { applyMessage, boundaryAt, Column, createRunSeries, lastIndexAtOrBelow, MAX_LOG_LINES, normColumns, resumeStep } from "@/lib/run-series";
+import { epoch, metrics, snapshot } from "@/test/run-fixtures";
+
+const steps = (s: ReturnType<typeof createRunSeries>) => Array.from(s.steps.view());
+
+describe("Column", () => {
+  it("grows past its capacity and keeps every value in order", () => {
+    const c = new Column(2);
+    for (let i = 0; i < 100_000; i++) c.push(i);
+    expect(c.length).toBe(100_000);
+    expect(c.view().length).toBe(100_000);
+    expect(c.at(99_999)).toBe(99_999);
+    expect(c.last()).toBe(99_999);
+    expect(c.at(100_000)).toBeUndefined();
+  });
+});
+
+describe("applyMessage", () => {
+  it("folds a snapshot's events, then live messages, in step order", () => {
+    const s = createRunSeries(4);
+    applyMessage(s, snapshot(1, [metrics(5, 10), metrics(15), epoch(1, 15)]));
+    applyMessage(s, metrics(20, 25));
+    expect(steps(s)).toEqual([5, 10, 15, 20, 25]);
+    expect(s.lastStep).toBe(25);
+    expect(s.epochs.map((e) => e.epoch)).toEqual([1]);
+  });
+
+  it("drops points at or below the last step, keeping the newer ones of a mixed message", () => {
+    const s = createRunSeries();
+    applyMessage(s, metrics(5, 10, 15));
+    const v = s.version;
+    expect(applyMessage(s, metrics(10, 15))).toBe(false);
+    expect(s.version).toBe(v);
+    applyMessage(s, metrics(15, 20));
+    expect(steps(s)).toEqual([5, 10, 15, 20]);
+    expect(Array.from(s.trainLoss.view())).toEqual([1 / 5, 1 / 10, 1 / 15, 1 / 20]);
+  });
+
+  it("merges a reconnect's snapshot without repeating what it already has", () => {
+    const s = createRunSeries();
+    applyMessage(s, snapshot(1, [metrics(5, 10), epoch(1, 10)]));
+    applyMessage(s, metrics(15));
+    expect(resumeStep(s)).toBe(15);
+    // The server answers ?after=15, but an overlapping replay must be harmless too.
+    applyMessage(s, snapshot(1, [metrics(10, 15, 20), epoch(1, 10), epoch(2, 20), metrics(25)]));
+    expect(steps(s)).toEqual([5, 10, 15, 20, 25]);
+    expect(s.epochs.map((e) => e.epoch)).toEqual([1, 2]);
+  });
+
+  it("puts each epoch's validation loss at the point of its last step", () => {
+    const s = createRunSeries();
+    applyMessage(s, metrics(5, 10, 15, 20));
+    applyMessage(s, epoch(1, 10));
+    applyMessage(s, epoch(2, 22));
+    expect(s.valLossAtStep).toEqual([null, 0.4, null, 0.2]);
+    // An epoch ending past the last point raises the step, so that point is not taken again.
+    expect(s.lastStep).toBe(22);
+  });
+
+  it("keeps the data points of the first epoch and every boundary", () => {
+    const s = createRunSeries();
+    const boundary = { x: [0, 1] as [number, number], y: [0, 1] as [number, number], size: 2, classes: [0, 1, 1, 0] };
+    applyMessage(s, epoch(1, 10, { boundary, points: [[0.1, 0.2, 0]] }));
+    applyMessage(s, epoch(2, 20, { boundary: { ...boundary, classes: [1, 1, 1, 1] } }));
+    expect(s.points).toEqual([[0.1, 0.2, 0]]);
+    expect(s.boundaries.map((b) => b.epoch)).toEqual([1, 2]);
+    expect(boundaryAt(s)?.epoch).toBe(2);
+    expect(boundaryAt(s, 1)?.boundary.classes).toEqual([0, 1, 1, 0]);
+    expect(s.epochs[0]).not.toHaveProperty("boundary");
+  });
+
+  it("takes the first final message only and caps the log", () => {
+    const s = createRunSeries();
+    expect(applyMessage(s, { type: "stopped", data: { status: "stopped", metrics: {}, files: ["pth"] } })).toBe(true);
+    expect(applyMessage(s, { type: "finished", data: { status: "succeeded", metrics: {}, files: [] } })).toBe(false);
+    expect(s.final?.type).toBe("stopped");
+    for (let i = 0; i < MAX_LOG_LINES + 10; i++) applyMessage(s, { type: "log", data: { message: `line ${i}` } });
+    expect(s.logs.length).toBe(MAX_LOG_LINES);
+    expect(s.logs[s.logs.length - 1]).toBe(`line ${MAX_LOG_LINES + 9}`);
+  });
+});
+
+describe("helpers", () => {
+  it("finds the last index at or below a step", () => {
+    const c = new Column();
+    for (const v of [5, 10, 15]) c.push(v);
+    expect(lastIndexAtOrBelow(c, 4)).toBe(-1);
+    expect(lastIndexAtOrBelow(c, 10)).toBe(1);
+    expect(lastIndexAtOrBelow(c, 99)).toBe(2);
+  });
+
+  it("turns per-epoch norms into one column per layer, null where a layer is missing", () => {
+    const s = createRunSeries();
+    applyMessage(s, epoch(1, 10, { norms: { a: { weight: 1, grad: 0.5 } } }));
+    applyMessage(s, epoch(2, 20, { norms: { a: { weight: 2, grad: 0.25 }, b: { weight: 3, grad: 0.1 } } }));
+    expect(normColumns(s.epochs, "grad")).toEqual({ layers: ["a", "b"], x: [1, 2], ys: [[0.5, 0.25], [null, 0.1]] });
+  });
+});

@@ -1,0 +1,59 @@
+/** The Train dialog's form logic: option specs with the dataset's defaults, and the run request. */
+import type { OptionSpec, RunRequest } from "@/lib/run-types";
+import type { GraphDoc, ParamKind, ParamSpec, ParamValue } from "@/lib/types";
+
+/** The options most runs touch; the rest go under "More options". */
+export const BASIC_OPTIONS = ["epochs", "batch_size", "optimizer", "lr", "loss", "scheduler"];
+
+const KINDS: readonly string[] = ["int", "float", "bool", "choice", "ints", "int_or_ints", "shape", "floats"];
+
+/** A training or dataset option as a form field, its default being the dataset's when it has one. */
+export function optionToSpec(option: OptionSpec, datasetDefault?: ParamValue): ParamSpec {
+  const kind = (option.choices?.length ? "choice" : KINDS.includes(option.kind) ? option.kind : "str") as ParamKind;
+  return {
+    name: option.name,
+    kind,
+    required: false,
+    nullable: option.nullable ?? false,
+    default: datasetDefault !== undefined ? datasetDefault : option.default ?? null,
+    min: option.min ?? null,
+    max: option.max ?? null,
+    choices: option.choices,
+    doc: option.doc,
+  };
+}
+
+/** When the server has no options list: the fields the dataset sets defaults for, typed by their values. */
+export function fallbackOptions(defaults: Record<string, ParamValue>): OptionSpec[] {
+  return Object.entries(defaults).map(([name, v]) => ({
+    name,
+    kind: typeof v === "boolean" ? "bool" : typeof v === "number" ? (Number.isInteger(v) && name !== "lr" ? "int" : "float") : "str",
+    default: v,
+    min: typeof v === "number" ? (name === "lr" ? 0 : 1) : null,
+  }));
+}
+
+/** Only the values the user set: the server fills the rest from the dataset's defaults. */
+export function setValues(values: Record<string, ParamValue | undefined>): Record<string, ParamValue> {
+  const out: Record<string, ParamValue> = {};
+  for (const [k, v] of Object.entries(values)) if (v !== undefined) out[k] = v;
+  return out;
+}
+
+export interface RunSource {
+  graph: GraphDoc;
+  /** The saved architecture when the canvas holds exactly it (nothing unsaved). */
+  architecture: { id: number; version: number } | null;
+}
+
+export function buildRunRequest(source: RunSource, dataset: string, datasetOptions: Record<string, ParamValue | undefined>, config: Record<string, ParamValue | undefined>, name: string): RunRequest {
+  const req: RunRequest = source.architecture
+    ? { architecture: source.architecture.id, architecture_version: source.architecture.version, dataset }
+    : { graph: source.graph, dataset };
+  const opts = setValues(datasetOptions);
+  if (Object.keys(opts).length) req.dataset_options = opts;
+  const cfg = setValues(config);
+  if (Object.keys(cfg).length) req.config = cfg;
+  if (name.trim()) req.name = name.trim();
+  return req;
+}

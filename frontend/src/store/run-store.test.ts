@@ -1,0 +1,121 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { StreamMessage } from "@/lib/run-types";
+import { createRunStore } from "@/store/run-store";
+import { epoch, metrics, snapshot } from "@/test/run-fixtures";
+
+/** A stand-in for the browser's WebSocket that the test drives by hand. */
+class FakeSocket {
+  static all: FakeSocket[] = [];
+  onopen: (() => void) | null = null;
+  onmessage: ((ev: { data: string }) => void) | null = null;
+  onclose: ((ev: { code: number }) => void) | null = null;
+  closed = false;
+  constructor(readonly url: string) {
+    FakeSocket.all.push(this);
+  }
+  open() {
+    this.onopen?.();
+  }
+  send(m: StreamMessage) {
+    this.onmessage?.({ data: JSON.stringify(m) });
+  }
+  drop(code = 1006) {
+    this.closed = true;
+    this.onclose?.({ code });
+  }
+  close() {
+    this.closed = true;
+  }
+}
+
+function setup() {
+  const store = createRunStore({ stream: { createSocket: (url) => new FakeSocket(url) as unknown as WebSocket, backoff: [10] } });
+  return store;
+}
+
+const last = () => FakeSocket.all[FakeSocket.all.length - 1] as FakeSocket;
+
+beforeEach(() => {
+  FakeSocket.all = [];
+  vi.useFakeTimers();
+  vi.stubGlobal("fetch", vi.fn(() => new Promise(() => undefined)));
+});
+afterEach(() => {
+  vi.useRealTimers();
+  vi.unstubAllGlobals();
+});
+
+describe("run store", () => {
+  it("shows the snapshot's history, streams on, and resumes after a drop with ?after=<last step>", () => {
+    const store = setup();
+    store.getState().watch(7);
+    expect(last().url).toMatch(/\/ws\/runs\/7\/$/);
+    last().open();
+    last().send(snapshot(7, [metrics(5, 10), epoch(1, 10)]));
+    last().send(metrics(15, 20));
+    expect(store.getState()).toMatchObject({ status: "running", connection: "open" });
+    expect(Array.from(store.getState().series.steps.view())).toEqual([5, 10, 15, 20]);
+
+    last().drop();
+    expect(store.getState().connection).toBe("reconnecting");
+    vi.advanceTimersByTime(20);
+    expect(FakeSocket.all).toHaveLength(2);
+    expect(last().url).toMatch(/\/ws\/runs\/7\/\?after=20$/);
+    last().open();
+    // A stale replay in the new snapshot and a late live message are both dropped.
+    last().send(snapshot(7, [metrics(20, 25), epoch(1, 10)]));
+    last().send(metrics(25));
+    last().send(metrics(30));
+    expect(Array.from(store.getState().series.steps.view())).toEqual([5, 10, 15, 20, 25, 30]);
+    expect(store.getState().series.epochs).toHaveLength(1);
+  });
+
+  it("ends at the final message: final status wins over a trailing status, and no reconnect follows", () => {
+    const store = setup();
+    store.getState().watch(3);
+    last().open();
+    last().send(snapshot(3, []));
+    last().send({ type: "status", data: { id: 3, status: "running", worker: "w", device: "cuda:0", error: "", step: 0, epoch: 0 } });
+    expect(store.getState().device).toBe("cuda:0");
+    last().send({ type: "stopped", data: { status: "stopped", metrics: { epoch: 1 }, files: ["pth", "model_py"] } });
+    last().send({ type: "status", data: { id: 3, status: "running", worker: "w", device: "cpu", error: "", step: 0, epoch: 0 } });
+    const s = store.getState();
+    expect(s.status).toBe("stopped");
+    expect(s.run?.files).toEqual(["pth", "model_py"]);
+    expect(s.connection).toBe("closed");
+    last().drop();
+    vi.advanceTimersByTime(100);
+    expect(FakeSocket.all).toHaveLength(1);
+  });
+
+  it("bumps its version only when the series changed", () => {
+    const store = setup();
+    store.getState().watch(1);
+    last().send(snapshot(1, [metrics(5)]));
+    const v = store.getState().version;
+    last().send(metrics(5));
+    expect(store.getState().version).toBe(v);
+    last().send(metrics(6));
+    expect(store.getState().version).toBe(v + 1);
+  });
+
+  it("stops for good on the server's not-found close", () => {
+    const store = setup();
+    store.getState().watch(99);
+    last().drop(4404);
+    vi.advanceTimersByTime(100);
+    expect(FakeSocket.all).toHaveLength(1);
+    expect(store.getState().error).toBe("Run 99 was not found.");
+  });
+
+  it("watching another run closes the first stream and starts clean", () => {
+    const store = setup();
+    store.getState().watch(1);
+    const first = last();
+    first.send(snapshot(1, [metrics(5, 10)]));
+    store.getState().watch(2);
+    expect(first.closed).toBe(true);
+    expect(store.getState().series.steps.length).toBe(0);
+    expect(last().url).toMatch(/\/ws\/runs\/2\/$/);
+  });
+});

@@ -1,0 +1,147 @@
+/**
+ * The run page's store: one watched run, its stream folded into chart buffers, and the connection.
+ * A reload or a dropped connection gets the whole history from the snapshot and keeps streaming; a
+ * reconnect asks only for what came after the last step kept (`?after=`), and the series drops
+ * anything at or below it anyway.
+ */
+import { useStore } from "zustand";
+import { createStore, type StoreApi } from "zustand/vanilla";
+import { api, ApiError, wsUrl } from "@/lib/api";
+import { applyMessage, createRunSeries, resumeStep, type RunSeries } from "@/lib/run-series";
+import { openStream, type ConnectionState, type StreamHandle, type StreamOptions } from "@/lib/run-socket";
+import { FINAL_TYPES, isActive, type RunDetail, type RunStatus, type StreamMessage } from "@/lib/run-types";
+
+export interface RunState {
+  runId: number | null;
+  run: RunDetail | null;
+  status: RunStatus | null;
+  device: string;
+  connection: ConnectionState;
+  /** Mutable chart buffers; `version` says when they changed. */
+  series: RunSeries;
+  version: number;
+  error: string | null;
+  stopping: boolean;
+}
+
+export interface RunActions {
+  /** Starts watching `runId` (and stops watching the one before). */
+  watch(runId: number): void;
+  unwatch(): void;
+  /** Folds one stream message in; the socket calls it, tests too. */
+  receive(message: StreamMessage): void;
+  stop(): Promise<void>;
+  /** The websocket URL for the next (re)connect: `?after=` the last step kept, once there is one. */
+  streamUrl(): string;
+}
+
+export type RunStore = RunState & RunActions;
+
+function initialState(): RunState {
+  return { runId: null, run: null, status: null, device: "", connection: "closed", series: createRunSeries(), version: 0, error: null, stopping: false };
+}
+
+export interface RunStoreOptions {
+  stream?: Pick<StreamOptions, "createSocket" | "backoff">;
+}
+
+export function createRunStore(options: RunStoreOptions = {}): StoreApi<RunStore> {
+  return createStore<RunStore>()((set, get) => {
+    let handle: StreamHandle | null = null;
+    let snapshots = 0;
+
+    return {
+      ...initialState(),
+
+      watch: (runId) => {
+        handle?.close();
+        snapshots = 0;
+        set({ ...initialState(), runId, connection: "connecting" });
+        handle = openStream<StreamMessage>(() => get().streamUrl(), {
+          onMessage: (m) => get().receive(m),
+          onState: (connection) => {
+            if (get().runId === runId) set({ connection });
+          },
+          onRefused: (code) => {
+            if (code === 4401) window.location.assign(`/accounts/login/?next=${encodeURIComponent(window.location.pathname)}`);
+            else set({ error: `Run ${runId} was not found.` });
+          },
+        }, {
+          ...options.stream,
+          done: () => get().series.final !== null,
+        });
+      },
+
+      unwatch: () => {
+        handle?.close();
+        handle = null;
+        set(initialState());
+      },
+
+      streamUrl: () => {
+        const s = get();
+        // The first connection gets everything; a reconnect only what follows the last step kept.
+        const after = snapshots > 0 ? resumeStep(s.series) : 0;
+        return wsUrl(`/ws/runs/${s.runId}/${after > 0 ? `?after=${after}` : ""}`);
+      },
+
+      receive: (message) => {
+        const s = get();
+        const changed = applyMessage(s.series, message);
+        const patch: Partial<RunState> = {};
+        const ended = s.series.final !== null;
+        if (message.type === "snapshot") {
+          snapshots++;
+          const run = message.data.run;
+          patch.run = run;
+          patch.device = run.device;
+          if (!ended) patch.status = run.status;
+        } else if (message.type === "status") {
+          // A status can trail the final message; the final word stays final.
+          if (!ended || !isActive(message.data.status)) patch.status = message.data.status;
+          if (message.data.device) patch.device = message.data.device;
+        }
+        if (FINAL_TYPES.includes(message.type) && s.series.final) {
+          const final = s.series.final;
+          patch.status = final.status;
+          patch.stopping = false;
+          if (s.run) patch.run = { ...s.run, status: final.status, files: final.files, final_metrics: final.metrics, onnx_error: final.onnx_error ?? s.run.onnx_error };
+          // The stream is over; the socket has nothing more to say.
+          handle?.close();
+          handle = null;
+          patch.connection = "closed";
+          // Duration and the rest of the summary come from the server.
+          const id = s.runId;
+          if (id !== null) {
+            api.run(id).then(
+              (run) => {
+                if (get().runId === id) set({ run });
+              },
+              () => undefined,
+            );
+          }
+        }
+        if (changed || Object.keys(patch).length) set({ ...patch, version: s.series.version });
+      },
+
+      stop: async () => {
+        const id = get().runId;
+        if (id === null) return;
+        set({ stopping: true, error: null });
+        try {
+          const run = await api.stopRun(id);
+          if (get().runId === id && !get().series.final) set({ run: { ...(get().run ?? run), stop_requested: true } });
+        } catch (e) {
+          const msg = e instanceof ApiError ? e.message : String(e);
+          set({ stopping: false, error: `Could not stop: ${msg}` });
+        }
+      },
+    };
+  });
+}
+
+export const runStore = createRunStore();
+
+export function useRun<T>(selector: (s: RunStore) => T): T {
+  return useStore(runStore, selector);
+}
