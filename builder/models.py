@@ -111,6 +111,10 @@ class TrainingRun(models.Model):
     final_metrics = models.JSONField(default=dict)
     files = models.JSONField(default=dict, help_text="kind -> path relative to NETBUILDER_RUNS_DIR")
     checkpoint = models.CharField(max_length=500, blank=True)
+    init_weights = models.ForeignKey(
+        "WeightsFile", on_delete=models.SET_NULL, null=True, blank=True, related_name="runs",
+        help_text="Weights loaded into the model before its first step.",
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -131,3 +135,17 @@ class RunEvent(models.Model):
     class Meta:
         ordering = ["id"]
         indexes = [models.Index(fields=["run", "type", "step"])]
+
+
+class WeightsFile(models.Model):
+    """A state dict (.pth or .safetensors) a user uploaded to start runs from."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="weights_files")
+    name = models.CharField(max_length=200)
+    path = models.CharField(max_length=500)
+    size_bytes = models.BigIntegerField()
+    tensors = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]

@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from builder.models import Architecture, ArchitectureVersion, TrainingRun, UploadedDataset
+from builder.models import Architecture, ArchitectureVersion, TrainingRun, UploadedDataset, WeightsFile
 
 
 def architecture_list(*, owner: AbstractBaseUser) -> QuerySet[Architecture]:
@@ -137,3 +137,20 @@ def dataset_summary(dataset: UploadedDataset) -> dict:
         "target_size": description.get("target_size"),
         "created_at": dataset.created_at.isoformat(),
     }
+
+
+def weights_get(*, owner: AbstractBaseUser, weights_id: int) -> WeightsFile:
+    """The owner's weights file; 404 for a missing id and for another user's alike."""
+    record = WeightsFile.objects.filter(owner=owner, pk=weights_id).first()
+    if record is None:
+        raise Http404(f"No weights file {weights_id}")
+    return record
+
+
+def weights_list(*, owner: AbstractBaseUser) -> QuerySet[WeightsFile]:
+    return WeightsFile.objects.filter(owner=owner)
+
+
+def weights_summary(record: WeightsFile) -> dict:
+    return {"id": record.pk, "name": record.name, "size_bytes": record.size_bytes, "tensors": record.tensors,
+            "created_at": record.created_at.isoformat()}

@@ -98,10 +98,10 @@ def _expected(target: nn.Module | dict[str, Any]) -> tuple[dict[str, torch.Size]
     from builder.graph import compile_graph
 
     graph = copy.deepcopy(target)
-    backbones = []
+    backbones: list[str] = []
     for node in graph.get("nodes", []):
         if isinstance(node, dict) and node.get("type") == "TorchvisionModel":
-            backbones.append(node.get("id"))
+            backbones.append(str(node.get("id")))
             if isinstance(node.get("params"), dict):
                 node["params"]["weights"] = "none"  # shapes only: the pretrained file is not read
     with torch.device("meta"):
@@ -172,7 +172,7 @@ def apply_state_dict(module: nn.Module, state: dict[str, torch.Tensor], *, stric
     """
     report = match_state_dict(module, state)
     if strict and not report["ok"]:
-        raise WeightsError(_summary(report), report)
+        raise WeightsError(summary(report), report)
     place = {v: k for k, v in report["renamed"].items()}
     with torch.no_grad():
         module.load_state_dict({key: state[place.get(key, key)] for key in report["matched"]}, strict=False)
@@ -184,7 +184,8 @@ def load_into(module: nn.Module, path: str | Path, *, strict: bool = True) -> di
     return apply_state_dict(module, read_state_dict(path), strict=strict)
 
 
-def _summary(report: dict[str, Any]) -> str:
+def summary(report: dict[str, Any]) -> str:
+    """One sentence on why a report is not ok."""
     parts = []
     if report["missing"]:
         parts.append(f"{len(report['missing'])} missing (first {report['missing'][0]!r})")

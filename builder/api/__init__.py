@@ -10,6 +10,7 @@ from builder.api.auth import API_AUTH
 from builder.api.datasets import router as datasets_router
 from builder.api.errors import install_error_handlers
 from builder.api.graphs import router as graphs_router
+from builder.api.pretrained import router as pretrained_router
 from builder.api.runs import router as runs_router
 from builder.api.schemas import Me
 
@@ -33,6 +34,7 @@ def me(request):
 
 api.add_router("", account_router)
 api.add_router("", graphs_router)
+api.add_router("", pretrained_router)
 api.add_router("/architectures", architectures_router)
 api.add_router("/runs", runs_router)
 api.add_router("/datasets", datasets_router)

@@ -9,13 +9,14 @@ import json
 from typing import Any
 
 from django.conf import settings
-from ninja import File, Form, Router, Schema
+from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from builder import graph as compiler
-from builder import weights
+from builder import selectors, weights
 from builder.api.errors import ApiError
 from builder.api.graphs import require_graph_document
+from builder.services import weights as weights_services
 
 router = Router(tags=["models"])
 
@@ -60,7 +61,7 @@ def graph_expand(request, payload: ExpandIn):
 
 
 @router.post("/graphs/import")
-def graph_import(request, file: UploadedFile | None = File(None)):
+def graph_import(request, file: File[UploadedFile] = None):
     """A graph JSON file (multipart `file`) or a JSON body: the document and its validation, per-node errors included."""
     limit = settings.NETBUILDER_MAX_GRAPH_BYTES
     if file is not None:
@@ -79,7 +80,7 @@ def graph_import(request, file: UploadedFile | None = File(None)):
 
 
 @router.post("/weights/check")
-def weights_check(request, file: UploadedFile = File(...), graph: str = Form(...)):
+def weights_check(request, file: File[UploadedFile], graph: Form[str]):
     """What loading an uploaded .pth/.safetensors into the graph would do: matched, missing, unexpected, mis-shaped."""
     try:
         document = json.loads(graph)
@@ -98,3 +99,37 @@ def weights_check(request, file: UploadedFile = File(...), graph: str = Form(...
     except compiler.GraphError as e:
         raise _graph_error(e) from e
     return {"file": file.name, "tensors": len(state), **report}
+
+
+@router.post("/weights", response={201: dict})
+def weights_upload(request, file: File[UploadedFile], graph: Form[str | None] = None, name: Form[str] = ""):
+    """Keep an uploaded state dict to start runs from (`init_weights`); with `graph`, also its match report."""
+    document = None
+    if graph:
+        try:
+            document = json.loads(graph)
+        except ValueError as e:
+            raise ApiError(422, f"graph: not JSON: {e}", [{"field": "graph", "message": str(e)}]) from e
+        require_graph_document(document)
+    try:
+        record, state = weights_services.weights_upload(owner=request.user, file=file, name=name)
+    except weights_services.WeightsUploadError as e:
+        raise ApiError(e.status, str(e), [{"field": "file", "message": str(e)}]) from e
+    body = selectors.weights_summary(record)
+    if document is not None:
+        try:
+            body["report"] = weights.match_state_dict(document, state)
+        except compiler.GraphError as e:
+            raise _graph_error(e) from e
+    return Status(201, body)
+
+
+@router.get("/weights", response=list[dict])
+def weights_list(request):
+    return [selectors.weights_summary(r) for r in selectors.weights_list(owner=request.user)]
+
+
+@router.delete("/weights/{int:weights_id}", response={204: None})
+def weights_delete(request, weights_id: int):
+    weights_services.weights_delete(record=selectors.weights_get(owner=request.user, weights_id=weights_id))
+    return Status(204, None)

@@ -50,9 +50,12 @@ def run_create(request, payload: RunIn):
     try:
         dataset = services.resolve_dataset(owner=request.user, dataset=payload.dataset,
                                            options=payload.dataset_options)
+        init_weights = None
+        if payload.init_weights is not None:
+            init_weights = selectors.weights_get(owner=request.user, weights_id=payload.init_weights)
         run = services.run_submit(
             owner=request.user, graph=graph, dataset=dataset, config=payload.config,
-            architecture=architecture, architecture_version=version, name=payload.name,
+            architecture=architecture, architecture_version=version, name=payload.name, init_weights=init_weights,
         )
     except services.RunError as e:
         raise _run_error(e) from e

@@ -67,3 +67,4 @@ class RunIn(Schema):
     dataset_options: dict[str, Any] = Field(default_factory=dict)
     config: dict[str, Any] = Field(default_factory=dict)
     name: str = Field(default="", max_length=200)
+    init_weights: int | None = Field(default=None, description="id of an uploaded weights file to start from")

@@ -12,8 +12,8 @@ import torch.fx
 from torch import nn
 
 from .analysis import Analysis, analyse
-from .pretrained import head_prefix
 from .errors import GraphError, NodeError
+from .pretrained import head_prefix
 
 _OPERATORS: dict[str, Callable[[Any, Any], Any]] = {"+": operator.add, "*": operator.mul}
 

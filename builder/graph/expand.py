@@ -116,17 +116,18 @@ def expand_all(graph: dict[str, Any], only: str | None = None) -> tuple[dict[str
     """
     analysis = analyse(graph)
     structure = analysis.structure
-    if only is not None and (structure is None or only not in structure.nodes):
+    if structure is None:
+        raise GraphError(analysis.errors)
+    if only is not None and only not in structure.nodes:
         raise GraphError([node_error(None, f"there is no node {only!r} to expand")])
     if only is not None and structure.nodes[only].type != "TorchvisionModel":
         raise GraphError([node_error(only, f"only TorchvisionModel nodes expand; {only!r} is a "
                                            f"{structure.nodes[only].type}", "type")])
-    targets = [n for n in (structure.order if structure else []) if structure.nodes[n].type == "TorchvisionModel"
-               and (only is None or n == only)]
+    targets = [n for n in structure.order
+               if structure.nodes[n].type == "TorchvisionModel" and (only is None or n == only)]
     blocking = [e for e in analysis.errors if e.get("field") != "weights" or e["node"] not in targets]
     if blocking:
         raise GraphError(blocking)
-    assert structure is not None
     result = copy.deepcopy(graph)
     origins: dict[str, tuple[str, str]] = {}
     taken = set(structure.nodes)
@@ -261,7 +262,7 @@ class _Tracer:
             self.add(fx_node, name, "AdaptiveAvgPool2d", {"output_size": _plain(size)}, [args[0]])
         elif target is F.relu:
             self.add(fx_node, name, "ReLU", {}, [args[0]])
-        elif target is torch.cat:
+        elif target is torch.cat and isinstance(args[0], list | tuple):
             self.add(fx_node, name, "Concat", {"dim": args[1] if len(args) > 1 else kwargs.get("dim", 0)},
                      list(args[0]))
         else:

@@ -179,7 +179,10 @@ def build_backbone(arch: str, *, weights: str = "none", head: str = "keep", num_
     info = arch_info(arch)
     if head != "keep":
         parent, _, name = info.head.rpartition(".")
-        new = nn.Linear(info.head_in, num_classes, bias=info.head_bias) if head == "replace" else nn.Identity()
+        new: nn.Module = nn.Identity()
+        if head == "replace":
+            assert num_classes is not None, "the shape rule requires num_classes for a new head"
+            new = nn.Linear(info.head_in, num_classes, bias=info.head_bias)
         setattr(model.get_submodule(parent), name, new)
     return model
 

@@ -12,6 +12,7 @@ import signal
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 
@@ -29,6 +30,7 @@ class RunSpec:
     data_dir: str
     upload: dict | None = None  # {"path", "kind", "options", "max_bytes"} for an uploaded dataset
     resume_from: str | None = None
+    init_weights: str | None = None  # a weights file loaded before the first step (not on resume)
     cuda_device: int | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -45,14 +47,14 @@ def _load_dataset(spec: RunSpec):
 
 
 def execute(spec: RunSpec, conn, stop, suspend) -> None:
-    """Process entry point. Sends events, then exactly one `{"type": "result", ...}` message."""
+    """Process entry point: set the process up, run, and send the result through `conn`."""
     # The worker decides when this process ends: Ctrl-C or SIGTERM to the process group reach the
     # worker, which sets `suspend` so that this run checkpoints and is requeued.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    _die_with_parent()
     if spec.cuda_device is not None:
         os.environ["CUDA_VISIBLE_DEVICES"] = str(spec.cuda_device)
-
     parent = os.getppid()
 
     def send(message: dict) -> None:
@@ -61,17 +63,23 @@ def execute(spec: RunSpec, conn, stop, suspend) -> None:
         except (BrokenPipeError, OSError):
             os._exit(1)  # the worker is gone; its run will be recovered from the last checkpoint
 
-    _die_with_parent()
+    send(run(spec, send, stop=lambda: stop.is_set() or os.getppid() != parent, suspend=suspend.is_set))
+    conn.close()
 
+
+def run(spec: RunSpec, send: Callable[[dict], None], *, stop: Callable[[], bool],
+        suspend: Callable[[], bool]) -> dict:
+    """Train one run, sending its events; returns the `{"type": "result", ...}` message.
+
+    `stop()`: the user asked to stop; `suspend()`: the worker is leaving and will requeue the run.
+    """
     try:
-        result = _train(spec, send, stop, suspend, parent)
+        return _train(spec, send, stop, suspend)
     except Exception as e:  # a run-time error of this run: reported to the worker, never a crash
-        result = {
+        return {
             "type": "result", "status": "failed", "error": _plain(e), "traceback": traceback.format_exc(),
             "metrics": {}, "files": {}, "checkpoint": "", "suspended": False,
         }
-    send(result)
-    conn.close()
 
 
 def _plain(e: BaseException) -> str:
@@ -90,7 +98,7 @@ def _die_with_parent() -> None:
         pass  # elsewhere the parent-pid check in should_stop does the same, one step later
 
 
-def _train(spec: RunSpec, send, stop, suspend, parent: int) -> dict:
+def _train(spec: RunSpec, send, stop, suspend) -> dict:
     import torch
 
     from builder.graph import compile_graph
@@ -100,6 +108,11 @@ def _train(spec: RunSpec, send, stop, suspend, parent: int) -> dict:
     config = TrainConfig.from_dict(spec.config, dataset=dataset)
     torch.manual_seed(config.seed)  # the same seed gives the same initial weights
     model = compile_graph(spec.graph)
+    if spec.init_weights and not spec.resume_from:
+        from builder.weights import load_into
+
+        report = load_into(model, spec.init_weights)
+        send({"type": "log", "data": {"message": f"Started from uploaded weights: {len(report['matched'])} tensors"}})
     device = resolve_device(config.device)
     send({"type": "started", "device": str(device), "dataset": dataset.describe(),
           "params": sum(p.numel() for p in model.parameters())})
@@ -112,11 +125,11 @@ def _train(spec: RunSpec, send, stop, suspend, parent: int) -> dict:
     result = train(
         model, dataset, config,
         callback=send,
-        should_stop=lambda: stop.is_set() or suspend.is_set() or os.getppid() != parent,
+        should_stop=lambda: stop() or suspend(),
         checkpoint_dir=spec.checkpoint_dir,
         resume_from=spec.resume_from,
     )
-    suspended = result.status == "stopped" and suspend.is_set() and not stop.is_set()
+    suspended = result.status == "stopped" and suspend() and not stop()
     files: dict = {}
     if result.status in ("succeeded", "stopped") and not suspended:
         model.to("cpu")

@@ -210,6 +210,7 @@ class TrainingSupervisor:
         return gpu
 
     def _spec(self, run: TrainingRun, cuda_device: int | None) -> RunSpec:
+        """What the training process needs (reads the database: call through database_sync_to_async)."""
         upload = None
         if run.dataset.startswith("upload:"):
             from builder.models import UploadedDataset
@@ -223,6 +224,7 @@ class TrainingSupervisor:
             run_id=run.pk, graph=run.graph, dataset=run.dataset, dataset_options=run.dataset_options,
             config=run.config, out_dir=str(services.run_files_dir(run.pk)), checkpoint_dir=str(checkpoint.parent),
             data_dir=str(settings.NETBUILDER_DATA_DIR), upload=upload, resume_from=resume,
+            init_weights=run.init_weights.path if run.init_weights else None,
             cuda_device=cuda_device,
         )
 

@@ -17,7 +17,15 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from builder import graph as compiler
-from builder.models import ACTIVE_STATUSES, Architecture, RunEvent, RunStatus, TrainingRun, UploadedDataset
+from builder.models import (
+    ACTIVE_STATUSES,
+    Architecture,
+    RunEvent,
+    RunStatus,
+    TrainingRun,
+    UploadedDataset,
+    WeightsFile,
+)
 from builder.runs import stream
 
 log = logging.getLogger("builder.runs")
@@ -136,13 +144,14 @@ def _check_limits(*, owner: AbstractBaseUser, config: dict) -> None:
         )
 
 
-def run_check(*, graph: dict, dataset: DatasetRef, config: dict) -> dict:
+def run_check(*, graph: dict, dataset: DatasetRef, config: dict, init_weights: WeightsFile | None = None) -> dict:
     """Everything that must hold before a run is queued; returns the normalised config.
 
     Raises RunError listing the graph's errors, the configuration field at fault, or the mismatch of
     model, loss and dataset in plain words.
     """
     from builder.training import ConfigError, DatasetError, TrainConfig, check_compatibility
+    from builder.training.augment import model_input_shape
 
     result = compiler.validate(graph)
     if not result["ok"]:
@@ -160,10 +169,12 @@ def run_check(*, graph: dict, dataset: DatasetRef, config: dict) -> dict:
     if len(inputs) != 1 or len(outputs) != 1:
         raise RunError(f"Training needs a graph with one Input and one Output; this one has {len(inputs)} "
                        f"and {len(outputs)}")
-    want, got = list(ds.input_shape), list(inputs[0]["shape"])
+    want, got = list(model_input_shape(ds.input_shape, cfg)), list(inputs[0]["shape"])
     if want != got:
+        resized = " after resize" if cfg.resize else ""
         raise RunError(
-            f"The dataset '{ds.name}' gives inputs of shape {want}, but Input '{inputs[0]['node']}' expects {got}",
+            f"The dataset '{ds.name}' gives inputs of shape {want}{resized}, but Input '{inputs[0]['node']}' "
+            f"expects {got}",
             errors=[{"node": inputs[0]["node"], "field": "shape", "message": f"dataset gives {want}"}],
         )
     try:
@@ -171,7 +182,22 @@ def run_check(*, graph: dict, dataset: DatasetRef, config: dict) -> dict:
     except ConfigError as e:
         raise RunError(e.message, errors=[{"node": outputs[0]["node"], "field": f"config.{e.field}",
                                            "message": e.message}]) from e
+    if init_weights is not None:
+        check_init_weights(graph=graph, record=init_weights)
     return cfg.to_dict()
+
+
+def check_init_weights(*, graph: dict, record: WeightsFile) -> None:
+    """Weights a run starts from must fit its graph key by key and shape by shape."""
+    from builder import weights
+
+    try:
+        report = weights.match_state_dict(graph, weights.read_state_dict(record.path))
+    except weights.WeightsError as e:
+        raise RunError(f"init_weights: {e.message}", errors=[{"field": "init_weights", "message": e.message}]) from e
+    if not report["ok"]:
+        message = weights.summary(report)
+        raise RunError(message, errors=[{"field": "init_weights", "message": message, "report": report}])
 
 
 @transaction.atomic
@@ -184,10 +210,11 @@ def run_submit(
     architecture: Architecture | None = None,
     architecture_version: int | None = None,
     name: str = "",
+    init_weights: WeightsFile | None = None,
 ) -> TrainingRun:
     """Check and queue a run, then wake the workers (they also poll, so a lost wake-up loses nothing)."""
     _check_limits(owner=owner, config=config)
-    normalised = run_check(graph=graph, dataset=dataset, config=config)
+    normalised = run_check(graph=graph, dataset=dataset, config=config, init_weights=init_weights)
     run = TrainingRun.objects.create(
         owner=owner,
         architecture=architecture,
@@ -197,6 +224,7 @@ def run_submit(
         dataset=dataset.key,
         dataset_options=dataset.options,
         config=normalised,
+        init_weights=init_weights,
     )
     _notify(None, {"type": "training.wake", "run": run.pk}, channel=stream.TRAINING_CHANNEL)
     broadcast_status(run)

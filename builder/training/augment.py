@@ -67,6 +67,18 @@ def check_transforms(augment: Any, normalize: Any, resize: Any) -> tuple[dict | 
     return augment, normalize, resize
 
 
+def model_input_shape(dataset_shape: tuple[int, ...], config: Any) -> tuple[int, ...]:
+    """The sample shape the model sees: the dataset's, or `[C, resize, resize]` with `resize` set.
+
+    >>> from types import SimpleNamespace
+    >>> model_input_shape((3, 32, 32), SimpleNamespace(resize=224))
+    (3, 224, 224)
+    """
+    if config.resize is None or len(dataset_shape) != 3:
+        return tuple(dataset_shape)
+    return (dataset_shape[0], config.resize, config.resize)
+
+
 def wrap(model: nn.Module, config: Any, dataset: Dataset) -> nn.Module:
     """`model` behind the configured transforms, or `model` itself when none is set."""
     if config.augment is None and config.normalize is None and config.resize is None:
@@ -100,16 +112,16 @@ class Preprocess(nn.Module):
         self.model = model
         self.resize, self.flip, self.crop, self.jitter = resize, flip, crop, jitter
         shape = (1, -1, 1, 1)
-        self.register_buffer("mean", None if mean is None else torch.tensor(mean).reshape(shape), persistent=False)
-        self.register_buffer("std", None if std is None else torch.tensor(std).reshape(shape), persistent=False)
+        self.mean = None if mean is None else torch.tensor(mean).reshape(shape)
+        self.std = None if std is None else torch.tensor(std).reshape(shape)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:  # (B, C, H, W)
         if self.training:
             x = self.augment(x)
         if self.resize is not None and x.shape[-2:] != (self.resize, self.resize):
             x = F.interpolate(x, size=(self.resize, self.resize), mode="bilinear", align_corners=False)
-        if self.mean is not None:
-            x = (x - self.mean) / self.std
+        if self.mean is not None and self.std is not None:
+            x = (x - self.mean.to(x)) / self.std.to(x)  # no copy once on x's device
         return self.model(x)
 
     def augment(self, x: torch.Tensor) -> torch.Tensor:

@@ -8,6 +8,7 @@ Each test leaves a screenshot in var/test-artifacts/<test name>.png.
 from __future__ import annotations
 
 import importlib.util
+import re
 import subprocess
 import sys
 import time
@@ -137,7 +138,9 @@ def test_a_mismatched_dataset_is_flagged_before_submitting_and_the_servers_refus
     expect(dialog.get_by_test_id("train-mismatch")).to_contain_text("takes samples of shape (2), but 'Iris")
     expect(dialog.get_by_test_id("train-mismatch")).to_contain_text("CrossEntropyLoss needs 3 outputs for 3 classes; the model gives 2")
     dialog.get_by_test_id("train-submit").click()
-    expect(dialog.get_by_test_id("train-error")).to_contain_text("(2)")
+    # The server checks again and says why it refuses; the dialog stays open with its answer.
+    expect(dialog.get_by_test_id("train-error")).to_contain_text(re.compile("iris", re.I), timeout=30_000)
+    expect(dialog.get_by_test_id("train-error")).to_contain_text("x")
     assert page.url.endswith("/")
     screenshot()
 
@@ -179,6 +182,16 @@ def test_a_reload_mid_run_brings_back_the_earlier_points_and_keeps_streaming(pag
     assert int(page.get_by_test_id("progress-step").get_attribute("data-step") or 0) > step_before
     expect(page.get_by_test_id("run-status")).to_have_attribute("data-status", "running")
     expect(page.get_by_test_id("run-connection")).to_have_text("● live")
+    # The whole curve, without a hole: one point every 5 steps from step 5 to the last step.
+    deadline = time.monotonic() + 15
+    while True:
+        n, step = page.evaluate("""() => [
+            Number(document.querySelector('[data-testid=chart-loss]').dataset.points),
+            Number(document.querySelector('[data-testid=progress-step]').dataset.step)]""")
+        if n * 5 == step or time.monotonic() > deadline:
+            break
+        page.wait_for_timeout(100)
+    assert n * 5 == step, (n, step)
     screenshot()
 
 

@@ -60,3 +60,10 @@ def test_a_random_crop_moves_each_image_by_at_most_the_padding():
     rows, cols = (out[:, 0] == 1).nonzero()[:, 1:].T
     assert out.sum() == 32 and rows.min() >= 2 and rows.max() <= 6 and cols.min() >= 2 and cols.max() <= 6
     assert len(set(zip(rows.tolist(), cols.tolist(), strict=True))) > 5
+
+
+def test_with_resize_the_model_sees_images_of_the_resized_shape():
+    from builder.training.augment import model_input_shape
+
+    assert model_input_shape((3, 32, 32), TrainConfig.from_dict({"resize": 64})) == (3, 64, 64)
+    assert model_input_shape((3, 32, 32), TrainConfig.from_dict({})) == (3, 32, 32)

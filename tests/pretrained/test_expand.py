@@ -9,7 +9,13 @@ import torch
 import torchvision
 
 from builder.graph import (
-    GraphError, compile_graph, expand_node, expanded_key, export_python, torchvision_graph, validate,
+    GraphError,
+    compile_graph,
+    expand_node,
+    expanded_key,
+    export_python,
+    torchvision_graph,
+    validate,
 )
 from builder.weights import apply_state_dict
 

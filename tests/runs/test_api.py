@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 
 import pytest
 
@@ -217,3 +218,70 @@ def test_delete_removes_the_run_and_its_files(api, alice):
     assert as_alice.delete(f"/api/runs/{run_id}").status_code == 204
     assert not TrainingRun.objects.filter(pk=run_id).exists()
     assert not folder.exists()
+
+
+def upload_weights(client, headers, state: dict, name: str = "w.pth"):
+    import io
+
+    import torch
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    buffer = io.BytesIO()
+    torch.save(state, buffer)
+    return client.post("/api/weights", {"file": SimpleUploadedFile(name, buffer.getvalue()),
+                                        "graph": json.dumps(DIGITS_MLP)}, headers=headers)
+
+
+def test_a_run_can_start_from_uploaded_weights_that_fit(api, client, alice):
+    from builder.graph import compile_graph
+
+    as_alice = api.as_user(alice)
+    response = upload_weights(client, as_alice.headers, compile_graph(DIGITS_MLP).state_dict())
+    assert response.status_code == 201, response.json()
+    weights = response.json()
+    assert weights["report"]["ok"] is True
+    assert sorted(weights["report"]["matched"]) == ["fc1.bias", "fc1.weight", "fc2.bias", "fc2.weight"]
+    run = submit(as_alice, init_weights=weights["id"])
+    assert run.status_code == 201, run.json()
+    assert TrainingRun.objects.get(pk=run.json()["id"]).init_weights_id == weights["id"]
+
+
+def test_weights_that_do_not_fit_refuse_the_run_with_the_report(api, client, alice):
+    import torch
+
+    as_alice = api.as_user(alice)
+    weights = upload_weights(client, as_alice.headers, {"fc1.weight": torch.zeros(3, 3)}).json()
+    assert weights["report"]["ok"] is False
+    response = submit(as_alice, init_weights=weights["id"])
+    assert response.status_code == 400
+    assert response.json()["detail"].startswith("The weights don't fit this model:")
+    assert response.json()["errors"][0]["field"] == "init_weights"
+
+
+def test_a_strangers_weights_are_not_found(api, client, alice, bob):
+    from builder.graph import compile_graph
+
+    weights = upload_weights(client, api.as_user(alice).headers, compile_graph(DIGITS_MLP).state_dict()).json()
+    response = submit(api.as_user(bob), init_weights=weights["id"])
+    assert response.status_code == 404
+    assert response.json()["detail"] == f"No weights file {weights['id']}"
+
+
+def test_a_pickle_that_runs_code_is_refused_and_not_kept(api, client, alice, tmp_path):
+    import pickle
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from builder.models import WeightsFile
+
+    marker = tmp_path / "pwned"
+
+    class Payload:
+        def __reduce__(self):
+            return (open, (str(marker), "w"))
+
+    response = client.post("/api/weights", {"file": SimpleUploadedFile("evil.pth", pickle.dumps(Payload()))},
+                           headers=api.as_user(alice).headers)
+    assert response.status_code == 400
+    assert not marker.exists()
+    assert WeightsFile.objects.count() == 0

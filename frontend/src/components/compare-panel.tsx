@@ -91,7 +91,7 @@ function ComparePanelView({ runs }: { runs: RunSummary[] }) {
             <div className="panel-head">
               <h2>Validation accuracy</h2>
             </div>
-            <LineChart xLabel="epoch" series={valSeries} getData={() => accData as uPlot.AlignedData} dataKey={accData} height={240} yRange={[0, 1]} testId="compare-chart-accuracy" />
+            <LineChart xLabel="epoch" series={valSeries} getData={() => accData as uPlot.AlignedData} dataKey={accData} height={240} yRange={[0, 1]} xIntegers testId="compare-chart-accuracy" />
           </section>
         )}
       </div>

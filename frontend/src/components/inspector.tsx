@@ -1,9 +1,18 @@
-/** The right panel: the selected layer's parameters and errors, or the graph's general errors. */
-import { memo, useCallback, useEffect, useState } from "react";
+/**
+ * The right panel: the selected layer's parameters, fine-tuning settings and errors (and, on a
+ * torchvision model, expanding it), or the graph's general errors.
+ */
+import { memo, useCallback, useEffect, useId, useState } from "react";
 import { ParamField } from "@/components/param-field";
+import { useTorchvisionArchs } from "@/hooks/use-torchvision-archs";
 import { formatCount, formatShape } from "@/lib/format";
+import { parseLrMult, TORCHVISION_TYPE } from "@/lib/pretrained";
 import type { ParamValue } from "@/lib/types";
-import { selectSelectedNodeId, selectSelectionCount, useBuilder } from "@/store/builder-store";
+import { builderStore, selectSelectedNodeId, selectSelectionCount, useBuilder } from "@/store/builder-store";
+import { expandNode } from "@/store/commands";
+
+/** Node-level keys of the document (not params) that the fine-tuning section edits. */
+const FINETUNE_FIELDS = new Set(["trainable", "lr_mult"]);
 
 export function Inspector() {
   const selectedId = useBuilder(selectSelectedNodeId);
@@ -16,6 +25,7 @@ export function Inspector() {
         <div className="pad">
           <h2>{selectionCount} layers selected</h2>
           <p className="muted">Ctrl+C to copy, Delete to remove, L to lay out.</p>
+          <SelectionFreeze />
         </div>
       ) : (
         <GraphInspector />
@@ -40,10 +50,13 @@ const NodeInspector = memo(function NodeInspector({ nodeId }: { nodeId: string }
   const fieldErrors = new Map<string, string>();
   const nodeErrors: string[] = [];
   for (const e of errors ?? []) {
-    if (e.field && spec?.params.some((p) => p.name === e.field)) {
+    if (e.field && (FINETUNE_FIELDS.has(e.field) || spec?.params.some((p) => p.name === e.field))) {
       if (!fieldErrors.has(e.field)) fieldErrors.set(e.field, e.message);
     } else nodeErrors.push(e.field ? `${e.field}: ${e.message}` : e.message);
   }
+  const isTorchvision = node.data.layerType === TORCHVISION_TYPE;
+  // Parameter-free layers (ReLU, Flatten) have nothing to freeze, unless they already say so.
+  const showFineTune = report?.params !== 0 || node.data.trainable === false || node.data.lrMult !== undefined;
   const commitId = () => {
     const err = renameNode(nodeId, idText.trim());
     setIdError(err);
@@ -87,6 +100,17 @@ const NodeInspector = memo(function NodeInspector({ nodeId }: { nodeId: string }
         <dt>FLOPs</dt>
         <dd>{report?.flops != null ? formatCount(report.flops) : "–"}</dd>
       </dl>
+      {isTorchvision && <ExpandSection nodeId={nodeId} arch={typeof node.data.params.arch === "string" ? node.data.params.arch : "resnet18"} />}
+      {showFineTune && (
+        <FineTune
+          nodeId={nodeId}
+          trainable={node.data.trainable !== false}
+          lrMult={node.data.lrMult ?? 1}
+          replacedHead={isTorchvision && node.data.params.head === "replace"}
+          trainableError={fieldErrors.get("trainable")}
+          lrMultError={fieldErrors.get("lr_mult")}
+        />
+      )}
       {spec ? (
         <form className="params-form" onSubmit={(e) => e.preventDefault()} data-testid="params-form">
           {spec.params.length === 0 && <p className="muted">This layer has no parameters.</p>}
@@ -101,17 +125,155 @@ const NodeInspector = memo(function NodeInspector({ nodeId }: { nodeId: string }
   );
 });
 
+interface FineTuneProps {
+  nodeId: string;
+  trainable: boolean;
+  lrMult: number;
+  /** A TorchvisionModel with `head: "replace"`: its new head trains even when the node is frozen. */
+  replacedHead: boolean;
+  trainableError?: string;
+  lrMultError?: string;
+}
+
+/** The node-level `trainable` and `lr_mult` keys: freeze a layer, or let it learn faster or slower. */
+const FineTune = memo(function FineTune({ nodeId, trainable, lrMult, replacedHead, trainableError, lrMultError }: FineTuneProps) {
+  const setTrainable = useBuilder((s) => s.setTrainable);
+  const setLrMult = useBuilder((s) => s.setLrMult);
+  const id = useId();
+  const shown = (v: number) => (v === 1 ? "" : String(v));
+  const [text, setText] = useState(() => shown(lrMult));
+  const [localError, setLocalError] = useState<string | null>(null);
+  // Follow undo and redo unless the field holds an edit that does not parse yet.
+  useEffect(() => {
+    setText((current) => {
+      const parsed = parseLrMult(current);
+      return parsed.ok && parsed.value === lrMult ? current : shown(lrMult);
+    });
+    setLocalError(null);
+  }, [lrMult]);
+  const onText = (raw: string) => {
+    setText(raw);
+    const parsed = parseLrMult(raw);
+    if (parsed.ok) {
+      setLocalError(null);
+      setLrMult([nodeId], parsed.value);
+    } else setLocalError(parsed.error);
+  };
+  const lrError = localError ?? lrMultError ?? null;
+  return (
+    <fieldset className="finetune" data-testid="finetune">
+      <legend>Fine-tuning</legend>
+      <div className={`field field-inline${trainableError ? " has-error" : ""}`}>
+        <input id={`${id}-trainable`} type="checkbox" checked={trainable} onChange={(e) => setTrainable([nodeId], e.target.checked)} data-testid="node-trainable" />
+        <label htmlFor={`${id}-trainable`} className="field-label">
+          Trainable
+        </label>
+        <div className="field-help">
+          {trainableError ? (
+            <span className="field-error">{trainableError}</span>
+          ) : (
+            <span className="muted">
+              {trainable
+                ? "Learns during training."
+                : `Frozen: its weights and BatchNorm statistics stay as they are${replacedHead ? "; the replaced head still trains" : ""}.`}
+            </span>
+          )}
+        </div>
+      </div>
+      <div className={`field${lrError ? " has-error" : ""}`}>
+        <label htmlFor={`${id}-lr`} className="field-label">
+          LR multiplier
+        </label>
+        <input
+          id={`${id}-lr`}
+          type="text"
+          inputMode="decimal"
+          value={text}
+          placeholder="1"
+          disabled={!trainable}
+          onChange={(e) => onText(e.target.value)}
+          aria-invalid={lrError ? true : undefined}
+          data-testid="node-lr-mult"
+          spellCheck={false}
+          autoComplete="off"
+        />
+        <div className="field-help">
+          {lrError ? (
+            <span className="field-error" data-testid="node-lr-mult-error">
+              {lrError}
+            </span>
+          ) : (
+            <span className="muted">× the run&apos;s learning rate (0 &lt; m ≤ 1000), e.g. 0.1 for a pretrained backbone.</span>
+          )}
+        </div>
+      </div>
+    </fieldset>
+  );
+});
+
+/** "Expand into layers" on a TorchvisionModel node; architectures that can't expand say why instead. */
+function ExpandSection({ nodeId, arch }: { nodeId: string; arch: string }) {
+  const { archs } = useTorchvisionArchs();
+  const [busy, setBusy] = useState(false);
+  const refused = archs?.find((a) => a.arch === arch)?.expand_problem ?? null;
+  return (
+    <div className="expand-section">
+      <button
+        type="button"
+        disabled={busy || refused !== null}
+        onClick={() => {
+          setBusy(true);
+          void expandNode(nodeId).finally(() => setBusy(false));
+        }}
+        title="Replace this node with its layers (E)"
+        data-testid="expand-button"
+      >
+        {busy ? "Expanding…" : "Expand into layers"}
+      </button>
+      <p className={refused ? "field-error" : "muted"} data-testid="expand-note">
+        {refused ?? "Replaces the node with its layers, names and parameter count unchanged (one undo step). Its weights setting does not carry over: import the weights file afterwards."}
+      </p>
+    </div>
+  );
+}
+
+/** Freeze or unfreeze every selected layer at once (e.g. a whole expanded backbone). */
+function SelectionFreeze() {
+  const setTrainable = useBuilder((s) => s.setTrainable);
+  const frozen = useBuilder((s) => s.nodes.filter((n) => n.selected && n.data.trainable === false).length);
+  const selectedIds = () => builderStore.getState().nodes.filter((n) => n.selected).map((n) => n.id);
+  return (
+    <div className="selection-freeze">
+      <p className="muted" data-testid="selection-frozen">
+        {frozen ? `${frozen} of them frozen.` : "None of them frozen."}
+      </p>
+      <button type="button" onClick={() => setTrainable(selectedIds(), false)} data-testid="freeze-selected">
+        ❄ Freeze selected
+      </button>
+      <button type="button" onClick={() => setTrainable(selectedIds(), true)} data-testid="unfreeze-selected">
+        Unfreeze selected
+      </button>
+    </div>
+  );
+}
+
 function GraphInspector() {
   const general = useBuilder((s) => s.errors.general);
   const count = useBuilder((s) => s.nodes.length);
   const edges = useBuilder((s) => s.edges.length);
   const outputs = useBuilder((s) => s.validation?.value.output_shapes);
+  const frozen = useBuilder((s) => s.nodes.filter((n) => n.data.trainable === false).length);
   return (
     <div className="pad">
       <h2>Network</h2>
       <p className="muted">
         {count} layers, {edges} connections. Select a layer to edit its parameters.
       </p>
+      {frozen > 0 && (
+        <p data-testid="graph-frozen">
+          ❄ {frozen} layer{frozen === 1 ? "" : "s"} frozen (not trained).
+        </p>
+      )}
       {outputs && (
         <p>
           Outputs: <code>{JSON.stringify(outputs)}</code>

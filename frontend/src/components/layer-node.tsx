@@ -1,4 +1,7 @@
-/** A layer on the canvas: title, key parameters, output shape, ordered input ports, errors in red. */
+/**
+ * A layer on the canvas: title, key parameters, output shape, ordered input ports, errors in red,
+ * and a snowflake when it is frozen (or its learning-rate multiplier when it has one).
+ */
 import { Handle, Position, useUpdateNodeInternals, type NodeProps } from "@xyflow/react";
 import { memo, useEffect } from "react";
 import { keyParams } from "@/lib/catalog";
@@ -35,12 +38,14 @@ function LayerNodeView({ id, data, selected }: NodeProps<LayerNode>) {
   const firstError = errors?.[0];
   const unknown = catalogLoaded && !spec;
   const names = spec?.inputs.names;
+  const frozen = data.trainable === false;
 
   return (
     <div
-      className={`layer-node cat-${(spec?.category ?? "unknown").toLowerCase().replace(/[^a-z]+/g, "-")}${firstError || unknown ? " has-error" : ""}${selected ? " is-selected" : ""}`}
+      className={`layer-node cat-${(spec?.category ?? "unknown").toLowerCase().replace(/[^a-z]+/g, "-")}${firstError || unknown ? " has-error" : ""}${selected ? " is-selected" : ""}${frozen ? " is-frozen" : ""}`}
       data-testid={`node-${id}`}
       data-error={firstError ? "true" : "false"}
+      data-frozen={frozen ? "true" : "false"}
     >
       {Array.from({ length: inputs }, (_, port) => {
         const left = `${((port + 1) / (inputs + 1)) * 100}%`;
@@ -59,6 +64,11 @@ function LayerNodeView({ id, data, selected }: NodeProps<LayerNode>) {
         );
       })}
       <div className="layer-node-head">
+        {frozen && (
+          <span className="frozen-badge" data-testid={`node-frozen-${id}`} title="Frozen: not trained" aria-label="frozen">
+            ❄
+          </span>
+        )}
         <span className="layer-node-type">{data.layerType}</span>
         <span className="layer-node-id">{id}</span>
       </div>
@@ -71,6 +81,11 @@ function LayerNodeView({ id, data, selected }: NodeProps<LayerNode>) {
         <span className="shape-badge" data-testid={`node-shape-${id}`} title="Output shape">
           {report?.shape ? formatShape(report.shape) : "?"}
         </span>
+        {!frozen && data.lrMult !== undefined && (
+          <span className="lr-badge" data-testid={`node-lr-${id}`} title="Learning-rate multiplier">
+            lr ×{data.lrMult}
+          </span>
+        )}
         {report?.params ? <span className="layer-node-count">{report.params.toLocaleString("en-US")} p</span> : null}
       </div>
       {(firstError || unknown) && (

@@ -34,9 +34,13 @@ export interface LineChartProps {
   yRange?: [number, number];
   testId?: string;
   emptyText?: string;
+  /** Whole-number ticks on x (epochs). */
+  xIntegers?: boolean;
 }
 
 const AXIS = { stroke: "#6b7382", grid: { stroke: "#eef0f3", width: 1 }, ticks: { stroke: "#e2e5ea", width: 1 }, font: "11px system-ui, sans-serif" };
+
+const INT_INCRS = [1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000];
 
 function fmtTick(v: number | null): string {
   if (v === null || v === undefined || !Number.isFinite(v)) return "";
@@ -46,14 +50,14 @@ function fmtTick(v: number | null): string {
   return String(Number(v.toPrecision(4)));
 }
 
-function LineChartView({ title, xLabel, series, getData, subscribe, dataKey, height = 220, logY, y2Label, yRange, testId, emptyText }: LineChartProps) {
+function LineChartView({ title, xLabel, series, getData, subscribe, dataKey, height = 220, logY, y2Label, yRange, testId, emptyText, xIntegers }: LineChartProps) {
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   const getDataRef = useRef(getData);
   getDataRef.current = getData;
   const zoomed = useRef(false);
   const frame = useRef<number | null>(null);
-  const seriesKey = JSON.stringify(series) + String(logY) + String(y2Label) + JSON.stringify(yRange);
+  const seriesKey = JSON.stringify(series) + String(logY) + String(y2Label) + JSON.stringify(yRange) + String(xIntegers);
 
   const push = () => {
     frame.current = null;
@@ -85,7 +89,7 @@ function LineChartView({ title, xLabel, series, getData, subscribe, dataKey, hei
         ...(y2Label ? { y2: {} } : {}),
       },
       axes: [
-        { ...AXIS, label: xLabel, labelSize: 18, labelFont: "11px system-ui, sans-serif", size: 36 },
+        { ...AXIS, label: xLabel, labelSize: 18, labelFont: "11px system-ui, sans-serif", size: 36, ...(xIntegers ? { incrs: INT_INCRS } : {}) },
         { ...AXIS, size: 52, values: (_u, vals) => vals.map(fmtTick) },
         ...(y2Label ? [{ ...AXIS, scale: "y2", side: 1, label: y2Label, labelSize: 18, labelFont: "11px system-ui, sans-serif", size: 52, grid: { show: false }, values: (_u: uPlot, vals: number[]) => vals.map(fmtTick) }] : []),
       ],

@@ -36,7 +36,7 @@ function NormsChartView() {
         </div>
       </div>
       {series.length ? (
-        <LineChart key={which} xLabel="epoch" series={series} getData={getData} subscribe={subscribeRun} height={200} logY testId="chart-norms" />
+        <LineChart key={which} xLabel="epoch" series={series} getData={getData} subscribe={subscribeRun} height={200} logY xIntegers testId="chart-norms" />
       ) : (
         <p className="muted pad">Layer norms appear after the first epoch.</p>
       )}

@@ -60,6 +60,7 @@ function AccuracyChartView() {
       subscribe={subscribeRun}
       height={170}
       yRange={[0, 1]}
+      xIntegers
       testId="chart-accuracy"
       emptyText="Accuracy appears after the first epoch."
     />

@@ -14,12 +14,20 @@ export function SummaryBar() {
         {status}
       </span>
       <Figure label="Parameters" testId="summary-params" value={result ? formatExact(result.params) : "–"} title={result ? formatCount(result.params) : undefined} />
-      <Figure label="Trainable" testId="summary-trainable" value={result ? formatExact(result.trainable_params) : "–"} />
+      {/* From validate's trainable_params: frozen nodes ("trainable": false) are left out. */}
+      <Figure
+        label="Trainable"
+        testId="summary-trainable"
+        value={result ? formatExact(result.trainable_params) : "–"}
+        title={result && result.trainable_params !== result.params ? `${formatExact(result.params - result.trainable_params)} frozen` : undefined}
+      />
       <Figure label="FLOPs" testId="summary-flops" value={result ? formatCount(result.flops) : "–"} title={result ? formatExact(result.flops) : undefined} />
       <Figure label="Memory" testId="summary-memory" value={result ? formatBytes(result.param_bytes) : "–"} />
       <Figure label="Errors" testId="summary-errors" value={result ? String(errorCount) : "–"} />
       <span className="spacer" />
-      <span className="muted">{nodes} layers</span>
+      <span className="muted" data-testid="summary-layers">
+        {nodes} layers
+      </span>
     </footer>
   );
 }

@@ -2,10 +2,10 @@
 import { useRef, useState } from "react";
 import { NameDialog } from "@/components/name-dialog";
 import { useFitGraph } from "@/hooks/use-fit-graph";
-import { builderStore, selectCanRedo, selectCanUndo, selectIsDirty, useBuilder } from "@/store/builder-store";
-import { confirmDiscard, duplicateArchitecture, exportJson, exportPython, importJson, newGraph, openArchitecture, save } from "@/store/commands";
+import { builderStore, selectCanRedo, selectCanUndo, selectInitWeights, selectIsDirty, useBuilder } from "@/store/builder-store";
+import { confirmDiscard, duplicateArchitecture, exportJson, exportPython, importGraphFile, newGraph, openArchitecture, save } from "@/store/commands";
 
-export type DialogKind = "open" | "templates" | "help" | "saveAs" | "duplicate" | "train" | null;
+export type DialogKind = "open" | "templates" | "help" | "saveAs" | "duplicate" | "train" | "torchvision" | "weights" | null;
 
 export interface ToolbarProps {
   onDialog(kind: DialogKind): void;
@@ -25,6 +25,9 @@ export function Toolbar({ onDialog }: ToolbarProps) {
   const fileInput = useRef<HTMLInputElement>(null);
   const empty = useBuilder((s) => s.nodes.length === 0);
   const [exportOpen, setExportOpen] = useState(false);
+  const [importOpen, setImportOpen] = useState(false);
+  const initWeights = useBuilder(selectInitWeights);
+  const detachInitWeights = useBuilder((s) => s.detachInitWeights);
 
   return (
     <div className="toolbar" role="toolbar" aria-label="Builder">
@@ -62,9 +65,31 @@ export function Toolbar({ onDialog }: ToolbarProps) {
         </button>
       </div>
       <div className="group">
-        <button type="button" onClick={() => fileInput.current?.click()} title="Import a netbuilder.graph/1 JSON file">
-          Import
-        </button>
+        <div className="menu">
+          <button
+            type="button"
+            aria-haspopup="menu"
+            aria-expanded={importOpen}
+            onClick={() => setImportOpen((o) => !o)}
+            onBlur={() => setTimeout(() => setImportOpen(false), 150)}
+            data-testid="import-menu"
+          >
+            Import ▾
+          </button>
+          {importOpen && (
+            <div className="menu-list" role="menu">
+              <button type="button" role="menuitem" onClick={() => fileInput.current?.click()} title="Open a netbuilder.graph/1 JSON file as a new graph" data-testid="import-graph">
+                Import graph file…
+              </button>
+              <button type="button" role="menuitem" onClick={() => onDialog("torchvision")} title="Start from a torchvision architecture" data-testid="import-torchvision">
+                New from torchvision…
+              </button>
+              <button type="button" role="menuitem" onClick={() => onDialog("weights")} title="Check a .pth or .safetensors file against this graph" data-testid="import-weights">
+                Import weights…
+              </button>
+            </div>
+          )}
+        </div>
         <input
           ref={fileInput}
           type="file"
@@ -74,7 +99,7 @@ export function Toolbar({ onDialog }: ToolbarProps) {
           onChange={(e) => {
             const file = e.target.files?.[0];
             e.target.value = "";
-            if (file && confirmDiscard("Import this graph?")) void importJson(file);
+            if (file && confirmDiscard("Import this graph?")) void importGraphFile(file);
           }}
         />
         <div className="menu">
@@ -108,6 +133,14 @@ export function Toolbar({ onDialog }: ToolbarProps) {
         </button>
       </div>
       <span className="spacer" />
+      {initWeights && (
+        <span className="weights-chip" data-testid="init-weights-chip" title={`The next run starts from weights file #${initWeights.id} (${initWeights.tensors} tensors)`}>
+          ⚖ {initWeights.name}
+          <button type="button" className="icon-button" onClick={detachInitWeights} aria-label="Don't start from these weights" data-testid="init-weights-remove">
+            ×
+          </button>
+        </span>
+      )}
       <button type="button" className="train-button primary" disabled={empty} onClick={() => onDialog("train")} title={empty ? "Add layers first" : "Train this graph on a dataset"} data-testid="train-button">
         ▶ Train
       </button>

@@ -269,7 +269,7 @@ function TrainDialogView({ onClose }: { onClose(): void }) {
                     .filter((e) => e.message !== serverError.message)
                     .map((e, i) => (
                       <li key={i}>
-                        {e.node ? <code>{e.node}</code> : e.field ? <code>{e.field}</code> : null} {e.message}
+                        {e.node || e.field ? <code>{e.node ?? e.field}:</code> : null} {e.message}
                       </li>
                     ))}
                 </ul>

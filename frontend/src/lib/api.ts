@@ -9,9 +9,13 @@ import type {
   Catalog,
   GraphDoc,
   GraphError,
+  ImportedGraph,
   Me,
   Template,
+  TorchvisionArch,
   ValidationResult,
+  WeightsCheck,
+  WeightsFile,
 } from "@/lib/types";
 
 export class ApiError extends Error {
@@ -121,6 +125,40 @@ export const api = {
   runEvents: (id: number, after?: number) =>
     request<{ id: number; status: string; events: StreamMessage[] }>(`/api/runs/${id}/metrics${after !== undefined ? `?after=${after}` : ""}`),
   runModelPy: (id: number) => request<string>(`/api/runs/${id}/download?format=py`, { accept: "text" }),
+
+  torchvision: () => request<TorchvisionArch[]>("/api/torchvision"),
+  /** A whole torchvision architecture as an editable graph; `numClasses` replaces its head. */
+  torchvisionGraph: (arch: string, opts: { numClasses?: number; imageSize?: number } = {}) => {
+    const q = new URLSearchParams();
+    if (opts.numClasses !== undefined) q.set("num_classes", String(opts.numClasses));
+    if (opts.imageSize !== undefined) q.set("image_size", String(opts.imageSize));
+    const qs = q.toString();
+    return request<GraphDoc>(`/api/torchvision/${encodeURIComponent(arch)}/graph${qs ? `?${qs}` : ""}`, { method: "POST" });
+  },
+  /** The graph with TorchvisionModel node `node` replaced by its layers. */
+  expandNode: (graph: GraphDoc, node: string) => request<GraphDoc>("/api/graphs/expand", { method: "POST", body: { graph, node } }),
+  importGraph: (file: Blob, filename: string) => {
+    const form = new FormData();
+    form.append("file", file, filename);
+    return request<ImportedGraph>("/api/graphs/import", { method: "POST", body: form });
+  },
+  /** What loading a .pth/.safetensors file into `graph` would do; nothing is kept. */
+  checkWeights: (file: Blob, filename: string, graph: GraphDoc) => {
+    const form = new FormData();
+    form.append("file", file, filename);
+    form.append("graph", JSON.stringify(graph));
+    return request<WeightsCheck>("/api/weights/check", { method: "POST", body: form });
+  },
+  /** Keeps a weights file for runs to start from (`init_weights`); with `graph`, answers its report too. */
+  uploadWeights: (file: Blob, filename: string, opts: { graph?: GraphDoc; name?: string } = {}) => {
+    const form = new FormData();
+    form.append("file", file, filename);
+    if (opts.graph) form.append("graph", JSON.stringify(opts.graph));
+    if (opts.name) form.append("name", opts.name);
+    return request<WeightsFile>("/api/weights", { method: "POST", body: form });
+  },
+  weightsFiles: () => request<WeightsFile[]>("/api/weights"),
+  deleteWeights: (id: number) => request<void>(`/api/weights/${id}`, { method: "DELETE" }),
 };
 
 /** The websocket URL of a path on this server (ws: or wss: as the page). */

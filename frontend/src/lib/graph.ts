@@ -20,7 +20,11 @@ export type Params = Record<string, ParamValue>;
 export type LayerNodeData = {
   layerType: string;
   params: Params;
-  /** Keys of the document node other than id/type/params/position, kept so a round trip loses nothing. */
+  /** The document's node-level `trainable`; absent means true (the node learns). */
+  trainable?: boolean;
+  /** The document's node-level `lr_mult`; absent means 1. */
+  lrMult?: number;
+  /** Keys of the document node other than id/type/params/position/trainable/lr_mult, kept so a round trip loses nothing. */
   extra?: Record<string, unknown>;
 };
 export type LayerNode = Node<LayerNodeData, "layer">;
@@ -184,6 +188,16 @@ export function checkConnection(
   return { ok: true };
 }
 
+/** True when a node is frozen: `trainable: false` in the document. */
+export function isFrozen(node: LayerNode): boolean {
+  return node.data.trainable === false;
+}
+
+/** The node's learning-rate multiplier (1 unless set). */
+export function lrMultOf(node: LayerNode): number {
+  return node.data.lrMult ?? 1;
+}
+
 /** The document the server validates, saves and exports. */
 export function toGraphDoc(name: string, snap: Snapshot, extras: Record<string, unknown> = {}): GraphDoc {
   const nodes: GraphDocNode[] = snap.nodes.filter(isLayerNode).map((n) => ({
@@ -191,6 +205,9 @@ export function toGraphDoc(name: string, snap: Snapshot, extras: Record<string, 
     id: n.id,
     type: n.data.layerType,
     params: { ...n.data.params },
+    // Fine-tuning keys are written only when they differ from the format's defaults.
+    ...(n.data.trainable === false ? { trainable: false } : {}),
+    ...(n.data.lrMult !== undefined && n.data.lrMult !== 1 ? { lr_mult: n.data.lrMult } : {}),
     position: { x: Math.round(n.position.x), y: Math.round(n.position.y) },
   }));
   const edges: GraphDocEdge[] = snap.edges.map((e) => ({
@@ -230,6 +247,16 @@ export function fromGraphDoc(raw: unknown): LoadedGraph {
     const hasPos = !!position && Number.isFinite(position.x) && Number.isFinite(position.y);
     if (!hasPos) needsLayout = true;
     const node = makeLayerNode(id, type, hasPos ? { x: position.x, y: position.y } : { x: 0, y: i * 100 }, { ...(params ?? {}) });
+    // Well-typed fine-tuning keys become node data; anything else stays in `extra` and goes back to
+    // the server as it came, so the server names the problem.
+    if (typeof extra.trainable === "boolean") {
+      if (!extra.trainable) node.data.trainable = false;
+      delete extra.trainable;
+    }
+    if (typeof extra.lr_mult === "number") {
+      if (extra.lr_mult !== 1) node.data.lrMult = extra.lr_mult;
+      delete extra.lr_mult;
+    }
     if (Object.keys(extra).length) node.data.extra = extra;
     return node;
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { applyMessage, boundaryAt, Column, createRunSeries, lastIndexAtOrBelow, MAX_LOG_LINES, normColumns, resumeStep } from "@/lib/run-series";
+import { applyMessage, backfill, boundaryAt, Column, createRunSeries, lastIndexAtOrBelow, MAX_LOG_LINES, normColumns, resumeStep } from "@/lib/run-series";
 import { epoch, metrics, snapshot } from "@/test/run-fixtures";
 
 const steps = (s: ReturnType<typeof createRunSeries>) => Array.from(s.steps.view());
@@ -95,5 +95,33 @@ describe("helpers", () => {
     applyMessage(s, epoch(1, 10, { norms: { a: { weight: 1, grad: 0.5 } } }));
     applyMessage(s, epoch(2, 20, { norms: { a: { weight: 2, grad: 0.25 }, b: { weight: 3, grad: 0.1 } } }));
     expect(normColumns(s.epochs, "grad")).toEqual({ layers: ["a", "b"], x: [1, 2], ys: [[0.5, 0.25], [null, 0.1]] });
+  });
+});
+
+describe("backfill", () => {
+  it("fills a hole in the steps without touching what is there", () => {
+    const s = createRunSeries(2);
+    applyMessage(s, metrics(5, 10));
+    applyMessage(s, metrics(25, 30));
+    applyMessage(s, epoch(1, 30));
+    const v = s.version;
+    expect(backfill(s, [metrics(10, 15, 20), metrics(25)])).toBe(true);
+    expect(steps(s)).toEqual([5, 10, 15, 20, 25, 30]);
+    expect(Array.from(s.trainLoss.view())).toEqual([5, 10, 15, 20, 25, 30].map((n) => 1 / n));
+    expect(s.valLossAtStep).toEqual([null, null, null, null, null, 0.4]);
+    expect(s.version).toBeGreaterThan(v);
+    expect(backfill(s, [metrics(5, 10, 15)])).toBe(false);
+  });
+
+  it("fills a missing epoch in order, with its boundary", () => {
+    const s = createRunSeries();
+    const boundary = { x: [0, 1] as [number, number], y: [0, 1] as [number, number], size: 1, classes: [0] };
+    applyMessage(s, metrics(10, 20, 30));
+    applyMessage(s, epoch(1, 10, { boundary }));
+    applyMessage(s, epoch(3, 30, { boundary }));
+    backfill(s, [epoch(2, 20, { boundary }), epoch(3, 30)]);
+    expect(s.epochs.map((e) => e.epoch)).toEqual([1, 2, 3]);
+    expect(s.boundaries.map((b) => b.epoch)).toEqual([1, 2, 3]);
+    expect(s.valLossAtStep).toEqual([0.4, 0.2, 0.4 / 3]);
   });
 });

@@ -36,6 +36,13 @@ export class Column {
     return this.at(this.length - 1);
   }
 
+  /** Inserts `value` at index `i`, shifting the rest right (rare: only a backfill does it). */
+  insert(i: number, value: number): void {
+    this.push(0);
+    this.buf.copyWithin(i + 1, i, this.length - 1);
+    this.buf[i] = value;
+  }
+
   /** The filled part, without copying; valid until the next push. */
   view(): Float64Array {
     return this.buf.subarray(0, this.length);
@@ -208,4 +215,62 @@ export function normColumns(epochs: readonly EpochSummary[], which: "weight" | "
   const x = epochs.map((e) => e.epoch);
   const ys = layers.map((name) => epochs.map((e) => e.norms?.[name]?.[which] ?? null));
   return { layers, x, ys };
+}
+
+/**
+ * Fills a hole in the history: points below the last step that the series lacks (a watcher who
+ * joined while the server still held the latest messages unsaved gets them from the stored events
+ * a moment later). Points it already has are left alone. Returns how many were added.
+ */
+export function backfillPoints(series: RunSeries, points: readonly MetricsPoint[]): number {
+  let added = 0;
+  for (const p of points) {
+    if (!Number.isFinite(p.step)) continue;
+    if (p.step > series.lastStep) {
+      added += addPoints(series, [p]);
+      continue;
+    }
+    const i = lastIndexAtOrBelow(series.steps, p.step);
+    if (i >= 0 && series.steps.at(i) === p.step) continue;
+    const at = i + 1;
+    series.steps.insert(at, p.step);
+    series.trainLoss.insert(at, p.train_loss);
+    series.lr.insert(at, p.lr);
+    series.samplesPerS.insert(at, p.samples_per_s);
+    series.epochOf.insert(at, p.epoch);
+    series.valLossAtStep.splice(at, 0, null);
+    added++;
+  }
+  if (added) series.version++;
+  return added;
+}
+
+/** Fills in an epoch summary (and its boundary) that the series lacks, in epoch order. */
+export function backfillEpoch(series: RunSeries, data: EpochData): boolean {
+  if (data.epoch > lastEpochNumber(series)) return applyMessage(series, { type: "epoch", data });
+  if (series.epochs.some((e) => e.epoch === data.epoch)) return false;
+  const { boundary, points, ...summary } = data;
+  const at = series.epochs.findIndex((e) => e.epoch > data.epoch);
+  series.epochs.splice(at < 0 ? series.epochs.length : at, 0, summary);
+  if (data.val_loss !== undefined) {
+    const i = lastIndexAtOrBelow(series.steps, data.step);
+    if (i >= 0) series.valLossAtStep[i] = data.val_loss;
+  }
+  if (boundary) {
+    const b = series.boundaries.findIndex((x) => x.epoch > data.epoch);
+    series.boundaries.splice(b < 0 ? series.boundaries.length : b, 0, { epoch: data.epoch, boundary });
+  }
+  if (points && !series.points) series.points = points;
+  series.version++;
+  return true;
+}
+
+/** Folds stored events (GET /api/runs/{id}/metrics?after=) into the history, filling holes only. */
+export function backfill(series: RunSeries, events: readonly StreamMessage[]): boolean {
+  let changed = false;
+  for (const e of events) {
+    if (e.type === "metrics") changed = backfillPoints(series, e.data.points) > 0 || changed;
+    else if (e.type === "epoch") changed = backfillEpoch(series, e.data) || changed;
+  }
+  return changed;
 }

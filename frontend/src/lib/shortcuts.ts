@@ -15,6 +15,7 @@ export type Command =
   | "fit"
   | "search"
   | "help"
+  | "expand"
   | "escape";
 
 export interface Shortcut {
@@ -37,6 +38,7 @@ export const SHORTCUTS: Shortcut[] = [
   { command: "layout", keys: ["L"], label: "Auto-layout" },
   { command: "fit", keys: ["F"], label: "Zoom to fit" },
   { command: "search", keys: ["/"], label: "Search the palette" },
+  { command: "expand", keys: ["E"], label: "Expand the selected torchvision model into layers" },
   { command: "help", keys: ["?"], label: "Show this help" },
   { command: "escape", keys: ["Escape"], label: "Close dialogs, clear selection" },
 ];

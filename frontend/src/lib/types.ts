@@ -115,3 +115,49 @@ export interface Template {
   description: string;
   graph: GraphDoc;
 }
+
+/** One architecture a TorchvisionModel node takes (`GET /api/torchvision`). */
+export interface TorchvisionArch {
+  arch: string;
+  params: number;
+  gflops: number;
+  head: { module: string; in_features: number; out_features: number };
+  /** The pretrained file under the weights folder, and whether it is there. */
+  weights: { file: string; path: string; available: boolean };
+  input: { min_size: number; fixed_size: number | null };
+  expandable: boolean;
+  /** Why it does not expand into catalog layers; null when it does. */
+  expand_problem: string | null;
+}
+
+/** `POST /api/graphs/import`: the file's document and its validation (per-node errors included). */
+export interface ImportedGraph {
+  graph: GraphDoc;
+  validation: ValidationResult;
+}
+
+/** What loading a state dict into a graph would do (`POST /api/weights/check`), before anything is applied. */
+export interface WeightsReport {
+  matched: string[];
+  /** Uploaded key → the graph key it fills (an expanded network's `layer1_0_conv1.weight`). */
+  renamed: Record<string, string>;
+  missing: string[];
+  unexpected: string[];
+  mismatched: { key: string; expected: number[]; got: number[] }[];
+  ok: boolean;
+}
+
+export interface WeightsCheck extends WeightsReport {
+  file: string;
+  tensors: number;
+}
+
+/** A kept weights file (`POST /api/weights`); runs start from it with `"init_weights": id`. */
+export interface WeightsFile {
+  id: number;
+  name: string;
+  size_bytes: number;
+  tensors: number;
+  created_at: string;
+  report?: WeightsReport;
+}

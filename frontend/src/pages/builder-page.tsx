@@ -10,8 +10,10 @@ import { QuickAdd } from "@/components/quick-add";
 import { SummaryBar } from "@/components/summary-bar";
 import { TemplatesDialog } from "@/components/templates-dialog";
 import { Toasts } from "@/components/toasts";
-import { TrainDialog } from "@/components/train-dialog";
 import { DuplicateDialog, SaveAsDialog, Toolbar, type DialogKind } from "@/components/toolbar";
+import { TorchvisionDialog } from "@/components/torchvision-dialog";
+import { TrainDialog } from "@/components/train-dialog";
+import { WeightsDialog } from "@/components/weights-dialog";
 import { useDraftKeeper } from "@/hooks/use-draft-keeper";
 import { useFitGraph } from "@/hooks/use-fit-graph";
 import { useLiveValidation } from "@/hooks/use-live-validation";
@@ -19,9 +21,10 @@ import { useShortcuts } from "@/hooks/use-shortcuts";
 import { api } from "@/lib/api";
 import { readDraft } from "@/lib/draft";
 import { fromGraphDoc } from "@/lib/graph";
+import { TORCHVISION_TYPE } from "@/lib/pretrained";
 import type { Position } from "@/lib/types";
-import { builderStore, useBuilder } from "@/store/builder-store";
-import { architectureInUrl, openArchitecture, save } from "@/store/commands";
+import { builderStore, selectSelectedNodeId, useBuilder } from "@/store/builder-store";
+import { architectureInUrl, expandNode, openArchitecture, save } from "@/store/commands";
 
 export function BuilderPage() {
   return (
@@ -114,6 +117,13 @@ function Builder() {
       fit: () => fitGraph(),
       search: () => searchRef.current?.focus(),
       help: () => setDialog("help"),
+      expand: () => {
+        const s = builderStore.getState();
+        const id = selectSelectedNodeId(s);
+        const node = id ? s.nodes.find((n) => n.id === id) : undefined;
+        if (node && node.data.layerType === TORCHVISION_TYPE) void expandNode(node.id);
+        else s.toast("Select a TorchvisionModel node to expand it.");
+      },
       escape: () => {
         setQuickAdd(null);
         builderStore.getState().selectOnly("");
@@ -164,6 +174,8 @@ function Builder() {
       {dialog === "saveAs" && <SaveAsDialog onClose={closeDialog} />}
       {dialog === "duplicate" && <DuplicateDialog onClose={closeDialog} />}
       {dialog === "train" && <TrainDialog onClose={closeDialog} />}
+      {dialog === "torchvision" && <TorchvisionDialog onClose={closeDialog} />}
+      {dialog === "weights" && <WeightsDialog onClose={closeDialog} />}
       <Toasts />
     </div>
   );

@@ -24,9 +24,11 @@ function selectionInUrl(): number[] {
 
 function rememberSelection(ids: number[]): void {
   const url = new URL(window.location.href);
-  if (ids.length) url.searchParams.set("compare", ids.join(","));
-  else url.searchParams.delete("compare");
-  window.history.replaceState(null, "", url.pathname + url.search);
+  url.searchParams.delete("compare");
+  const rest = url.searchParams.toString();
+  // Commas kept readable: ?compare=3,5 rather than 3%2C5.
+  const query = [ids.length ? `compare=${ids.join(",")}` : "", rest].filter(Boolean).join("&");
+  window.history.replaceState(null, "", url.pathname + (query ? `?${query}` : ""));
 }
 
 type RunListMessage = { type: "snapshot"; data: { runs: RunSummary[] } } | { type: "status"; data: StatusData };

@@ -25,7 +25,7 @@ import {
 } from "@/lib/graph";
 import { layoutPositions } from "@/lib/layout";
 import { newer, type Stamped } from "@/lib/sequence";
-import type { Catalog, LayerSpec, ParamValue, Position, ValidationResult } from "@/lib/types";
+import type { Catalog, LayerSpec, ParamValue, Position, ValidationResult, WeightsFile } from "@/lib/types";
 import { indexErrors, type ErrorIndex } from "@/lib/validation";
 
 export const HISTORY_LIMIT = 200;
@@ -34,6 +34,9 @@ export interface SavedArchitecture {
   id: number;
   version: number;
 }
+
+/** A weights file kept on the server (`POST /api/weights`) that the next run starts from. */
+export type InitWeights = Pick<WeightsFile, "id" | "name" | "tensors">;
 
 export interface Toast {
   id: number;
@@ -67,6 +70,8 @@ export interface BuilderState {
   toasts: Toast[];
   /** Bumped when the canvas should fit the whole graph into view (after a load or a layout). */
   fitRequest: number;
+  /** Weights attached to the next run (`init_weights`); dropped when another graph is loaded. */
+  initWeights: InitWeights | null;
 }
 
 export interface BuilderActions {
@@ -78,6 +83,14 @@ export interface BuilderActions {
   connect(conn: ConnectionRequest): ConnectionCheck;
   checkConnection(conn: ConnectionRequest): ConnectionCheck;
   updateParam(nodeId: string, name: string, value: ParamValue | undefined): void;
+  /** Freezes (false) or unfreezes nodes: the document's node-level `trainable`. One undo step. */
+  setTrainable(nodeIds: readonly string[], trainable: boolean): void;
+  /** Sets nodes' learning-rate multiplier (`lr_mult`); consecutive edits of the same nodes share one undo step. */
+  setLrMult(nodeIds: readonly string[], lrMult: number): void;
+  /** Replaces the whole graph (an expand) as one undoable step, laid out afresh unless `layout` is false. */
+  replaceGraph(snap: Snapshot, opts?: { layout?: boolean }): void;
+  attachInitWeights(weights: InitWeights): void;
+  detachInitWeights(): void;
   renameNode(oldId: string, newId: string): string | null;
   deleteSelected(): void;
   selectAll(): void;
@@ -122,6 +135,7 @@ function initialState(): BuilderState {
     errors: EMPTY_ERRORS,
     toasts: [],
     fitRequest: 0,
+    initWeights: null,
   };
 }
 
@@ -237,6 +251,58 @@ export function createBuilderStore(): StoreApi<BuilderStore> {
         });
         commit({ nodes }, { coalesce: `param:${nodeId}:${name}` });
       },
+
+      setTrainable: (nodeIds, trainable) => {
+        const s = get();
+        const ids = new Set(nodeIds);
+        const changes = s.nodes.some((n) => ids.has(n.id) && (n.data.trainable !== false) !== trainable);
+        if (!changes) return;
+        const nodes = s.nodes.map((n) => {
+          if (!ids.has(n.id) || (n.data.trainable !== false) === trainable) return n;
+          const data = { ...n.data };
+          if (trainable) delete data.trainable;
+          else data.trainable = false;
+          return { ...n, data };
+        });
+        commit({ nodes });
+      },
+
+      setLrMult: (nodeIds, lrMult) => {
+        const s = get();
+        const ids = new Set(nodeIds);
+        const nodes = s.nodes.map((n) => {
+          if (!ids.has(n.id) || (n.data.lrMult ?? 1) === lrMult) return n;
+          const data = { ...n.data };
+          if (lrMult === 1) delete data.lrMult;
+          else data.lrMult = lrMult;
+          return { ...n, data };
+        });
+        if (nodes.every((n, i) => n === s.nodes[i])) return;
+        commit({ nodes }, { coalesce: `lr_mult:${[...ids].sort().join(",")}` });
+      },
+
+      replaceGraph: (snap, opts = {}) => {
+        const s = get();
+        let nodes = snap.nodes;
+        if (opts.layout !== false) {
+          // Nodes that stay keep their measured size; new ones are laid out at the default size.
+          const measured = new Map(s.nodes.map((n) => [n.id, n.measured]));
+          const positions = layoutPositions({
+            nodes: nodes.map((n) => ({ id: n.id, width: measured.get(n.id)?.width, height: measured.get(n.id)?.height })),
+            edges: snap.edges,
+          });
+          nodes = nodes.map((n) => ({ ...n, position: positions.get(n.id) ?? n.position }));
+        }
+        commit({ nodes, edges: snap.edges });
+        set((st) => ({
+          fitRequest: st.fitRequest + 1,
+          errors: indexErrors(st.validation?.value ?? null, new Set(nodes.map((n) => n.id))),
+        }));
+      },
+
+      attachInitWeights: (weights) => set({ initWeights: weights }),
+
+      detachInitWeights: () => set({ initWeights: null }),
 
       renameNode: (oldId, newId) => {
         const s = get();
@@ -360,6 +426,7 @@ export function createBuilderStore(): StoreApi<BuilderStore> {
           savedChangeCount: opts.dirty ? s.savedChangeCount : changeCount,
           errors: EMPTY_ERRORS,
           fitRequest: s.fitRequest + 1,
+          initWeights: null,
         });
       },
 
@@ -378,6 +445,7 @@ export function createBuilderStore(): StoreApi<BuilderStore> {
           changeCount: s.changeCount + 1,
           savedChangeCount: s.changeCount + 1,
           errors: EMPTY_ERRORS,
+          initWeights: null,
         });
       },
 
@@ -428,3 +496,11 @@ export const selectSelectionCount = (s: BuilderState): number => {
   for (const n of s.nodes) if (n.selected) c += 1;
   return c;
 };
+
+/**
+ * The weights file attached to the next run, or null: the Train dialog sends its `id` as
+ * `"init_weights"` in `POST /api/runs` (the run starts from those weights; the server checks they
+ * fit the graph). Attached from the builder's "Import weights…" report; removed with the chip's ×
+ * or when another graph is loaded.
+ */
+export const selectInitWeights = (s: BuilderState): InitWeights | null => s.initWeights;

@@ -1,11 +1,13 @@
 /**
  * The builder's commands that talk to the server or the file system: save, open, templates,
- * import and export. They read and write the store; components only call them.
+ * import and export, torchvision models, expanding and weights files. They read and write the
+ * store; components only call them.
  */
 import { api, ApiError } from "@/lib/api";
 import { clearDraft } from "@/lib/draft";
-import { fromGraphDoc, GraphDocError, toGraphDoc } from "@/lib/graph";
-import type { Architecture, GraphDoc } from "@/lib/types";
+import { fromGraphDoc, GraphDocError, toGraphDoc, type LoadedGraph } from "@/lib/graph";
+import { singleNodeGraph, type TorchvisionChoice } from "@/lib/pretrained";
+import type { Architecture, GraphDoc, TorchvisionArch, ValidationResult, WeightsCheck } from "@/lib/types";
 import { builderStore, selectIsDirty } from "@/store/builder-store";
 
 const store = builderStore;
@@ -21,6 +23,12 @@ function message(e: unknown): string {
     return first ? `${e.message}: ${first.node ? `${first.node}: ` : ""}${first.message}` : e.message;
   }
   return e instanceof Error ? e.message : String(e);
+}
+
+/** The server's own words for a refusal: its first error's message, else the whole message. */
+function reason(e: unknown): string {
+  if (e instanceof ApiError && e.errors[0]) return e.errors[0].message;
+  return message(e);
 }
 
 /** Puts the open architecture in the address bar, so a reload reopens it. */
@@ -164,14 +172,114 @@ export async function exportPython(): Promise<void> {
   }
 }
 
-export async function importJson(file: File): Promise<void> {
+/**
+ * Imports a graph JSON file as a new unsaved graph. It is read here first (a file that is no graph
+ * at all is refused with the reason), then sent to `POST /api/graphs/import`, whose validation
+ * marks every node with an error on the canvas at once.
+ */
+export async function importGraphFile(file: File): Promise<boolean> {
+  let loaded: LoadedGraph;
   try {
-    const loaded = fromGraphDoc(JSON.parse(await file.text()));
-    store.getState().loadGraph(loaded, { architecture: null, dirty: true });
-    rememberInUrl(null);
-    store.getState().toast(`Imported “${loaded.name}”`, "success");
+    loaded = fromGraphDoc(JSON.parse(await file.text()));
   } catch (e) {
     const why = e instanceof SyntaxError ? "not valid JSON" : e instanceof GraphDocError ? e.message : message(e);
     store.getState().toast(`Could not import ${file.name}: ${why}`, "error");
+    return false;
+  }
+  let validation: ValidationResult | null = null;
+  try {
+    validation = (await api.importGraph(file, file.name)).validation;
+  } catch (e) {
+    if (e instanceof ApiError) {
+      store.getState().toast(`Could not import ${file.name}: ${reason(e)}`, "error");
+      return false;
+    }
+    // The server did not answer: load it anyway; live validation checks it when it can.
+  }
+  store.getState().loadGraph(loaded, { architecture: null, dirty: true });
+  rememberInUrl(null);
+  const s = store.getState();
+  if (validation) s.applyValidation(s.revision, validation);
+  const errors = validation?.errors.length ?? 0;
+  if (errors) s.toast(`Imported “${loaded.name}” with ${errors} error${errors === 1 ? "" : "s"}: see the marked layers`, "error");
+  else s.toast(`Imported “${loaded.name}”`, "success");
+  return true;
+}
+
+/**
+ * Replaces TorchvisionModel node `nodeId` with its layers (`POST /api/graphs/expand`) as one undo
+ * step. An answer for a graph that changed meanwhile is dropped rather than undoing those edits.
+ */
+export async function expandNode(nodeId: string): Promise<boolean> {
+  const before = store.getState();
+  try {
+    const doc = await api.expandNode(currentGraph(), nodeId);
+    const now = store.getState();
+    if (now.revision !== before.revision) {
+      now.toast(`The graph changed while ${nodeId} was expanding; expand it again.`, "error");
+      return false;
+    }
+    const expanded = fromGraphDoc(doc);
+    now.replaceGraph(expanded);
+    const added = expanded.nodes.length - before.nodes.length + 1;
+    now.toast(`Expanded ${nodeId} into ${added} layers`, "success");
+    return true;
+  } catch (e) {
+    store.getState().toast(`Could not expand ${nodeId}: ${reason(e)}`, "error");
+    return false;
+  }
+}
+
+let torchvisionList: Promise<TorchvisionArch[]> | null = null;
+
+/** `GET /api/torchvision`, asked once per page (a failed answer is asked again next time). */
+export function torchvisionArchs(): Promise<TorchvisionArch[]> {
+  torchvisionList ??= api.torchvision().catch((e: unknown) => {
+    torchvisionList = null;
+    throw e;
+  });
+  return torchvisionList;
+}
+
+/**
+ * Loads a torchvision architecture as a new unsaved graph: its layers (`POST
+ * /api/torchvision/{arch}/graph`), or with `asNode` one TorchvisionModel node between an Input and an
+ * Output.
+ */
+export async function newFromTorchvision(choice: TorchvisionChoice, asNode: boolean): Promise<boolean> {
+  try {
+    const doc = asNode
+      ? singleNodeGraph(choice)
+      : await api.torchvisionGraph(choice.arch, { numClasses: choice.numClasses ?? undefined, imageSize: choice.imageSize });
+    const loaded = fromGraphDoc(doc);
+    store.getState().loadGraph({ ...loaded, needsLayout: true }, { architecture: null, dirty: true });
+    rememberInUrl(null);
+    store.getState().toast(`Loaded ${choice.arch}${asNode ? "" : ` as ${loaded.nodes.length} layers`}`, "success");
+    return true;
+  } catch (e) {
+    store.getState().toast(`Could not load ${choice.arch}: ${reason(e)}`, "error");
+    return false;
+  }
+}
+
+/** What loading a weights file into the current graph would do (`POST /api/weights/check`); throws with the server's reason. */
+export async function checkWeights(file: File): Promise<WeightsCheck> {
+  try {
+    return await api.checkWeights(file, file.name, currentGraph());
+  } catch (e) {
+    throw new Error(reason(e));
+  }
+}
+
+/** Keeps a weights file on the server and attaches it to the next run (`initWeights`). */
+export async function attachWeights(file: File): Promise<boolean> {
+  try {
+    const kept = await api.uploadWeights(file, file.name, { name: file.name });
+    store.getState().attachInitWeights({ id: kept.id, name: kept.name, tensors: kept.tensors });
+    store.getState().toast(`${kept.name} will start the next run`, "success");
+    return true;
+  } catch (e) {
+    store.getState().toast(`Could not keep ${file.name}: ${reason(e)}`, "error");
+    return false;
   }
 }

@@ -119,3 +119,44 @@ describe("run store", () => {
     expect(last().url).toMatch(/\/ws\/runs\/2\/$/);
   });
 });
+
+describe("run store on an ended run", () => {
+  beforeEach(() => {
+    FakeSocket.all = [];
+    vi.useFakeTimers();
+    vi.stubGlobal("fetch", vi.fn(() => new Promise(() => undefined)));
+  });
+
+  it("takes the final status and files from a snapshot that holds the final message", () => {
+    const store = setup();
+    store.getState().watch(5);
+    last().send(snapshot(5, [metrics(5, 10), epoch(1, 10), { type: "finished", data: { status: "succeeded", metrics: { val_accuracy: 0.9 }, files: ["pth"] } }], "succeeded"));
+    const s = store.getState();
+    expect(s.status).toBe("succeeded");
+    expect(s.run?.files).toEqual(["pth"]);
+    expect(s.run?.final_metrics).toEqual({ val_accuracy: 0.9 });
+    expect(s.connection).toBe("closed");
+    expect(last().closed).toBe(true);
+  });
+});
+
+describe("run store backfill", () => {
+  beforeEach(() => {
+    FakeSocket.all = [];
+    vi.useFakeTimers();
+  });
+
+  it("fills the hole between the snapshot and the first live message from the stored events", async () => {
+    const fetchMock = vi.fn(async () => new Response(JSON.stringify({ id: 8, status: "running", events: [metrics(15, 20), metrics(25)] }), { status: 200, headers: { "Content-Type": "application/json" } }));
+    vi.stubGlobal("fetch", fetchMock);
+    const store = createRunStore({ stream: { createSocket: (url) => new FakeSocket(url) as unknown as WebSocket, backoff: [10] }, backfillDelayMs: 50 });
+    store.getState().watch(8);
+    last().send(snapshot(8, [metrics(5, 10)]));
+    // Steps 15 and 20 were sent before this watcher joined and stored only later.
+    last().send(metrics(25));
+    expect(Array.from(store.getState().series.steps.view())).toEqual([5, 10, 25]);
+    await vi.advanceTimersByTimeAsync(60);
+    expect(fetchMock).toHaveBeenCalledWith("/api/runs/8/metrics?after=10", expect.anything());
+    await vi.waitFor(() => expect(Array.from(store.getState().series.steps.view())).toEqual([5, 10, 15, 20, 25]));
+  });
+});

@@ -7,9 +7,9 @@
 import { useStore } from "zustand";
 import { createStore, type StoreApi } from "zustand/vanilla";
 import { api, ApiError, wsUrl } from "@/lib/api";
-import { applyMessage, createRunSeries, resumeStep, type RunSeries } from "@/lib/run-series";
+import { applyMessage, backfill, createRunSeries, resumeStep, type RunSeries } from "@/lib/run-series";
 import { openStream, type ConnectionState, type StreamHandle, type StreamOptions } from "@/lib/run-socket";
-import { FINAL_TYPES, isActive, type RunDetail, type RunStatus, type StreamMessage } from "@/lib/run-types";
+import { isActive, type RunDetail, type RunStatus, type StreamMessage } from "@/lib/run-types";
 
 export interface RunState {
   runId: number | null;
@@ -43,18 +43,43 @@ function initialState(): RunState {
 
 export interface RunStoreOptions {
   stream?: Pick<StreamOptions, "createSocket" | "backoff">;
+  /** How long after a snapshot to ask the stored events for a hole (the server saves about once a second). */
+  backfillDelayMs?: number;
 }
+
+export const BACKFILL_DELAY_MS = 2500;
 
 export function createRunStore(options: RunStoreOptions = {}): StoreApi<RunStore> {
   return createStore<RunStore>()((set, get) => {
     let handle: StreamHandle | null = null;
     let snapshots = 0;
+    let backfillTimer: ReturnType<typeof setTimeout> | null = null;
+
+    /**
+     * Messages the server sent just before this watcher joined may not be stored yet, so the snapshot
+     * can miss them: once they are, fetch what follows the snapshot and fill the hole.
+     */
+    const scheduleBackfill = (runId: number, after: number) => {
+      if (backfillTimer) clearTimeout(backfillTimer);
+      backfillTimer = setTimeout(() => {
+        backfillTimer = null;
+        api.runEvents(runId, after).then(
+          (answer) => {
+            const st = get();
+            if (st.runId !== runId) return;
+            if (backfill(st.series, answer.events)) set({ version: st.series.version });
+          },
+          () => undefined,
+        );
+      }, options.backfillDelayMs ?? BACKFILL_DELAY_MS);
+    };
 
     return {
       ...initialState(),
 
       watch: (runId) => {
         handle?.close();
+        if (backfillTimer) clearTimeout(backfillTimer);
         snapshots = 0;
         set({ ...initialState(), runId, connection: "connecting" });
         handle = openStream<StreamMessage>(() => get().streamUrl(), {
@@ -74,6 +99,7 @@ export function createRunStore(options: RunStoreOptions = {}): StoreApi<RunStore
 
       unwatch: () => {
         handle?.close();
+        if (backfillTimer) clearTimeout(backfillTimer);
         handle = null;
         set(initialState());
       },
@@ -87,6 +113,7 @@ export function createRunStore(options: RunStoreOptions = {}): StoreApi<RunStore
 
       receive: (message) => {
         const s = get();
+        const endedBefore = s.series.final !== null;
         const changed = applyMessage(s.series, message);
         const patch: Partial<RunState> = {};
         const ended = s.series.final !== null;
@@ -95,17 +122,22 @@ export function createRunStore(options: RunStoreOptions = {}): StoreApi<RunStore
           const run = message.data.run;
           patch.run = run;
           patch.device = run.device;
-          if (!ended) patch.status = run.status;
+          if (!ended) {
+            patch.status = run.status;
+            if (isActive(run.status) && s.runId !== null) scheduleBackfill(s.runId, s.series.lastStep);
+          }
         } else if (message.type === "status") {
           // A status can trail the final message; the final word stays final.
           if (!ended || !isActive(message.data.status)) patch.status = message.data.status;
           if (message.data.device) patch.device = message.data.device;
         }
-        if (FINAL_TYPES.includes(message.type) && s.series.final) {
+        // The final message came now, live or inside a snapshot.
+        if (!endedBefore && s.series.final) {
           const final = s.series.final;
+          const run = patch.run ?? s.run;
           patch.status = final.status;
           patch.stopping = false;
-          if (s.run) patch.run = { ...s.run, status: final.status, files: final.files, final_metrics: final.metrics, onnx_error: final.onnx_error ?? s.run.onnx_error };
+          if (run) patch.run = { ...run, status: final.status, files: final.files, final_metrics: final.metrics, onnx_error: final.onnx_error ?? run.onnx_error };
           // The stream is over; the socket has nothing more to say.
           handle?.close();
           handle = null;
