@@ -62,9 +62,7 @@ def check_transforms(augment: Any, normalize: Any, resize: Any) -> tuple[dict | 
         if not ok or any(v <= 0 for v in normalize["std"]):
             raise ConfigError("normalize", 'normalize must be "imagenet" or {"mean": [...], "std": [...]} with one '
                                            f"entry per channel and std above 0; got {normalize!r}")
-    if resize is not None and (not isinstance(resize, int) or isinstance(resize, bool) or not 8 <= resize <= 1024):
-        raise ConfigError("resize", f"resize must be an image size from 8 to 1024; got {resize!r}")
-    return augment, normalize, resize
+    return augment, normalize, resize  # resize's bounds are TrainConfig's rule
 
 
 def model_input_shape(dataset_shape: tuple[int, ...], config: Any) -> tuple[int, ...]:

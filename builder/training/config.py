@@ -37,6 +37,12 @@ _SCHEDULER_ALIASES = {"one_cycle": "onecycle", "one-cycle": "onecycle", "": "non
 _DEVICE = re.compile(r"^(auto|cpu|mps|cuda(:\d+)?)$")
 
 
+def option(default: Any, doc: str, *, kind: str, label: str | None = None, **rule: Any) -> Any:
+    """A TrainConfig field with its doc and rule (`min`/`max`, `gt`/`lt`, `choices`): validation and the
+    schema served to the browser's Train dialog both read them from here."""
+    return dataclasses.field(default=default, metadata={"doc": doc, "kind": kind, "label": label, **rule})
+
+
 @dataclass
 class TrainConfig:
     """How to train: every option of a run, with defaults that work for small datasets.
@@ -45,27 +51,37 @@ class TrainConfig:
     constructing it directly validates too.
     """
 
-    epochs: int = 10
-    batch_size: int = 64
-    optimizer: str = "adam"  # sgd | adam | adamw | rmsprop
-    lr: float = 1e-3
-    momentum: float = 0.9  # sgd and rmsprop
-    nesterov: bool = False  # sgd
-    weight_decay: float = 0.0
-    scheduler: str = "none"  # none | step | cosine | onecycle, stepped every batch
-    step_size: int = 10  # epochs between decays of the "step" scheduler
-    gamma: float = 0.1  # decay factor of the "step" scheduler
-    loss: str | None = None  # None: cross_entropy for classification, mse for regression
-    val_fraction: float | None = None  # None: the dataset's own split
-    seed: int = 0
-    grad_clip: float | None = None  # max global gradient norm
-    device: str = "auto"  # auto (cuda, then mps, then cpu) | cpu | cuda | cuda:N | mps
-    precision: str = "fp32"  # fp32 | bf16 | fp16 (autocast on CUDA only)
-    compile: bool = False  # torch.compile the model
-    log_every: int = 10  # steps between "metrics" events
-    augment: dict | None = None  # image batches: {"flip": bool, "crop": padding px, "jitter": 0..1} (augment.py)
-    normalize: str | dict | None = None  # "imagenet" | {"mean": [...], "std": [...]}
-    resize: int | None = None  # resize image batches to resize × resize
+    epochs: int = option(10, "Passes over the training data", kind="int", min=1, max=100_000)
+    batch_size: int = option(64, "Samples per step", kind="int", label="Batch size", min=1, max=1_000_000)
+    optimizer: str = option("adam", "How the weights are updated", kind="choice", choices=OPTIMIZERS)
+    lr: float = option(1e-3, "Learning rate", kind="float", label="Learning rate", gt=0.0, max=10.0)
+    momentum: float = option(0.9, "Momentum of sgd and rmsprop", kind="float", min=0.0, lt=1.0)
+    nesterov: bool = option(False, "Nesterov momentum (sgd)", kind="bool")
+    weight_decay: float = option(0.0, "L2 penalty on the weights", kind="float", min=0.0, max=1.0)
+    scheduler: str = option("none", "Learning-rate schedule, stepped every batch", kind="choice",
+                            choices=SCHEDULERS)
+    step_size: int = option(10, "Epochs between decays of the step scheduler", kind="int", min=1, max=100_000)
+    gamma: float = option(0.1, "Decay factor of the step scheduler", kind="float", gt=0.0, max=1.0)
+    loss: str | None = option(None, "Loss; empty: CrossEntropyLoss for classification, MSELoss for regression",
+                              kind="choice", choices=tuple(LOSSES.values()), nullable=True)
+    val_fraction: float | None = option(None, "Share of samples held out for validation; empty: the dataset's "
+                                        "own split", kind="float", label="Validation fraction", min=0.0, lt=1.0,
+                                        nullable=True)
+    seed: int = option(0, "Seed of the weights, the shuffling and dropout: same seed, same numbers on CPU",
+                       kind="int", min=0, max=2**63 - 1)
+    grad_clip: float | None = option(None, "Clip the global gradient norm to this", kind="float",
+                                     label="Gradient clipping norm", gt=0.0, nullable=True)
+    device: str = option("auto", "auto: cuda, then mps, then cpu; or cpu, cuda, cuda:N, mps", kind="choice",
+                         choices=("auto", "cpu", "cuda", "mps"))
+    precision: str = option("fp32", "Mixed precision (autocast) on CUDA", kind="choice", choices=PRECISIONS)
+    compile: bool = option(False, "torch.compile the model (slow first steps)", kind="bool")
+    log_every: int = option(10, "Steps between metrics events", kind="int", min=1, max=1_000_000)
+    augment: dict | None = option(None, 'Image batches: {"flip": true, "crop": 4, "jitter": 0.1}', kind="object",
+                                  nullable=True)
+    normalize: str | dict | None = option(None, '"imagenet", or {"mean": [...], "std": [...]}', kind="object",
+                                          nullable=True)
+    resize: int | None = option(None, "Resize image batches to resize × resize", kind="int", min=8, max=1024,
+                                nullable=True)
 
     def __post_init__(self) -> None:
         self._validate()
@@ -102,23 +118,32 @@ class TrainConfig:
     def loss_class(self) -> str | None:
         return LOSSES[self.loss] if self.loss else None
 
+    @classmethod
+    def schema(cls) -> list[dict]:
+        """Every option with its kind, default, bounds and doc (GET /api/training/options)."""
+        out = []
+        for f in dataclasses.fields(cls):
+            meta = dict(f.metadata)
+            item = {"name": f.name, "kind": meta.pop("kind"), "default": f.default,
+                    "nullable": meta.pop("nullable", False), "doc": meta.pop("doc")}
+            meta.pop("label", None)
+            if "choices" in meta:
+                meta["choices"] = list(meta["choices"])
+            out.append({**item, **meta})
+        return out
+
     def _validate(self) -> None:
-        _int(self, "epochs", 1, 100_000)
-        _int(self, "batch_size", 1, 1_000_000, label="Batch size")
-        _int(self, "step_size", 1, 100_000)
-        _int(self, "seed", 0, 2**63 - 1)
-        _int(self, "log_every", 1, 1_000_000)
-        _float(self, "lr", label="Learning rate", gt=0.0, le=10.0)
-        _float(self, "momentum", ge=0.0, lt=1.0)
-        _float(self, "weight_decay", ge=0.0, le=1.0)
-        _float(self, "gamma", gt=0.0, le=1.0)
-        if self.val_fraction is not None:
-            _float(self, "val_fraction", ge=0.0, lt=1.0, label="Validation fraction")
-        if self.grad_clip is not None:
-            _float(self, "grad_clip", gt=0.0, label="Gradient clipping norm")
-        for name in ("nesterov", "compile"):
-            if not isinstance(getattr(self, name), bool):
-                raise ConfigError(name, f"{name} must be true or false; got {getattr(self, name)!r}")
+        for f in dataclasses.fields(self):
+            meta = f.metadata
+            if getattr(self, f.name) is None and meta.get("nullable"):
+                continue
+            if meta["kind"] == "int":
+                _int(self, f.name, meta["min"], meta["max"], label=meta["label"])
+            elif meta["kind"] == "float":
+                _float(self, f.name, label=meta["label"], gt=meta.get("gt"), ge=meta.get("min"),
+                       lt=meta.get("lt"), le=meta.get("max"))
+            elif meta["kind"] == "bool" and not isinstance(getattr(self, f.name), bool):
+                raise ConfigError(f.name, f"{f.name} must be true or false; got {getattr(self, f.name)!r}")
         self.optimizer = _choice(self, "optimizer", OPTIMIZERS)
         self.scheduler = _choice(self, "scheduler", SCHEDULERS, _SCHEDULER_ALIASES)
         self.precision = _choice(

@@ -83,3 +83,20 @@ def test_an_npz_upload_works_and_another_user_cannot_see_it(api, client, alice, 
     assert as_bob.delete(f"/api/datasets/uploads/{dataset_id}").status_code == 404
     assert as_bob.get("/api/datasets").json()["uploads"] == []
     assert api.as_user(alice).delete(f"/api/datasets/uploads/{dataset_id}").status_code == 204
+
+
+def test_training_options_come_from_the_engine_with_bounds_and_docs(api, alice):
+    fields = {f["name"]: f for f in api.as_user(alice).get("/api/training/options").json()["fields"]}
+    assert fields["batch_size"] == {"name": "batch_size", "kind": "int", "default": 64, "nullable": False,
+                                    "doc": "Samples per step", "min": 1, "max": 1_000_000}
+    assert fields["optimizer"]["choices"] == ["sgd", "adam", "adamw", "rmsprop"]
+    assert fields["loss"]["nullable"] is True
+    assert "CrossEntropyLoss" in fields["loss"]["choices"]
+    assert fields["lr"]["gt"] == 0.0
+
+
+def test_every_option_of_the_schema_is_accepted_at_its_default():
+    from builder.training import TrainConfig
+
+    defaults = {f["name"]: f["default"] for f in TrainConfig.schema()}
+    assert TrainConfig(**defaults).to_dict() == TrainConfig().to_dict()

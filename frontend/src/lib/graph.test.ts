@@ -194,3 +194,40 @@ describe("clipboard", () => {
     expect(out.edges).toEqual([]);
   });
 });
+
+describe("fine-tuning keys", () => {
+  const doc = (node: Record<string, unknown>) => ({
+    format: "netbuilder.graph/1",
+    name: "ft",
+    nodes: [{ id: "fc1", type: "Linear", params: { out_features: 10 }, position: { x: 0, y: 0 }, ...node }],
+    edges: [],
+  });
+
+  it("reads trainable and lr_mult as node data, not params, and writes them back at node level", () => {
+    const loaded = fromGraphDoc(doc({ trainable: false, lr_mult: 0.1, note: "kept" }));
+    const data = loaded.nodes[0]?.data;
+    expect(data).toMatchObject({ trainable: false, lrMult: 0.1, params: { out_features: 10 }, extra: { note: "kept" } });
+    const back = toGraphDoc("ft", loaded).nodes[0];
+    expect(back).toEqual({ id: "fc1", type: "Linear", params: { out_features: 10 }, trainable: false, lr_mult: 0.1, note: "kept", position: { x: 0, y: 0 } });
+  });
+
+  it("leaves the defaults out of the document", () => {
+    const loaded = fromGraphDoc(doc({ trainable: true, lr_mult: 1 }));
+    expect(loaded.nodes[0]?.data.trainable).toBeUndefined();
+    expect(loaded.nodes[0]?.data.lrMult).toBeUndefined();
+    expect(Object.keys(toGraphDoc("ft", loaded).nodes[0] ?? {})).toEqual(["id", "type", "params", "position"]);
+  });
+
+  it("passes ill-typed values through unchanged so the server can name them", () => {
+    const loaded = fromGraphDoc(doc({ trainable: "no", lr_mult: "fast" }));
+    expect(loaded.nodes[0]?.data.trainable).toBeUndefined();
+    expect(toGraphDoc("ft", loaded).nodes[0]).toMatchObject({ trainable: "no", lr_mult: "fast" });
+  });
+
+  it("keeps them on copies", () => {
+    const loaded = fromGraphDoc(doc({ trainable: false, lr_mult: 2 }));
+    const clip = copySelection({ nodes: loaded.nodes.map((n) => ({ ...n, selected: true })), edges: [] });
+    const pasted = pasteCopies(clip as Snapshot, ["fc1"], { x: 10, y: 10 });
+    expect(pasted.nodes[0]?.data).toMatchObject({ trainable: false, lrMult: 2 });
+  });
+});
