@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import platform
-import re
 import statistics
 import sys
 import time
@@ -23,10 +22,8 @@ import torch
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.report import write_section  # noqa: E402
 from builder.graph import compile_graph, validate  # noqa: E402
-
-DOC = ROOT / "docs" / "performance.md"
-START, END = "<!-- bench:graph -->", "<!-- /bench:graph -->"
 
 
 def residual_graph(blocks: int) -> dict[str, Any]:
@@ -91,22 +88,17 @@ def main() -> None:
     print(table)
     cpu = platform.processor() or platform.machine()
     section = (
-        f"{START}\n## Graph compiler (`bench/bench_graph.py`)\n\n"
+        "## Graph compiler (`bench/bench_graph.py`)\n\n"
         f"Residual CNNs of Conv2d/BatchNorm2d/ReLU/Add blocks on a 3×32×32 input; {cpu}, {os.cpu_count()} cores, "
         f"torch {torch.__version__}, Python {platform.python_version()}, load average {load:.1f} when it started "
         "(the machine is shared; p95s move with it). *validate* is `POST /api/graphs/validate`'s "
         "work (structure, parameters, shape rules, counts); *compile* builds the `torch.fx.GraphModule` with "
         "freshly initialised CPU weights; *meta build+run* is, side by side, what inferring shapes by building "
         "the model on the meta device and running it would cost instead. Target: validate p95 under 50 ms "
-        f"at 100 nodes.\n\n{table}\n{END}"
+        f"at 100 nodes.\n\n{table}"
     )
-    text = DOC.read_text() if DOC.exists() else "# Performance\n"
-    if START in text:
-        text = re.sub(re.escape(START) + ".*?" + re.escape(END), lambda _: section, text, flags=re.S)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    DOC.write_text(text)
-    print(f"wrote {DOC.relative_to(ROOT)}")
+    write_section("graph", section)
+    print("wrote docs/performance.md")
 
 
 if __name__ == "__main__":

@@ -148,12 +148,21 @@ async def watch_until_final(url: str, token: str, count: int) -> None:
     await asyncio.gather(*(one() for _ in range(count)))
 
 
-def training_speed(api: Api, base: str, token: str, *, watchers: int, samples: int, epochs: int) -> float:
-    """samples/s of a real run trained by the worker, with `watchers` websocket clients reading it.
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def training_speed(api: Api, base: str, token: str, *, watchers: int, samples: int, epochs: int,
+                   daphne_pid: int) -> tuple[float, float]:
+    """samples/s of a real run trained by the worker, with `watchers` websocket clients reading it, and
+    the CPU seconds Daphne spent meanwhile.
 
     The watchers live in a process of their own, like browsers elsewhere (on this one machine they
     still share its cores with the server and the training process).
     """
+    cpu_before = cpu_seconds(daphne_pid)
     status, run = api.post("/api/runs", {"graph": SEED_MLP, "dataset": "random",
                                          "dataset_options": {"size": samples},
                                          "config": {"epochs": epochs, "batch_size": 64, "val_fraction": 0.1,
@@ -168,7 +177,7 @@ def training_speed(api: Api, base: str, token: str, *, watchers: int, samples: i
     if watcher is not None:
         assert watcher.wait(timeout=120) == 0, "every watcher gets the final message"
     assert finished["status"] == "succeeded", finished["error"]
-    return float(finished["final_metrics"]["samples_per_s"])
+    return float(finished["final_metrics"]["samples_per_s"]), cpu_seconds(daphne_pid) - cpu_before
 
 
 def main() -> None:
@@ -193,7 +202,7 @@ def main() -> None:
         port = free_port()
         base = f"http://127.0.0.1:{port}"
         try:
-            deployment.start_daphne(port)
+            daphne = deployment.start_daphne(port)
             setup_django(deployment)
             run_id, owner_id = make_run("bench")
             lat = asyncio.run(latency(base, token, run_id, owner_id, seconds=10, rate=200))
@@ -205,19 +214,22 @@ def main() -> None:
             api = Api(base, token)
             counts = [int(w) for w in args.watchers.split(",")]
             speeds: dict[int, list[float]] = {w: [] for w in [0, *counts]}
+            server_cpu: dict[int, list[float]] = {w: [] for w in [0, *counts]}
             for _ in range(2):  # interleaved, so drift in the machine's load hits every count alike
                 for watchers in [0, *counts]:
-                    speed = training_speed(api, base, token, watchers=watchers, samples=args.samples,
-                                           epochs=args.epochs)
+                    speed, cpu = training_speed(api, base, token, watchers=watchers, samples=args.samples,
+                                                epochs=args.epochs, daphne_pid=daphne.pid)
                     speeds[watchers].append(speed)
-                    print(f"training with {watchers} watchers: {speed:.0f} samples/s", flush=True)
+                    server_cpu[watchers].append(cpu)
+                    print(f"training with {watchers} watchers: {speed:.0f} samples/s; Daphne used {cpu:.2f} "
+                          "CPU s", flush=True)
         finally:
             deployment.stop_all()
 
     alone = statistics.mean(speeds[0])
     rows = "\n".join(
         f"| training with {w} watcher{'s' if w != 1 else ''} | {statistics.mean(v):,.0f} samples/s "
-        f"({(1 - statistics.mean(v) / alone) * 100:+.1f}% cost) |"
+        f"({(1 - statistics.mean(v) / alone) * 100:+.1f}% cost); Daphne {statistics.mean(server_cpu[w]):.2f} CPU s |"
         for w, v in speeds.items() if w
     )
     body = f"""## Live stream (`bench/bench_stream.py`)
@@ -231,7 +243,7 @@ clients in a separate process that read every message. All on one machine with {
 | metric → websocket client latency, p99 | {lat['p99_ms']:.1f} ms |
 | clients watching one run | {fan['clients']} connected in {fan['connect_s']:.1f} s; final message received by {fan['finals']} of {fan['clients']} |
 | messages per client over {fan['steps']:,} steps in 5 s | {fan['messages_min']}–{fan['messages_max']} (coalesced to ≤20/s) |
-| training with no watcher | {alone:,.0f} samples/s (MyNetwork, {args.samples:,} random samples, batch 64, {args.epochs} epochs) |
+| training with no watcher | {alone:,.0f} samples/s (MyNetwork, {args.samples:,} random samples, batch 64, {args.epochs} epochs); Daphne {statistics.mean(server_cpu[0]):.2f} CPU s |
 {rows}
 """
     print(body)

@@ -33,9 +33,9 @@ from torch.utils.data import DataLoader, TensorDataset
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.report import write_section  # noqa: E402
 from builder.training import Dataset, TrainConfig, train  # noqa: E402
 
-START, END = "<!-- bench:training -->", "<!-- /bench:training -->"
 CLOCKS = {"wall": time.perf_counter, "cpu": time.process_time}
 clock = time.process_time  # set by --clock
 
@@ -184,7 +184,6 @@ def section(rows: list[dict], repeats: int, samples: int, clock_name: str) -> st
     )
     return "\n".join(
         [
-            START,
             "## Training engine",
             "",
             f"`python bench/bench_training.py`: the seed's MyNetwork (784-128-10), SGD lr 0.01, CrossEntropyLoss, "
@@ -195,22 +194,8 @@ def section(rows: list[dict], repeats: int, samples: int, clock_name: str) -> st
             "",
             HEADER,
             *[format_row(r) for r in rows],
-            END,
         ]
     )
-
-
-def write_section(path: Path, text: str) -> None:
-    """Replace this bench's section of docs/performance.md, or append it; other sections stay as they are."""
-    old = path.read_text(encoding="utf-8") if path.exists() else "# Performance\n"
-    if START in old and END in old:
-        before, rest = old.split(START, 1)
-        after = rest.split(END, 1)[1]
-        new = before + text + after
-    else:
-        new = old.rstrip("\n") + "\n\n" + text + "\n"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(new, encoding="utf-8")
 
 
 def main() -> None:
@@ -239,7 +224,7 @@ def main() -> None:
     rows = run(batch_sizes, args.epochs, args.repeats, args.samples)
     if not args.no_write:
         write_section(
-            ROOT / "docs" / "performance.md",
+            "training",
             section(
                 rows, args.repeats, args.samples, {"cpu": "process CPU", "wall": "wall-clock"}[args.clock]
             ),

@@ -48,6 +48,9 @@ class ArchitectureVersion(models.Model):
             models.UniqueConstraint(fields=["architecture", "version"], name="unique_architecture_version")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.architecture_id} v{self.version}"
+
 
 class UploadedDataset(models.Model):
     """A dataset file a user uploaded (CSV, .npz or a zip of an ImageFolder tree)."""
@@ -68,6 +71,9 @@ class UploadedDataset(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.kind})"
 
 
 class RunStatus(models.TextChoices):
@@ -136,6 +142,9 @@ class RunEvent(models.Model):
         ordering = ["id"]
         indexes = [models.Index(fields=["run", "type", "step"])]
 
+    def __str__(self) -> str:
+        return f"run {self.run_id} {self.type} @{self.step}"
+
 
 class WeightsFile(models.Model):
     """A state dict (.pth or .safetensors) a user uploaded to start runs from."""
@@ -149,3 +158,6 @@ class WeightsFile(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.tensors} tensors)"

@@ -47,10 +47,10 @@ def builtin_preview(request, name: str, options: str = "{}"):
 @router.post("/uploads", response={201: dict})
 def dataset_upload(
     request,
-    file: UploadedFile = File(...),
-    name: str = Form(""),
-    kind: str | None = Form(None),
-    options: str = Form("{}"),
+    file: File[UploadedFile],
+    name: Form[str] = "",
+    kind: Form[str | None] = None,
+    options: Form[str] = "{}",
 ):
     try:
         parsed = json.loads(options or "{}")

@@ -35,7 +35,7 @@ def template_list(request):
 
 
 @router.post("/graphs/validate")
-def graph_validate(request, graph: dict[str, Any] = Body(...)):
+def graph_validate(request, graph: Body[dict[str, Any]]):
     require_graph_document(graph)
     return compiler.validate(graph)
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 import os
 import signal
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from collections.abc import Callable
 from typing import Any
 
 

@@ -38,6 +38,7 @@ function LayerNodeView({ id, data, selected }: NodeProps<LayerNode>) {
   const firstError = errors?.[0];
   const unknown = catalogLoaded && !spec;
   const names = spec?.inputs.names;
+  // A frozen parameter-free layer (an expanded backbone's ReLU) has nothing to freeze: no badge.
   const frozen = data.trainable === false;
 
   return (
@@ -64,12 +65,17 @@ function LayerNodeView({ id, data, selected }: NodeProps<LayerNode>) {
         );
       })}
       <div className="layer-node-head">
-        {frozen && (
+        {frozen && report?.params !== 0 && (
           <span className="frozen-badge" data-testid={`node-frozen-${id}`} title="Frozen: not trained" aria-label="frozen">
             ❄
           </span>
         )}
         <span className="layer-node-type">{data.layerType}</span>
+        {!frozen && data.lrMult !== undefined && (
+          <span className="lr-badge" data-testid={`node-lr-${id}`} title="Learning-rate multiplier">
+            lr ×{data.lrMult}
+          </span>
+        )}
         <span className="layer-node-id">{id}</span>
       </div>
       {summary.length > 0 && (
@@ -81,11 +87,6 @@ function LayerNodeView({ id, data, selected }: NodeProps<LayerNode>) {
         <span className="shape-badge" data-testid={`node-shape-${id}`} title="Output shape">
           {report?.shape ? formatShape(report.shape) : "?"}
         </span>
-        {!frozen && data.lrMult !== undefined && (
-          <span className="lr-badge" data-testid={`node-lr-${id}`} title="Learning-rate multiplier">
-            lr ×{data.lrMult}
-          </span>
-        )}
         {report?.params ? <span className="layer-node-count">{report.params.toLocaleString("en-US")} p</span> : null}
       </div>
       {(firstError || unknown) && (
