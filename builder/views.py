@@ -43,3 +43,8 @@ def signup(request: HttpRequest) -> HttpResponse:
 async def healthz(request: HttpRequest) -> JsonResponse:
     body = await health()
     return JsonResponse(body, status=200 if body["ok"] else 503)
+
+
+def api_not_found(request: HttpRequest, path: str = "") -> JsonResponse:
+    """Any /api/ path the API does not define: JSON, like every other API error."""
+    return JsonResponse({"detail": f"No API endpoint {request.path}", "errors": []}, status=404)

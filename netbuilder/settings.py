@@ -93,6 +93,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "builder.middleware.ApiJsonErrorsMiddleware",
 ]
 
 ROOT_URLCONF = "netbuilder.urls"

@@ -8,6 +8,7 @@ from builder.api import api
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("api/", api.urls),
+    re_path(r"^api/(?P<path>.*)$", views.api_not_found),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/signup/", views.signup, name="signup"),

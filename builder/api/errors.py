@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -57,6 +58,11 @@ def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(Http404)
     def not_found(request, exc: Http404):
         return respond(request, 404, str(exc) or "Not found")
+
+    @api.exception_handler(RequestDataTooBig)
+    def too_big(request, exc: RequestDataTooBig):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        return respond(request, 413, f"The request body is over the {limit:,}-byte limit (NETBUILDER_MAX_GRAPH_BYTES)")
 
     @api.exception_handler(PermissionDenied)
     def forbidden(request, exc: PermissionDenied):

@@ -98,3 +98,4 @@ def test_session_writes_need_the_csrf_token(alice, password):
     strict.login(username="alice", password=password)
     response = strict.post("/api/architectures", data={"name": "x", "graph": {}}, content_type="application/json")
     assert response.status_code in (401, 403)
+    assert response.json()["detail"]

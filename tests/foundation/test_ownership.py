@@ -90,3 +90,22 @@ def test_malformed_json_body_is_a_json_4xx(api, alice):
     )
     assert 400 <= response.status_code < 500
     assert "detail" in response.json()
+
+
+def test_an_unknown_api_path_is_a_json_404(api, alice):
+    response = api.as_user(alice).get("/api/no-such-thing")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "No API endpoint /api/no-such-thing", "errors": []}
+
+
+def test_a_body_over_the_limit_is_a_json_413_naming_the_limit(api, alice, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    response = api.as_user(alice).post("/api/graphs/validate", {**MLP_GRAPH, "padding": "x" * 2000})
+    assert response.status_code == 413
+    assert response.json()["detail"] == "The request body is over the 1,000-byte limit (NETBUILDER_MAX_GRAPH_BYTES)"
+
+
+def test_a_wrong_method_is_a_json_405(api, alice):
+    response = api.as_user(alice).delete("/api/architectures")
+    assert response.status_code == 405
+    assert response.json() == {"detail": "Method Not Allowed", "errors": []}

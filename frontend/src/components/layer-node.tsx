@@ -39,14 +39,14 @@ function LayerNodeView({ id, data, selected }: NodeProps<LayerNode>) {
   const unknown = catalogLoaded && !spec;
   const names = spec?.inputs.names;
   // A frozen parameter-free layer (an expanded backbone's ReLU) has nothing to freeze: no badge.
-  const frozen = data.trainable === false;
+  const frozen = data.trainable === false && report?.params !== 0;
 
   return (
     <div
       className={`layer-node cat-${(spec?.category ?? "unknown").toLowerCase().replace(/[^a-z]+/g, "-")}${firstError || unknown ? " has-error" : ""}${selected ? " is-selected" : ""}${frozen ? " is-frozen" : ""}`}
       data-testid={`node-${id}`}
       data-error={firstError ? "true" : "false"}
-      data-frozen={frozen ? "true" : "false"}
+      data-frozen={data.trainable === false ? "true" : "false"}
     >
       {Array.from({ length: inputs }, (_, port) => {
         const left = `${((port + 1) / (inputs + 1)) * 100}%`;
@@ -65,13 +65,13 @@ function LayerNodeView({ id, data, selected }: NodeProps<LayerNode>) {
         );
       })}
       <div className="layer-node-head">
-        {frozen && report?.params !== 0 && (
+        {frozen && (
           <span className="frozen-badge" data-testid={`node-frozen-${id}`} title="Frozen: not trained" aria-label="frozen">
             ❄
           </span>
         )}
         <span className="layer-node-type">{data.layerType}</span>
-        {!frozen && data.lrMult !== undefined && (
+        {data.trainable !== false && data.lrMult !== undefined && (
           <span className="lr-badge" data-testid={`node-lr-${id}`} title="Learning-rate multiplier">
             lr ×{data.lrMult}
           </span>

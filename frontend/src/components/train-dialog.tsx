@@ -12,7 +12,7 @@ import { api, ApiError } from "@/lib/api";
 import { navigate } from "@/lib/router";
 import type { BuiltinDataset, DatasetList, DatasetPreview, OptionSpec, UploadedDataset } from "@/lib/run-types";
 import { findMismatches, type DatasetFacts } from "@/lib/train-check";
-import { BASIC_OPTIONS, buildRunRequest, fallbackOptions, optionToSpec } from "@/lib/train-form";
+import { BASIC_OPTIONS, buildRunRequest, fallbackOptions, optionToSpec, parseObjectValues } from "@/lib/train-form";
 import type { GraphError, ParamValue } from "@/lib/types";
 import { builderStore, selectIsDirty, useBuilder } from "@/store/builder-store";
 import { currentGraph } from "@/store/commands";
@@ -160,7 +160,7 @@ function TrainDialogView({ onClose }: { onClose(): void }) {
     setSubmitting(true);
     setServerError(null);
     try {
-      const run = await api.createRun(buildRunRequest(source, selected, upload ? {} : datasetValues, config, name));
+      const run = await api.createRun(buildRunRequest(source, selected, upload ? {} : datasetValues, parseObjectValues(config, options ?? []), name));
       onClose();
       navigate(`/runs/${run.id}/`);
     } catch (e) {
@@ -242,7 +242,7 @@ function TrainDialogView({ onClose }: { onClose(): void }) {
             <OptionFields specs={basic} values={config} onChange={onConfig} errors={fieldErrors} />
             {advanced.length > 0 && (
               <details className="more-options">
-                <summary>More options ({advanced.length})</summary>
+                <summary data-testid="more-options">More options ({advanced.length})</summary>
                 <OptionFields specs={advanced} values={config} onChange={onConfig} errors={fieldErrors} />
               </details>
             )}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { canonicalLoss, findMismatches } from "@/lib/train-check";
-import { buildRunRequest, fallbackOptions, optionToSpec, setValues } from "@/lib/train-form";
+import { buildRunRequest, fallbackOptions, optionToSpec, parseObjectValues, setValues } from "@/lib/train-form";
 import type { GraphDoc, ValidationResult } from "@/lib/types";
 
 const graph = (shape: number[]): GraphDoc => ({ format: "netbuilder.graph/1", name: "g", nodes: [{ id: "x", type: "Input", params: { shape } }, { id: "out", type: "Output" }], edges: [] });
@@ -69,5 +69,10 @@ describe("train form", () => {
     });
     expect(buildRunRequest({ graph: g, architecture: null }, "upload:3", { size: 600 }, {}, "")).toEqual({ graph: g, dataset: "upload:3", dataset_options: { size: 600 } });
     expect(setValues({ a: null, b: undefined })).toEqual({ a: null });
+  });
+
+  it("reads JSON-valued options as JSON when they parse, as text otherwise", () => {
+    const options = [{ name: "augment", kind: "object" }, { name: "normalize", kind: "object" }, { name: "device", kind: "choice" }];
+    expect(parseObjectValues({ augment: '{"flip": true}', normalize: "imagenet", device: "cpu" }, options)).toEqual({ augment: { flip: true }, normalize: "imagenet", device: "cpu" });
   });
 });

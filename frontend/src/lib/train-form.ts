@@ -33,9 +33,28 @@ export function fallbackOptions(defaults: Record<string, ParamValue>): OptionSpe
   }));
 }
 
+/**
+ * Values of JSON-valued options (`kind: "object"`, e.g. augment) typed as text: JSON when it parses,
+ * the plain string otherwise ("imagenet").
+ */
+export function parseObjectValues(values: Record<string, ParamValue | undefined>, options: readonly OptionSpec[]): Record<string, unknown> {
+  const objects = new Set(options.filter((o) => o.kind === "object").map((o) => o.name));
+  const out: Record<string, unknown> = { ...values };
+  for (const name of objects) {
+    const v = values[name];
+    if (typeof v !== "string") continue;
+    try {
+      out[name] = JSON.parse(v);
+    } catch {
+      out[name] = v;
+    }
+  }
+  return out;
+}
+
 /** Only the values the user set: the server fills the rest from the dataset's defaults. */
-export function setValues(values: Record<string, ParamValue | undefined>): Record<string, ParamValue> {
-  const out: Record<string, ParamValue> = {};
+export function setValues<V>(values: Record<string, V | undefined>): Record<string, V> {
+  const out: Record<string, V> = {};
   for (const [k, v] of Object.entries(values)) if (v !== undefined) out[k] = v;
   return out;
 }
@@ -46,7 +65,7 @@ export interface RunSource {
   architecture: { id: number; version: number } | null;
 }
 
-export function buildRunRequest(source: RunSource, dataset: string, datasetOptions: Record<string, ParamValue | undefined>, config: Record<string, ParamValue | undefined>, name: string): RunRequest {
+export function buildRunRequest(source: RunSource, dataset: string, datasetOptions: Record<string, ParamValue | undefined>, config: Record<string, unknown>, name: string): RunRequest {
   const req: RunRequest = source.architecture
     ? { architecture: source.architecture.id, architecture_version: source.architecture.version, dataset }
     : { graph: source.graph, dataset };
