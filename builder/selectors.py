@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -94,7 +94,9 @@ def run_events(*, run: TrainingRun, after: int | None = None, types: tuple[str, 
     if types:
         events = events.filter(type__in=types)
     if after is not None:
-        events = events.filter(step__gt=after)
+        # Points after STEP; other messages at STEP too (an epoch summary shares its step with the
+        # metrics before it, and a client that has those may not have it yet).
+        events = events.filter(Q(step__gt=after) | (Q(step=after) & ~Q(type="metrics")))
     out = []
     for e in events.order_by("id").values("type", "step", "data"):
         data = e["data"]

@@ -120,7 +120,9 @@ def _train(spec: RunSpec, send, stop, suspend) -> dict:
     if spec.resume_from:
         from builder.training.checkpoints import load_checkpoint
 
-        send({"type": "resumed", "step": int(load_checkpoint(spec.resume_from)["step"])})
+        checkpoint = load_checkpoint(spec.resume_from)
+        # The worker that died may not have stored the last epoch's summary: the checkpoint has them all.
+        send({"type": "resumed", "step": int(checkpoint["step"]), "history": list(checkpoint.get("history", []))})
     out_dir = Path(spec.out_dir)
     result = train(
         model, dataset, config,

@@ -23,8 +23,6 @@ FINAL_TYPE_OF_STATUS = {"succeeded": FINISHED, "failed": FAILED, "stopped": STOP
 
 # At most this many `metrics` messages a second per run; each carries every step since the last.
 METRICS_PER_SECOND = 20
-# Stored events are written in batches at least this often.
-DB_FLUSH_SECONDS = 1.0
 
 TRAINING_CHANNEL = "training"
 

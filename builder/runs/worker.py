@@ -42,11 +42,12 @@ def default_slots() -> int:
 
 
 class RunRelay:
-    """The fast path and the durable path of one run's stream.
+    """The durable path and the fast path of one run's stream.
 
-    `metrics` points are coalesced: at most METRICS_PER_SECOND group messages, each with every point
-    since the last. Every other message goes out at once, after the metrics before it. Everything
-    sent is also stored, in batches.
+    Every message is stored, then sent: a watcher joins the run's group before it reads its snapshot,
+    so whatever it does not get live is already in the database. `metrics` points are coalesced into
+    at most METRICS_PER_SECOND messages (and writes) a second, each with every point since the last;
+    every other message goes out at once, after the metrics before it.
     """
 
     def __init__(self, run_id: int, owner_id: int, layer) -> None:
@@ -55,11 +56,11 @@ class RunRelay:
         self.layer = layer
         self.group = stream.run_group(run_id)
         self.points: list[dict] = []
-        self.unsaved: list[dict] = []
         self.last_step = 0
+        self.epoch = 0
         self.last_sent = 0.0
-        self.last_saved = time.monotonic()
         self._flush_handle: asyncio.TimerHandle | None = None
+        self._order = asyncio.Lock()  # messages are stored and sent in the order they were made
 
     async def send(self, message: dict) -> None:
         if self.layer is None:
@@ -69,8 +70,16 @@ class RunRelay:
         except Exception:  # the database keeps the message; watchers get it from the snapshot
             log.warning("run %s: channel layer send failed", self.run_id, exc_info=True)
 
+    async def publish(self, message: dict, *, store: bool = True) -> None:
+        async with self._order:
+            if store:
+                await database_sync_to_async(services.run_events_append)(
+                    run_id=self.run_id, events=[{**message, "step": self.last_step}])
+            await self.send(message)
+
     def metrics(self, data: dict) -> None:
         self.last_step = max(self.last_step, int(data.get("step", 0)))
+        self.epoch = int(data.get("epoch", self.epoch))
         self.points.append(data)
         if self._flush_handle is None:
             wait = max(0.0, 1 / stream.METRICS_PER_SECOND - (time.monotonic() - self.last_sent))
@@ -84,28 +93,13 @@ class RunRelay:
         if not self.points:
             return
         points, self.points = self.points, []
-        message = {"type": stream.METRICS, "data": {"step": self.last_step, "points": points}}
         self.last_sent = time.monotonic()
-        self.unsaved.append({**message, "step": self.last_step})
-        await self.send(message)
-        await self.save_if_due()
+        await self.publish({"type": stream.METRICS, "data": {"step": self.last_step, "points": points}})
 
     async def event(self, type_: str, data: dict) -> None:
-        """A non-metrics message: sent after the metrics before it, stored with the current step."""
+        """A non-metrics message: published after the metrics before it, stored with the current step."""
         await self.flush_metrics()
-        message = {"type": type_, "data": data}
-        self.unsaved.append({**message, "step": self.last_step})
-        await self.send(message)
-
-    async def save_if_due(self) -> None:
-        if time.monotonic() - self.last_saved >= stream.DB_FLUSH_SECONDS:
-            await self.save()
-
-    async def save(self) -> None:
-        events, self.unsaved = self.unsaved, []
-        self.last_saved = time.monotonic()
-        if events:
-            await database_sync_to_async(services.run_events_append)(run_id=self.run_id, events=events)
+        await self.publish({"type": type_, "data": data})
 
 
 class RunProcess:
@@ -242,7 +236,6 @@ class TrainingSupervisor:
             await self._finish(run, relay, result, exitcode, proc)
         except Exception as e:  # the supervisor itself failed on this run: end it failed, go on
             log.exception("run %s: supervision failed", run.pk)
-            await relay.save()
             await database_sync_to_async(services.run_finish)(
                 run_id=run.pk, worker=self.name, status=RunStatus.FAILED, error=f"The worker failed: {e}")
         finally:
@@ -265,13 +258,12 @@ class TrainingSupervisor:
             elif kind == "resumed":
                 # The resumed run sends again what came after its checkpoint: drop the stored copies.
                 relay.last_step = message["step"]
-                await database_sync_to_async(services.run_events_trim)(run_id=run.pk, after_step=message["step"])
+                await database_sync_to_async(services.run_events_resume)(
+                    run_id=run.pk, after_step=message["step"], history=message["history"])
             elif kind == stream.METRICS:
                 relay.metrics(message["data"])
             elif kind in (stream.EPOCH, stream.LOG):
                 await relay.event(kind, message["data"])
-                if kind == stream.EPOCH:
-                    await relay.save()
             # The engine's own final message is superseded by the one built from the result.
         return result
 
@@ -284,7 +276,7 @@ class TrainingSupervisor:
             if time.monotonic() - last_beat >= settings.NETBUILDER_HEARTBEAT_SECONDS:
                 last_beat = time.monotonic()
                 stop = await database_sync_to_async(services.run_heartbeat)(
-                    run_id=run.pk, worker=self.name, step=relay.last_step)
+                    run_id=run.pk, worker=self.name, step=relay.last_step, epoch=relay.epoch)
             else:
                 stop = await database_sync_to_async(services.run_stop_requested)(run_id=run.pk, worker=self.name)
             if stop:
@@ -301,8 +293,8 @@ class TrainingSupervisor:
                 "it may have run out of memory")
             result = {"metrics": {}, "files": {}, "checkpoint": "", "traceback": "", "suspended": False}
         elif result.get("suspended"):
+            relay.last_step = result["steps"]  # the checkpoint's step: the resumed run keeps this message
             await relay.event(stream.LOG, {"message": "Worker shutting down: checkpoint written, run requeued"})
-            await relay.save()
             await database_sync_to_async(services.run_requeue)(
                 run_id=run.pk, worker=self.name, checkpoint=result["checkpoint"])
             return
@@ -320,17 +312,17 @@ class TrainingSupervisor:
         if "onnx_error" in files:
             final["onnx_error"] = files["onnx_error"]
         message = {"type": stream.FINAL_TYPE_OF_STATUS[status], "data": final}
-        await relay.save()
         # The final message is stored with the final status, in one transaction, and sent last.
         done = await database_sync_to_async(services.run_finish)(
             run_id=run.pk, worker=self.name, status=status, metrics=result["metrics"], files=files,
             error=error, traceback=result.get("traceback", ""), checkpoint=result.get("checkpoint", ""),
             final_event={**message, "step": relay.last_step},
+            step=result.get("steps", relay.last_step), epoch=result.get("epochs", relay.epoch),
         )
         if done is None:
             log.info("run %s was deleted or taken over while it ran", run.pk)
             return
-        await relay.send(message)
+        await relay.publish(message, store=False)
 
     async def shutdown(self) -> None:
         """SIGTERM: every running run finishes its step, writes a checkpoint and goes back in the queue."""

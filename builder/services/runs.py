@@ -261,14 +261,14 @@ def run_claim(*, worker: str) -> TrainingRun | None:
     return run
 
 
-def run_heartbeat(*, run_id: int, worker: str, step: int) -> bool:
+def run_heartbeat(*, run_id: int, worker: str, step: int, epoch: int) -> bool:
     """Record that `worker` still runs `run_id`; returns whether the run should stop.
 
     True when a stop was asked for, and when the run is no longer this worker's (deleted, or
     recovered by another worker after a stall).
     """
     mine = TrainingRun.objects.filter(pk=run_id, worker=worker, status=RunStatus.RUNNING)
-    if not mine.update(heartbeat_at=timezone.now(), step=step):
+    if not mine.update(heartbeat_at=timezone.now(), step=step, epoch=epoch):
         return True
     return mine.filter(stop_requested=True).exists()
 
@@ -286,9 +286,16 @@ def run_started(*, run_id: int, worker: str, device: str) -> None:
         broadcast_status(mine.get())
 
 
-def run_events_trim(*, run_id: int, after_step: int) -> None:
-    """Drop stored messages after `after_step` (a resumed run sends them again)."""
+@transaction.atomic
+def run_events_resume(*, run_id: int, after_step: int, history: list[dict]) -> None:
+    """A run resumes from its checkpoint at `after_step`: drop the stored messages after it (the run
+    sends them again) and restore the epoch summaries up to it that a dead worker never stored."""
     RunEvent.objects.filter(run_id=run_id, step__gt=after_step).delete()
+    stored = {e["epoch"] for e in RunEvent.objects.filter(run_id=run_id, type=stream.EPOCH).values_list("data", flat=True)}
+    run_events_append(run_id=run_id, events=[
+        {"type": stream.EPOCH, "step": summary.get("step", after_step), "data": {**summary, "restored": True}}
+        for summary in history if summary["epoch"] not in stored
+    ])
 
 
 def run_events_append(*, run_id: int, events: list[dict]) -> None:
@@ -311,6 +318,8 @@ def run_finish(
     traceback: str = "",
     checkpoint: str = "",
     final_event: dict | None = None,
+    step: int | None = None,
+    epoch: int | None = None,
 ) -> TrainingRun | None:
     """End a run this worker owns with its final status (and store its final stream message);
     None if it is no longer this worker's."""
@@ -324,6 +333,8 @@ def run_finish(
     run.error = error
     run.error_traceback = traceback
     run.checkpoint = checkpoint or run.checkpoint
+    run.step = run.step if step is None else step
+    run.epoch = run.epoch if epoch is None else epoch
     run.save()
     if final_event is not None:
         run_events_append(run_id=run.pk, events=[final_event])

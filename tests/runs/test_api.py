@@ -285,3 +285,29 @@ def test_a_pickle_that_runs_code_is_refused_and_not_kept(api, client, alice, tmp
     assert response.status_code == 400
     assert not marker.exists()
     assert WeightsFile.objects.count() == 0
+
+
+def test_a_resumed_run_drops_later_messages_and_restores_lost_epoch_summaries(api, alice):
+    run_id = submit(api.as_user(alice)).json()["id"]
+    services.run_events_append(run_id=run_id, events=[
+        {"type": "epoch", "step": 10, "data": {"epoch": 1, "step": 10}},
+        {"type": "metrics", "step": 15, "data": {"step": 15, "points": [{"step": 15}]}},
+        {"type": "metrics", "step": 25, "data": {"step": 25, "points": [{"step": 25}]}},
+    ])
+    # The checkpoint is at step 20, after epoch 2, whose summary the dead worker never stored.
+    services.run_events_resume(run_id=run_id, after_step=20, history=[
+        {"epoch": 1, "step": 10, "train_loss": 0.9}, {"epoch": 2, "step": 20, "train_loss": 0.5}])
+    events = list(RunEvent.objects.filter(run_id=run_id).order_by("id").values_list("type", "step", "data"))
+    assert [(t, s) for t, s, _ in events] == [("epoch", 10), ("metrics", 15), ("epoch", 20)]
+    assert events[-1][2] == {"epoch": 2, "step": 20, "train_loss": 0.5, "restored": True}
+
+
+def test_metrics_after_a_step_still_returns_the_epoch_summary_at_that_step(api, alice):
+    as_alice = api.as_user(alice)
+    run_id = submit(as_alice).json()["id"]
+    services.run_events_append(run_id=run_id, events=[
+        {"type": "metrics", "step": 20, "data": {"step": 20, "points": [{"step": 20}]}},
+        {"type": "epoch", "step": 20, "data": {"epoch": 1}},
+    ])
+    body = as_alice.get(f"/api/runs/{run_id}/metrics?after=20").json()
+    assert body["events"] == [{"type": "epoch", "data": {"epoch": 1}}]

@@ -135,7 +135,7 @@ export function Toolbar({ onDialog }: ToolbarProps) {
       <span className="spacer" />
       {initWeights && (
         <span className="weights-chip" data-testid="init-weights-chip" title={`The next run starts from weights file #${initWeights.id} (${initWeights.tensors} tensors)`}>
-          ⚖ {initWeights.name}
+          ⚖ Weights: {initWeights.name}
           <button type="button" className="icon-button" onClick={detachInitWeights} aria-label="Don't start from these weights" data-testid="init-weights-remove">
             ×
           </button>

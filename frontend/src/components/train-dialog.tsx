@@ -51,6 +51,7 @@ function OptionFields({ specs, values, onChange, errors }: { specs: ReturnType<t
 function TrainDialogView({ onClose }: { onClose(): void }) {
   const graphName = useBuilder((s) => s.name);
   const validation = useBuilder((s) => s.validation?.value ?? null);
+  const initWeights = useBuilder((s) => s.initWeights);
   const [datasets, setDatasets] = useState<DatasetList | null>(null);
   const [options, setOptions] = useState<OptionSpec[] | null>(null);
   const [optionsMissing, setOptionsMissing] = useState(false);
@@ -160,7 +161,9 @@ function TrainDialogView({ onClose }: { onClose(): void }) {
     setSubmitting(true);
     setServerError(null);
     try {
-      const run = await api.createRun(buildRunRequest(source, selected, upload ? {} : datasetValues, parseObjectValues(config, options ?? []), name));
+      const request = buildRunRequest(source, selected, upload ? {} : datasetValues, parseObjectValues(config, options ?? []), name);
+      if (s.initWeights) request.init_weights = s.initWeights.id;
+      const run = await api.createRun(request);
       onClose();
       navigate(`/runs/${run.id}/`);
     } catch (e) {
@@ -245,6 +248,11 @@ function TrainDialogView({ onClose }: { onClose(): void }) {
                 <summary data-testid="more-options">More options ({advanced.length})</summary>
                 <OptionFields specs={advanced} values={config} onChange={onConfig} errors={fieldErrors} />
               </details>
+            )}
+            {initWeights && (
+              <p className="muted small-note" data-testid="train-init-weights">
+                Starts from the weights “{initWeights.name}” (file #{initWeights.id}).
+              </p>
             )}
             {optionsMissing && <p className="muted small-note">This server does not list its training options yet; the dataset's defaults apply to the rest.</p>}
           </div>

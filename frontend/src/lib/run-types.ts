@@ -199,4 +199,6 @@ export interface RunRequest {
   dataset_options?: Record<string, unknown>;
   config?: Record<string, unknown>;
   name?: string;
+  /** An uploaded weights file to start from. */
+  init_weights?: number;
 }
