@@ -10,6 +10,8 @@ from urllib.parse import urlparse
 import pytest
 from django.conf import settings
 
+pytest_plugins = ["tests.e2e.browser"]  # the browser fixtures (top level: pytest loads plugins only here)
+
 
 def _unreachable(url: str, default_port: int) -> str | None:
     parsed = urlparse(url)

@@ -9,8 +9,6 @@ import pytest
 
 from tests.e2e.processes import Api, Deployment, create_pg_database, drop_pg_database, free_port
 
-pytest_plugins = ["tests.e2e.browser"]
-
 USERNAME, PASSWORD = "e2e-user", "e2e-Strong-pass-4821"
 
 
