@@ -3,7 +3,6 @@ handlers (ninja's plain-text 405, Django's CSRF failure page)."""
 
 from __future__ import annotations
 
-
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 

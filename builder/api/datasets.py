@@ -11,6 +11,7 @@ from ninja.files import UploadedFile
 from builder import selectors
 from builder.api.errors import ApiError
 from builder.services import datasets as services
+from builder.services.uploads import UploadError
 
 router = Router(tags=["datasets"])
 
@@ -60,7 +61,7 @@ def dataset_upload(
         raise ApiError(422, f"options: {e}", [{"field": "options", "message": str(e)}]) from e
     try:
         dataset = services.dataset_upload(owner=request.user, file=file, name=name, kind=kind, options=parsed)
-    except services.UploadError as e:
+    except UploadError as e:
         raise ApiError(e.status, str(e), [{"field": e.field or "file", "message": str(e)}]) from e
     return Status(201, {**selectors.dataset_summary(dataset), "preview": dataset.description})
 

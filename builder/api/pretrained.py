@@ -17,6 +17,7 @@ from builder import selectors, weights
 from builder.api.errors import ApiError
 from builder.api.graphs import require_graph_document
 from builder.services import weights as weights_services
+from builder.services.uploads import UploadError
 
 router = Router(tags=["models"])
 
@@ -113,7 +114,7 @@ def weights_upload(request, file: File[UploadedFile], graph: Form[str | None] = 
         require_graph_document(document)
     try:
         record, state = weights_services.weights_upload(owner=request.user, file=file, name=name)
-    except weights_services.WeightsUploadError as e:
+    except UploadError as e:
         raise ApiError(e.status, str(e), [{"field": "file", "message": str(e)}]) from e
     body = selectors.weights_summary(record)
     if document is not None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import uuid
 from pathlib import Path
 
 from django.conf import settings
@@ -12,17 +11,9 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
 from builder.models import UploadedDataset
+from builder.services.uploads import UploadError, upload_store
 
 KIND_OF_SUFFIX = {".csv": "csv", ".npz": "npz", ".zip": "imagezip"}
-
-
-class UploadError(Exception):
-    """A dataset upload that can't be kept; `field` names what is wrong."""
-
-    def __init__(self, message: str, *, status: int = 400, field: str | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.field = field
 
 
 def upload_limits():
@@ -40,22 +31,12 @@ def dataset_upload(
     """
     from builder.training import DatasetError, load_upload
 
-    limit = settings.NETBUILDER_MAX_UPLOAD_BYTES
-    if file.size > limit:
-        raise UploadError(
-            f"{file.name} is {file.size / 2**20:.1f} MB; uploads are limited to {limit / 2**20:.1f} MB "
-            "(NETBUILDER_MAX_UPLOAD_BYTES)", status=413, field="file")
     suffix = Path(file.name or "").suffix.lower()
     kind = kind or KIND_OF_SUFFIX.get(suffix)
     if kind not in KIND_OF_SUFFIX.values():
         raise UploadError(f"Can't tell what {file.name!r} holds: upload a .csv, an .npz or a .zip of image "
                           "folders (or give kind)", field="kind")
-    folder = Path(settings.NETBUILDER_UPLOADS_DIR) / str(owner.pk)
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{uuid.uuid4().hex}{suffix or '.' + kind}"
-    with path.open("wb") as out:
-        for chunk in file.chunks():
-            out.write(chunk)
+    path = upload_store(owner=owner, file=file, folder="datasets", suffix=suffix or f".{kind}")
     try:
         dataset = load_upload(path, kind=kind, options=dict(options or {}), limits=upload_limits())
         preview = json.loads(json.dumps(dataset.preview(8)))  # plain JSON types only

@@ -54,7 +54,7 @@ def test_a_csv_with_a_ragged_row_is_refused_naming_the_line_and_nothing_is_kept(
     assert response.status_code == 400
     assert response.json()["detail"] == "Line 3 has 2 cells; the header has 3"
     assert UploadedDataset.objects.count() == 0
-    assert not any((settings.NETBUILDER_UPLOADS_DIR / str(alice.pk)).iterdir())
+    assert not any((settings.NETBUILDER_UPLOADS_DIR / str(alice.pk) / "datasets").iterdir())
 
 
 def test_an_upload_over_the_limit_names_the_limit(api, client, alice, settings):
