@@ -29,9 +29,11 @@ CHROMIUM_ARGS = [
 VIEWPORT = {"width": 1440, "height": 900}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    """One headless chromium for the whole session."""
+    """One headless chromium per test module. Not per session: Playwright's sync API keeps an event
+    loop running in the main thread while it is open, which async tests and Django's async-safety
+    checks in later modules must not see."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium)")
     from playwright.sync_api import sync_playwright
