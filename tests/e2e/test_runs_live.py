@@ -140,9 +140,9 @@ def test_sigterm_checkpoints_and_requeues_then_another_worker_finishes(scaled_ou
     scaled_out.start_daphne(port)
     token = scaled_out.create_user("term", "term-Strong-pass-1")
     api = Api(f"http://127.0.0.1:{port}", token)
-    run_id = submit(api, epochs=6, size=1200)
+    run_id = submit(api, epochs=40, size=1200)
     first = scaled_out.start_worker("first")
-    api.wait_for(run_id, lambda r: r["status"] == "running" and r["step"] > 0, what="steps")
+    wait_for_epoch(api, run_id, 1)
     os.killpg(first.pid, signal.SIGTERM)
     assert first.wait(timeout=60) == 0, logs(first)
     run = api.get(f"/api/runs/{run_id}")[1]
