@@ -227,3 +227,22 @@ def test_embedded_server_stopped_mid_run_resumes_the_run_on_restart(tmp_path, si
         assert steps == sorted(set(steps))
     finally:
         deployment.stop_all()
+
+
+def test_a_run_past_the_time_limit_is_stopped_with_the_limit_named(tmp_path):
+    from tests.e2e.processes import Deployment
+
+    deployment = Deployment(var_dir=tmp_path / "var", extra_env={"NETBUILDER_MAX_RUN_SECONDS": "8"})
+    deployment.setup()
+    token = deployment.create_user("slow", "slow-Strong-pass-1")
+    port = free_port()
+    try:
+        deployment.start_serve(port)
+        api = Api(f"http://127.0.0.1:{port}", token)
+        run_id = submit(api, epochs=500, size=1200)
+        run = api.wait_for(run_id, lambda r: r["status"] in ("succeeded", "failed", "stopped"), what="an end")
+        assert run["status"] == "stopped"
+        assert run["error"] == ("Stopped: the run-time limit of 8 s was reached (NETBUILDER_MAX_RUN_SECONDS)")
+        assert "pth" in run["files"], "the weights so far are kept"
+    finally:
+        deployment.stop_all()
