@@ -27,6 +27,7 @@ DOWNLOADS = {
     "onnx": ("onnx", "model.onnx", "application/octet-stream"),
     "graph": ("graph", "graph.json", "application/json"),
 }
+FILE_KINDS = {kind for kind, _, _ in DOWNLOADS.values()}
 
 
 def _run_error(e: services.RunError) -> ApiError:
@@ -106,7 +107,7 @@ def run_download(request, run_id: int, format: str = "pth"):
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
             for key, rel in run.files.items():
-                if key in dict((k, v[0]) for k, v in DOWNLOADS.items()).values() and (runs_dir / rel).is_file():
+                if key in FILE_KINDS and (runs_dir / rel).is_file():
                     archive.write(runs_dir / rel, arcname=Path(rel).name)
         response = HttpResponse(buffer.getvalue(), content_type="application/zip")
         response["Content-Disposition"] = f'attachment; filename="run-{run_id}.zip"'
