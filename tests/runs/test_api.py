@@ -311,3 +311,28 @@ def test_metrics_after_a_step_still_returns_the_epoch_summary_at_that_step(api, 
     ])
     body = as_alice.get(f"/api/runs/{run_id}/metrics?after=20").json()
     assert body["events"] == [{"type": "epoch", "data": {"epoch": 1}}]
+
+
+def test_downloads_serve_the_runs_files_and_a_zip_of_all(api, alice):
+    import io
+    import zipfile
+
+    as_alice = api.as_user(alice)
+    run_id = submit(as_alice).json()["id"]
+    folder = services.run_files_dir(run_id)
+    folder.mkdir(parents=True)
+    (folder / "model.pth").write_bytes(b"weights")
+    (folder / "model.py").write_text("class DigitsMLP: ...\n")
+    TrainingRun.objects.filter(pk=run_id).update(
+        status=RunStatus.SUCCEEDED, files={"pth": f"{run_id}/model.pth", "model_py": f"{run_id}/model.py",
+                                           "onnx_error": "ONNX can't export this layer"})
+    pth = as_alice.get(f"/api/runs/{run_id}/download?format=pth")
+    assert pth.status_code == 200
+    assert b"".join(pth.streaming_content) == b"weights"
+    assert pth["Content-Disposition"] == 'attachment; filename="model.pth"'
+    onnx = as_alice.get(f"/api/runs/{run_id}/download?format=onnx")
+    assert onnx.status_code == 404
+    assert onnx.json()["detail"] == f"Run {run_id} has no model.onnx: ONNX can't export this layer"
+    archive = zipfile.ZipFile(io.BytesIO(as_alice.get(f"/api/runs/{run_id}/download?format=zip").content))
+    assert sorted(archive.namelist()) == ["model.pth", "model.py"]
+    assert archive.read("model.py") == b"class DigitsMLP: ...\n"
