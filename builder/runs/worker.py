@@ -293,7 +293,6 @@ class TrainingSupervisor:
                 "it may have run out of memory")
             result = {"metrics": {}, "files": {}, "checkpoint": "", "traceback": "", "suspended": False}
         elif result.get("suspended"):
-            relay.last_step = result["steps"]  # the checkpoint's step: the resumed run keeps this message
             await relay.event(stream.LOG, {"message": "Worker shutting down: checkpoint written, run requeued"})
             await database_sync_to_async(services.run_requeue)(
                 run_id=run.pk, worker=self.name, checkpoint=result["checkpoint"])

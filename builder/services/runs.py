@@ -288,9 +288,10 @@ def run_started(*, run_id: int, worker: str, device: str) -> None:
 
 @transaction.atomic
 def run_events_resume(*, run_id: int, after_step: int, history: list[dict]) -> None:
-    """A run resumes from its checkpoint at `after_step`: drop the stored messages after it (the run
-    sends them again) and restore the epoch summaries up to it that a dead worker never stored."""
-    RunEvent.objects.filter(run_id=run_id, step__gt=after_step).delete()
+    """A run resumes from its checkpoint at `after_step`: drop the stored metrics and epoch summaries
+    after it (the run sends them again; logs stay, they tell what happened) and restore the epoch
+    summaries up to it that a dead worker never stored."""
+    RunEvent.objects.filter(run_id=run_id, step__gt=after_step, type__in=(stream.METRICS, stream.EPOCH)).delete()
     stored = {e["epoch"] for e in RunEvent.objects.filter(run_id=run_id, type=stream.EPOCH).values_list("data", flat=True)}
     run_events_append(run_id=run_id, events=[
         {"type": stream.EPOCH, "step": summary.get("step", after_step), "data": {**summary, "restored": True}}

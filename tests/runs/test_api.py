@@ -293,12 +293,13 @@ def test_a_resumed_run_drops_later_messages_and_restores_lost_epoch_summaries(ap
         {"type": "epoch", "step": 10, "data": {"epoch": 1, "step": 10}},
         {"type": "metrics", "step": 15, "data": {"step": 15, "points": [{"step": 15}]}},
         {"type": "metrics", "step": 25, "data": {"step": 25, "points": [{"step": 25}]}},
+        {"type": "log", "step": 25, "data": {"message": "Worker w stopped answering"}},
     ])
     # The checkpoint is at step 20, after epoch 2, whose summary the dead worker never stored.
     services.run_events_resume(run_id=run_id, after_step=20, history=[
         {"epoch": 1, "step": 10, "train_loss": 0.9}, {"epoch": 2, "step": 20, "train_loss": 0.5}])
     events = list(RunEvent.objects.filter(run_id=run_id).order_by("id").values_list("type", "step", "data"))
-    assert [(t, s) for t, s, _ in events] == [("epoch", 10), ("metrics", 15), ("epoch", 20)]
+    assert [(t, s) for t, s, _ in events] == [("epoch", 10), ("metrics", 15), ("log", 25), ("epoch", 20)]
     assert events[-1][2] == {"epoch": 2, "step": 20, "train_loss": 0.5, "restored": True}
 
 
