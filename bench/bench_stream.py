@@ -245,6 +245,11 @@ clients in a separate process that read every message. All on one machine with {
 | messages per client over {fan['steps']:,} steps in 5 s | {fan['messages_min']}–{fan['messages_max']} (coalesced to ≤20/s) |
 | training with no watcher | {alone:,.0f} samples/s (MyNetwork, {args.samples:,} random samples, batch 64, {args.epochs} epochs); Daphne {statistics.mean(server_cpu[0]):.2f} CPU s |
 {rows}
+
+Reading it: repeats of the same run without watchers vary by tens of percent on a shared 2-core machine,
+so compare Daphne's CPU time too: that is the server work the watchers add, and on two cores it comes
+straight out of the two training threads (on a machine where the trainer has its own cores, it runs
+beside it).
 """
     print(body)
     if not args.no_write:
