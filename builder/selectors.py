@@ -88,11 +88,9 @@ def run_detail(run: TrainingRun) -> dict:
     }
 
 
-def run_events(*, run: TrainingRun, after: int | None = None, types: tuple[str, ...] | None = None) -> list[dict]:
+def run_events(*, run: TrainingRun, after: int | None = None) -> list[dict]:
     """The stored stream messages of a run, in order; `after`: only steps after that one."""
     events = run.events.all()
-    if types:
-        events = events.filter(type__in=types)
     if after is not None:
         # Points after STEP; other messages at STEP too (an epoch summary shares its step with the
         # metrics before it, and a client that has those may not have it yet).

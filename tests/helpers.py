@@ -26,6 +26,25 @@ MLP_GRAPH: dict[str, Any] = {
 }
 
 
+# Digits (1×8×8 images, 10 classes) → Flatten → 32 → ReLU → 10.
+DIGITS_MLP = {
+    "format": "netbuilder.graph/1",
+    "name": "DigitsMLP",
+    "nodes": [
+        {"id": "x", "type": "Input", "params": {"shape": [1, 8, 8]}},
+        {"id": "flat", "type": "Flatten"},
+        {"id": "fc1", "type": "Linear", "params": {"out_features": 32}},
+        {"id": "act", "type": "ReLU"},
+        {"id": "fc2", "type": "Linear", "params": {"out_features": 10}},
+        {"id": "y", "type": "Output"},
+    ],
+    "edges": [
+        {"source": a, "target": b}
+        for a, b in [("x", "flat"), ("flat", "fc1"), ("fc1", "act"), ("act", "fc2"), ("fc2", "y")]
+    ],
+}
+
+
 class ApiClient:
     """JSON requests to the API with a bearer token (`as_user`) or the client's session."""
 

@@ -16,8 +16,6 @@ LOG = "log"
 FINISHED = "finished"
 FAILED = "failed"
 STOPPED = "stopped"
-FINAL_TYPES = (FINISHED, FAILED, STOPPED)
-STORED_TYPES = (METRICS, EPOCH, LOG, *FINAL_TYPES)
 # The final message type for each final run status.
 FINAL_TYPE_OF_STATUS = {"succeeded": FINISHED, "failed": FAILED, "stopped": STOPPED}
 

@@ -44,6 +44,15 @@ def submit(api: Api, *, epochs: int, size: int = 2000, batch_size: int = 16, log
     return run["id"]
 
 
+def web_and_user(deployment, username: str):
+    """A Daphne process on a free port and an API client for a new user: (process, base URL, token, api)."""
+    port = free_port()
+    daphne = deployment.start_daphne(port)
+    token = deployment.create_user(username, f"{username}-Strong-pass-1")
+    base = f"http://127.0.0.1:{port}"
+    return daphne, base, token, Api(base, token)
+
+
 def metric_steps(events: list[dict]) -> list[int]:
     return [p["step"] for e in events if e["type"] == "metrics" for p in e["data"]["points"]]
 
@@ -97,10 +106,7 @@ def test_embedded_server_trains_a_run_and_streams_it_live(live_server):
 
 @pytest.mark.services
 def test_two_workers_drain_a_queue_in_parallel(scaled_out):
-    port = free_port()
-    scaled_out.start_daphne(port)
-    token = scaled_out.create_user("drain", "drain-Strong-pass-1")
-    api = Api(f"http://127.0.0.1:{port}", token)
+    _, _, token, api = web_and_user(scaled_out, "drain")
     ids = [submit(api, epochs=2, size=800) for _ in range(4)]
     scaled_out.start_worker("worker-a")
     scaled_out.start_worker("worker-b")
@@ -116,10 +122,7 @@ def test_two_workers_drain_a_queue_in_parallel(scaled_out):
 
 @pytest.mark.services
 def test_a_worker_killed_mid_run_is_recovered_from_its_checkpoint(scaled_out):
-    port = free_port()
-    scaled_out.start_daphne(port)
-    token = scaled_out.create_user("kill", "kill-Strong-pass-1")
-    api = Api(f"http://127.0.0.1:{port}", token)
+    _, _, token, api = web_and_user(scaled_out, "kill")
     run_id = submit(api, epochs=12, size=1200)
     doomed = scaled_out.start_worker("doomed")
     api.wait_for(run_id, lambda r: r["status"] == "running" and r["epoch"] >= 0 and r["step"] > 0, what="steps")
@@ -146,10 +149,7 @@ def test_a_worker_killed_mid_run_is_recovered_from_its_checkpoint(scaled_out):
 
 @pytest.mark.services
 def test_sigterm_checkpoints_and_requeues_then_another_worker_finishes(scaled_out):
-    port = free_port()
-    scaled_out.start_daphne(port)
-    token = scaled_out.create_user("term", "term-Strong-pass-1")
-    api = Api(f"http://127.0.0.1:{port}", token)
+    _, _, token, api = web_and_user(scaled_out, "term")
     run_id = submit(api, epochs=40, size=1200)
     first = scaled_out.start_worker("first")
     wait_for_epoch(api, run_id, 1)
@@ -168,13 +168,11 @@ def test_sigterm_checkpoints_and_requeues_then_another_worker_finishes(scaled_ou
 
 @pytest.mark.services
 def test_daphne_restarted_mid_run_loses_no_metric(scaled_out):
-    port = free_port()
-    daphne = scaled_out.start_daphne(port)
-    token = scaled_out.create_user("restart", "restart-Strong-pass-1")
-    api = Api(f"http://127.0.0.1:{port}", token)
+    daphne, base, token, api = web_and_user(scaled_out, "restart")
+    port = int(base.rsplit(":", 1)[1])
     scaled_out.start_worker("worker")
     run_id = submit(api, epochs=5, size=1200)
-    url = ws_url(f"http://127.0.0.1:{port}", f"/ws/runs/{run_id}/")
+    url = ws_url(base, f"/ws/runs/{run_id}/")
     seen: list[int] = []
     with connect(url, additional_headers={"Authorization": f"Bearer {token}"}, open_timeout=20) as ws:
         snapshot = json.loads(ws.recv(timeout=20))

@@ -9,24 +9,10 @@ import pytest
 
 from builder.models import RunEvent, RunStatus, TrainingRun
 from builder.services import runs as services
-from tests.helpers import MLP_GRAPH
+from tests.helpers import DIGITS_MLP, MLP_GRAPH
 
 pytestmark = [pytest.mark.django_db, pytest.mark.services]
 
-DIGITS_MLP = {
-    "format": "netbuilder.graph/1",
-    "name": "DigitsMLP",
-    "nodes": [
-        {"id": "x", "type": "Input", "params": {"shape": [1, 8, 8]}},
-        {"id": "flat", "type": "Flatten"},
-        {"id": "fc1", "type": "Linear", "params": {"out_features": 32}},
-        {"id": "act", "type": "ReLU"},
-        {"id": "fc2", "type": "Linear", "params": {"out_features": 10}},
-        {"id": "y", "type": "Output"},
-    ],
-    "edges": [{"source": "x", "target": "flat"}, {"source": "flat", "target": "fc1"}, {"source": "fc1", "target": "act"},
-              {"source": "act", "target": "fc2"}, {"source": "fc2", "target": "y"}],
-}
 
 
 def submit(client, **body):

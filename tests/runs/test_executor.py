@@ -6,7 +6,7 @@ import torch
 
 from builder.graph import compile_graph
 from builder.runs.executor import RunSpec, run
-from tests.runs.test_api import DIGITS_MLP
+from tests.helpers import DIGITS_MLP
 
 
 def run_spec(tmp_path, **extra) -> RunSpec:

@@ -9,23 +9,7 @@ from torch import nn
 
 from builder.graph import compile_graph
 from builder.training import TrainConfig, load_dataset, train, write_artifacts
-
-DIGITS_MLP = {
-    "format": "netbuilder.graph/1",
-    "name": "DigitsMLP",
-    "nodes": [
-        {"id": "x", "type": "Input", "params": {"shape": [1, 8, 8]}},
-        {"id": "flat", "type": "Flatten"},
-        {"id": "fc1", "type": "Linear", "params": {"out_features": 32}},
-        {"id": "act", "type": "ReLU"},
-        {"id": "fc2", "type": "Linear", "params": {"out_features": 10}},
-        {"id": "y", "type": "Output"},
-    ],
-    "edges": [
-        {"source": a, "target": b}
-        for a, b in [("x", "flat"), ("flat", "fc1"), ("fc1", "act"), ("act", "fc2"), ("fc2", "y")]
-    ],
-}
+from tests.helpers import DIGITS_MLP
 
 
 def import_model_py(path):
