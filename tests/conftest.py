@@ -24,7 +24,8 @@ def _unreachable(url: str, default_port: int) -> str | None:
 
 
 def pytest_collection_modifyitems(config, items):
-    """In a services run, skip (or in CI, fail) clearly when PostgreSQL or Redis is down."""
+    """In a services run, fail clearly when PostgreSQL or Redis is down; skip only when told to
+    (NETBUILDER_SKIP_SERVICES=1), so a green `make test` always means the services tests ran."""
     problems = []
     if os.environ.get("DATABASE_URL", "").startswith("postgres"):
         problems.append(_unreachable(os.environ["DATABASE_URL"], 5432))
@@ -34,8 +35,11 @@ def pytest_collection_modifyitems(config, items):
     if not problems:
         return
     reason = "; ".join(problems)
-    if os.environ.get("CI"):
-        raise pytest.UsageError(f"CI must run the services tests, but {reason}")
+    if os.environ.get("NETBUILDER_SKIP_SERVICES") != "1":
+        raise pytest.UsageError(
+            f"the services tests need PostgreSQL and Redis, but {reason} "
+            "(start them, or set NETBUILDER_SKIP_SERVICES=1 to skip these tests knowingly)"
+        )
     for item in items:
         item.add_marker(pytest.mark.skip(reason=f"services unavailable: {reason}"))
 

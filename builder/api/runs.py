@@ -13,9 +13,11 @@ from ninja import Query, Router, Status
 from builder import selectors
 from builder.api.errors import ApiError
 from builder.api.graphs import require_graph_document
-from builder.api.schemas import RunIn
+from builder.api.schemas import RunIn, RunWeightsOut
 from builder.models import RunStatus
 from builder.services import runs as services
+from builder.training.errors import TrainingError
+from builder.training.inspect import load_state, state_stats
 
 router = Router(tags=["runs"])
 
@@ -34,8 +36,8 @@ def _run_error(e: services.RunError) -> ApiError:
     return ApiError(e.status, str(e), e.errors)
 
 
-@router.post("", response={201: dict})
-def run_create(request, payload: RunIn):
+def _submission(request, payload: RunIn) -> dict:
+    """The parts of a run request, resolved for `request.user` (404 for another user's ids)."""
     architecture = None
     version = None
     if payload.architecture is not None:
@@ -51,13 +53,31 @@ def run_create(request, payload: RunIn):
     try:
         dataset = services.resolve_dataset(owner=request.user, dataset=payload.dataset,
                                            options=payload.dataset_options)
-        init_weights = None
-        if payload.init_weights is not None:
-            init_weights = selectors.weights_get(owner=request.user, weights_id=payload.init_weights)
-        run = services.run_submit(
-            owner=request.user, graph=graph, dataset=dataset, config=payload.config,
-            architecture=architecture, architecture_version=version, name=payload.name, init_weights=init_weights,
-        )
+    except services.RunError as e:
+        raise _run_error(e) from e
+    init_weights = None
+    if payload.init_weights is not None:
+        init_weights = selectors.weights_get(owner=request.user, weights_id=payload.init_weights)
+    return {"graph": graph, "architecture": architecture, "architecture_version": version, "dataset": dataset,
+            "init_weights": init_weights}
+
+
+@router.post("/check", response=dict)
+def run_check(request, payload: RunIn):
+    """What `POST /api/runs` would queue, checked the same way, without queueing anything."""
+    parts = _submission(request, payload)
+    try:
+        return services.run_check(owner=request.user, graph=parts["graph"], dataset=parts["dataset"], config=payload.config,
+                                  init_weights=parts["init_weights"])
+    except services.RunError as e:
+        raise _run_error(e) from e
+
+
+@router.post("", response={201: dict})
+def run_create(request, payload: RunIn):
+    parts = _submission(request, payload)
+    try:
+        run = services.run_submit(owner=request.user, config=payload.config, name=payload.name, **parts)
     except services.RunError as e:
         raise _run_error(e) from e
     return Status(201, selectors.run_detail(run))
@@ -121,9 +141,31 @@ def run_download(request, run_id: int, format: str = "pth"):
         why = run.files.get("onnx_error") if format == "onnx" else None
         detail = f"Run {run_id} has no {filename}" + (f": {why}" if why else f" (status {run.status})")
         raise ApiError(404, detail)
-    path = (runs_dir / rel).resolve()
-    if runs_dir.resolve() not in path.parents or not path.is_file():
-        raise ApiError(404, f"Run {run_id}'s {filename} is missing on this server")
+    path = _stored_file(run, rel, filename)
     return FileResponse(path.open("rb"), as_attachment=True, filename=filename, content_type=content_type)
 
 
+def _stored_file(run, rel: str, filename: str) -> Path:
+    """The run's file at `rel` under NETBUILDER_RUNS_DIR; 404 when it isn't there (or points outside)."""
+    runs_dir = Path(settings.NETBUILDER_RUNS_DIR).resolve()
+    path = (runs_dir / rel).resolve()
+    if runs_dir not in path.parents or not path.is_file():
+        raise ApiError(404, f"Run {run.pk}'s {filename} is missing on this server")
+    return path
+
+
+@router.get("/{int:run_id}/weights", response=RunWeightsOut)
+def run_weights(request, run_id: int):
+    """Every parameter and buffer of the trained model: statistics, a histogram, the values of small ones."""
+    run = selectors.run_get(owner=request.user, run_id=run_id)
+    rel = run.files.get("pth")
+    if rel is None:
+        if run.status in (RunStatus.QUEUED, RunStatus.RUNNING):
+            raise ApiError(409, f"Run {run_id} has no saved weights yet: they are written when it ends "
+                                f"(status {run.status})")
+        raise ApiError(404, f"Run {run_id} has no saved weights (status {run.status})")
+    try:
+        tensors = state_stats(load_state(_stored_file(run, rel, "model.pth")))
+    except TrainingError as e:
+        raise ApiError(409, f"Run {run_id}'s {e}") from e
+    return {"id": run.pk, "status": run.status, "tensors": tensors}

@@ -85,6 +85,9 @@ def _status_message(run: TrainingRun) -> dict:
             "error": run.error,
             "step": run.step,
             "epoch": run.epoch,
+            # The browser's elapsed clock ticks from started_at; a page opened while queued has none yet.
+            "started_at": run.started_at.isoformat() if run.started_at else None,
+            "finished_at": run.finished_at.isoformat() if run.finished_at else None,
         },
     })
 
@@ -144,8 +147,12 @@ def _check_limits(*, owner: AbstractBaseUser, config: dict) -> None:
         )
 
 
-def run_check(*, graph: dict, dataset: DatasetRef, config: dict, init_weights: WeightsFile | None = None) -> dict:
-    """Everything that must hold before a run is queued; returns the normalised config.
+def run_check(
+    *, owner: AbstractBaseUser, graph: dict, dataset: DatasetRef, config: dict, init_weights: WeightsFile | None = None
+) -> dict:
+    """Everything that must hold before a run is queued; returns what the run will be:
+    `{"config", "dataset", "input", "output", "loss"}` (the normalised config, the dataset's description,
+    the graph's Input and Output with their shapes, and the loss class the run trains with).
 
     Raises RunError listing the graph's errors, the configuration field at fault, or the mismatch of
     model, loss and dataset in plain words.
@@ -153,6 +160,7 @@ def run_check(*, graph: dict, dataset: DatasetRef, config: dict, init_weights: W
     from builder.training import ConfigError, DatasetError, TrainConfig, check_compatibility
     from builder.training.augment import model_input_shape
 
+    _check_limits(owner=owner, config=config)
     result = compiler.validate(graph)
     if not result["ok"]:
         raise RunError(f"The graph has {len(result['errors'])} error(s): {result['errors'][0]['message']}",
@@ -184,7 +192,8 @@ def run_check(*, graph: dict, dataset: DatasetRef, config: dict, init_weights: W
                                            "message": e.message}]) from e
     if init_weights is not None:
         check_init_weights(graph=graph, record=init_weights)
-    return cfg.to_dict()
+    return {"config": cfg.to_dict(), "dataset": ds.describe(), "input": inputs[0], "output": outputs[0],
+            "loss": cfg.loss_class}
 
 
 def check_init_weights(*, graph: dict, record: WeightsFile) -> None:
@@ -200,7 +209,6 @@ def check_init_weights(*, graph: dict, record: WeightsFile) -> None:
         raise RunError(message, errors=[{"field": "init_weights", "message": message, "report": report}])
 
 
-@transaction.atomic
 def run_submit(
     *,
     owner: AbstractBaseUser,
@@ -212,9 +220,11 @@ def run_submit(
     name: str = "",
     init_weights: WeightsFile | None = None,
 ) -> TrainingRun:
-    """Check and queue a run, then wake the workers (they also poll, so a lost wake-up loses nothing)."""
-    _check_limits(owner=owner, config=config)
-    normalised = run_check(graph=graph, dataset=dataset, config=config, init_weights=init_weights)
+    """Check and queue a run, then wake the workers (they also poll, so a lost wake-up loses nothing).
+
+    The check (which may load the dataset) holds no transaction: only the insert touches the database.
+    """
+    normalised = run_check(owner=owner, graph=graph, dataset=dataset, config=config, init_weights=init_weights)["config"]
     run = TrainingRun.objects.create(
         owner=owner,
         architecture=architecture,

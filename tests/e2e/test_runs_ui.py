@@ -98,7 +98,8 @@ def test_train_from_the_builder_streams_growing_curves_and_draws_the_boundary(pa
     # Every engine option is reachable: the rarer ones under "More options".
     config.get_by_test_id("more-options").click()
     config.get_by_test_id("param-log_every").fill("5")
-    expect(dialog.get_by_test_id("train-mismatch")).to_have_count(0)
+    # The server's check of this very request, shown live; Start waits for it.
+    expect(dialog.get_by_test_id("train-check")).to_contain_text("Ready: Two spirals (2) → 'y' (2)", timeout=30_000)
     dialog.get_by_test_id("train-submit").click()
 
     page.wait_for_url("**/runs/*/")
@@ -129,18 +130,22 @@ def test_train_from_the_builder_streams_growing_curves_and_draws_the_boundary(pa
     screenshot()
 
 
-def test_a_mismatched_dataset_is_flagged_before_submitting_and_the_servers_refusal_is_shown(page: Page, screenshot):
+def test_a_mismatched_dataset_is_refused_by_the_servers_check_before_submitting(page: Page, screenshot):
     page.get_by_test_id("templates-button").click()
     page.get_by_test_id("template-playground_mlp").click()
     page.get_by_test_id("train-button").click()
     dialog = page.get_by_test_id("train-dialog")
     dialog.get_by_test_id("dataset-item-iris").click()
-    expect(dialog.get_by_test_id("train-mismatch")).to_contain_text("takes samples of shape (2), but 'Iris")
-    expect(dialog.get_by_test_id("train-mismatch")).to_contain_text("CrossEntropyLoss needs 3 outputs for 3 classes; the model gives 2")
-    dialog.get_by_test_id("train-submit").click()
-    # The server checks again and says why it refuses; the dialog stays open with its answer.
-    expect(dialog.get_by_test_id("train-error")).to_contain_text(re.compile("iris", re.I), timeout=30_000)
-    expect(dialog.get_by_test_id("train-error")).to_contain_text("x")
+    # The dialog shows POST /api/runs/check's answer: the submit's own message, naming the Input node.
+    error = dialog.get_by_test_id("train-error")
+    expect(error).to_contain_text("The dataset 'iris' gives inputs of shape [4], but Input 'x' expects [2]", timeout=30_000)
+    expect(dialog.get_by_test_id("train-submit")).to_be_disabled()
+    # An out-of-bounds option is refused by the same check, and Start stays disabled.
+    dialog.get_by_test_id("dataset-item-spirals").click()
+    expect(dialog.get_by_test_id("train-check")).to_contain_text("Ready: Two spirals", timeout=30_000)
+    dialog.get_by_test_id("config-form").get_by_test_id("param-lr").fill("50")
+    expect(error).to_contain_text("lr", timeout=30_000)
+    expect(dialog.get_by_test_id("train-submit")).to_be_disabled()
     assert page.url.endswith("/")
     screenshot()
 

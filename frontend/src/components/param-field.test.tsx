@@ -17,11 +17,23 @@ describe("catalog-driven parameter fields", () => {
     expect(onChange).toHaveBeenLastCalledWith("out_features", 128);
   });
 
-  it("shows an inline error for an out-of-bounds value and does not commit it", () => {
+  it("shows an inline error for an out-of-bounds value and commits it, so the node holds what the field shows", () => {
+    const onChange = vi.fn();
+    const { rerender } = render(<ParamField spec={param("Linear", "out_features")} value={1000000} onChange={onChange} />);
+    const input = screen.getByTestId("param-out_features") as HTMLInputElement;
+    fireEvent.change(input, { target: { value: "1000000000" } });
+    expect(screen.getByTestId("field-error-out_features").textContent).toBe("Must be at most 1048576.");
+    expect(onChange).toHaveBeenLastCalledWith("out_features", 1000000000);
+    rerender(<ParamField spec={param("Linear", "out_features")} value={1000000000} onChange={onChange} />);
+    expect(input.value).toBe("1000000000");
+    expect(screen.getByTestId("field-error-out_features").textContent).toBe("Must be at most 1048576.");
+  });
+
+  it("does not commit text that is not a number", () => {
     const onChange = vi.fn();
     render(<ParamField spec={param("Linear", "out_features")} value={10} onChange={onChange} />);
-    fireEvent.change(screen.getByTestId("param-out_features"), { target: { value: "0" } });
-    expect(screen.getByTestId("field-error-out_features").textContent).toBe("Must be at least 1.");
+    fireEvent.change(screen.getByTestId("param-out_features"), { target: { value: "ten" } });
+    expect(screen.getByTestId("field-error-out_features").textContent).toBe("Enter a whole number.");
     expect(onChange).not.toHaveBeenCalled();
   });
 

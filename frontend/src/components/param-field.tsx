@@ -1,5 +1,5 @@
 /** One catalog parameter as a form control, checked as the user types. */
-import { memo, useEffect, useId, useState } from "react";
+import { memo, useEffect, useId, useRef, useState } from "react";
 import { controlFor, formatParam, parseParam, placeholderFor } from "@/lib/catalog";
 import type { ParamSpec, ParamValue } from "@/lib/types";
 
@@ -14,28 +14,29 @@ export interface ParamFieldProps {
 function ParamFieldView({ spec, value, serverError, onChange }: ParamFieldProps) {
   const id = useId();
   const control = controlFor(spec);
-  const [text, setText] = useState(() => formatParam(value));
+  const [text, setTextState] = useState(() => formatParam(value));
+  const textRef = useRef(text);
+  const setText = (t: string) => {
+    textRef.current = t;
+    setTextState(t);
+  };
   const [localError, setLocalError] = useState<string | null>(null);
 
-  // Follow outside changes (undo, another node selected) unless the field holds an unparsed edit.
+  // Follow outside changes (undo, another node selected) unless the field already shows that value.
   useEffect(() => {
-    setText((current) => {
-      const parsed = parseParam(spec, current);
-      const same = parsed.ok && JSON.stringify(parsed.value) === JSON.stringify(value);
-      return same ? current : formatParam(value);
-    });
+    const parsed = parseParam(spec, textRef.current);
+    const shown = parsed.ok ? parsed.value : parsed.value;
+    if (JSON.stringify(shown) === JSON.stringify(value) && (parsed.ok || shown !== undefined)) return;
+    setText(formatParam(value));
     setLocalError(null);
   }, [value, spec]);
 
   const commitText = (raw: string) => {
     setText(raw);
     const res = parseParam(spec, raw);
-    if (res.ok) {
-      setLocalError(null);
-      onChange(spec.name, res.value);
-    } else {
-      setLocalError(res.error);
-    }
+    setLocalError(res.ok ? null : res.error);
+    // Out-of-bounds numbers are committed too: the graph holds what the field shows (the server flags the node).
+    if (res.ok || res.value !== undefined) onChange(spec.name, res.value);
   };
 
   const error = localError ?? serverError ?? null;

@@ -1,7 +1,7 @@
 /**
  * Train the graph on the canvas: pick a dataset (with a preview), set the training options (the
- * dataset's defaults prefilled, every engine option reachable), see obvious mismatches before
- * submitting, and go to the run's page. The server checks everything again; its 400 is shown here.
+ * dataset's defaults prefilled, every engine option reachable), see the server's check of the request
+ * live (`POST /api/runs/check`, the submit's own checks), and go to the run's page.
  */
 import { memo, useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { DatasetPreviewPanel } from "@/components/dataset-preview";
@@ -11,7 +11,7 @@ import { UploadForm } from "@/components/upload-form";
 import { api, ApiError } from "@/lib/api";
 import { navigate } from "@/lib/router";
 import type { BuiltinDataset, DatasetList, DatasetPreview, OptionSpec, UploadedDataset } from "@/lib/run-types";
-import { findMismatches, type DatasetFacts } from "@/lib/train-check";
+import { checkFromError, fieldErrors as splitFieldErrors, newerCheck, planSummary, type RunCheck } from "@/lib/run-check";
 import { BASIC_OPTIONS, buildRunRequest, fallbackOptions, optionToSpec, parseObjectValues } from "@/lib/train-form";
 import type { GraphError, ParamValue } from "@/lib/types";
 import { builderStore, selectIsDirty, useBuilder } from "@/store/builder-store";
@@ -133,37 +133,53 @@ function TrainDialogView({ onClose }: { onClose(): void }) {
   const advanced = configSpecs.filter((s) => !BASIC_OPTIONS.includes(s.name));
   const datasetSpecs = useMemo(() => (builtin?.options ?? []).map((o) => optionToSpec(o)), [builtin]);
 
-  const facts: DatasetFacts | null = useMemo(() => {
-    const src = preview && (preview.name === selected || upload) ? preview : null;
-    if (src?.input_shape) return { title: src.title ?? selected, task: src.task ?? "classification", input_shape: src.input_shape, classes: src.classes ?? null, target_size: (src.target_size as number | undefined) ?? null };
-    if (builtin) return { title: builtin.title, task: builtin.task, input_shape: builtin.input_shape, classes: builtin.classes ?? null, target_size: builtin.target_size ?? null };
-    return null;
-  }, [preview, builtin, upload, selected]);
-
-  const loss = (config.loss as string | undefined) ?? (defaults.loss as string | undefined) ?? null;
-  const mismatches = facts ? findMismatches(currentGraph(), validation, facts, loss) : [];
   const graphErrors = validation && !validation.ok ? validation.errors.length : 0;
 
-  const fieldErrors: Record<string, string> = {};
-  for (const e of serverError?.errors ?? []) {
-    const f = e.field ?? "";
-    if (f.startsWith("config.")) fieldErrors[f.slice(7)] = e.message;
-    else if (f.startsWith("dataset_options.")) fieldErrors[f.slice(16)] = e.message;
-  }
+  // The request the Start button would send, checked by the server as the user edits (debounced).
+  const requestFor = useCallback(() => {
+    const s = builderStore.getState();
+    const source = { graph: currentGraph(), architecture: s.architecture && !selectIsDirty(s) ? s.architecture : null };
+    const request = buildRunRequest(source, selected, upload ? {} : datasetValues, parseObjectValues(config, options ?? []), name);
+    if (s.initWeights) request.init_weights = s.initWeights.id;
+    return request;
+  }, [selected, upload, datasetValues, config, options, name]);
+  const [check, setCheck] = useState<RunCheck | null>(null);
+  const checkSeq = useRef(0);
+  const checkKey = JSON.stringify([selected, datasetValues, config, validation?.ok, initWeights?.id]);
+  useEffect(() => {
+    if (!selected) return;
+    const seq = ++checkSeq.current;
+    setServerError(null);
+    setCheck((c) => newerCheck(c, { state: "checking", seq }));
+    const controller = new AbortController();
+    const timer = setTimeout(() => {
+      api.checkRun(requestFor(), controller.signal).then(
+        (plan) => setCheck((c) => newerCheck(c, { state: "ok", seq, plan })),
+        (e: unknown) => {
+          if (!controller.signal.aborted) setCheck((c) => newerCheck(c, checkFromError(seq, e)));
+        },
+      );
+    }, 300);
+    return () => {
+      clearTimeout(timer);
+      controller.abort();
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [checkKey]);
+  const refused = check?.state === "refused" ? check : null;
+  const shownError = serverError ?? (refused ? { message: refused.message, errors: refused.errors } : null);
+  const split = splitFieldErrors(shownError?.errors ?? []);
+  const fieldErrors: Record<string, string> = { ...split.dataset, ...split.config };
 
   const onConfig = useCallback((n: string, v: ParamValue | undefined) => setConfig((c) => ({ ...c, [n]: v })), []);
   const onDatasetOption = useCallback((n: string, v: ParamValue | undefined) => setDatasetValues((c) => ({ ...c, [n]: v })), []);
 
   const submit = async () => {
     if (!selected) return;
-    const s = builderStore.getState();
-    const source = { graph: currentGraph(), architecture: s.architecture && !selectIsDirty(s) ? s.architecture : null };
     setSubmitting(true);
     setServerError(null);
     try {
-      const request = buildRunRequest(source, selected, upload ? {} : datasetValues, parseObjectValues(config, options ?? []), name);
-      if (s.initWeights) request.init_weights = s.initWeights.id;
-      const run = await api.createRun(request);
+      const run = await api.createRun(requestFor());
       onClose();
       navigate(`/runs/${run.id}/`);
     } catch (e) {
@@ -261,20 +277,19 @@ function TrainDialogView({ onClose }: { onClose(): void }) {
       <div className="train-foot">
         <div className="train-messages">
           {graphErrors > 0 && <p className="field-error">The graph has {graphErrors} error{graphErrors === 1 ? "" : "s"}; fix {graphErrors === 1 ? "it" : "them"} in the builder first.</p>}
-          {mismatches.length > 0 && (
-            <ul className="mismatches" data-testid="train-mismatch">
-              {mismatches.map((m) => (
-                <li key={m.message}>⚠ {m.message}</li>
-              ))}
-            </ul>
+          {check?.state === "ok" && !serverError && (
+            <p className="check-ok" data-testid="train-check">
+              ✓ {planSummary(check.plan)}
+            </p>
           )}
-          {serverError && (
+          {check?.state === "checking" && !shownError && <p className="muted" data-testid="train-checking">Checking…</p>}
+          {shownError && (
             <div className="server-error" data-testid="train-error">
-              <b>{serverError.message}</b>
-              {serverError.errors.filter((e) => e.message !== serverError.message).length > 0 && (
+              <b>{shownError.message}</b>
+              {shownError.errors.filter((e) => e.message !== shownError.message).length > 0 && (
                 <ul>
-                  {serverError.errors
-                    .filter((e) => e.message !== serverError.message)
+                  {shownError.errors
+                    .filter((e) => e.message !== shownError.message)
                     .map((e, i) => (
                       <li key={i}>
                         {e.node || e.field ? <code>{e.node ?? e.field}:</code> : null} {e.message}
@@ -288,7 +303,7 @@ function TrainDialogView({ onClose }: { onClose(): void }) {
         <button type="button" onClick={onClose}>
           Cancel
         </button>
-        <button type="button" className="primary" disabled={!selected || submitting} onClick={() => void submit()} data-testid="train-submit" title={mismatches.length ? "The server will check again; it may refuse" : undefined}>
+        <button type="button" className="primary" disabled={!selected || submitting || check?.state !== "ok"} onClick={() => void submit()} data-testid="train-submit" title={refused ? refused.message : check?.state === "checking" ? "Checking with the server…" : undefined}>
           {submitting ? "Starting…" : "▶ Start training"}
         </button>
       </div>

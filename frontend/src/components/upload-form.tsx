@@ -3,16 +3,17 @@ import { memo, useState } from "react";
 import { api, ApiError } from "@/lib/api";
 import { formatBytes } from "@/lib/format";
 import type { UploadedDataset } from "@/lib/run-types";
+import { DEFAULT_IMAGE_SIZE, uploadKind, uploadOptions } from "@/lib/upload-options";
 
 function UploadFormView({ maxBytes, onUploaded }: { maxBytes: number; onUploaded(d: UploadedDataset): void }) {
   const [file, setFile] = useState<File | null>(null);
   const [name, setName] = useState("");
   const [target, setTarget] = useState("");
   const [task, setTask] = useState("");
-  const [size, setSize] = useState("32, 32");
+  const [size, setSize] = useState(DEFAULT_IMAGE_SIZE);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  const kind = file?.name.toLowerCase().endsWith(".csv") ? "csv" : file?.name.toLowerCase().endsWith(".zip") ? "imagezip" : file?.name.toLowerCase().endsWith(".npz") ? "npz" : null;
+  const kind = uploadKind(file?.name);
 
   const submit = async () => {
     if (!file) return;
@@ -20,15 +21,7 @@ function UploadFormView({ maxBytes, onUploaded }: { maxBytes: number; onUploaded
       setError(`${file.name} is ${formatBytes(file.size)}; the limit is ${formatBytes(maxBytes)}.`);
       return;
     }
-    const options: Record<string, unknown> = {};
-    if (kind === "csv") {
-      if (target.trim()) options.target = target.trim();
-      if (task) options.task = task;
-    }
-    if (kind === "imagezip") {
-      const hw = size.split(/[,x× ]+/).map(Number).filter((n) => Number.isInteger(n) && n > 0);
-      if (hw.length === 2) options.size = hw;
-    }
+    const options = uploadOptions(kind, { target, task, size });
     const form = new FormData();
     form.append("file", file);
     if (name.trim()) form.append("name", name.trim());
@@ -65,7 +58,7 @@ function UploadFormView({ maxBytes, onUploaded }: { maxBytes: number; onUploaded
               </select>
             </div>
           )}
-          {kind === "imagezip" && <input type="text" placeholder="Image size H, W" value={size} onChange={(e) => setSize(e.target.value)} title="Every image is resized to this" />}
+          {kind === "imagezip" && <label className="row">Image size <input type="number" min={4} max={256} step={1} value={size} onChange={(e) => setSize(e.target.value)} title="Every image is resized to size × size pixels" data-testid="upload-size" /> px</label>}
           <button type="button" className="primary small" disabled={busy} onClick={() => void submit()} data-testid="upload-submit">
             {busy ? "Uploading…" : "Upload"}
           </button>

@@ -2,7 +2,7 @@
  * The JSON API (docs/api.md) as typed functions. Requests carry the session cookie and, when they
  * change state, the CSRF token; a 401/403 sends the browser to the login page.
  */
-import type { DatasetList, DatasetPreview, RunDetail, RunRequest, RunSummary, StreamMessage, TrainingOption, UploadedDataset } from "@/lib/run-types";
+import type { DatasetList, DatasetPreview, RunDetail, RunPlan, RunRequest, RunSummary, StreamMessage, TrainingOption, UploadedDataset } from "@/lib/run-types";
 import type {
   Architecture,
   ArchitectureSummary,
@@ -120,6 +120,7 @@ export const api = {
   },
   run: (id: number) => request<RunDetail>(`/api/runs/${id}`),
   createRun: (body: RunRequest) => request<RunDetail>("/api/runs", { method: "POST", body }),
+  checkRun: (body: RunRequest, signal?: AbortSignal) => request<RunPlan>("/api/runs/check", { method: "POST", body, signal }),
   stopRun: (id: number) => request<RunDetail>(`/api/runs/${id}/stop`, { method: "POST" }),
   deleteRun: (id: number) => request<void>(`/api/runs/${id}`, { method: "DELETE" }),
   runEvents: (id: number, after?: number) =>

@@ -26,8 +26,8 @@ describe("parsing what the user types", () => {
   it("checks integer bounds", () => {
     const out = param("Linear", "out_features");
     expect(parseParam(out, "128")).toEqual({ ok: true, value: 128 });
-    expect(parseParam(out, "0")).toEqual({ ok: false, error: "Must be at least 1." });
-    expect(parseParam(out, "2000000")).toEqual({ ok: false, error: "Must be at most 1048576." });
+    expect(parseParam(out, "0")).toEqual({ ok: false, error: "Must be at least 1.", value: 0 });
+    expect(parseParam(out, "2000000")).toEqual({ ok: false, error: "Must be at most 1048576.", value: 2000000 });
     expect(parseParam(out, "1.5")).toEqual({ ok: false, error: "Enter a whole number." });
     expect(parseParam(out, "abc")).toEqual({ ok: false, error: "Enter a whole number." });
   });
@@ -41,7 +41,7 @@ describe("parsing what the user types", () => {
     const p = param("Dropout", "p");
     expect(parseParam(p, "0.25")).toEqual({ ok: true, value: 0.25 });
     expect(parseParam(p, "1e-1")).toEqual({ ok: true, value: 0.1 });
-    expect(parseParam(p, "1.5")).toEqual({ ok: false, error: "Must be at most 1." });
+    expect(parseParam(p, "1.5")).toEqual({ ok: false, error: "Must be at most 1.", value: 1.5 });
   });
 
   it("accepts one int or a tuple of the right length", () => {
@@ -50,7 +50,7 @@ describe("parsing what the user types", () => {
     expect(parseParam(k, "3, 5")).toEqual({ ok: true, value: [3, 5] });
     expect(parseParam(k, "(3, 5)")).toEqual({ ok: true, value: [3, 5] });
     expect(parseParam(k, "3,5,7")).toEqual({ ok: false, error: "Enter 2 values or a single one." });
-    expect(parseParam(k, "3, 0")).toEqual({ ok: false, error: "Must be at least 1." });
+    expect(parseParam(k, "3, 0")).toEqual({ ok: false, error: "Must be at least 1.", value: [3, 0] });
   });
 
   it("reads shapes with one -1 at most", () => {

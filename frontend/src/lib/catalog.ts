@@ -27,7 +27,9 @@ export function controlFor(spec: ParamSpec): ControlKind {
   }
 }
 
-export type ParseResult = { ok: true; value: ParamValue | undefined } | { ok: false; error: string };
+/** A value that parses but breaks a published bound keeps its `value`: the field commits it, so the node holds
+ *  what the field shows and the server's validation marks the node too. */
+export type ParseResult = { ok: true; value: ParamValue | undefined } | { ok: false; error: string; value?: ParamValue };
 
 const NULL_WORDS = new Set(["none", "null"]);
 
@@ -76,7 +78,7 @@ export function parseParam(spec: ParamSpec, raw: string | boolean): ParseResult 
       const n = parseNumber(text, spec.kind === "int");
       if (n === null) return { ok: false, error: spec.kind === "int" ? "Enter a whole number." : "Enter a number." };
       const err = boundsError(spec, n);
-      return err ? { ok: false, error: err } : { ok: true, value: n };
+      return err ? { ok: false, error: err, value: n } : { ok: true, value: n };
     }
     case "choice": {
       if (spec.choices && !spec.choices.includes(text)) return { ok: false, error: `Choose one of ${spec.choices.join(", ")}.` };
@@ -94,7 +96,7 @@ export function parseParam(spec: ParamSpec, raw: string | boolean): ParseResult 
       if (spec.kind === "int_or_ints" && list.length === 1) {
         const n = list[0] as number;
         const err = boundsError(spec, n);
-        return err ? { ok: false, error: err } : { ok: true, value: n };
+        return err ? { ok: false, error: err, value: n } : { ok: true, value: n };
       }
       if (spec.length != null && list.length !== spec.length) {
         return { ok: false, error: `Enter ${spec.length} values${spec.kind === "int_or_ints" ? " or a single one" : ""}.` };
@@ -105,7 +107,7 @@ export function parseParam(spec: ParamSpec, raw: string | boolean): ParseResult 
           continue;
         }
         const err = boundsError(spec, n);
-        if (err) return { ok: false, error: err };
+        if (err) return { ok: false, error: err, value: list };
       }
       if (spec.kind === "shape" && list.filter((n) => n === -1).length > 1) {
         return { ok: false, error: "Only one size can be -1." };

@@ -191,6 +191,15 @@ export interface DatasetPreview {
 /** One option of a run's `config` (the engine's TrainConfig), from GET /api/training/options. */
 export interface TrainingOption extends OptionSpec {}
 
+/** `POST /api/runs/check`'s answer: what the run would be, resolved by the server's own checks. */
+export interface RunPlan {
+  config: Record<string, unknown>;
+  dataset: { name: string; title?: string; task: string; input_shape: number[]; classes?: string[]; target_size?: number };
+  input: { node: string; shape: number[]; dtype?: string };
+  output: { node: string; shape: number[] };
+  loss: string | null;
+}
+
 export interface RunRequest {
   graph?: GraphDoc;
   architecture?: number;
