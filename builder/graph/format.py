@@ -234,8 +234,8 @@ def _reach(structure: Structure, successors: dict[str, set[str]], errors: list[d
             errors.append(node_error(node, "is not connected to any Input"))
             structure.failed.add(node)
         if node not in used and structure.nodes[node].type != "Output":
+            # Not marked failed: its shape is still inferred, so a wrong parameter is named too.
             errors.append(node_error(node, "does not lead to any Output"))
-            structure.failed.add(node)
 
 
 def _closure(start: list[str], step: dict[str, set[str]]) -> set[str]:

@@ -173,3 +173,12 @@ def test_compile_raises_one_graph_error_with_every_error():
         compile_graph(mlp(in_features=3136, bias="yes"))
     assert [(e["node"], e["field"]) for e in caught.value.errors] == [("fc1", "bias")]
     assert str(caught.value) == "Graph has 1 error:\n  node 'fc1' (bias): bias must be true or false, got 'yes'"
+
+
+def test_a_dangling_conv_with_a_wrong_parameter_names_its_shape_error_too():
+    graph = chain(node("x", "Input", shape=[3, 8, 8]), node("flat", "Flatten"), node("y", "Output"))
+    graph["nodes"].append(node("conv", "Conv2d", in_channels=5, out_channels=4, kernel_size=3))
+    graph["edges"].append({"source": "x", "target": "conv"})
+    conv = [e["message"] for e in errors(graph) if e["node"] == "conv"]
+    assert "does not lead to any Output" in conv
+    assert any("in_channels" in m and "3" in m for m in conv), conv

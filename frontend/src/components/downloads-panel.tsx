@@ -44,9 +44,10 @@ function DownloadsPanelView({ run }: { run: RunDetail }) {
       <ul className="download-list">
         {available.map((d) => (
           <li key={d.kind} className={d.kind === spec.kind ? "on" : undefined}>
-            <button type="button" className="link download-pick" onClick={() => setSelected(d.kind)} data-testid={`snippet-tab-${d.kind}`}>
+            {/* The label downloads the file too (and shows how to load it): clicking a file's name gets the file. */}
+            <a className="link download-pick" href={downloadUrl(run.id, d.format)} download onClick={() => setSelected(d.kind)} data-testid={`snippet-tab-${d.kind}`}>
               {d.label}
-            </button>
+            </a>
             <a className="button small" href={downloadUrl(run.id, d.format)} download data-testid={`download-${d.kind}`} title={`Download ${d.kind === "zip" ? `run-${run.id}.zip` : d.filename}`}>
               ↓
             </a>

@@ -261,7 +261,8 @@ function GraphInspector() {
   const general = useBuilder((s) => s.errors.general);
   const count = useBuilder((s) => s.nodes.length);
   const edges = useBuilder((s) => s.edges.length);
-  const outputs = useBuilder((s) => s.validation?.value.output_shapes);
+  const outputShapes = useBuilder((s) => s.validation?.value.output_shapes);
+  const outputs = Array.isArray(outputShapes) ? outputShapes : outputShapes ? Object.values(outputShapes) : null;
   const frozen = useBuilder((s) => s.nodes.filter((n) => n.data.trainable === false).length);
   return (
     <div className="pad">
@@ -274,9 +275,14 @@ function GraphInspector() {
           ❄ {frozen} layer{frozen === 1 ? "" : "s"} frozen (not trained).
         </p>
       )}
-      {outputs && (
-        <p>
-          Outputs: <code>{JSON.stringify(outputs)}</code>
+      {outputs && outputs.length > 0 && (
+        <p data-testid="graph-outputs">
+          Outputs:{" "}
+          {outputs.every((s) => Array.isArray(s)) ? (
+            <code>{outputs.map((s) => `(${(s as number[]).join(", ")})`).join(", ")}</code>
+          ) : (
+            <span className="muted">shape unknown until the errors are fixed</span>
+          )}
         </p>
       )}
       {general.length > 0 && (

@@ -1,7 +1,8 @@
-/** The run page's live curves: loss (train per step, validation per epoch), validation accuracy, learning rate. */
+/** The run page's live curves: loss (train per step, train and validation per epoch), validation accuracy or R², learning rate. */
 import { memo, useCallback } from "react";
 import type uPlot from "uplot";
 import { LineChart, type ChartSeries } from "@/components/line-chart";
+import { lossColumns, validationColumns, validationMetric, type ValidationMetric } from "@/lib/run-series";
 import { runStore, useRun } from "@/store/run-store";
 
 /** Calls `onChange` when the run's series changed; charts redraw once per frame at most. */
@@ -14,15 +15,24 @@ export function subscribeRun(onChange: () => void): () => void {
 const LOSS_SERIES: ChartSeries[] = [
   { label: "train loss", color: "#3563e9", width: 1.25 },
   { label: "val loss", color: "#f59322", width: 2, points: true },
+  { label: "epoch train loss", color: "#1d3f9e", width: 1.5, points: true, dash: [4, 3] },
 ];
 const LR_SERIES: ChartSeries[] = [{ label: "learning rate", color: "#8e6bd8" }];
 const ACC_SERIES: ChartSeries[] = [{ label: "val accuracy", color: "#1f8a4c", width: 2, points: true }];
 const ACC5_SERIES: ChartSeries[] = [...ACC_SERIES, { label: "val top-5", color: "#0f8b8d", width: 1.5, points: true, dash: [4, 3] }];
+const R2_SERIES: ChartSeries[] = [{ label: "val R²", color: "#1f8a4c", width: 2, points: true }];
 
-const lossData = (): uPlot.AlignedData => {
-  const s = runStore.getState().series;
-  return [s.steps.view(), s.trainLoss.view(), s.valLossAtStep] as unknown as uPlot.AlignedData;
-};
+/** The validation panel's heading: what the run measures, once an epoch has told. */
+export function validationTitle(metric: ValidationMetric | null): string {
+  return metric === "r2" ? "Validation R²" : metric === "accuracy" ? "Validation accuracy" : "Validation";
+}
+
+/** The run's validation metric, for headings. */
+export function useValidationMetric(): ValidationMetric | null {
+  return useRun((s) => validationMetric(s.series.epochs));
+}
+
+const lossData = (): uPlot.AlignedData => lossColumns(runStore.getState().series) as unknown as uPlot.AlignedData;
 const lrData = (): uPlot.AlignedData => {
   const s = runStore.getState().series;
   return [s.steps.view(), s.lr.view()];
@@ -44,25 +54,27 @@ function LossChartView({ logY }: { logY: boolean }) {
 }
 export const LossChart = memo(LossChartView);
 
+/** Validation accuracy (and top-5) per epoch; R² instead for a regression run. */
 function AccuracyChartView() {
+  const metric = useValidationMetric();
   const hasTop5 = useRun((s) => s.series.epochs.some((e) => e.val_top5 !== undefined));
   const getData = useCallback((): uPlot.AlignedData => {
-    const epochs = runStore.getState().series.epochs;
-    const x = epochs.map((e) => e.epoch);
-    const acc = epochs.map((e) => e.val_accuracy ?? null);
-    return (hasTop5 ? [x, acc, epochs.map((e) => e.val_top5 ?? null)] : [x, acc]) as uPlot.AlignedData;
-  }, [hasTop5]);
+    const { x, ys } = validationColumns(runStore.getState().series.epochs);
+    // Until an epoch tells the metric (or without a validation set), a column of gaps keeps the series count.
+    return (ys.length ? [x, ...ys] : [x, x.map(() => null)]) as uPlot.AlignedData;
+  }, []);
+  const r2 = metric === "r2";
   return (
     <LineChart
       xLabel="epoch"
-      series={hasTop5 ? ACC5_SERIES : ACC_SERIES}
+      series={r2 ? R2_SERIES : hasTop5 ? ACC5_SERIES : ACC_SERIES}
       getData={getData}
       subscribe={subscribeRun}
       height={170}
-      yRange={[0, 1]}
+      yRange={r2 ? undefined : [0, 1]}
       xIntegers
-      testId="chart-accuracy"
-      emptyText="Accuracy appears after the first epoch."
+      testId={r2 ? "chart-r2" : "chart-accuracy"}
+      emptyText="Validation figures appear after the first epoch."
     />
   );
 }

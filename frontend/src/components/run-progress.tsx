@@ -1,11 +1,23 @@
 /** The epoch progress bar with ETA, throughput, device, step and the latest figures. */
-import { memo } from "react";
-import { computeProgress, formatDuration, recentMean } from "@/lib/progress";
+import { memo, useEffect, useState } from "react";
+import { computeProgress, elapsedSeconds, formatDuration } from "@/lib/progress";
 import { isActive } from "@/lib/run-types";
 import { useRun } from "@/store/run-store";
 
 function fmt(v: number | undefined | null, digits = 4): string {
   return v === undefined || v === null || !Number.isFinite(v) ? "—" : String(Number(v.toPrecision(digits)));
+}
+
+/** The clock in Unix seconds, ticking each second while `ticking`. */
+function useClock(ticking: boolean): number {
+  const [now, setNow] = useState(() => Date.now() / 1000);
+  useEffect(() => {
+    if (!ticking) return;
+    setNow(Date.now() / 1000);
+    const timer = setInterval(() => setNow(Date.now() / 1000), 1000);
+    return () => clearInterval(timer);
+  }, [ticking]);
+  return now;
 }
 
 function RunProgressView({ samplesPerEpoch }: { samplesPerEpoch: number | null }) {
@@ -18,9 +30,11 @@ function RunProgressView({ samplesPerEpoch }: { samplesPerEpoch: number | null }
   const last = epochs[epochs.length - 1];
   const totalEpochs = last?.epochs ?? (typeof run?.config?.epochs === "number" ? run.config.epochs : null);
   const batch = typeof run?.config?.batch_size === "number" ? run.config.batch_size : null;
-  const sps = recentMean(series.samplesPerS.view());
   const active = isActive(status ?? undefined);
-  const p = computeProgress({ totalEpochs, epochs, lastStep: series.lastStep, samplesPerS: sps, batchSize: batch, samplesPerEpoch });
+  const now = useClock(status === "running");
+  const startedAt = run?.started_at ? Date.parse(run.started_at) / 1000 : null;
+  const p = computeProgress({ totalEpochs, epochs, lastStep: series.lastStep, batchSize: batch, samplesPerEpoch, now, startedAt });
+  const sps = p.samplesPerS;
   const fraction = status === "succeeded" ? 1 : p.fraction;
   const trainLoss = series.trainLoss.last();
   return (
@@ -73,9 +87,15 @@ function RunProgressView({ samplesPerEpoch }: { samplesPerEpoch: number | null }
             <dd data-testid="val-accuracy">{(last.val_accuracy * 100).toFixed(1)}%</dd>
           </div>
         )}
+        {last?.val_r2 !== undefined && (
+          <div>
+            <dt>val R²</dt>
+            <dd data-testid="val-r2">{fmt(last.val_r2, 3)}</dd>
+          </div>
+        )}
         <div>
           <dt>{active ? "elapsed" : "duration"}</dt>
-          <dd>{formatDuration(run?.duration_s ?? null)}</dd>
+          <dd data-testid="progress-elapsed">{formatDuration(elapsedSeconds(run, now))}</dd>
         </div>
       </dl>
     </div>

@@ -78,13 +78,13 @@ export function Toolbar({ onDialog }: ToolbarProps) {
           </button>
           {importOpen && (
             <div className="menu-list" role="menu">
-              <button type="button" role="menuitem" onClick={() => fileInput.current?.click()} title="Open a netbuilder.graph/1 JSON file as a new graph" data-testid="import-graph">
+              <button type="button" role="menuitem" onClick={() => { setImportOpen(false); fileInput.current?.click(); }} title="Open a netbuilder.graph/1 JSON file as a new graph" data-testid="import-graph">
                 Import graph file…
               </button>
-              <button type="button" role="menuitem" onClick={() => onDialog("torchvision")} title="Start from a torchvision architecture" data-testid="import-torchvision">
+              <button type="button" role="menuitem" onClick={() => { setImportOpen(false); onDialog("torchvision"); }} title="Start from a torchvision architecture" data-testid="import-torchvision">
                 New from torchvision…
               </button>
-              <button type="button" role="menuitem" onClick={() => onDialog("weights")} title="Check a .pth or .safetensors file against this graph" data-testid="import-weights">
+              <button type="button" role="menuitem" onClick={() => { setImportOpen(false); onDialog("weights"); }} title="Check a .pth or .safetensors file against this graph" data-testid="import-weights">
                 Import weights…
               </button>
             </div>

@@ -11,6 +11,7 @@ import { UploadForm } from "@/components/upload-form";
 import { api, ApiError } from "@/lib/api";
 import { navigate } from "@/lib/router";
 import type { BuiltinDataset, DatasetList, DatasetPreview, OptionSpec, UploadedDataset } from "@/lib/run-types";
+import { pickDataset } from "@/lib/dataset-pick";
 import { checkFromError, fieldErrors as splitFieldErrors, newerCheck, planSummary, type RunCheck } from "@/lib/run-check";
 import { BASIC_OPTIONS, buildRunRequest, fallbackOptions, optionToSpec, parseObjectValues } from "@/lib/train-form";
 import type { GraphError, ParamValue } from "@/lib/types";
@@ -71,10 +72,15 @@ function TrainDialogView({ onClose }: { onClose(): void }) {
     api.datasets().then(
       (d) => {
         setDatasets(d);
-        // Start from a dataset whose samples fit the graph's Input, else the first available one.
+        // Start from a dataset whose samples fit the graph's Input and Output (see pickDataset).
         const input = currentGraph().nodes.find((n) => n.type === "Input")?.params?.shape;
-        const fits = Array.isArray(input) ? d.builtin.find((b) => b.available && JSON.stringify(b.input_shape) === JSON.stringify(input)) : undefined;
-        setSelected((s) => s || (fits ?? d.builtin.find((b) => b.available))?.name || "");
+        const shapes = builderStore.getState().validation?.value.output_shapes;
+        const output = Array.isArray(shapes) && shapes.length === 1 && Array.isArray(shapes[0]) ? (shapes[0] as number[]) : null;
+        const pick = pickDataset(d.builtin, Array.isArray(input) ? (input as number[]) : null, output);
+        if (pick) {
+          setSelected(pick.name); // the list is drawn only now, so the user has not chosen yet
+          setDatasetValues(pick.options);
+        }
       },
       (e: unknown) => setLoadError(`Could not load the datasets: ${e instanceof Error ? e.message : String(e)}`),
     );

@@ -17,6 +17,7 @@ import type {
   WeightsCheck,
   WeightsFile,
 } from "@/lib/types";
+import type { RunWeights } from "@/lib/weights";
 
 export class ApiError extends Error {
   constructor(
@@ -126,6 +127,7 @@ export const api = {
   runEvents: (id: number, after?: number) =>
     request<{ id: number; status: string; events: StreamMessage[] }>(`/api/runs/${id}/metrics${after !== undefined ? `?after=${after}` : ""}`),
   runModelPy: (id: number) => request<string>(`/api/runs/${id}/download?format=py`, { accept: "text" }),
+  runWeights: (id: number, signal?: AbortSignal) => request<RunWeights>(`/api/runs/${id}/weights`, { signal }),
 
   torchvision: () => request<TorchvisionArch[]>("/api/torchvision"),
   /** A whole torchvision architecture as an editable graph; `numClasses` replaces its head. */

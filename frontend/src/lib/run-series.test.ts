@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { applyMessage, backfill, boundaryAt, Column, createRunSeries, lastIndexAtOrBelow, MAX_LOG_LINES, normColumns, resumeStep } from "@/lib/run-series";
+import { applyMessage, backfill, boundaryAt, Column, createRunSeries, lastIndexAtOrBelow, lossColumns, MAX_LOG_LINES, normColumns, resumeStep, validationColumns } from "@/lib/run-series";
 import { epoch, metrics, snapshot } from "@/test/run-fixtures";
 
 const steps = (s: ReturnType<typeof createRunSeries>) => Array.from(s.steps.view());
@@ -123,5 +123,42 @@ describe("backfill", () => {
     expect(s.epochs.map((e) => e.epoch)).toEqual([1, 2, 3]);
     expect(s.boundaries.map((b) => b.epoch)).toEqual([1, 2, 3]);
     expect(s.valLossAtStep).toEqual([0.4, 0.2, 0.4 / 3]);
+  });
+});
+
+describe("loss and validation columns", () => {
+  it("draws each epoch's train and val loss for a ten-step run, one step an epoch", () => {
+    const s = createRunSeries();
+    for (let n = 1; n <= 10; n++) {
+      applyMessage(s, metrics(n));
+      applyMessage(s, epoch(n, n, { train_loss: 1 / n, epochs: 10 }));
+    }
+    const [x, train, val, epochTrain] = lossColumns(s);
+    expect(Array.from(x)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(Array.from(train)).toEqual(Array.from(x, (n) => 1 / n));
+    expect(val).toEqual(Array.from(x, (n) => 0.4 / n));
+    expect(epochTrain).toEqual(Array.from(x, (n) => 1 / n));
+  });
+
+  it("draws the epochs alone when no step was logged", () => {
+    const s = createRunSeries();
+    applyMessage(s, epoch(1, 13, { train_loss: 0.9 }));
+    applyMessage(s, epoch(2, 26, { train_loss: 0.7 }));
+    expect(lossColumns(s)).toEqual([[13, 26], [null, null], [0.4, 0.2], [0.9, 0.7]]);
+  });
+
+  it("charts R² and no accuracy for a regression run", () => {
+    const s = createRunSeries();
+    applyMessage(s, epoch(1, 10, { val_accuracy: undefined, val_r2: 0.5 }));
+    applyMessage(s, epoch(2, 20, { val_accuracy: undefined, val_r2: 0.8 }));
+    expect(validationColumns(s.epochs)).toEqual({ metric: "r2", x: [1, 2], ys: [[0.5, 0.8]] });
+  });
+
+  it("charts accuracy, with top-5 when there is one, for a classification run", () => {
+    const s = createRunSeries();
+    applyMessage(s, epoch(1, 10));
+    expect(validationColumns(s.epochs)).toEqual({ metric: "accuracy", x: [1], ys: [[0.6]] });
+    applyMessage(s, epoch(2, 20, { val_top5: 0.9 }));
+    expect(validationColumns(s.epochs).ys).toEqual([[0.6, 0.7], [null, 0.9]]);
   });
 });

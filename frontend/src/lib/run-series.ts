@@ -64,6 +64,8 @@ export interface RunSeries {
   epochOf: Column;
   /** Validation loss at the point of each epoch's end, null elsewhere: aligned with `steps` for one chart. */
   valLossAtStep: (number | null)[];
+  /** Each epoch's mean training loss at the point of its end, null elsewhere, aligned the same way. */
+  epochLossAtStep: (number | null)[];
   /** The highest step kept (metrics points and epoch ends). */
   lastStep: number;
   epochs: EpochSummary[];
@@ -85,6 +87,7 @@ export function createRunSeries(capacity = 1024): RunSeries {
     samplesPerS: new Column(capacity),
     epochOf: new Column(capacity),
     valLossAtStep: [],
+    epochLossAtStep: [],
     lastStep: 0,
     epochs: [],
     boundaries: [],
@@ -115,6 +118,7 @@ export function addPoints(series: RunSeries, points: readonly MetricsPoint[]): n
     series.samplesPerS.push(p.samples_per_s);
     series.epochOf.push(p.epoch);
     series.valLossAtStep.push(null);
+    series.epochLossAtStep.push(null);
     series.lastStep = p.step;
     kept++;
   }
@@ -138,15 +142,20 @@ export function lastIndexAtOrBelow(steps: Column, step: number): number {
   return found;
 }
 
+/** Puts an epoch's losses at the point of its end (the last point at or below its step), if any. */
+function alignEpoch(series: RunSeries, data: EpochData): void {
+  const i = lastIndexAtOrBelow(series.steps, data.step);
+  if (i < 0) return;
+  if (data.val_loss !== undefined) series.valLossAtStep[i] = data.val_loss;
+  series.epochLossAtStep[i] = data.train_loss;
+}
+
 /** Keeps an epoch newer than the last one kept; returns whether it was kept. */
 export function addEpoch(series: RunSeries, data: EpochData): boolean {
   if (!(data.epoch > lastEpochNumber(series))) return false;
   const { boundary, points, ...summary } = data;
   series.epochs.push(summary);
-  if (data.val_loss !== undefined) {
-    const i = lastIndexAtOrBelow(series.steps, data.step);
-    if (i >= 0) series.valLossAtStep[i] = data.val_loss;
-  }
+  alignEpoch(series, data);
   if (boundary) {
     series.boundaries.push({ epoch: data.epoch, boundary });
     if (series.boundaries.length > MAX_BOUNDARIES) series.boundaries.splice(0, series.boundaries.length - MAX_BOUNDARIES);
@@ -239,6 +248,7 @@ export function backfillPoints(series: RunSeries, points: readonly MetricsPoint[
     series.samplesPerS.insert(at, p.samples_per_s);
     series.epochOf.insert(at, p.epoch);
     series.valLossAtStep.splice(at, 0, null);
+    series.epochLossAtStep.splice(at, 0, null);
     added++;
   }
   if (added) series.version++;
@@ -252,10 +262,7 @@ export function backfillEpoch(series: RunSeries, data: EpochData): boolean {
   const { boundary, points, ...summary } = data;
   const at = series.epochs.findIndex((e) => e.epoch > data.epoch);
   series.epochs.splice(at < 0 ? series.epochs.length : at, 0, summary);
-  if (data.val_loss !== undefined) {
-    const i = lastIndexAtOrBelow(series.steps, data.step);
-    if (i >= 0) series.valLossAtStep[i] = data.val_loss;
-  }
+  alignEpoch(series, data);
   if (boundary) {
     const b = series.boundaries.findIndex((x) => x.epoch > data.epoch);
     series.boundaries.splice(b < 0 ? series.boundaries.length : b, 0, { epoch: data.epoch, boundary });
@@ -273,4 +280,37 @@ export function backfill(series: RunSeries, events: readonly StreamMessage[]): b
     else if (e.type === "epoch") changed = backfillEpoch(series, e.data) || changed;
   }
   return changed;
+}
+
+/**
+ * The loss chart's columns, [step, train loss, val loss, epoch train loss]: the per-step views while
+ * there are points (no copy), else one x per epoch end, so a run whose steps aren't logged yet (or at
+ * all) still draws its epochs.
+ */
+export function lossColumns(series: RunSeries): [ArrayLike<number>, ArrayLike<number | null>, (number | null)[], (number | null)[]] {
+  if (series.steps.length || !series.epochs.length) {
+    return [series.steps.view(), series.trainLoss.view(), series.valLossAtStep, series.epochLossAtStep];
+  }
+  const epochs = series.epochs;
+  return [epochs.map((e) => e.step), epochs.map(() => null), epochs.map((e) => e.val_loss ?? null), epochs.map((e) => e.train_loss)];
+}
+
+/** The per-epoch validation figure a run charts: R² for regression, accuracy (and top-5) for classification. */
+export type ValidationMetric = "accuracy" | "r2";
+
+export function validationMetric(epochs: readonly EpochSummary[]): ValidationMetric | null {
+  if (epochs.some((e) => e.val_r2 !== undefined)) return "r2";
+  if (epochs.some((e) => e.val_accuracy !== undefined)) return "accuracy";
+  return null;
+}
+
+/** Columns of the validation chart: x = epochs, then accuracy (and top-5 when any) or R². */
+export function validationColumns(epochs: readonly EpochSummary[]): { metric: ValidationMetric | null; x: number[]; ys: (number | null)[][] } {
+  const metric = validationMetric(epochs);
+  const x = epochs.map((e) => e.epoch);
+  if (metric === "r2") return { metric, x, ys: [epochs.map((e) => e.val_r2 ?? null)] };
+  if (metric === null) return { metric, x, ys: [] };
+  const ys = [epochs.map((e) => e.val_accuracy ?? null)];
+  if (epochs.some((e) => e.val_top5 !== undefined)) ys.push(epochs.map((e) => e.val_top5 ?? null));
+  return { metric, x, ys };
 }

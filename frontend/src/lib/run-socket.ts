@@ -7,6 +7,7 @@
 
 export type ConnectionState = "connecting" | "open" | "reconnecting" | "closed";
 
+// The server accepts, then closes with one of these (a refused handshake would carry no code).
 export const CLOSE_UNAUTHENTICATED = 4401;
 export const CLOSE_NOT_FOUND = 4404;
 

@@ -19,6 +19,7 @@ export interface FinalMetrics {
   val_loss?: number;
   val_accuracy?: number;
   val_top5?: number;
+  val_r2?: number;
   time_s?: number;
   samples_per_s?: number;
   confusion?: number[][];
@@ -79,8 +80,18 @@ export interface EpochData {
   val_loss?: number;
   val_accuracy?: number;
   val_top5?: number;
+  /** Regression runs: 1 - SS_res / SS_tot on the validation set. */
+  val_r2?: number;
+  /** Seconds of the training steps alone. */
   time_s: number;
+  /** Samples over the steps' seconds alone (not the epoch's). */
   samples_per_s: number;
+  /** The epoch's whole wall time: steps, evaluation, figures and checkpoint (older runs lack it). */
+  epoch_seconds?: number;
+  /** Training samples over `epoch_seconds`. */
+  samples_per_second?: number;
+  /** When the epoch ended, Unix seconds (the worker's clock). */
+  ended_at?: number;
   norms?: Record<string, { weight: number; grad: number }>;
   boundary?: Boundary;
   /** [x, y, label] of a sample of the data; sent with the first epoch only. */
@@ -95,6 +106,8 @@ export interface StatusData {
   error: string;
   step: number;
   epoch: number;
+  started_at?: string | null;
+  finished_at?: string | null;
 }
 
 export interface FinalData {

@@ -19,7 +19,7 @@ import { useFitGraph } from "@/hooks/use-fit-graph";
 import { useLiveValidation } from "@/hooks/use-live-validation";
 import { useShortcuts } from "@/hooks/use-shortcuts";
 import { api } from "@/lib/api";
-import { readDraft } from "@/lib/draft";
+import { draftIsNews, readDraft } from "@/lib/draft";
 import { fromGraphDoc } from "@/lib/graph";
 import { TORCHVISION_TYPE } from "@/lib/pretrained";
 import type { Position } from "@/lib/types";
@@ -50,7 +50,7 @@ function useInitialLoad(): string | null {
         const loaded = fromGraphDoc(draft.graph);
         const architecture = draft.architectureId !== null && draft.architectureVersion !== null ? { id: draft.architectureId, version: draft.architectureVersion } : null;
         store.loadGraph(loaded, { architecture, dirty: true });
-        store.toast("Restored your unsaved draft from this browser.", "info");
+        if (draftIsNews(draft)) store.toast("Restored your unsaved draft from this browser.", "info");
         return;
       } catch {
         // A draft from an older format: fall through to the saved architecture.

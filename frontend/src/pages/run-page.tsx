@@ -1,13 +1,14 @@
-/** One run, live: status, progress, curves, the decision boundary, norms, logs, confusion, downloads. */
+/** One run, live: status, progress, curves, the decision boundary, norms, weights, logs, confusion, downloads. */
 import { useEffect, useState, type MouseEvent } from "react";
 import { BoundaryCanvas } from "@/components/boundary-canvas";
 import { ConfusionMatrix } from "@/components/confusion-matrix";
 import { DownloadsPanel } from "@/components/downloads-panel";
 import { NormsChart } from "@/components/norms-chart";
-import { AccuracyChart, LossChart, LrChart } from "@/components/run-charts";
+import { AccuracyChart, LossChart, LrChart, useValidationMetric, validationTitle } from "@/components/run-charts";
 import { RunLogs } from "@/components/run-logs";
 import { RunProgress } from "@/components/run-progress";
 import { StatusBadge } from "@/components/status-badge";
+import { WeightsPanel } from "@/components/weights-panel";
 import { api } from "@/lib/api";
 import { readDraft, writeDraft } from "@/lib/draft";
 import { navigate } from "@/lib/router";
@@ -86,6 +87,7 @@ export function RunPage({ runId }: { runId: number }) {
   const hasBoundary = useRun((s) => s.series.boundaries.length > 0);
   const finalMetrics = useRun((s) => s.series.final?.metrics ?? null);
   const samplesPerEpoch = useSamplesPerEpoch(run);
+  const validation = useValidationMetric();
   const [logY, setLogY] = useState(false);
 
   useEffect(() => {
@@ -168,7 +170,7 @@ export function RunPage({ runId }: { runId: number }) {
           <div className="two-up">
             <section className="panel">
               <div className="panel-head">
-                <h2>Validation accuracy</h2>
+                <h2>{validationTitle(validation)}</h2>
               </div>
               <AccuracyChart />
             </section>
@@ -184,6 +186,12 @@ export function RunPage({ runId }: { runId: number }) {
               <h2>Layer norms</h2>
             </div>
             <NormsChart />
+          </section>
+          <section className="panel">
+            <div className="panel-head">
+              <h2>Weights</h2>
+            </div>
+            {run ? <WeightsPanel run={run} /> : <p className="muted pad">…</p>}
           </section>
           <section className="panel">
             <div className="panel-head">

@@ -70,6 +70,16 @@ describe("run store", () => {
     expect(store.getState().series.epochs).toHaveLength(1);
   });
 
+  it("learns started_at from the status that starts a run opened while queued", () => {
+    const store = setup();
+    store.getState().watch(4);
+    last().open();
+    last().send(snapshot(4, [], "queued"));
+    expect(store.getState().run?.started_at).toBeNull();
+    last().send({ type: "status", data: { id: 4, status: "running", worker: "w", device: "cpu", error: "", step: 0, epoch: 0, started_at: "2026-01-01T00:00:05Z", finished_at: null } });
+    expect(store.getState()).toMatchObject({ status: "running", run: { started_at: "2026-01-01T00:00:05Z", finished_at: null } });
+  });
+
   it("ends at the final message: final status wins over a trailing status, and no reconnect follows", () => {
     const store = setup();
     store.getState().watch(3);

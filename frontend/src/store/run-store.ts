@@ -130,6 +130,10 @@ export function createRunStore(options: RunStoreOptions = {}): StoreApi<RunStore
           // A status can trail the final message; the final word stays final.
           if (!ended || !isActive(message.data.status)) patch.status = message.data.status;
           if (message.data.device) patch.device = message.data.device;
+          // The elapsed clock ticks from started_at, which a run opened while queued only learns here.
+          if (s.run && message.data.started_at !== undefined) {
+            patch.run = { ...s.run, started_at: message.data.started_at, finished_at: message.data.finished_at ?? s.run.finished_at };
+          }
         }
         // The final message came now, live or inside a snapshot.
         if (!endedBefore && s.series.final) {
