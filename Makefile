@@ -16,8 +16,12 @@ FRONTEND_SOURCES := $(shell find frontend/src frontend/public -type f 2>/dev/nul
 
 .PHONY: run test test-python test-services test-frontend bench lint setup
 
+# DEBUG (tracebacks in the browser) only where nobody else can reach the server: on for the
+# loopback default, off for any other HOST; DJANGO_DEBUG=0 or 1 says otherwise.
+DJANGO_DEBUG ?= $(if $(filter 127.0.0.1 localhost ::1,$(HOST)),1,0)
+
 run: setup
-	$(PY) manage.py serve --host $(HOST) --port $(PORT)
+	DJANGO_DEBUG=$(DJANGO_DEBUG) $(PY) manage.py serve --host $(HOST) --port $(PORT)
 
 test: setup /usr/bin/chromium test-frontend test-python test-services
 

@@ -12,9 +12,17 @@ from django.http import Http404
 from builder import selectors
 from builder.runs import stream
 
-# Close codes: the browser can tell "log in again" from "no such run".
+# Close codes: the browser can tell "log in again" from "no such run". A code only reaches the client
+# on an accepted socket (closing during the handshake is an HTTP 403 with no code), so `refuse` accepts
+# first; nothing is sent before the close.
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_NOT_FOUND = 4404
+
+
+async def refuse(consumer: AsyncJsonWebsocketConsumer, code: int) -> None:
+    """End the connection with `code`, which the client sees as the close event's code."""
+    await consumer.accept()
+    await consumer.close(code=code)
 
 
 def _after(scope) -> int | None:
@@ -49,7 +57,7 @@ class RunConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self) -> None:
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
-            await self.close(code=CLOSE_UNAUTHENTICATED)
+            await refuse(self, CLOSE_UNAUTHENTICATED)
             return
         self.run_id = int(self.scope["url_route"]["kwargs"]["run_id"])
         self.group = stream.run_group(self.run_id)
@@ -59,7 +67,7 @@ class RunConsumer(AsyncJsonWebsocketConsumer):
         snapshot = await _run_snapshot(user, self.run_id, _after(self.scope))
         if snapshot is None:
             await self.channel_layer.group_discard(self.group, self.channel_name)
-            await self.close(code=CLOSE_NOT_FOUND)
+            await refuse(self, CLOSE_NOT_FOUND)
             return
         self.last_step = max((e["data"].get("step", 0) for e in snapshot["events"] if e["type"] == stream.METRICS),
                              default=_after(self.scope) or 0)
@@ -93,7 +101,7 @@ class RunListConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self) -> None:
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
-            await self.close(code=CLOSE_UNAUTHENTICATED)
+            await refuse(self, CLOSE_UNAUTHENTICATED)
             return
         self.group = stream.user_runs_group(user.pk)
         await self.channel_layer.group_add(self.group, self.channel_name)

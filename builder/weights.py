@@ -25,9 +25,12 @@ from typing import Any
 import torch
 from torch import nn
 
+from builder.graph.preprocess import BUFFERS
+
 SUFFIXES = (".pth", ".pt", ".safetensors")
 # Checkpoint files often wrap the state dict: NetBuilder's checkpoint.pt under "model", others under these.
 _WRAPPERS = ("state_dict", "model", "model_state_dict")
+_SCALING_KEYS = {name for pair in BUFFERS.values() for name in pair}
 # BatchNorm's step counter: absent from older files (torchvision's own), and filled with 0 on load.
 _OPTIONAL = "num_batches_tracked"
 
@@ -137,6 +140,8 @@ def match_state_dict(target: nn.Module | dict[str, Any], state: dict[str, torch.
         GraphError: ``target`` is a graph with errors.
     """
     expected, backbones = _expected(target)
+    # A trained model.pth carries its data's scaling (builder.graph.preprocess); a new run gets its own.
+    state = {k: v for k, v in state.items() if k not in _SCALING_KEYS or k in expected}
     matched: list[str] = []
     renamed: dict[str, str] = {}
     mismatched: list[dict[str, Any]] = []

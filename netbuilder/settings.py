@@ -1,9 +1,10 @@
 """NetBuilder settings: every deployment choice comes from the environment.
 
-Embedded default (no variables set): SQLite under ``var/``, Channels' in-memory layer, DEBUG on,
-a secret key generated once and kept in ``var/secret_key``. Scaled out: ``DATABASE_URL``
-(``postgres://...``), ``REDIS_URL`` (channels-redis), ``DEBUG=0``, ``DJANGO_SECRET_KEY``,
-``ALLOWED_HOSTS``. See ``docs/deploy.md``.
+Embedded default (no variables set): SQLite under ``var/``, Channels' in-memory layer, DEBUG off
+(``DJANGO_DEBUG=1`` turns it on), the loopback hosts over plain http, a secret key generated once and
+kept in ``var/secret_key``. Scaled out: ``DATABASE_URL`` (``postgres://...``), ``REDIS_URL``
+(channels-redis), ``DJANGO_SECRET_KEY``, ``ALLOWED_HOSTS`` (which also turns on the HTTPS settings).
+See ``docs/deploy.md``.
 """
 
 from __future__ import annotations
@@ -48,15 +49,16 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
-DEBUG = env_bool("DEBUG", True)
+# Off unless asked for: tracebacks and URL lists are for a developer's own machine.
+DEBUG = env_bool("DJANGO_DEBUG", False)
 
 
 def _secret_key() -> str:
+    """DJANGO_SECRET_KEY, else one generated once and kept (0600) under var/, which every process that
+    shares var/ reads; web servers on several machines need DJANGO_SECRET_KEY."""
     key = os.environ.get("DJANGO_SECRET_KEY", "")
     if key:
         return key
-    if not DEBUG:
-        raise ImproperlyConfigured("DJANGO_SECRET_KEY is required when DEBUG is off")
     path = VAR_DIR / "secret_key"
     if not path.exists():
         path.write_text(secrets.token_urlsafe(50))
@@ -65,7 +67,11 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
+LOOPBACK_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", LOOPBACK_HOSTS)
+# A site served to named hosts is served over HTTPS (secure cookies, HSTS, redirect to https) unless
+# NETBUILDER_HTTPS=0 says otherwise; the embedded default is plain http on the loopback.
+NETBUILDER_HTTPS = env_bool("NETBUILDER_HTTPS", ALLOWED_HOSTS != LOOPBACK_HOSTS)
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
@@ -165,13 +171,16 @@ STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
 FRONTEND_DIST = BASE_DIR / "frontend" / "dist"
 STATICFILES_DIRS = [FRONTEND_DIST] if FRONTEND_DIST.is_dir() else []
+# Whitenoise serves the frontend build and the admin's files from where they are, collected or not and
+# whether DEBUG is on or off (without this it looks in STATIC_ROOT only when DEBUG is off).
+WHITENOISE_USE_FINDERS = True
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 MEDIA_ROOT = VAR_DIR / "media"
 
-if not DEBUG:
+if NETBUILDER_HTTPS:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
@@ -199,6 +208,7 @@ NETBUILDER_MAX_UPLOAD_BYTES = env_int("NETBUILDER_MAX_UPLOAD_BYTES", 100 * 1024 
 NETBUILDER_MAX_GRAPH_BYTES = env_int("NETBUILDER_MAX_GRAPH_BYTES", 2 * 1024 * 1024)
 NETBUILDER_MAX_ACTIVE_RUNS = env_int("NETBUILDER_MAX_ACTIVE_RUNS", 4)
 NETBUILDER_MAX_EPOCHS = env_int("NETBUILDER_MAX_EPOCHS", 1000)
+NETBUILDER_MAX_PARAMS = env_int("NETBUILDER_MAX_PARAMS", 200_000_000)  # largest model the compiler accepts
 NETBUILDER_MAX_RUN_SECONDS = env_int("NETBUILDER_MAX_RUN_SECONDS", 6 * 3600)
 NETBUILDER_WORKER_SLOTS = env_int("NETBUILDER_WORKER_SLOTS", 0)  # 0: one per GPU, one on CPU
 NETBUILDER_HEARTBEAT_SECONDS = env_int("NETBUILDER_HEARTBEAT_SECONDS", 5)

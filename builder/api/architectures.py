@@ -13,6 +13,7 @@ from builder.api.schemas import (
     ArchitectureSummary,
     ArchitectureVersionOut,
     DuplicateIn,
+    Id,
 )
 from builder.models import Architecture
 from builder.services import architectures as services
@@ -45,12 +46,12 @@ def architecture_create(request, payload: ArchitectureIn):
 
 
 @router.get("/{int:architecture_id}", response=ArchitectureOut)
-def architecture_get(request, architecture_id: int):
+def architecture_get(request, architecture_id: Id):
     return _out(selectors.architecture_get(owner=request.user, architecture_id=architecture_id))
 
 
 @router.put("/{int:architecture_id}", response=ArchitectureOut)
-def architecture_update(request, architecture_id: int, payload: ArchitecturePatch):
+def architecture_update(request, architecture_id: Id, payload: ArchitecturePatch):
     arch = selectors.architecture_get(owner=request.user, architecture_id=architecture_id)
     if payload.graph is not None:
         require_graph_document(payload.graph)
@@ -59,21 +60,21 @@ def architecture_update(request, architecture_id: int, payload: ArchitecturePatc
 
 
 @router.get("/{int:architecture_id}/versions/{int:version}", response=ArchitectureVersionOut)
-def architecture_version(request, architecture_id: int, version: int):
+def architecture_version(request, architecture_id: Id, version: Id):
     arch = selectors.architecture_get(owner=request.user, architecture_id=architecture_id)
     v = selectors.architecture_version_get(architecture=arch, version=version)
     return {"id": arch.pk, "name": arch.name, "version": v.version, "graph": v.graph, "created_at": v.created_at}
 
 
 @router.post("/{int:architecture_id}/duplicate", response={201: ArchitectureOut})
-def architecture_duplicate(request, architecture_id: int, payload: DuplicateIn | None = None):
+def architecture_duplicate(request, architecture_id: Id, payload: DuplicateIn | None = None):
     arch = selectors.architecture_get(owner=request.user, architecture_id=architecture_id)
     copy = services.architecture_duplicate(architecture=arch, name=payload.name if payload else None)
     return Status(201, _out(copy))
 
 
 @router.delete("/{int:architecture_id}", response={204: None})
-def architecture_delete(request, architecture_id: int):
+def architecture_delete(request, architecture_id: Id):
     arch = selectors.architecture_get(owner=request.user, architecture_id=architecture_id)
     services.architecture_delete(architecture=arch)
     return Status(204, None)

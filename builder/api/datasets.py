@@ -10,6 +10,7 @@ from ninja.files import UploadedFile
 
 from builder import selectors
 from builder.api.errors import ApiError
+from builder.api.schemas import Id
 from builder.services import datasets as services
 from builder.services.uploads import UploadError
 
@@ -67,12 +68,12 @@ def dataset_upload(
 
 
 @router.get("/uploads/{int:dataset_id}", response=dict)
-def dataset_get(request, dataset_id: int):
+def dataset_get(request, dataset_id: Id):
     dataset = selectors.dataset_get(owner=request.user, dataset_id=dataset_id)
     return {**selectors.dataset_summary(dataset), "preview": dataset.description}
 
 
 @router.delete("/uploads/{int:dataset_id}", response={204: None})
-def dataset_delete(request, dataset_id: int):
+def dataset_delete(request, dataset_id: Id):
     services.dataset_delete(dataset=selectors.dataset_get(owner=request.user, dataset_id=dataset_id))
     return Status(204, None)

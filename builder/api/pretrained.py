@@ -16,6 +16,7 @@ from builder import graph as compiler
 from builder import selectors, weights
 from builder.api.errors import ApiError
 from builder.api.graphs import require_graph_document
+from builder.api.schemas import Id
 from builder.services import weights as weights_services
 from builder.services.uploads import UploadError
 
@@ -131,6 +132,6 @@ def weights_list(request):
 
 
 @router.delete("/weights/{int:weights_id}", response={204: None})
-def weights_delete(request, weights_id: int):
+def weights_delete(request, weights_id: Id):
     weights_services.weights_delete(record=selectors.weights_get(owner=request.user, weights_id=weights_id))
     return Status(204, None)

@@ -13,7 +13,7 @@ from ninja import Query, Router, Status
 from builder import selectors
 from builder.api.errors import ApiError
 from builder.api.graphs import require_graph_document
-from builder.api.schemas import RunIn, RunWeightsOut
+from builder.api.schemas import MAX_ID, Id, RunIn, RunWeightsOut
 from builder.models import RunStatus
 from builder.services import runs as services
 from builder.training.errors import TrainingError
@@ -84,7 +84,7 @@ def run_create(request, payload: RunIn):
 
 
 @router.get("", response=list[dict])
-def run_list(request, status: str | None = None, architecture: int | None = None):
+def run_list(request, status: str | None = None, architecture: Id | None = None):
     if status and status not in RunStatus.values:
         raise ApiError(422, f"Unknown status '{status}'; use one of {', '.join(RunStatus.values)}",
                        [{"field": "status", "message": "unknown status"}])
@@ -93,18 +93,18 @@ def run_list(request, status: str | None = None, architecture: int | None = None
 
 
 @router.get("/{int:run_id}", response=dict)
-def run_get(request, run_id: int):
+def run_get(request, run_id: Id):
     return selectors.run_detail(selectors.run_get(owner=request.user, run_id=run_id))
 
 
 @router.get("/{int:run_id}/metrics", response=dict)
-def run_metrics(request, run_id: int, after: int | None = Query(None, ge=0)):
+def run_metrics(request, run_id: Id, after: int | None = Query(None, ge=0, le=MAX_ID)):
     run = selectors.run_get(owner=request.user, run_id=run_id)
     return {"id": run.pk, "status": run.status, "events": selectors.run_events(run=run, after=after)}
 
 
 @router.post("/{int:run_id}/stop", response=dict)
-def run_stop(request, run_id: int):
+def run_stop(request, run_id: Id):
     run = selectors.run_get(owner=request.user, run_id=run_id)
     if run.status not in (RunStatus.QUEUED, RunStatus.RUNNING):
         raise ApiError(409, f"Run {run_id} has already ended ({run.status})")
@@ -112,13 +112,13 @@ def run_stop(request, run_id: int):
 
 
 @router.delete("/{int:run_id}", response={204: None})
-def run_delete(request, run_id: int):
+def run_delete(request, run_id: Id):
     services.run_delete(run=selectors.run_get(owner=request.user, run_id=run_id))
     return Status(204, None)
 
 
 @router.get("/{int:run_id}/download")
-def run_download(request, run_id: int, format: str = "pth"):
+def run_download(request, run_id: Id, format: str = "pth"):
     run = selectors.run_get(owner=request.user, run_id=run_id)
     runs_dir = Path(settings.NETBUILDER_RUNS_DIR)
     if format == "zip":
@@ -155,14 +155,16 @@ def _stored_file(run, rel: str, filename: str) -> Path:
 
 
 @router.get("/{int:run_id}/weights", response=RunWeightsOut)
-def run_weights(request, run_id: int):
+def run_weights(request, run_id: Id):
     """Every parameter and buffer of the trained model: statistics, a histogram, the values of small ones."""
     run = selectors.run_get(owner=request.user, run_id=run_id)
     rel = run.files.get("pth")
     if rel is None:
         if run.status in (RunStatus.QUEUED, RunStatus.RUNNING):
-            raise ApiError(409, f"Run {run_id} has no saved weights yet: they are written when it ends "
-                                f"(status {run.status})")
+            raise ApiError(
+                409,
+                f"Run {run_id} has no saved weights yet: they are written when it ends (status {run.status})",
+            )
         raise ApiError(404, f"Run {run_id} has no saved weights (status {run.status})")
     try:
         tensors = state_stats(load_state(_stored_file(run, rel, "model.pth")))

@@ -7,21 +7,21 @@ and real forward passes by the tests (``tests/graph/test_properties.py``).
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from typing import Any
+
+from builder.engine_settings import SETTING_NAMES, engine_settings
 
 from .catalog import LAYERS, Layer, Value
 from .errors import NodeError, node_error
 from .format import Structure, parse
 
 BYTES_PER_PARAM = 4  # float32
-DEFAULT_MAX_PARAMS = 200_000_000
 
 
 def max_params() -> int:
-    """The largest model allowed, from ``NETBUILDER_MAX_PARAMS`` (read on every call)."""
-    return int(os.environ.get("NETBUILDER_MAX_PARAMS", DEFAULT_MAX_PARAMS))
+    """The largest model allowed: the engine settings' ``max_params`` (``NETBUILDER_MAX_PARAMS``)."""
+    return engine_settings().max_params
 
 
 @dataclass(frozen=True)
@@ -108,8 +108,9 @@ def _check_size(analysis: Analysis) -> None:
     limit = max_params()
     if analysis.params > limit:
         biggest = max(analysis.nodes, key=lambda n: analysis.nodes[n].param_count)
+        setting = SETTING_NAMES["max_params"]
         analysis.errors.append(node_error(
-            biggest, f"the model has {analysis.params:,} parameters, over the limit of {limit:,} "
+            biggest, f"the model has {analysis.params:,} parameters, over the limit of {limit:,} ({setting}) "
                      f"({biggest!r} alone has {analysis.nodes[biggest].param_count:,})"))
 
 

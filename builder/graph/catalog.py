@@ -276,13 +276,18 @@ def register(layer: Layer) -> Layer:
 
 
 def catalog_json() -> dict[str, Any]:
-    """The ``GET /api/layers`` document: categories and every layer type with its parameters.
+    """The ``GET /api/layers`` document: categories, every layer type with its parameters, and the limits
+    in force (``{"max_params": N, "settings": {"max_params": "NETBUILDER_MAX_PARAMS"}}``).
 
     >>> doc = catalog_json()
     >>> [p["name"] for p in next(l for l in doc["layers"] if l["type"] == "Linear")["params"]]
     ['in_features', 'out_features', 'bias']
     """
-    return copy.deepcopy(_catalog_document())
+    from builder.engine_settings import SETTING_NAMES, engine_settings
+
+    limits = {"max_params": engine_settings().max_params,
+              "settings": {"max_params": SETTING_NAMES["max_params"]}}
+    return {**copy.deepcopy(_catalog_document()), "limits": limits}
 
 
 @functools.cache

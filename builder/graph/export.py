@@ -15,6 +15,7 @@ from .analysis import Analysis
 from .catalog import Value
 from .compile import build, checked, class_name
 from .expand import expand_all
+from .preprocess import source_lines
 
 
 class _Code(str):
@@ -74,7 +75,7 @@ def _constructor(analysis: Analysis, node_id: str) -> str:
     return f"nn.{module.__name__}({_arguments((), kwargs)})"
 
 
-def export_python(graph: Any) -> str:
+def export_python(graph: Any, *, preprocessing: dict | None = None) -> str:
     """A standalone ``model.py`` (imports only torch) whose class matches :func:`compile_graph`'s state dict.
 
     One ``forward()`` line per node, each with its output shape::
@@ -100,6 +101,10 @@ def export_python(graph: Any) -> str:
     ``<node id>.<torchvision key>`` as in the GraphModule. Architectures that do not expand (ViT,
     ConvNeXt, EfficientNet) can't be exported as model.py.
 
+    ``preprocessing`` is the training data's scaling (see :mod:`builder.graph.preprocess`): the class
+    then holds it as buffers, scales its input first and unscales its output last, as the GraphModule
+    that :func:`builder.graph.preprocess.attach` gives, so forward() takes raw inputs.
+
     Raises:
         GraphError: with every error of the graph.
     """
@@ -111,9 +116,9 @@ def export_python(graph: Any) -> str:
     assert structure is not None
     name = class_name(structure.doc.name)
     init = _init_lines(analysis, origins)
+    scaling_init, body, unscale = source_lines(preprocessing, structure.input_nodes[0] if structure.input_nodes else "")
     arguments = [f"{n}: {' × '.join(map(str, analysis.nodes[n].outputs[0].shape))}"
                  f" {analysis.nodes[n].outputs[0].dtype}" for n in structure.input_nodes]
-    body = []
     for node_id in structure.order:
         info = analysis.nodes[node_id]
         if info.layer.type in ("Input", "Output"):
@@ -123,10 +128,14 @@ def export_python(graph: Any) -> str:
         expression = info.layer.forward(_SourceEmitter(node_id, attribute), info.params, args)
         body.append(f"        {node_id} = {expression}{_shape_comment(info.outputs)}")
     results = [_pick(analysis, *structure.inputs[n][0]) for n in structure.output_nodes]
+    if unscale is not None:
+        assert len(results) == 1, "a regression model trained on one target has one output"
+        results = [_Code(unscale.format(results[0]))]
     lines = [
         f'"""{name}: exported by NetBuilder from a netbuilder.graph/1 document.',
         "",
-        "Per sample, forward() takes " + "; ".join(arguments) + ".",
+        "Per sample, forward() takes " + "; ".join(arguments) + "."
+        + (" Inputs are raw: the training data's scaling is built in." if scaling_init else ""),
         "Load weights saved by NetBuilder:",
         "",
         f"    net = {name}()",
@@ -141,6 +150,7 @@ def export_python(graph: Any) -> str:
         "    def __init__(self):",
         "        super().__init__()",
         *init,
+        *scaling_init,
         "",
         f"    def forward(self, {', '.join(structure.input_nodes)}):",
         *body,

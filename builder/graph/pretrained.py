@@ -1,8 +1,9 @@
 """``TorchvisionModel``: a torchvision classification network as one node, random or pretrained.
 
 Pretrained weights are read from a local folder laid out as torchvision's cache, never downloaded:
-``<weights dir>/hub/checkpoints/<file>``, where the weights dir is ``NETBUILDER_WEIGHTS_DIR``, else
-``TORCH_HOME`` (so an existing torch cache works as it is), else ``var/weights``, and ``<file>`` is
+``<weights dir>/hub/checkpoints/<file>``, where the weights dir is the engine settings' ``weights_dir``
+(the server's ``NETBUILDER_WEIGHTS_DIR``, else ``TORCH_HOME`` so an existing torch cache works as it is,
+else ``<NETBUILDER_VAR_DIR>/weights``; see ``builder.engine_settings``), and ``<file>`` is
 the basename of the weights' published URL (``resnet18-f37072fd.pth``). A missing file is a node
 error naming both.
 
@@ -30,13 +31,14 @@ is read once per architecture from a model built on the meta device, and cached.
 from __future__ import annotations
 
 import functools
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import torch
 from torch import nn
+
+from builder.engine_settings import engine_settings
 
 from .catalog import Layer, Param, Value, register
 from .errors import NodeError
@@ -47,13 +49,12 @@ ARCHS = (
 )
 MIN_SIZE = 32  # every architecture here halves its input five times
 FIXED_SIZE = {"vit_b_16": 224}  # ViT's position embeddings fix its input size
-DEFAULT_WEIGHTS_DIR = "var/weights"
 _REFERENCE_SIZE = 224  # torchvision's published FLOPs are for 224×224 inputs
 
 
 def weights_dir() -> Path:
-    """``NETBUILDER_WEIGHTS_DIR``, else ``TORCH_HOME``, else ``var/weights`` (read on every call)."""
-    return Path(os.environ.get("NETBUILDER_WEIGHTS_DIR") or os.environ.get("TORCH_HOME") or DEFAULT_WEIGHTS_DIR)
+    """The engine settings' ``weights_dir`` (``NETBUILDER_WEIGHTS_DIR``; read on every call)."""
+    return Path(engine_settings().weights_dir)
 
 
 def weights_path(arch: str) -> Path:

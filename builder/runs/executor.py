@@ -32,6 +32,7 @@ class RunSpec:
     resume_from: str | None = None
     init_weights: str | None = None  # a weights file loaded before the first step (not on resume)
     cuda_device: int | None = None
+    engine: Any = None  # the EngineSettings in force where the run was queued (limits and folders)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -53,6 +54,10 @@ def execute(spec: RunSpec, conn, stop, suspend) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     _die_with_parent()
+    if spec.engine is not None:  # a spawned process starts from the defaults: use the server's limits
+        from builder.engine_settings import install_engine_settings
+
+        install_engine_settings(spec.engine)
     if spec.cuda_device is not None:
         os.environ["CUDA_VISIBLE_DEVICES"] = str(spec.cuda_device)
     parent = os.getppid()
@@ -102,7 +107,7 @@ def _train(spec: RunSpec, send, stop, suspend) -> dict:
     import torch
 
     from builder.graph import compile_graph
-    from builder.training import TrainConfig, resolve_device, train, write_artifacts
+    from builder.training import TrainConfig, export_preprocessing, resolve_device, train, write_artifacts
 
     dataset = _load_dataset(spec)
     config = TrainConfig.from_dict(spec.config, dataset=dataset)
@@ -135,7 +140,8 @@ def _train(spec: RunSpec, send, stop, suspend) -> dict:
     files: dict = {}
     if result.status in ("succeeded", "stopped") and not suspended:
         model.to("cpu")
-        files = write_artifacts(model, spec.graph, out_dir, checkpoint_path=result.checkpoint_path)
+        files = write_artifacts(model, spec.graph, out_dir, checkpoint_path=result.checkpoint_path,
+                                preprocessing=export_preprocessing(dataset, config))  # raw inputs in, target units out
     metrics = dict(result.metrics)
     if result.confusion is not None:
         metrics["confusion"] = result.confusion

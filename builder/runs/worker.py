@@ -20,7 +20,9 @@ from pathlib import Path
 
 from channels.db import database_sync_to_async
 from django.conf import settings
+from django.db import OperationalError
 
+from builder.engine_settings import engine_settings
 from builder.models import RunStatus, TrainingRun
 from builder.runs import stream
 from builder.runs.executor import RunSpec, execute
@@ -30,6 +32,10 @@ log = logging.getLogger("builder.runs.worker")
 
 # How often a running run's stop flag is read from the database.
 STOP_CHECK_SECONDS = 0.5
+# A store that meets a busy (or briefly unreachable) database is tried again after these delays (the
+# last repeats), for this long in all; SQLite itself already waits up to its busy timeout each time.
+STORE_RETRY_DELAYS = (0.05, 0.2, 0.5, 1.0, 2.0)
+STORE_RETRY_SECONDS = 120.0
 
 
 def default_slots() -> int:
@@ -73,9 +79,24 @@ class RunRelay:
     async def publish(self, message: dict, *, store: bool = True) -> None:
         async with self._order:
             if store:
-                await database_sync_to_async(services.run_events_append)(
-                    run_id=self.run_id, events=[{**message, "step": self.last_step}])
+                await self._store([{**message, "step": self.last_step}])
             await self.send(message)
+
+    async def _store(self, events: list[dict]) -> None:
+        """Store messages, trying again while the database is busy (up to STORE_RETRY_SECONDS)."""
+        deadline = time.monotonic() + STORE_RETRY_SECONDS
+        attempt = 0
+        while True:
+            try:
+                await database_sync_to_async(services.run_events_append)(run_id=self.run_id, events=events)
+                return
+            except OperationalError as e:
+                if time.monotonic() >= deadline:
+                    raise
+                delay = STORE_RETRY_DELAYS[min(attempt, len(STORE_RETRY_DELAYS) - 1)]
+                attempt += 1
+                log.warning("run %s: storing its stream failed (%s); trying again in %.2f s", self.run_id, e, delay)
+                await asyncio.sleep(delay)
 
     def metrics(self, data: dict) -> None:
         self.last_step = max(self.last_step, int(data.get("step", 0)))
@@ -84,9 +105,16 @@ class RunRelay:
         if self._flush_handle is None:
             wait = max(0.0, 1 / stream.METRICS_PER_SECOND - (time.monotonic() - self.last_sent))
             loop = asyncio.get_running_loop()
-            self._flush_handle = loop.call_later(wait, lambda: asyncio.ensure_future(self.flush_metrics()))
+            self._flush_handle = loop.call_later(wait, lambda: asyncio.ensure_future(self._timed_flush()))
+
+    async def _timed_flush(self) -> None:
+        try:
+            await self.flush_metrics()
+        except OperationalError:  # the points wait in the buffer for the next flush
+            log.exception("run %s: metrics could not be stored yet", self.run_id)
 
     async def flush_metrics(self) -> None:
+        """Publish the points since the last flush; if they cannot be stored, they go back to the buffer."""
         if self._flush_handle is not None:
             self._flush_handle.cancel()
             self._flush_handle = None
@@ -94,7 +122,11 @@ class RunRelay:
             return
         points, self.points = self.points, []
         self.last_sent = time.monotonic()
-        await self.publish({"type": stream.METRICS, "data": {"step": self.last_step, "points": points}})
+        try:
+            await self.publish({"type": stream.METRICS, "data": {"step": self.last_step, "points": points}})
+        except OperationalError:
+            self.points[:0] = points
+            raise
 
     async def event(self, type_: str, data: dict) -> None:
         """A non-metrics message: published after the metrics before it, stored with the current step."""
@@ -219,7 +251,7 @@ class TrainingSupervisor:
             config=run.config, out_dir=str(services.run_files_dir(run.pk)), checkpoint_dir=str(checkpoint.parent),
             data_dir=str(settings.NETBUILDER_DATA_DIR), upload=upload, resume_from=resume,
             init_weights=run.init_weights.path if run.init_weights else None,
-            cuda_device=cuda_device,
+            cuda_device=cuda_device, engine=engine_settings(),
         )
 
     async def _supervise(self, run: TrainingRun, cuda_device: int | None) -> None:

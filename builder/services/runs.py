@@ -105,8 +105,9 @@ def resolve_dataset(*, owner: AbstractBaseUser, dataset: str | int, options: dic
     options = dict(options or {})
     text = str(dataset)
     upload_id = text.removeprefix("upload:")
-    if upload_id.isdigit():
-        upload = UploadedDataset.objects.filter(owner=owner, pk=int(upload_id)).first()
+    if upload_id.isascii() and upload_id.isdigit():
+        pk = int(upload_id)  # past 64 bits it names no row (and the database can't take it)
+        upload = UploadedDataset.objects.filter(owner=owner, pk=pk).first() if pk < 2**63 else None
         if upload is None:
             raise RunError(f"No dataset {text}", status=404, errors=[{"field": "dataset", "message": "not found"}])
         return DatasetRef(name=upload.name, options=options, upload=upload)
@@ -139,12 +140,8 @@ def _check_limits(*, owner: AbstractBaseUser, config: dict) -> None:
             "(NETBUILDER_MAX_ACTIVE_RUNS). Wait for one to finish or stop one.",
             status=429,
         )
-    epochs = config.get("epochs")
-    if isinstance(epochs, int) and epochs > settings.NETBUILDER_MAX_EPOCHS:
-        raise RunError(
-            f"epochs {epochs} is over the limit of {settings.NETBUILDER_MAX_EPOCHS} (NETBUILDER_MAX_EPOCHS)",
-            errors=[{"field": "config.epochs", "message": f"at most {settings.NETBUILDER_MAX_EPOCHS}"}],
-        )
+    # epochs: TrainConfig enforces NETBUILDER_MAX_EPOCHS (the engine settings' max_epochs), the number
+    # GET /api/training/options advertises
 
 
 def run_check(

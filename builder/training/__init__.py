@@ -18,6 +18,7 @@ from .config import LOSSES, OPTIMIZERS, PRECISIONS, SCHEDULERS, TrainConfig
 from .datasets import Dataset, UploadLimits, list_datasets, load_dataset, load_upload
 from .errors import ConfigError, DatasetError, TrainingError
 from .loop import TrainResult, train
+from .preprocessing import export_preprocessing
 
 __all__ = [
     "LOSSES",
@@ -33,6 +34,7 @@ __all__ = [
     "UploadLimits",
     "check_compatibility",
     "check_inputs",
+    "export_preprocessing",
     "list_datasets",
     "load_dataset",
     "load_upload",

@@ -27,13 +27,24 @@ def write_artifacts(
     checkpoint_path: str | Path | None = None,
     onnx: bool = True,
     input_shape: Sequence[int] | None = None,
+    preprocessing: dict | None = None,
 ) -> dict[str, str]:
     """Write model.pth, model.safetensors, model.py, graph.json, checkpoint.pt and model.onnx into `out_dir`.
 
     Returns kind -> path for each file written. model.py and graph.json need the graph; ONNX needs the
     input shape (from the graph, or `input_shape` without batch dimension). When ONNX export fails the
     run still has its other files: the reason is returned under "onnx_error" instead of a path.
+
+    `preprocessing` is the training data's scaling (`export_preprocessing(dataset, config)`): every file
+    then takes raw inputs and answers in the target's units, the statistics held as the buffers
+    `input_mean`, `input_std`, `target_mean`, `target_std` (see builder.graph.preprocess). `model`
+    itself is left as it is; the checkpoint, for resuming, holds the network alone.
     """
+    if preprocessing:
+        from builder.graph.preprocess import attach
+
+        traced = model if isinstance(model, torch.fx.GraphModule) else torch.fx.symbolic_trace(model)
+        model = attach(traced, preprocessing)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     files: dict[str, str] = {}
@@ -51,7 +62,7 @@ def write_artifacts(
     if graph is not None:
         from builder.graph import export_python, graph_io
 
-        (out / "model.py").write_text(export_python(graph), encoding="utf-8")
+        (out / "model.py").write_text(export_python(graph, preprocessing=preprocessing), encoding="utf-8")
         files["model_py"] = str(out / "model.py")
         (out / "graph.json").write_text(json.dumps(graph, indent=2) + "\n", encoding="utf-8")
         files["graph"] = str(out / "graph.json")

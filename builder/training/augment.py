@@ -100,8 +100,8 @@ def wrap(model: nn.Module, config: Any, dataset: Dataset) -> nn.Module:
 class Preprocess(nn.Module):
     """Augments training batches, then resizes and normalises every batch, then runs `model`.
 
-    The training loop wraps the model in it; what is saved and exported is the model alone, which
-    expects inputs resized and normalised the same way.
+    The training loop wraps the model in it. The files a run writes carry the normalisation (not the
+    resize) as buffers of the model (builder.training.preprocessing); the checkpoint holds the model alone.
     """
 
     def __init__(self, model: nn.Module, *, resize: int | None = None, mean: tuple[float, ...] | None = None,

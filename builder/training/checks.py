@@ -8,12 +8,12 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .config import LOSSES, TrainConfig, default_loss
+from .config import TrainConfig, canonical_loss, default_loss
 from .datasets import Dataset
 from .errors import ConfigError
 
-CLASS_LOSSES = ("cross_entropy", "nll")
-VALUE_LOSSES = ("mse", "l1", "huber")
+CLASS_LOSSES = ("CrossEntropyLoss", "NLLLoss")
+VALUE_LOSSES = ("MSELoss", "L1Loss", "HuberLoss")
 
 
 def resolve_device(name: str) -> torch.device:
@@ -38,7 +38,7 @@ def resolve_device(name: str) -> torch.device:
 
 
 def build_loss(name: str) -> nn.Module:
-    return getattr(nn, LOSSES[name])()
+    return getattr(nn, canonical_loss(name))()
 
 
 def _shape(shape: Sequence[int]) -> str:
@@ -79,8 +79,7 @@ def check_compatibility(
         out = output_shape(model_or_shape, dataset)
     else:
         out = tuple(int(s) for s in model_or_shape)
-    loss = config.loss or default_loss(dataset.task)
-    loss_cls = LOSSES[loss]
+    loss = loss_cls = config.loss or default_loss(dataset.task)
     if len(out) != 1:
         what = "class scores" if dataset.task == "classification" else "target values"
         raise ConfigError(
@@ -93,7 +92,7 @@ def check_compatibility(
         c = dataset.num_classes or 0
         if loss in CLASS_LOSSES and k != c:
             raise ConfigError("loss", f"{loss_cls} needs {c} outputs for {c} classes; the model gives {k}")
-        if loss == "bce_with_logits" and not (k == c or (c == 2 and k == 1)):
+        if loss == "BCEWithLogitsLoss" and not (k == c or (c == 2 and k == 1)):
             need = "1 output (or 2)" if c == 2 else f"{c} outputs, one per class"
             raise ConfigError("loss", f"BCEWithLogitsLoss needs {need} for {c} classes; the model gives {k}")
         if loss in VALUE_LOSSES and k != c:

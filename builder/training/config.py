@@ -8,6 +8,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from builder.engine_settings import SETTING_NAMES, engine_settings
+
 from .augment import check_transforms
 from .datasets import Dataset, training_defaults
 from .errors import ConfigError
@@ -15,7 +17,7 @@ from .errors import ConfigError
 OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop")
 SCHEDULERS = ("none", "step", "cosine", "onecycle")
 PRECISIONS = ("fp32", "bf16", "fp16")
-# canonical name -> torch.nn class name
+# short alias -> canonical name (the torch.nn class); the canonical names are what is published
 LOSSES = {
     "cross_entropy": "CrossEntropyLoss",
     "nll": "NLLLoss",
@@ -24,23 +26,35 @@ LOSSES = {
     "l1": "L1Loss",
     "huber": "HuberLoss",
 }
+LOSS_NAMES = tuple(LOSSES.values())
+# every accepted spelling (lower case) -> canonical name; aliases are for input only
 _LOSS_ALIASES = {
-    **{name: name for name in LOSSES},
-    **{cls.lower(): name for name, cls in LOSSES.items()},
-    **{cls.lower().removesuffix("loss"): name for name, cls in LOSSES.items()},
-    "ce": "cross_entropy",
-    "crossentropy": "cross_entropy",
-    "bce": "bce_with_logits",
-    "smooth_l1": "huber",
+    **LOSSES,
+    **{cls.lower(): cls for cls in LOSS_NAMES},
+    **{cls.lower().removesuffix("loss"): cls for cls in LOSS_NAMES},
+    "ce": "CrossEntropyLoss",
+    "crossentropy": "CrossEntropyLoss",
+    "bce": "BCEWithLogitsLoss",
+    "smooth_l1": "HuberLoss",
 }
 _SCHEDULER_ALIASES = {"one_cycle": "onecycle", "one-cycle": "onecycle", "": "none", "cos": "cosine"}
 _DEVICE = re.compile(r"^(auto|cpu|mps|cuda(:\d+)?)$")
 
 
 def option(default: Any, doc: str, *, kind: str, label: str | None = None, **rule: Any) -> Any:
-    """A TrainConfig field with its doc and rule (`min`/`max`, `gt`/`lt`, `choices`): validation and the
-    schema served to the browser's Train dialog both read them from here."""
+    """A TrainConfig field with its doc and rule (`min`/`max`, `gt`/`lt`, `choices`; `limit`: the max is
+    that field of the engine settings in force): validation and the schema served to the browser's Train
+    dialog both read them from here."""
     return dataclasses.field(default=default, metadata={"doc": doc, "kind": kind, "label": label, **rule})
+
+
+def _rule(meta: Any) -> dict[str, Any]:
+    """An option's rule with a `limit` resolved to the engine settings' number and the setting's name."""
+    rule = dict(meta)
+    limit = rule.pop("limit", None)
+    if limit is not None:
+        rule["max"], rule["setting"] = getattr(engine_settings(), limit), SETTING_NAMES[limit]
+    return rule
 
 
 @dataclass
@@ -51,11 +65,12 @@ class TrainConfig:
     constructing it directly validates too.
     """
 
-    epochs: int = option(10, "Passes over the training data", kind="int", min=1, max=100_000)
+    epochs: int = option(10, "Passes over the training data", kind="int", min=1, limit="max_epochs")
     batch_size: int = option(64, "Samples per step", kind="int", label="Batch size", min=1, max=1_000_000)
     optimizer: str = option("adam", "How the weights are updated", kind="choice", choices=OPTIMIZERS)
     lr: float = option(1e-3, "Learning rate", kind="float", label="Learning rate", gt=0.0, max=10.0)
-    momentum: float = option(0.9, "Momentum of sgd and rmsprop", kind="float", min=0.0, lt=1.0)
+    momentum: float = option(0.0, "Momentum of sgd and rmsprop (0: none, as in PyTorch)", kind="float", min=0.0,
+                             lt=1.0)
     nesterov: bool = option(False, "Nesterov momentum (sgd)", kind="bool")
     weight_decay: float = option(0.0, "L2 penalty on the weights", kind="float", min=0.0, max=1.0)
     scheduler: str = option("none", "Learning-rate schedule, stepped every batch", kind="choice",
@@ -63,7 +78,7 @@ class TrainConfig:
     step_size: int = option(10, "Epochs between decays of the step scheduler", kind="int", min=1, max=100_000)
     gamma: float = option(0.1, "Decay factor of the step scheduler", kind="float", gt=0.0, max=1.0)
     loss: str | None = option(None, "Loss; empty: CrossEntropyLoss for classification, MSELoss for regression",
-                              kind="choice", choices=tuple(LOSSES.values()), nullable=True)
+                              kind="choice", choices=LOSS_NAMES, nullable=True)
     val_fraction: float | None = option(None, "Share of samples held out for validation; empty: the dataset's "
                                         "own split", kind="float", label="Validation fraction", min=0.0, lt=1.0,
                                         nullable=True)
@@ -95,7 +110,7 @@ class TrainConfig:
         """Validate a JSON-like dict over the defaults of `dataset` (its name or the loaded bundle).
 
         >>> TrainConfig.from_dict({"epochs": 3}, dataset="linear").loss
-        'mse'
+        'MSELoss'
         """
         d = dict(d or {})
         known = set(cls.fields())
@@ -116,14 +131,15 @@ class TrainConfig:
 
     @property
     def loss_class(self) -> str | None:
-        return LOSSES[self.loss] if self.loss else None
+        return self.loss
 
     @classmethod
     def schema(cls) -> list[dict]:
-        """Every option with its kind, default, bounds and doc (GET /api/training/options)."""
+        """Every option with its kind, default, bounds and doc (GET /api/training/options); a bound set by
+        a setting is the number in force, with the setting's name (`"setting": "NETBUILDER_MAX_EPOCHS"`)."""
         out = []
         for f in dataclasses.fields(cls):
-            meta = dict(f.metadata)
+            meta = _rule(f.metadata)
             item = {"name": f.name, "kind": meta.pop("kind"), "default": f.default,
                     "nullable": meta.pop("nullable", False), "doc": meta.pop("doc")}
             meta.pop("label", None)
@@ -134,11 +150,11 @@ class TrainConfig:
 
     def _validate(self) -> None:
         for f in dataclasses.fields(self):
-            meta = f.metadata
+            meta = _rule(f.metadata)
             if getattr(self, f.name) is None and meta.get("nullable"):
                 continue
             if meta["kind"] == "int":
-                _int(self, f.name, meta["min"], meta["max"], label=meta["label"])
+                _int(self, f.name, meta["min"], meta["max"], label=meta["label"], setting=meta.get("setting"))
             elif meta["kind"] == "float":
                 _float(self, f.name, label=meta["label"], gt=meta.get("gt"), ge=meta.get("min"),
                        lt=meta.get("lt"), le=meta.get("max"))
@@ -153,12 +169,7 @@ class TrainConfig:
             {"float32": "fp32", "bfloat16": "bf16", "float16": "fp16", "none": "fp32"},
         )
         if self.loss is not None:
-            key = str(self.loss).strip().lower().replace("-", "_")
-            if key not in _LOSS_ALIASES and key.replace("_", "") not in _LOSS_ALIASES:
-                raise ConfigError(
-                    "loss", f"Unknown loss '{self.loss}'; choose one of {', '.join(LOSSES.values())}"
-                )
-            self.loss = _LOSS_ALIASES.get(key) or _LOSS_ALIASES[key.replace("_", "")]
+            self.loss = canonical_loss(self.loss)
         if not isinstance(self.device, str) or not _DEVICE.match(self.device):
             raise ConfigError("device", f"Unknown device {self.device!r}; use auto, cpu, cuda, cuda:N or mps")
         self.augment, self.normalize, self.resize = check_transforms(self.augment, self.normalize, self.resize)
@@ -167,7 +178,16 @@ class TrainConfig:
 
 
 def default_loss(task: str) -> str:
-    return "cross_entropy" if task == "classification" else "mse"
+    return "CrossEntropyLoss" if task == "classification" else "MSELoss"
+
+
+def canonical_loss(name: Any) -> str:
+    """The canonical name (the torch.nn class, one of LOSS_NAMES) of a loss given by any accepted alias."""
+    key = str(name).strip().lower().replace("-", "_")
+    found = _LOSS_ALIASES.get(key) or _LOSS_ALIASES.get(key.replace("_", ""))
+    if found is None:
+        raise ConfigError("loss", f"Unknown loss '{name}'; choose one of {', '.join(LOSS_NAMES)}")
+    return found
 
 
 def _task_of(dataset: Dataset | str) -> str | None:
@@ -179,18 +199,19 @@ def _task_of(dataset: Dataset | str) -> str | None:
     return spec.task if spec else None
 
 
-def _int(cfg: TrainConfig, name: str, lo: int, hi: int, *, label: str | None = None) -> None:
+def _int(
+    cfg: TrainConfig, name: str, lo: int, hi: int, *, label: str | None = None, setting: str | None = None
+) -> None:
     value = getattr(cfg, name)
     label = label or name.replace("_", " ").capitalize()
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-        setattr(cfg, name, value)
+    # 10.0 and true are not integers: a float could carry a number past the limit unnoticed
     if not isinstance(value, int) or isinstance(value, bool):
         raise ConfigError(name, f"{label} must be an integer; got {value!r}")
     if value < lo:
         raise ConfigError(name, f"{label} must be at least {lo}; got {value}")
     if value > hi:
-        raise ConfigError(name, f"{label} must be at most {hi}; got {value}")
+        where = f" ({setting})" if setting else ""
+        raise ConfigError(name, f"{label} must be at most {hi}{where}; got {value}")
 
 
 def _float(

@@ -2,7 +2,12 @@
 
 The data lives on the training device as tensors; each epoch draws a permutation there and slices
 batches out of it, so a step costs what a hand-written loop costs. The loss is summed on the device
-and read back only every `log_every` steps, which is also when NaN/inf is caught.
+and read back only every `log_every` steps, which is also when NaN/inf is caught; a run of fewer than
+SHORT_RUN_STEPS steps in all logs every step, so even a one-batch run draws a curve.
+
+Each epoch's wall time runs from the end of the previous epoch (or the start of training) to the end of
+this one, evaluation, figures and checkpoint included: the times of all epochs add up to the run's, and
+`samples_per_second` and the browser's ETA come from them rather than from the steps alone.
 
     >>> from torch import nn
     >>> ds = load_dataset("moons")
@@ -34,6 +39,7 @@ from .errors import ConfigError
 
 Callback = Callable[[dict], None]
 EVAL_BATCH = 1024  # evaluation batches: larger than training ones, memory permitting
+SHORT_RUN_STEPS = 200  # below this many steps in all, every step is logged
 
 
 @dataclass
@@ -210,8 +216,9 @@ def train(
     two_d = dataset.is_2d
     if two_d:
         x_range, y_range = metrics.data_range(dataset.x)
-    batch_size, log_every = config.batch_size, config.log_every
-    run_start = time.perf_counter()
+    batch_size = config.batch_size
+    log_every = 1 if per_epoch * config.epochs < SHORT_RUN_STEPS else config.log_every
+    run_start = epoch_mark = time.perf_counter()  # epoch_mark: where the epoch now running began
     status, error = "succeeded", None
     last_eval: metrics.Evaluation | None = None
 
@@ -299,12 +306,15 @@ def train(
                     loss_fn,
                     batch_size=max(batch_size, EVAL_BATCH),
                     autocast=autocast,
+                    regression=dataset.task == "regression",
                 )
                 data["val_loss"] = last_eval.loss
                 if last_eval.accuracy is not None:
                     data["val_accuracy"] = last_eval.accuracy
                 if last_eval.top5 is not None:
                     data["val_top5"] = last_eval.top5
+                if last_eval.r2 is not None:
+                    data["val_r2"] = last_eval.r2
             summary = dict(data)
             data["norms"] = metrics.layer_norms(model)
             if two_d:
@@ -314,6 +324,15 @@ def train(
                     data["points"] = metrics.sample_points(dataset.x, dataset.y, seed=config.seed)
             history.append(summary)
             checkpoint(epoch + 1, 0)  # first, so an "epoch" event always has its checkpoint on disk
+            now = time.perf_counter()
+            wall = {
+                "epoch_seconds": now - epoch_mark,  # the whole epoch: steps, evaluation, figures, checkpoint
+                "samples_per_second": (epoch_seen - seen_before) / max(now - epoch_mark, 1e-9),
+                "ended_at": time.time(),  # Unix seconds: how far into the next epoch the run is, for an ETA
+            }
+            epoch_mark = now
+            summary.update(wall)  # after the checkpoint: a resumed run's history lacks this epoch's times
+            data.update(wall)
             emit({"type": "epoch", "data": data})
     except _NonFiniteLoss as e:
         status = "failed"

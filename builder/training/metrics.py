@@ -1,4 +1,4 @@
-"""Evaluation and the figures a run reports: accuracy, top-5, confusion, layer norms, decision boundary."""
+"""Evaluation and the figures a run reports: accuracy, top-5, R², confusion, layer norms, decision boundary."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ class Evaluation:
     loss: float
     accuracy: float | None = None  # classification only
     top5: float | None = None  # classification with more than 5 classes
+    r2: float | None = None  # regression only: 1 - SS_res / SS_tot, averaged over the target's outputs
     predictions: torch.Tensor | None = None  # (N,) class indices, on the device
 
 
@@ -37,18 +38,29 @@ def evaluate(
     *,
     batch_size: int,
     autocast: contextlib.AbstractContextManager | None = None,
+    regression: bool = False,
 ) -> Evaluation:
-    """Mean loss over (x, y_loss) and, given class labels, top-1/top-5 accuracy; the model is left in eval mode."""
+    """Mean loss over (x, y_loss) and, given class labels, top-1/top-5 accuracy (R² for `regression`).
+
+    The model is left in eval mode.
+    """
     model.eval()
     n = x.shape[0]
     loss_sum = torch.zeros((), device=x.device)
     preds, top5_hits = [], torch.zeros((), device=x.device, dtype=torch.long)
     with_top5 = False
+    # R² from running sums (float64: SS_tot is a difference of large sums), one entry per output.
+    y_sum = y_sq = res_sq = torch.zeros((), device=x.device, dtype=torch.float64)
     for i in range(0, n, batch_size):
         xb, yb = x[i : i + batch_size], y_loss[i : i + batch_size]
         with autocast or contextlib.nullcontext():
             out = model(xb)  # (B, C) or (B, target_size)
             loss_sum += loss_fn(out, yb).float() * xb.shape[0]
+        if regression:
+            target = yb.reshape(out.shape).double()  # (B, k)
+            y_sum = y_sum + target.sum(dim=0)
+            y_sq = y_sq + (target**2).sum(dim=0)
+            res_sq = res_sq + ((target - out.double()) ** 2).sum(dim=0)
         if labels is not None:
             out = out.float()
             preds.append(predict(out))
@@ -57,6 +69,11 @@ def evaluate(
                 top5 = out.topk(5, dim=1).indices  # (B, 5)
                 top5_hits += (top5 == labels[i : i + batch_size, None]).any(dim=1).sum()
     result = Evaluation(loss=float(loss_sum) / n)
+    if regression:
+        total = y_sq - y_sum**2 / n  # (k,) SS_tot
+        varied = total > 1e-12  # a constant target has no R²
+        if bool(varied.any()):
+            result.r2 = float((1 - res_sq[varied] / total[varied]).mean())
     if labels is not None:
         predictions = torch.cat(preds)  # (N,)
         result.predictions = predictions

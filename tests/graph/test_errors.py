@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from graph_builders import FORMAT, chain, layer_graph, node
 
+from builder.engine_settings import engine_settings_override
 from builder.graph import GraphError, compile_graph, validate
 
 
@@ -125,10 +126,11 @@ def test_a_duplicated_node_id_is_named():
     assert errors(graph) == [{"node": "x", "field": "id", "message": "node id 'x' is used twice"}]
 
 
-def test_a_model_over_the_parameter_limit_names_its_biggest_node(monkeypatch):
-    monkeypatch.setenv("NETBUILDER_MAX_PARAMS", "100000")
-    assert errors(mlp()) == [{"node": "fc1", "message": "the model has 101,770 parameters, over the limit of 100,000 "
-                                                       "('fc1' alone has 100,480)"}]
+def test_a_model_over_the_parameter_limit_names_its_biggest_node_and_the_setting():
+    with engine_settings_override(max_params=100_000):
+        found = errors(mlp())
+    assert found == [{"node": "fc1", "message": "the model has 101,770 parameters, over the limit of 100,000 "
+                                                "(NETBUILDER_MAX_PARAMS) ('fc1' alone has 100,480)"}]
 
 
 def test_token_ids_into_a_linear_layer_say_to_embed_them_first():
@@ -182,3 +184,20 @@ def test_a_dangling_conv_with_a_wrong_parameter_names_its_shape_error_too():
     conv = [e["message"] for e in errors(graph) if e["node"] == "conv"]
     assert "does not lead to any Output" in conv
     assert any("in_channels" in m and "3" in m for m in conv), conv
+
+
+@pytest.mark.parametrize("value", [10.0, True, "10"])
+def test_an_integer_layer_parameter_given_a_float_a_bool_or_a_string_names_the_field(value):
+    graph = chain(node("x", "Input", shape=[4]), node("fc", "Linear", out_features=value), node("y", "Output"))
+
+    [error] = errors(graph)
+
+    assert (error["node"], error["field"]) == ("fc", "out_features")
+    assert error["message"].startswith("out_features must be an integer")
+
+
+def test_the_parameter_limit_follows_the_engine_settings():
+    with engine_settings_override(max_params=101_770):
+        assert validate(mlp())["ok"] is True
+    with engine_settings_override(max_params=101_769):
+        assert "(NETBUILDER_MAX_PARAMS)" in errors(mlp())[0]["message"]

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import torch
 
+from builder.engine_settings import engine_settings_override
+
 
 @pytest.fixture
-def weights_dir(tmp_path, monkeypatch) -> Path:
-    """An empty NETBUILDER_WEIGHTS_DIR (TORCH_HOME unset so the machine's own cache is never read)."""
+def weights_dir(tmp_path) -> Iterator[Path]:
+    """An empty weights folder of the test's own, as the engine settings' weights_dir (NETBUILDER_WEIGHTS_DIR),
+    so the machine's own torch cache is never read."""
     folder = tmp_path / "weights"
-    monkeypatch.setenv("NETBUILDER_WEIGHTS_DIR", str(folder))
-    monkeypatch.delenv("TORCH_HOME", raising=False)
-    return folder
+    with engine_settings_override(weights_dir=folder):
+        yield folder
 
 
 @pytest.fixture

@@ -26,7 +26,7 @@ def test_a_good_submission_is_queued_with_a_frozen_graph_and_normalised_config(a
     assert run["status"] == "queued"
     assert run["graph"] == DIGITS_MLP
     assert run["config"]["epochs"] == 3
-    assert run["config"]["loss"] == "cross_entropy"
+    assert run["config"]["loss"] == "CrossEntropyLoss"
     assert TrainingRun.objects.get(pk=run["id"]).owner == alice
 
 
@@ -96,7 +96,9 @@ def test_the_epoch_limit_is_named(api, alice, settings):
     settings.NETBUILDER_MAX_EPOCHS = 5
     response = submit(api.as_user(alice), config={"epochs": 6})
     assert response.status_code == 400
-    assert response.json()["detail"] == "epochs 6 is over the limit of 5 (NETBUILDER_MAX_EPOCHS)"
+    assert response.json()["detail"] == "config.epochs: Epochs must be at most 5 (NETBUILDER_MAX_EPOCHS); got 6"
+    assert response.json()["errors"] == [{"field": "config.epochs",
+                                          "message": "Epochs must be at most 5 (NETBUILDER_MAX_EPOCHS); got 6"}]
 
 
 def test_a_saved_architecture_can_be_trained_by_id_and_its_version_is_recorded(api, alice):

@@ -34,13 +34,36 @@ def token(user) -> str:
     return token_create(user=user)
 
 
-def communicator(path: str, *, bearer: str | None = None, origin: str | None = None) -> WebsocketCommunicator:
+@database_sync_to_async
+def session_cookie(user) -> str:
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    return f"sessionid={client.cookies['sessionid'].value}"
+
+
+def communicator(path: str, *, bearer: str | None = None, origin: str | None = None, host: str | None = None,
+                 cookie: str | None = None) -> WebsocketCommunicator:
     headers = []
+    if host:
+        headers.append((b"host", host.encode()))
     if bearer:
         headers.append((b"authorization", f"Bearer {bearer}".encode()))
     if origin:
         headers.append((b"origin", origin.encode()))
+    if cookie:
+        headers.append((b"cookie", cookie.encode()))
     return WebsocketCommunicator(application, path, headers=headers)
+
+
+async def close_code(ws: WebsocketCommunicator) -> int:
+    """The code of a socket that is accepted and then closed at once, before any message."""
+    connected, _ = await ws.connect()
+    assert connected, "the handshake was refused: a close code never reaches the client then"
+    message = await ws.receive_output()
+    assert message["type"] == "websocket.close", message
+    return message["code"]
 
 
 async def test_owner_gets_the_snapshot_then_live_messages(alice):
@@ -83,23 +106,81 @@ async def test_after_resumes_from_a_step_and_old_live_points_are_dropped(alice):
     await ws.disconnect()
 
 
-async def test_another_user_is_refused(alice, bob):
+async def test_another_user_gets_close_code_4404(alice, bob):
     run = await make_run(alice)
     ws = communicator(f"/ws/runs/{run.pk}/", bearer=await token(bob))
-    connected, _ = await ws.connect()
-    assert not connected
+    assert await close_code(ws) == 4404
 
 
-async def test_no_token_is_refused(alice):
+async def test_a_run_that_does_not_exist_gets_close_code_4404(alice):
+    ws = communicator("/ws/runs/999999/", bearer=await token(alice))
+    assert await close_code(ws) == 4404
+
+
+async def test_a_browser_without_a_session_gets_close_code_4401(alice):
     run = await make_run(alice)
-    ws = communicator(f"/ws/runs/{run.pk}/", origin="http://127.0.0.1")
-    connected, _ = await ws.connect()
-    assert not connected
+    ws = communicator(f"/ws/runs/{run.pk}/", host="127.0.0.1:8000", origin="http://127.0.0.1:8000")
+    assert await close_code(ws) == 4401
 
 
-async def test_a_wrong_token_is_refused(alice):
+async def test_a_wrong_token_gets_close_code_4401(alice):
     run = await make_run(alice)
     ws = communicator(f"/ws/runs/{run.pk}/", bearer="nb_not-a-token")
+    assert await close_code(ws) == 4401
+
+
+async def test_the_run_list_without_a_session_gets_close_code_4401():
+    ws = communicator("/ws/runs/", host="localhost:8000", origin="http://localhost:8000")
+    assert await close_code(ws) == 4401
+
+
+async def test_a_session_from_the_pages_own_origin_gets_the_snapshot(alice):
+    run = await make_run(alice)
+    ws = communicator(f"/ws/runs/{run.pk}/", host="localhost:8000", origin="http://localhost:8000",
+                      cookie=await session_cookie(alice))
+    connected, _ = await ws.connect()
+    assert connected
+    snapshot = await ws.receive_json_from()
+    assert (snapshot["type"], snapshot["data"]["run"]["id"]) == ("snapshot", run.pk)
+    await ws.disconnect()
+
+
+@pytest.mark.parametrize("origin", [
+    "http://localhost:9999",  # another port on the same host: another origin
+    "http://localhost",  # no port is port 80
+    "https://localhost:8000",  # another scheme
+    "http://127.0.0.1:8000",  # an allowed host, but not the one this page was loaded from
+])
+async def test_a_session_from_another_origin_is_refused_at_the_handshake(alice, origin):
+    run = await make_run(alice)
+    ws = communicator(f"/ws/runs/{run.pk}/", host="localhost:8000", origin=origin, cookie=await session_cookie(alice))
+    connected, _ = await ws.connect()
+    assert not connected
+
+
+async def test_a_host_outside_allowed_hosts_is_refused_even_from_its_own_origin(alice):
+    run = await make_run(alice)
+    ws = communicator(f"/ws/runs/{run.pk}/", host="rebound.example:8000", origin="http://rebound.example:8000",
+                      cookie=await session_cookie(alice))
+    connected, _ = await ws.connect()
+    assert not connected
+
+
+async def test_csrf_trusted_origins_may_open_sockets_port_and_all(alice, settings):
+    settings.CSRF_TRUSTED_ORIGINS = ["https://app.example:8443", "https://*.tools.example"]
+    run = await make_run(alice)
+    cookie = await session_cookie(alice)
+    for origin, allowed in [("https://app.example:8443", True), ("https://app.example", False),
+                            ("https://ci.tools.example", True), ("http://ci.tools.example", False)]:
+        ws = communicator(f"/ws/runs/{run.pk}/", host="localhost:8000", origin=origin, cookie=cookie)
+        connected, _ = await ws.connect()
+        assert connected is allowed, origin
+        await ws.disconnect()
+
+
+async def test_a_client_without_origin_or_token_is_refused_at_the_handshake(alice):
+    run = await make_run(alice)
+    ws = communicator(f"/ws/runs/{run.pk}/", host="localhost:8000", cookie=await session_cookie(alice))
     connected, _ = await ws.connect()
     assert not connected
 
@@ -124,4 +205,5 @@ async def test_run_list_socket_sends_the_users_runs_then_status_changes(alice, b
     message = await ws.receive_json_from(timeout=3)
     assert message["type"] == "status"
     assert (message["data"]["id"], message["data"]["status"]) == (mine.pk, "succeeded")
+    assert message["data"]["finished_at"] is not None  # with started_at: the browser's clock
     await ws.disconnect()

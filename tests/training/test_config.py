@@ -2,7 +2,8 @@ import pytest
 import torch
 from torch import nn
 
-from builder.training import ConfigError, TrainConfig, check_compatibility, load_dataset, train
+from builder.engine_settings import engine_settings_override
+from builder.training import ConfigError, TrainConfig, check_compatibility, list_datasets, load_dataset, train
 
 from .conftest import mlp
 
@@ -11,29 +12,29 @@ def test_defaults_come_from_the_dataset():
     linear = TrainConfig.from_dict({}, dataset="linear")
     digits = TrainConfig.from_dict({"epochs": 3}, dataset="digits")
 
-    assert (linear.optimizer, linear.lr, linear.loss) == ("sgd", 0.05, "mse")
+    assert (linear.optimizer, linear.lr, linear.loss) == ("sgd", 0.05, "MSELoss")
     assert (digits.optimizer, digits.batch_size, digits.epochs, digits.loss) == (
         "adam",
         32,
         3,
-        "cross_entropy",
+        "CrossEntropyLoss",
     )
 
 
-def test_loss_names_accept_torch_class_names_and_aliases():
+def test_loss_aliases_are_accepted_and_resolve_to_the_canonical_torch_class_names():
     names = ["CrossEntropyLoss", "cross_entropy", "CE", "MSELoss", "huber", "BCEWithLogits", "NLLLoss", "l1"]
 
     losses = [TrainConfig(loss=n).loss for n in names]
 
     assert losses == [
-        "cross_entropy",
-        "cross_entropy",
-        "cross_entropy",
-        "mse",
-        "huber",
-        "bce_with_logits",
-        "nll",
-        "l1",
+        "CrossEntropyLoss",
+        "CrossEntropyLoss",
+        "CrossEntropyLoss",
+        "MSELoss",
+        "HuberLoss",
+        "BCEWithLogitsLoss",
+        "NLLLoss",
+        "L1Loss",
     ]
 
 
@@ -136,3 +137,43 @@ def test_a_missing_cuda_device_is_a_config_error(monkeypatch, moons):
 
     with pytest.raises(ConfigError, match="CUDA was asked for, but this machine has no usable CUDA GPU"):
         train(mlp(2, 2), moons, TrainConfig(device="cuda"))
+
+
+@pytest.mark.parametrize("value", [10.0, True, "10"])
+@pytest.mark.parametrize("field", ["epochs", "batch_size", "seed", "log_every"])
+def test_an_integer_option_given_a_float_a_bool_or_a_string_is_refused_naming_the_field(field, value):
+    with pytest.raises(ConfigError) as e:
+        TrainConfig.from_dict({field: value})
+
+    assert e.value.field == field
+    assert e.value.message.endswith(f"must be an integer; got {value!r}")
+
+
+def test_the_epoch_limit_is_the_engine_settings_number_and_its_error_names_the_setting():
+    with engine_settings_override(max_epochs=7):
+        assert TrainConfig(epochs=7).epochs == 7
+        with pytest.raises(ConfigError) as e:
+            TrainConfig(epochs=8)
+        epochs = next(f for f in TrainConfig.schema() if f["name"] == "epochs")
+
+    assert (e.value.field, e.value.message) == ("epochs", "Epochs must be at most 7 (NETBUILDER_MAX_EPOCHS); got 8")
+    assert (epochs["max"], epochs["setting"]) == (7, "NETBUILDER_MAX_EPOCHS")
+
+
+def test_sgd_momentum_defaults_to_pytorchs_zero():
+    config = TrainConfig(optimizer="sgd")
+
+    assert config.momentum == 0.0
+    assert next(f for f in TrainConfig.schema() if f["name"] == "momentum")["default"] == 0.0
+    assert torch.optim.SGD([nn.Parameter(torch.zeros(1))], lr=0.1).defaults["momentum"] == config.momentum
+
+
+def test_every_published_loss_name_is_one_of_the_options_choices():
+    choices = next(f for f in TrainConfig.schema() if f["name"] == "loss")["choices"]
+    published = {d["defaults"]["loss"] for d in list_datasets() if "loss" in d["defaults"]}
+    resolved = {TrainConfig.from_dict({}, dataset=d["name"]).loss for d in list_datasets()}
+
+    assert choices == ["CrossEntropyLoss", "NLLLoss", "BCEWithLogitsLoss", "MSELoss", "L1Loss", "HuberLoss"]
+    assert published == {"MSELoss"}
+    assert resolved == {"CrossEntropyLoss", "MSELoss"}
+    assert TrainConfig(loss="mse").to_dict()["loss"] == "MSELoss"

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import torch
 
+from builder.engine_settings import engine_settings_override
 from builder.training import DatasetError, list_datasets, load_dataset
 
 SYNTHETIC = ["random", "linear", "spirals", "moons", "circles", "xor", "gaussians"]
@@ -135,9 +136,8 @@ def test_mnist_files_on_disk_load_as_images_with_the_test_set_for_validation(tmp
     _idx(raw / "train-labels-idx1-ubyte", np.arange(12) % 10)
     _idx(raw / "t10k-images-idx3-ubyte", np.full((5, 28, 28), 255))
     _idx(raw / "t10k-labels-idx1-ubyte", np.arange(5))
-    monkeypatch.setenv("NETBUILDER_DATA_DIR", str(tmp_path))
-
-    ds = load_dataset("mnist")
+    with engine_settings_override(data_dir=tmp_path):  # the server's NETBUILDER_DATA_DIR
+        ds = load_dataset("mnist")
     split = ds.split(0.5)
 
     assert ds.x.shape == (12, 1, 28, 28) and ds.y.tolist() == [i % 10 for i in range(12)]

@@ -23,6 +23,7 @@ from builder.training import (
     TrainingError,
     check_compatibility,
     check_inputs,
+    export_preprocessing,
     load_dataset,
     train,
     write_artifacts,
@@ -129,7 +130,8 @@ class Command(BaseCommand):
         files: dict[str, str] = {}
         if result.status != "failed":  # a failed run's weights may be NaN: keep only its last good checkpoint
             files = write_artifacts(
-                model, graph, out, checkpoint_path=result.checkpoint_path, onnx=not opts["no_onnx"]
+                model, graph, out, checkpoint_path=result.checkpoint_path, onnx=not opts["no_onnx"],
+                preprocessing=export_preprocessing(dataset, config),  # raw inputs in, target units out
             )
         elif result.checkpoint_path:
             files = {"checkpoint": result.checkpoint_path}

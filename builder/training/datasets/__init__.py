@@ -7,18 +7,21 @@
 
 from __future__ import annotations
 
-import os
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from builder.engine_settings import engine_settings
+
 from ..errors import DatasetError
-from . import synthetic, tabular, vision
-from .base import Dataset, Split
+from . import shapes, synthetic, tabular, vision
+from .base import MAX_DATASET_BYTES, Dataset, Split, check_decoded_size
 from .uploads import UploadLimits, load_upload
 
 __all__ = [
+    "MAX_DATASET_BYTES",
     "Dataset",
     "DatasetSpec",
     "Option",
@@ -34,7 +37,7 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Option:
-    """One dataset option, described in the layer catalog's vocabulary (kind int/float, min, max)."""
+    """One dataset option, described in the layer catalog's vocabulary (kind int/float/bool, min, max)."""
 
     name: str
     kind: str
@@ -42,18 +45,32 @@ class Option:
     min: float | None = None
     max: float | None = None
     doc: str = ""
+    nullable: bool = False  # None is allowed (and means what `doc` says)
 
     def to_dict(self) -> dict:
         return {
             "name": self.name,
             "kind": self.kind,
             "default": self.default,
+            "nullable": self.nullable,
             "min": self.min,
             "max": self.max,
             "doc": self.doc,
         }
 
     def check(self, value: Any) -> Any:
+        if value is None and self.nullable:
+            return None
+        if self.kind == "floats":
+            if not isinstance(value, list | tuple) or not value:
+                raise DatasetError(
+                    f"Option {self.name} must be a non-empty list of numbers; got {value!r}", field=self.name
+                )
+            return [Option(self.name, "float", None, self.min, self.max).check(v) for v in value]
+        if self.kind == "bool":
+            if not isinstance(value, bool):
+                raise DatasetError(f"Option {self.name} must be true or false; got {value!r}", field=self.name)
+            return value
         if self.kind == "int":
             ok = isinstance(value, int) and not isinstance(value, bool)
         else:
@@ -96,6 +113,13 @@ def _noise(default: float) -> Option:
 
 
 _SEED = Option("seed", "int", 0, 0, 2**31 - 1, "Seed of the generator: the same seed gives the same data.")
+_STANDARDIZE = Option(
+    "standardize",
+    "bool",
+    True,
+    doc="Train on features scaled to mean 0, std 1 (a regression target too); the exported model takes "
+    "raw values and answers in the target's units either way.",
+)
 _DIGITS = tuple(str(i) for i in range(10))
 _TWO_D_DEFAULTS = {"optimizer": "adam", "lr": 0.01, "batch_size": 32, "epochs": 30}
 _TABLE_DEFAULTS = {"optimizer": "adam", "lr": 0.01, "batch_size": 16, "epochs": 50}
@@ -167,8 +191,25 @@ _SPECS = [
         (3,),
         synthetic.linear,
         target_size=1,
-        options=(_size(1000), Option("features", "int", 3, 1, 4096, "Input features."), _noise(0.1), _SEED),
-        defaults={"optimizer": "sgd", "lr": 0.05, "batch_size": 32, "epochs": 20, "loss": "mse"},
+        options=(
+            _size(1000),
+            Option("features", "int", 3, 1, 4096, "Input features."),
+            _noise(0.1),
+            Option(
+                "weight",
+                "floats",
+                None,
+                -100.0,
+                100.0,
+                "The true w, one number per feature (null: drawn from the seed).",
+                nullable=True,
+            ),
+            Option(
+                "bias", "float", None, -100.0, 100.0, "The true b (null: drawn from the seed).", nullable=True
+            ),
+            _SEED,
+        ),
+        defaults={"optimizer": "sgd", "lr": 0.05, "batch_size": 32, "epochs": 20, "loss": "MSELoss"},
     ),
     _two_d(
         "spirals",
@@ -207,48 +248,69 @@ _SPECS = [
         defaults={"optimizer": "adam", "lr": 3e-3, "batch_size": 32, "epochs": 10},
     ),
     DatasetSpec(
+        "shapes",
+        "Shapes (RGB)",
+        "Coloured circles, squares, triangles, crosses, rings and half-discs on varied backgrounds, "
+        "3×32×32 (or image_size 64); drawn procedurally, no download. For CNNs and ResNet-18 fine-tuning.",
+        "synthetic",
+        "classification",
+        (3, 32, 32),
+        shapes.shapes,
+        shapes.CLASSES,
+        options=(
+            _size(3000),
+            Option("image_size", "int", 32, 16, 128, "Side of each image in pixels (32 or 64 are typical)."),
+            _SEED,
+        ),
+        defaults=_IMAGE_DEFAULTS,
+    ),
+    DatasetSpec(
         "iris",
         "Iris",
-        "150 flowers, 4 standardised features, 3 species (scikit-learn).",
+        "150 flowers, 4 features (standardised by default), 3 species (scikit-learn).",
         "sklearn",
         "classification",
         (4,),
         tabular.iris,
         ("setosa", "versicolor", "virginica"),
+        options=(_STANDARDIZE,),
         defaults=_TABLE_DEFAULTS,
     ),
     DatasetSpec(
         "wine",
         "Wine",
-        "178 wines, 13 standardised features, 3 cultivars (scikit-learn).",
+        "178 wines, 13 features (standardised by default), 3 cultivars (scikit-learn).",
         "sklearn",
         "classification",
         (13,),
         tabular.wine,
         ("class_0", "class_1", "class_2"),
+        options=(_STANDARDIZE,),
         defaults=_TABLE_DEFAULTS,
     ),
     DatasetSpec(
         "breast_cancer",
         "Breast cancer (Wisconsin)",
-        "569 tumours, 30 standardised features (scikit-learn).",
+        "569 tumours, 30 features (standardised by default) (scikit-learn).",
         "sklearn",
         "classification",
         (30,),
         tabular.breast_cancer,
         ("malignant", "benign"),
+        options=(_STANDARDIZE,),
         defaults=_TABLE_DEFAULTS,
     ),
     DatasetSpec(
         "diabetes",
         "Diabetes progression",
-        "442 patients, 10 features; regression of a standardised target.",
+        "442 patients, 10 features; regression of a target (both standardised by default).",
         "sklearn",
         "regression",
         (10,),
         tabular.diabetes,
         target_size=1,
-        defaults={**_TABLE_DEFAULTS, "batch_size": 32, "loss": "mse"},
+        options=(_STANDARDIZE,),
+        defaults={**_TABLE_DEFAULTS, "batch_size": 32, "loss": "MSELoss"},
     ),
     _vision("mnist", (1, 28, 28), _DIGITS),
     _vision(
@@ -279,8 +341,8 @@ REGISTRY: dict[str, DatasetSpec] = {spec.name: spec for spec in _SPECS}
 
 
 def data_dir_default() -> Path:
-    """NETBUILDER_DATA_DIR, or var/data under the working directory."""
-    return Path(os.environ.get("NETBUILDER_DATA_DIR", "var/data"))
+    """The engine settings' ``data_dir`` (the server's NETBUILDER_DATA_DIR; var/data when none is installed)."""
+    return Path(engine_settings().data_dir)
 
 
 def list_datasets(*, data_dir: str | Path | None = None) -> list[dict]:
@@ -309,11 +371,16 @@ def list_datasets(*, data_dir: str | Path | None = None) -> list[dict]:
 
 
 def load_dataset(
-    name_or_spec: str | dict | Dataset, *, data_dir: str | Path | None = None, **options: Any
+    name_or_spec: str | dict | Dataset,
+    *,
+    data_dir: str | Path | None = None,
+    max_bytes: int | None = None,
+    **options: Any,
 ) -> Dataset:
     """Load a built-in dataset by name with its options, e.g. load_dataset("moons", noise=0.2).
 
-    A dict spec {"name": ..., "options": {...}} works too; a Dataset is returned as it is.
+    A dict spec {"name": ..., "options": {...}} works too; a Dataset is returned as it is. A generated
+    set that would decode past `max_bytes` (default MAX_DATASET_BYTES) is refused before it is made.
     """
     if isinstance(name_or_spec, Dataset):
         return name_or_spec
@@ -331,6 +398,20 @@ def load_dataset(
             allowed = ", ".join(known) or "none"
             raise DatasetError(f"Dataset '{spec.name}' has no option '{key}' (options: {allowed})", field=key)
     values = {o.name: o.check(options.get(o.name, o.default)) for o in spec.options}
+    if "size" in values:
+        if "features" in values:
+            shape: tuple[int, ...] = (values["features"],)
+        elif "image_size" in values:
+            shape = (*spec.input_shape[:-2], values["image_size"], values["image_size"])
+        else:
+            shape = spec.input_shape
+        per_sample = math.prod(shape)
+        check_decoded_size(
+            values["size"] * per_sample * 4,  # float32 inputs
+            f"Dataset '{spec.name}' with size {values['size']:,} × {per_sample:,} values per sample",
+            limit=MAX_DATASET_BYTES if max_bytes is None else max_bytes,
+            field="size",
+        )
     if spec.source == "torchvision":
         return spec.loader(Path(data_dir) if data_dir is not None else data_dir_default())
     return spec.loader(**values)

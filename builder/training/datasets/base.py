@@ -11,6 +11,24 @@ from ..errors import DatasetError
 
 Task = Literal["classification", "regression"]
 
+# The most memory one dataset may decode to (its float32 tensors), unless the caller passes a limit:
+# the server passes its NETBUILDER_MAX_DATASET_BYTES.
+MAX_DATASET_BYTES = 512 * 2**20
+# A preview sample with more values than this (the shapes set's largest image, 3×128×128) shows only
+# its first values: the preview is stored with an upload and sent to the browser.
+PREVIEW_MAX_VALUES = 3 * 128 * 128
+
+
+def check_decoded_size(nbytes: int, what: str, *, limit: int, field: str | None = None, file: str | None = None) -> None:
+    """Refuse, before anything is allocated, a dataset that would decode to more than `limit` bytes."""
+    if nbytes > limit:
+        raise DatasetError(
+            f"{what} would decode to {nbytes / 2**20:,.1f} MB; datasets are limited to {limit / 2**20:,.1f} MB "
+            "(NETBUILDER_MAX_DATASET_BYTES)",
+            field=field,
+            file=file,
+        )
+
 
 class Split(NamedTuple):
     x_train: torch.Tensor  # (N_train, *input_shape)
@@ -118,6 +136,8 @@ class Dataset:
             out["classes"] = list(self.classes or [])
         else:
             out["target_size"] = self.target_size
+        if self.info:
+            out["info"] = dict(self.info)  # e.g. the linear set's true w and b
         return out
 
     def preview(self, n: int = 8) -> dict:
@@ -126,12 +146,13 @@ class Dataset:
         samples = []
         for i in range(count):
             x = self.x[i]
-            if x.dim() == 1:
-                shown = [round(v, 4) for v in x[:32].tolist()]  # long feature rows are cut for display
+            cut = x.dim() > 1 and x.numel() > PREVIEW_MAX_VALUES
+            if x.dim() == 1 or cut:
+                shown = [round(v, 4) for v in x.flatten()[:32].tolist()]  # long rows are cut for display
             else:
                 shown = torch.round(x, decimals=4).tolist()  # (C, H, W) image
-            label = int(self.y[i]) if self.task == "classification" else self.y[i].tolist()
-            samples.append({"x": shown, "y": label})
+            label = int(self.y[i]) if self.task == "classification" else self.y[i][:32].tolist()
+            samples.append({"x": shown, "y": label, **({"truncated": True} if cut else {})})
         out = {**self.describe(), "preview": samples}
         if self.task == "classification":
             counts = torch.bincount(self.y, minlength=len(self.classes or []))
@@ -139,6 +160,6 @@ class Dataset:
                 c: int(k) for c, k in zip(self.classes or [], counts.tolist(), strict=True)
             }
         else:
-            out["target_mean"] = [round(v, 4) for v in self.y.mean(0).tolist()]
-            out["target_std"] = [round(v, 4) for v in self.y.std(0).tolist()]
+            out["target_mean"] = [round(v, 4) for v in self.y[:, :32].mean(0).tolist()]
+            out["target_std"] = [round(v, 4) for v in self.y[:, :32].std(0).tolist()]
         return out

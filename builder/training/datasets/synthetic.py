@@ -11,6 +11,7 @@ import math
 import numpy as np
 import torch
 
+from ..errors import DatasetError
 from .base import Dataset
 
 
@@ -49,11 +50,29 @@ def random(*, size: int, features: int, classes: int, seed: int) -> Dataset:
     )
 
 
-def linear(*, size: int, features: int, noise: float, seed: int) -> Dataset:
-    """y = wᵀx + b + noise, with w and b drawn once from the seed (kept in `info`)."""
+def linear(
+    *,
+    size: int,
+    features: int,
+    noise: float,
+    seed: int,
+    weight: list[float] | None = None,
+    bias: float | None = None,
+) -> Dataset:
+    """y = wᵀx + b + noise, with w and b given or drawn from the seed; the true ones are kept in `info`."""
+    if weight is not None and len(weight) != features:
+        raise DatasetError(
+            f"Option weight has {len(weight)} number(s); it needs one per feature ({features})",
+            field="weight",
+        )
     g = torch.Generator().manual_seed(seed)
+    # Drawn even when given, so that the same seed gives the same x whatever w and b are.
     w = torch.randn(features, generator=g)  # (features,)
     b = torch.randn((), generator=g)
+    if weight is not None:
+        w = torch.tensor(weight, dtype=torch.float32)
+    if bias is not None:
+        b = torch.tensor(float(bias))
     x = torch.randn(size, features, generator=g)  # (N, features)
     y = x @ w + b + noise * torch.randn(size, generator=g)  # (N,)
     return Dataset(
@@ -63,7 +82,14 @@ def linear(*, size: int, features: int, noise: float, seed: int) -> Dataset:
         x=x,
         y=y.unsqueeze(1),  # (N, 1)
         description="y = wᵀx + b + noise; a single Linear layer recovers w and b.",
-        options={"size": size, "features": features, "noise": noise, "seed": seed},
+        options={
+            "size": size,
+            "features": features,
+            "noise": noise,
+            "weight": weight,
+            "bias": bias,
+            "seed": seed,
+        },
         info={"w": w.tolist(), "b": float(b)},
     )
 

@@ -10,11 +10,18 @@ from .base import Dataset
 
 
 def standardize(x: np.ndarray) -> tuple[np.ndarray, dict]:
-    """Scale each column to mean 0 and std 1; constant columns are only centred."""
+    """Scale each column to mean 0 and std 1; constant columns are only centred.
+
+    The statistics are kept at full precision: an exported model applies them to raw inputs
+    (builder.training.preprocessing).
+    """
     mean = x.mean(axis=0)
     std = x.std(axis=0)
     std = np.where(std > 0, std, 1.0)
-    return (x - mean) / std, {"mean": mean.round(6).tolist(), "std": std.round(6).tolist()}
+    return (x - mean) / std, {"mean": mean.tolist(), "std": std.tolist()}
+
+
+_standardize = standardize  # under another name where an argument shadows it
 
 
 def _sklearn():
@@ -39,9 +46,12 @@ def digits() -> Dataset:
     )
 
 
-def _table(name: str, title: str, loader: str, description: str) -> Dataset:
+def _table(name: str, title: str, loader: str, description: str, standardized: bool) -> Dataset:
     bunch = getattr(_sklearn(), loader)()
-    x, scaling = standardize(bunch.data.astype(np.float64))
+    x = bunch.data.astype(np.float64)
+    info: dict = {"feature_names": [str(f) for f in bunch.feature_names]}
+    if standardized:
+        x, info["standardized"] = standardize(x)
     return Dataset(
         name=name,
         title=title,
@@ -49,46 +59,46 @@ def _table(name: str, title: str, loader: str, description: str) -> Dataset:
         x=torch.from_numpy(x.astype(np.float32)),  # (N, features)
         y=torch.from_numpy(bunch.target.astype(np.int64)),
         classes=[str(c) for c in bunch.target_names],
-        description=description,
-        info={"standardized": scaling, "feature_names": [str(f) for f in bunch.feature_names]},
+        description=f"{description}; features {'standardised' if standardized else 'raw'}.",
+        options={"standardize": standardized},
+        info=info,
     )
 
 
-def iris() -> Dataset:
-    return _table(
-        "iris", "Iris", "load_iris", "150 flowers, 4 measurements, 3 species; features standardised."
-    )
+def iris(standardize: bool = True) -> Dataset:
+    return _table("iris", "Iris", "load_iris", "150 flowers, 4 measurements, 3 species", standardize)
 
 
-def wine() -> Dataset:
-    return _table(
-        "wine", "Wine", "load_wine", "178 wines, 13 chemical measurements, 3 cultivars; standardised."
-    )
+def wine(standardize: bool = True) -> Dataset:
+    return _table("wine", "Wine", "load_wine", "178 wines, 13 chemical measurements, 3 cultivars", standardize)
 
 
-def breast_cancer() -> Dataset:
+def breast_cancer(standardize: bool = True) -> Dataset:
     return _table(
         "breast_cancer",
         "Breast cancer (Wisconsin)",
         "load_breast_cancer",
-        "569 tumours, 30 features, malignant or benign; features standardised.",
+        "569 tumours, 30 features, malignant or benign",
+        standardize,
     )
 
 
-def diabetes() -> Dataset:
+def diabetes(standardize: bool = True) -> Dataset:
     bunch = _sklearn().load_diabetes()
-    x, x_scaling = standardize(bunch.data.astype(np.float64))
-    y, y_scaling = standardize(bunch.target.astype(np.float64).reshape(-1, 1))
+    x = bunch.data.astype(np.float64)
+    y = bunch.target.astype(np.float64).reshape(-1, 1)
+    info: dict = {"feature_names": list(bunch.feature_names)}
+    if standardize:  # the target too: the exported model answers in its units all the same
+        x, info["standardized"] = _standardize(x)
+        y, info["target_standardized"] = _standardize(y)
     return Dataset(
         name="diabetes",
         title="Diabetes progression",
         task="regression",
         x=torch.from_numpy(x.astype(np.float32)),  # (442, 10)
         y=torch.from_numpy(y.astype(np.float32)),  # (442, 1)
-        description="442 patients, 10 features, disease progression a year later; features and target standardised.",
-        info={
-            "standardized": x_scaling,
-            "target_standardized": y_scaling,
-            "feature_names": list(bunch.feature_names),
-        },
+        description="442 patients, 10 features, disease progression a year later; "
+        + ("features and target standardised." if standardize else "raw features and target."),
+        options={"standardize": standardize},
+        info=info,
     )

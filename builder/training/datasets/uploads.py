@@ -20,6 +20,7 @@ import torch
 
 from ..errors import DatasetError
 from .base import Dataset, Task
+from .tabular import standardize
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff"}
 MAX_AUTO_CLASSES = 20  # a numeric target with at most this many distinct integers is taken as class labels
@@ -79,8 +80,10 @@ def _check_task(task: Any) -> str:
 
 
 def _load_csv(path: Path, options: dict, limits: UploadLimits) -> Dataset:
-    opts = _pop_options(options, {"target": None, "task": "auto", "delimiter": ","})
+    opts = _pop_options(options, {"target": None, "task": "auto", "delimiter": ",", "standardize": True})
     task = _check_task(opts["task"])
+    if not isinstance(opts["standardize"], bool):
+        raise DatasetError(f"standardize must be true or false; got {opts['standardize']!r}", field="standardize")
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as e:
@@ -130,14 +133,9 @@ def _load_csv(path: Path, options: dict, limits: UploadLimits) -> Dataset:
         raise DatasetError(f"{path.name} has {len(rows)} data row(s); it needs at least 2", file=path.name)
 
     x = np.asarray(rows, dtype=np.float64)  # (N, features)
-    mean, std = x.mean(0), x.std(0)
-    std = np.where(std > 0, std, 1.0)
-    x = (x - mean) / std
-    info = {
-        "feature_names": features,
-        "target": target,
-        "standardized": {"mean": mean.round(6).tolist(), "std": std.round(6).tolist()},
-    }
+    info: dict = {"feature_names": features, "target": target}
+    if opts["standardize"]:  # the exported model takes raw features all the same (training/preprocessing.py)
+        x, info["standardized"] = standardize(x)
     y, classes, task = _targets(targets, task, target)
     return Dataset(
         name=f"upload:{path.name}",
@@ -146,8 +144,9 @@ def _load_csv(path: Path, options: dict, limits: UploadLimits) -> Dataset:
         x=torch.from_numpy(x.astype(np.float32)),
         y=y,
         classes=classes,
-        description=f"{len(rows)} rows, {len(features)} standardised features, target '{target}'.",
-        options={"target": target, "task": opts["task"]},
+        description=f"{len(rows)} rows, {len(features)} {'standardised' if opts['standardize'] else 'raw'} "
+        f"features, target '{target}'.",
+        options={"target": target, "task": opts["task"], "standardize": opts["standardize"]},
         info=info,
     )
 

@@ -1,0 +1,95 @@
+"""A run's relay stores every message before it sends it, also when the database is busy."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.layers import InMemoryChannelLayer
+from django.db import OperationalError
+
+from builder.models import RunEvent, RunStatus, TrainingRun
+from builder.runs import stream, worker
+from builder.runs.worker import RunRelay
+from builder.services import runs as services
+from tests.helpers import MLP_GRAPH
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+POINTS = [{"step": s, "epoch": 1, "train_loss": 1.0 / s} for s in (1, 2, 3)]
+
+
+@database_sync_to_async
+def make_run(user) -> TrainingRun:
+    return TrainingRun.objects.create(owner=user, graph=MLP_GRAPH, dataset="random", config={},
+                                      status=RunStatus.RUNNING, worker="w1")
+
+
+@database_sync_to_async
+def stored(run: TrainingRun) -> list[tuple[str, dict]]:
+    return list(RunEvent.objects.filter(run_id=run.pk).order_by("pk").values_list("type", "data"))
+
+
+@pytest.fixture
+def locked(monkeypatch):
+    """The first `failures` stores meet "database is locked"; the calls are recorded."""
+    real = services.run_events_append
+    calls: list[list[dict]] = []
+
+    def arrange(failures: int) -> list[list[dict]]:
+        def append(*, run_id: int, events: list[dict]) -> None:
+            calls.append(events)
+            if len(calls) <= failures:
+                raise OperationalError("database is locked")
+            real(run_id=run_id, events=events)
+
+        monkeypatch.setattr(services, "run_events_append", append)
+        monkeypatch.setattr(worker, "STORE_RETRY_DELAYS", (0.01,))
+        return calls
+
+    return arrange
+
+
+async def watcher(layer: InMemoryChannelLayer, run: TrainingRun) -> str:
+    channel = await layer.new_channel()
+    await layer.group_add(stream.run_group(run.pk), channel)
+    return channel
+
+
+async def test_a_flush_retried_after_database_is_locked_keeps_every_point(alice, locked):
+    calls = locked(failures=2)
+    run = await make_run(alice)
+    layer = InMemoryChannelLayer()
+    channel = await watcher(layer, run)
+    relay = RunRelay(run.pk, alice.pk, layer)
+    for point in POINTS:
+        relay.metrics(point)
+    await relay.flush_metrics()
+
+    assert len(calls) == 3  # two refusals, then stored
+    assert await stored(run) == [("metrics", {"step": 3, "points": POINTS})]
+    sent = json.loads((await layer.receive(channel))["text"])
+    assert sent == {"type": "metrics", "data": {"step": 3, "points": POINTS}}
+    assert relay.points == []
+
+
+async def test_points_that_cannot_be_stored_in_time_wait_for_the_next_flush(alice, locked, monkeypatch):
+    calls = locked(failures=1)
+    monkeypatch.setattr(worker, "STORE_RETRY_SECONDS", 0.0)  # give up at the first refusal
+    run = await make_run(alice)
+    layer = InMemoryChannelLayer()
+    channel = await watcher(layer, run)
+    relay = RunRelay(run.pk, alice.pk, layer)
+    for point in POINTS[:2]:
+        relay.metrics(point)
+    with pytest.raises(OperationalError, match="database is locked"):
+        await relay.flush_metrics()
+    assert relay.points == POINTS[:2]  # back in the buffer, not dropped
+
+    relay.metrics(POINTS[2])
+    await relay.flush_metrics()
+    assert len(calls) == 2
+    assert await stored(run) == [("metrics", {"step": 3, "points": POINTS})]
+    sent = json.loads((await layer.receive(channel))["text"])
+    assert sent["data"]["points"] == POINTS
