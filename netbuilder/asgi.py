@@ -1,7 +1,8 @@
-"""ASGI entry point: HTTP to Django, websockets through Origin checks and auth, and the `training`
-channel to the run workers (`manage.py runworker training`)."""
+"""ASGI entry point: HTTP to Django behind the per-route body limits, websockets through Origin
+checks and auth, and the `training` channel to the run workers (`manage.py runworker training`)."""
 
 import os
+import sys
 
 from django.core.asgi import get_asgi_application
 
@@ -12,10 +13,17 @@ from channels.routing import ChannelNameRouter, ProtocolTypeRouter, URLRouter  #
 
 from builder.routing import channel_routes, websocket_urlpatterns  # noqa: E402
 from builder.ws_auth import websocket_stack  # noqa: E402
+from netbuilder.body_limits import BodyLimitMiddleware  # noqa: E402
+
+if "daphne.server" in sys.modules:
+    # Served by Daphne (`daphne ...` or `manage.py serve`): bound bodies while Twisted receives them.
+    from netbuilder import daphne_limits
+
+    daphne_limits.install()
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        "http": BodyLimitMiddleware(django_asgi_app),
         "websocket": websocket_stack(URLRouter(websocket_urlpatterns)),
         "channel": ChannelNameRouter(channel_routes),
     }

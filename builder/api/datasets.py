@@ -39,7 +39,10 @@ def builtin_preview(request, name: str, options: str = "{}"):
     except ValueError as e:
         raise ApiError(422, f"options: {e}", [{"field": "options", "message": str(e)}]) from e
     try:
-        dataset = load_dataset(name, data_dir=settings.NETBUILDER_DATA_DIR, **parsed)
+        dataset = load_dataset(  # options as a spec, so that {"data_dir": ...} is an unknown option, not a keyword
+            {"name": name, "options": parsed}, data_dir=settings.NETBUILDER_DATA_DIR,
+            max_bytes=services.max_dataset_bytes(),
+        )
     except DatasetError as e:
         field = getattr(e, "field", None) or "name"
         raise ApiError(404 if field == "dataset" else 422, str(e), [{"field": field, "message": str(e)}]) from e

@@ -68,7 +68,7 @@ def graph_import(request, file: File[UploadedFile] = None):
     limit = settings.NETBUILDER_MAX_GRAPH_BYTES
     if file is not None:
         if file.size is not None and file.size > limit:
-            raise ApiError(413, f"{file.name} is over the {limit:,}-byte limit for graphs", [{"field": "file",
+            raise ApiError(413, f"{file.name} is over the {limit:,}-byte limit for graphs (NETBUILDER_MAX_GRAPH_BYTES)", [{"field": "file",
                                                                                             "message": "too large"}])
         raw = file.read(limit + 1)
     else:
@@ -91,7 +91,7 @@ def weights_check(request, file: File[UploadedFile], graph: Form[str]):
     require_graph_document(document)
     limit = settings.NETBUILDER_MAX_UPLOAD_BYTES
     if file.size is not None and file.size > limit:
-        raise ApiError(413, f"{file.name} is over the {limit:,}-byte upload limit", [{"field": "file",
+        raise ApiError(413, f"{file.name} is over the {limit:,}-byte upload limit (NETBUILDER_MAX_UPLOAD_BYTES)", [{"field": "file",
                                                                                       "message": "too large"}])
     try:
         state = weights.read_state_dict(file.read(), file.name)

@@ -38,26 +38,37 @@ def checked(graph: Any) -> Analysis:
 
 
 class _FxEmitter:
-    """Writes one graph node's forward computation as torch.fx nodes (see ``catalog.Emitter``)."""
+    """Writes one graph node's forward computation as torch.fx nodes (see ``catalog.Emitter``).
 
-    def __init__(self, graph: torch.fx.Graph, node_id: str):
+    Every fx node it writes carries ``meta["netbuilder_node"]`` and ``meta["netbuilder_layer"]`` (the
+    graph node's id and layer type), which is how a run-time error is traced back to its graph node.
+    """
+
+    def __init__(self, graph: torch.fx.Graph, node_id: str, layer: str):
         self.graph = graph
         self.node_id = node_id
+        self.layer = layer
+
+    def _node(self, op: str, target: Any, args: tuple, kwargs: dict | None = None) -> torch.fx.Node:
+        node = self.graph.create_node(op, target, args, kwargs, name=self.node_id)
+        node.meta["netbuilder_node"] = self.node_id
+        node.meta["netbuilder_layer"] = self.layer
+        return node
 
     def module(self, *args: Any, **kwargs: Any) -> torch.fx.Node:
-        return self.graph.create_node("call_module", self.node_id, args, kwargs, name=self.node_id)
+        return self._node("call_module", self.node_id, args, kwargs)
 
     def item(self, value: torch.fx.Node, index: int) -> torch.fx.Node:
-        return self.graph.create_node("call_function", operator.getitem, (value, index), name=self.node_id)
+        return self._node("call_function", operator.getitem, (value, index))
 
     def method(self, value: torch.fx.Node, name: str, *args: Any, **kwargs: Any) -> torch.fx.Node:
-        return self.graph.create_node("call_method", name, (value, *args), kwargs, name=self.node_id)
+        return self._node("call_method", name, (value, *args), kwargs)
 
     def call(self, fn: Callable, *args: Any, **kwargs: Any) -> torch.fx.Node:
-        return self.graph.create_node("call_function", fn, args, kwargs, name=self.node_id)
+        return self._node("call_function", fn, args, kwargs)
 
     def op(self, symbol: str, left: torch.fx.Node, right: torch.fx.Node) -> torch.fx.Node:
-        return self.graph.create_node("call_function", _OPERATORS[symbol], (left, right), name=self.node_id)
+        return self._node("call_function", _OPERATORS[symbol], (left, right))
 
 
 def build(analysis: Analysis) -> torch.fx.GraphModule:
@@ -79,9 +90,10 @@ def build(analysis: Analysis) -> torch.fx.GraphModule:
             except NodeError as e:  # e.g. a pretrained weights file that can't be read
                 raise GraphError([e.at(node_id)]) from e
         args = [_pick(graph, values, analysis, source, port) for source, port in structure.inputs[node_id]]
-        values[node_id] = info.layer.forward(_FxEmitter(graph, node_id), info.params, args)
+        values[node_id] = info.layer.forward(_FxEmitter(graph, node_id, info.layer.type), info.params, args)
         if isinstance(values[node_id], torch.fx.Node):
             values[node_id].meta["netbuilder_node"] = node_id
+            values[node_id].meta["netbuilder_layer"] = info.layer.type
     results = [_pick(graph, values, analysis, *structure.inputs[n][0]) for n in structure.output_nodes]
     graph.output(results[0] if len(results) == 1 else tuple(results))
     graph.lint()

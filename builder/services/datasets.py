@@ -16,10 +16,17 @@ from builder.services.uploads import UploadError, upload_store
 KIND_OF_SUFFIX = {".csv": "csv", ".npz": "npz", ".zip": "imagezip"}
 
 
+def max_dataset_bytes() -> int:
+    """NETBUILDER_MAX_DATASET_BYTES: the most memory one dataset may decode to (the engine's default if unset)."""
+    from builder.training.datasets import MAX_DATASET_BYTES
+
+    return getattr(settings, "NETBUILDER_MAX_DATASET_BYTES", MAX_DATASET_BYTES)
+
+
 def upload_limits():
     from builder.training import UploadLimits
 
-    return UploadLimits(max_bytes=settings.NETBUILDER_MAX_UPLOAD_BYTES)
+    return UploadLimits(max_bytes=settings.NETBUILDER_MAX_UPLOAD_BYTES, max_dataset_bytes=max_dataset_bytes())
 
 
 def dataset_upload(

@@ -75,21 +75,11 @@ def _notify(group: str | None, message: dict, *, channel: str | None = None) -> 
 
 
 def _status_message(run: TrainingRun) -> dict:
-    return stream.group_event({
-        "type": stream.STATUS,
-        "data": {
-            "id": run.pk,
-            "status": run.status,
-            "worker": run.worker,
-            "device": run.device,
-            "error": run.error,
-            "step": run.step,
-            "epoch": run.epoch,
-            # The browser's elapsed clock ticks from started_at; a page opened while queued has none yet.
-            "started_at": run.started_at.isoformat() if run.started_at else None,
-            "finished_at": run.finished_at.isoformat() if run.finished_at else None,
-        },
-    })
+    """A run's `status` message: its data is exactly the summary `GET /api/runs` lists, so a client
+    replaces the row it has (the elapsed clock ticks from its `started_at`)."""
+    from builder import selectors
+
+    return stream.group_event({"type": stream.STATUS, "data": selectors.run_summary(run)})
 
 
 def broadcast_status(run: TrainingRun) -> None:
@@ -122,13 +112,15 @@ def resolve_dataset(*, owner: AbstractBaseUser, dataset: str | int, options: dic
 
 def load_dataset_ref(ref: DatasetRef):
     """Load the dataset a run names, to check a submission against it."""
-    from builder.services.datasets import upload_limits
+    from builder.services.datasets import max_dataset_bytes, upload_limits
     from builder.training import load_dataset, load_upload
 
     if ref.upload is not None:
         return load_upload(Path(ref.upload.path), kind=ref.upload.kind, options=dict(ref.upload.options),
                            limits=upload_limits())
-    return load_dataset(ref.name, data_dir=settings.NETBUILDER_DATA_DIR, **ref.options)
+    # the options as a spec, not keywords: an option named like a keyword ("data_dir") is then refused by name
+    spec = {"name": ref.name, "options": ref.options}
+    return load_dataset(spec, data_dir=settings.NETBUILDER_DATA_DIR, max_bytes=max_dataset_bytes())
 
 
 def _check_limits(*, owner: AbstractBaseUser, config: dict) -> None:

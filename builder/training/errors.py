@@ -53,3 +53,27 @@ class DatasetError(TrainingError):
             if value is not None:
                 out[key] = value
         return out
+
+
+class ModelRuntimeError(TrainingError):
+    """The model raised while it ran: the graph node the error came from, and that node's layer type."""
+
+    def __init__(self, message: str, *, node: str, layer: str | None = None) -> None:
+        super().__init__(message)
+        self.node = node
+        self.layer = layer
+
+    def at(self, place: str) -> str:
+        """The run's message: "Node 'fc2' (Linear) failed <place>: <what torch said>"."""
+        layer = f" ({self.layer})" if self.layer else ""
+        return f"Node {self.node!r}{layer} failed {place}: {self.message}"
+
+    def __str__(self) -> str:
+        return self.at("at run time")
+
+    def to_dict(self) -> dict:
+        out = super().to_dict()
+        out["node"] = self.node
+        if self.layer is not None:
+            out["layer"] = self.layer
+        return out

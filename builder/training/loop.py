@@ -36,6 +36,7 @@ from .checks import build_loss, check_compatibility, loss_targets, resolve_devic
 from .config import TrainConfig, default_loss
 from .datasets import Dataset
 from .errors import ConfigError
+from .replay import locate_failure
 
 Callback = Callable[[dict], None]
 EVAL_BATCH = 1024  # evaluation batches: larger than training ones, memory permitting
@@ -50,6 +51,8 @@ class TrainResult:
     confusion: list[list[int]] | None = None  # [true][predicted], classification runs that finish
     classes: list[str] | None = None
     error: str | None = None  # the plain message of a failed run
+    node: str | None = None  # the graph node a failure inside the model came from, and its layer type
+    layer: str | None = None
     checkpoint_path: str | None = None
     steps: int = 0
     epochs: int = 0  # finished epochs
@@ -220,10 +223,36 @@ def train(
     log_every = 1 if per_epoch * config.epochs < SHORT_RUN_STEPS else config.log_every
     run_start = epoch_mark = time.perf_counter()  # epoch_mark: where the epoch now running began
     status, error = "succeeded", None
+    node: str | None = None
+    layer: str | None = None
     last_eval: metrics.Evaluation | None = None
+
+    # The calls into the model, named so that a failure can replay the one that failed (see `replay`).
+    def forward_batch() -> torch.Tensor:
+        with autocast:
+            return net(xb)
+
+    def evaluate() -> metrics.Evaluation:
+        return metrics.evaluate(
+            net,
+            x_val,
+            y_val,
+            labels_val,
+            loss_fn,
+            batch_size=max(batch_size, EVAL_BATCH),
+            autocast=autocast,
+            regression=dataset.task == "regression",
+        )
+
+    def boundary() -> dict:
+        with autocast:
+            return metrics.decision_boundary(model, x_range, y_range, device=device)
+
+    replay: Callable[[], Any] = forward_batch  # the call running now: set per phase, never per step
 
     try:
         for epoch in range(start_epoch, config.epochs):
+            replay = forward_batch
             net.train()
             finetune.hold_frozen_batchnorm(model)
             perm = epoch_permutation(n_train, seed=config.seed, epoch=epoch, device=device)
@@ -298,16 +327,8 @@ def train(
                 "samples_per_s": (epoch_seen - seen_before) / max(elapsed, 1e-9),
             }
             if n_val:
-                last_eval = metrics.evaluate(
-                    net,
-                    x_val,
-                    y_val,
-                    labels_val,
-                    loss_fn,
-                    batch_size=max(batch_size, EVAL_BATCH),
-                    autocast=autocast,
-                    regression=dataset.task == "regression",
-                )
+                replay = evaluate
+                last_eval = evaluate()
                 data["val_loss"] = last_eval.loss
                 if last_eval.accuracy is not None:
                     data["val_accuracy"] = last_eval.accuracy
@@ -318,8 +339,8 @@ def train(
             summary = dict(data)
             data["norms"] = metrics.layer_norms(model)
             if two_d:
-                with autocast:
-                    data["boundary"] = metrics.decision_boundary(model, x_range, y_range, device=device)
+                replay = boundary
+                data["boundary"] = boundary()
                 if epoch == start_epoch:
                     data["points"] = metrics.sample_points(dataset.x, dataset.y, seed=config.seed)
             history.append(summary)
@@ -350,7 +371,13 @@ def train(
             torch.cuda.empty_cache()
     except (RuntimeError, ValueError, IndexError) as e:
         status = "failed"
-        error = f"Training failed at step {step + 1}: {e}"
+        # Error path only: replay the failing call node by node to name the node it failed in.
+        place = f"at step {step + 1}" if replay is forward_batch else f"in evaluation after step {step}"
+        located = locate_failure(model, replay)
+        if located is not None:
+            error, node, layer = located.at(place), located.node, located.layer
+        else:
+            error = f"Training failed {place}: {e}"
 
     final: dict[str, Any] = dict(history[-1]) if history else {"epochs": config.epochs}
     final.pop("step", None)
@@ -362,6 +389,8 @@ def train(
         metrics=final,
         history=history,
         error=error,
+        node=node,
+        layer=layer,
         checkpoint_path=written,
         steps=step,
         epochs=len(history),
@@ -381,6 +410,8 @@ def train(
         end_data.update({"confusion": result.confusion, "classes": result.classes})
     if error is not None:
         end_data["message"] = error
+    if node is not None:
+        end_data.update({"node": node, "layer": layer})
     emit(
         {
             "type": {"succeeded": "finished", "failed": "failed", "stopped": "stopped"}[status],

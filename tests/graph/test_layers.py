@@ -10,6 +10,8 @@ from torch.utils.flop_counter import FlopCounterMode
 from builder.graph import catalog_json, compile_graph, validate
 
 # (type, per-sample input shape, input dtype, params): one case at least for every catalog type.
+# Spatial inputs are never square and per-side sizes all differ (H != W, left/right/top/bottom apart):
+# a shape rule that swaps height and width, or two sides, then disagrees with the real forward pass.
 CASES = [
     ("Linear", [5, 7], "float32", {"out_features": 3}),
     ("Conv1d", [3, 20], "float32", {"out_channels": 4, "kernel_size": 3, "stride": 2, "dilation": 2}),
@@ -26,13 +28,13 @@ CASES = [
     ("AdaptiveAvgPool2d", [3, 10, 7], "float32", {"output_size": [2, 3]}),
     ("AdaptiveMaxPool2d", [3, 10, 7], "float32", {"output_size": 1}),
     ("BatchNorm1d", [4, 6], "float32", {}),
-    ("BatchNorm2d", [4, 3, 3], "float32", {"affine": False}),
+    ("BatchNorm2d", [4, 3, 5], "float32", {"affine": False}),
     ("LayerNorm", [3, 8], "float32", {}),
     ("LayerNorm", [3, 8], "float32", {"normalized_shape": [3, 8], "bias": False}),
-    ("GroupNorm", [6, 4, 4], "float32", {"num_groups": 3}),
-    ("InstanceNorm2d", [3, 5, 5], "float32", {"affine": True}),
+    ("GroupNorm", [6, 4, 7], "float32", {"num_groups": 3}),
+    ("InstanceNorm2d", [3, 5, 6], "float32", {"affine": True}),
     ("Dropout", [7], "float32", {"p": 0.2}),
-    ("Dropout2d", [3, 4, 4], "float32", {}),
+    ("Dropout2d", [3, 4, 6], "float32", {}),
     ("Flatten", [2, 3, 4], "float32", {"start_dim": 2}),
     ("Unflatten", [12], "float32", {"dim": 1, "unflattened_size": [3, -1]}),
     ("Embedding", [6], "int64", {"num_embeddings": 10, "embedding_dim": 4, "padding_idx": 0}),
@@ -45,8 +47,10 @@ CASES = [
     ("TransformerEncoderLayer", [5, 8], "float32", {"nhead": 2, "dim_feedforward": 16, "norm_first": True}),
     ("Upsample", [3, 4, 5], "float32", {"scale_factor": 2.5, "mode": "bilinear", "align_corners": True}),
     ("Upsample", [3, 4], "float32", {"size": 9, "mode": "linear"}),
-    ("PixelShuffle", [8, 3, 3], "float32", {"upscale_factor": 2}),
-    ("ZeroPad2d", [2, 3, 3], "float32", {"padding": [1, 2, 0, 3]}),
+    ("PixelShuffle", [8, 3, 5], "float32", {"upscale_factor": 2}),
+    ("ZeroPad2d", [2, 3, 5], "float32", {"padding": [1, 2, 4, 7]}),  # (left, right, top, bottom)
+    ("ZeroPad2d", [3, 6], "float32", {"padding": [0, 5, 2, 1]}),
+    ("ZeroPad2d", [2, 4, 9], "float32", {"padding": 3}),
     ("Identity", [4], "float32", {}),
     ("ReLU", [4], "float32", {}), ("ReLU6", [4], "float32", {}), ("LeakyReLU", [4], "float32", {"negative_slope": 0.2}),
     ("PReLU", [3, 4], "float32", {"num_parameters": 3}), ("ELU", [4], "float32", {"alpha": 0.5}),
@@ -70,6 +74,22 @@ def test_layer_shape_and_param_count_match_a_real_forward_pass(layer_type, shape
     gm = compile_graph(graph).eval()
     assert real_shapes(gm, random_input(shape, dtype))["layer"] == result["nodes"]["layer"]["shapes"]
     assert result["nodes"]["layer"]["params"] == sum(p.numel() for p in gm.parameters())
+
+
+def test_the_spatial_cases_here_are_never_square_and_their_paddings_never_symmetric():
+    for layer_type, shape, _, params in CASES:
+        if layer_type.endswith(("2d", "3d")) and not layer_type.startswith("Adaptive"):
+            spatial = shape[-3:] if layer_type.endswith("3d") else shape[-2:]
+            assert len(set(spatial)) == len(spatial), (layer_type, shape)
+        padding = params.get("padding")
+        if isinstance(padding, list):
+            assert len(set(padding)) == len(padding), (layer_type, padding)
+
+
+def test_zero_pad_adds_top_and_bottom_to_the_height_and_left_and_right_to_the_width():
+    result = validate(layer_graph("ZeroPad2d", [2, 3, 5], padding=[1, 2, 4, 7]))  # (left, right, top, bottom)
+    assert result["nodes"]["layer"]["shapes"] == [[2, 3 + 4 + 7, 5 + 1 + 2]]
+    assert list(torch.nn.ZeroPad2d((1, 2, 4, 7))(torch.zeros(1, 2, 3, 5)).shape[1:]) == [2, 14, 8]
 
 
 def test_every_catalog_layer_has_a_case_here():
@@ -115,8 +135,8 @@ def test_multi_input_layers_match_a_real_forward_pass():
 
 @pytest.mark.parametrize(("layer_type", "shape", "params"), [
     ("Linear", [6, 7], {"out_features": 5}),
-    ("Conv2d", [4, 9, 9], {"out_channels": 6, "kernel_size": 3, "groups": 2, "stride": 2}),
-    ("ConvTranspose2d", [4, 5, 5], {"out_channels": 6, "kernel_size": 3, "groups": 2, "stride": 2}),
+    ("Conv2d", [4, 9, 12], {"out_channels": 6, "kernel_size": 3, "groups": 2, "stride": 2}),
+    ("ConvTranspose2d", [4, 5, 8], {"out_channels": 6, "kernel_size": 3, "groups": 2, "stride": 2}),
     ("GRU", [7, 8], {"hidden_size": 16, "num_layers": 2, "bidirectional": True}),
     ("MultiheadAttention", [7, 16], {"num_heads": 4, "return": "weights"}),
     ("TransformerEncoderLayer", [7, 16], {"nhead": 4, "dim_feedforward": 32}),

@@ -77,3 +77,20 @@ def test_the_weights_check_reports_matches_before_anything_is_applied(api, alice
     response = me.client.post("/api/weights/check", {"file": pickle, "graph": json.dumps(MLP_GRAPH)},
                               headers=me.headers)
     assert response.status_code == 422 and "not a weights file" in response.json()["detail"]
+
+
+def test_the_weights_list_holds_only_the_callers_files(api, alice, bob):
+    def upload(user, name: str) -> int:
+        buffer = io.BytesIO()
+        torch.save({"w": torch.zeros(2)}, buffer)
+        me = api.as_user(user)
+        response = me.client.post("/api/weights", {"file": SimpleUploadedFile(f"{name}.pth", buffer.getvalue()),
+                                                   "name": name}, headers=me.headers)
+        assert response.status_code == 201, response.json()
+        return response.json()["id"]
+
+    mine = upload(alice, "alices")
+    theirs = upload(bob, "bobs")
+    listed = api.as_user(alice).get("/api/weights").json()
+    assert [(w["id"], w["name"]) for w in listed] == [(mine, "alices")]
+    assert [w["id"] for w in api.as_user(bob).get("/api/weights").json()] == [theirs]

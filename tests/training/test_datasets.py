@@ -127,7 +127,7 @@ def _idx(path, array: np.ndarray) -> None:
     path.write_bytes(header + array.astype(np.uint8).tobytes())
 
 
-def test_mnist_files_on_disk_load_as_images_with_the_test_set_for_validation(tmp_path, monkeypatch):
+def test_mnist_files_on_disk_load_as_images_with_the_test_set_for_validation(tmp_path):
     pytest.importorskip("torchvision")
     raw = tmp_path / "MNIST" / "raw"
     raw.mkdir(parents=True)
@@ -138,9 +138,10 @@ def test_mnist_files_on_disk_load_as_images_with_the_test_set_for_validation(tmp
     _idx(raw / "t10k-labels-idx1-ubyte", np.arange(5))
     with engine_settings_override(data_dir=tmp_path):  # the server's NETBUILDER_DATA_DIR
         ds = load_dataset("mnist")
+        available = {d["name"]: d["available"] for d in list_datasets()}
     split = ds.split(0.5)
 
     assert ds.x.shape == (12, 1, 28, 28) and ds.y.tolist() == [i % 10 for i in range(12)]
     assert split.x_val.shape == (5, 1, 28, 28) and float(split.x_val.min()) == 1.0
     assert ds.describe()["validation"] == {"fixed": True, "samples": 5}
-    assert {d["name"]: d["available"] for d in list_datasets()}["mnist"] is True
+    assert available["mnist"] is True

@@ -246,6 +246,7 @@ def test_every_optimizer_and_scheduler_trains(moons):
                 lr=0.01,
                 weight_decay=1e-4,
                 grad_clip=1.0,
+                momentum=0.9,  # the default is PyTorch's 0; Nesterov needs some
                 nesterov=optimizer == "sgd",
             )
             assert result.status == "succeeded" and math.isfinite(result.metrics["val_loss"]), (

@@ -11,6 +11,7 @@ import io
 import math
 import stat
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -19,7 +20,7 @@ import numpy as np
 import torch
 
 from ..errors import DatasetError
-from .base import Dataset, Task
+from .base import MAX_DATASET_BYTES, Dataset, Task, check_decoded_size
 from .tabular import standardize
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff"}
@@ -32,6 +33,11 @@ class UploadLimits:
     max_expanded_bytes: int = 200 * 2**20  # a zip (or .npz) after decompression
     max_rows: int = 1_000_000  # rows, samples or images
     max_files: int = 100_000  # members of a zip
+    max_dataset_bytes: int = MAX_DATASET_BYTES  # the float32 tensors it decodes to (NETBUILDER_MAX_DATASET_BYTES)
+
+
+# What reading a zip member raises when the zip lies (bad CRC, wrong size) or uses a method zipfile lacks.
+_ZIP_READ_ERRORS = (zipfile.BadZipFile, NotImplementedError, EOFError, zlib.error)
 
 
 def _mb(n: int) -> str:
@@ -84,12 +90,17 @@ def _load_csv(path: Path, options: dict, limits: UploadLimits) -> Dataset:
     task = _check_task(opts["task"])
     if not isinstance(opts["standardize"], bool):
         raise DatasetError(f"standardize must be true or false; got {opts['standardize']!r}", field="standardize")
+    delimiter = opts["delimiter"]
+    if not isinstance(delimiter, str) or len(delimiter) != 1 or delimiter in '"\r\n':
+        raise DatasetError(
+            f"delimiter must be one character (not a quote or a line break); got {delimiter!r}", field="delimiter"
+        )
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as e:
         raise DatasetError(f"{path.name} is not UTF-8 text (byte {e.start})", file=path.name) from e
-    reader = csv.reader(io.StringIO(text), delimiter=opts["delimiter"])
-    header = next(reader, None)
+    reader = _csv_lines(csv.reader(io.StringIO(text), delimiter=delimiter), path.name)
+    header = next(reader, (0, None))[1]
     if not header or not any(h.strip() for h in header):
         raise DatasetError(f"{path.name} is empty; the first line must name the columns", file=path.name)
     header = [h.strip() for h in header]
@@ -108,8 +119,7 @@ def _load_csv(path: Path, options: dict, limits: UploadLimits) -> Dataset:
 
     rows: list[list[float]] = []
     targets: list[str] = []
-    for cells in reader:
-        line = reader.line_num
+    for line, cells in reader:
         if not cells or all(not c.strip() for c in cells):
             continue
         if len(rows) >= limits.max_rows:
@@ -118,6 +128,12 @@ def _load_csv(path: Path, options: dict, limits: UploadLimits) -> Dataset:
             )
         if len(cells) != len(header):
             raise DatasetError(f"Line {line} has {len(cells)} cells; the header has {len(header)}", row=line)
+        check_decoded_size(
+            (len(rows) + 1) * len(features) * 4,
+            f"{path.name} at line {line} ({len(features)} features)",
+            limit=limits.max_dataset_bytes,
+            file=path.name,
+        )
         row = []
         for i, cell in enumerate(cells):
             if i == t:
@@ -149,6 +165,23 @@ def _load_csv(path: Path, options: dict, limits: UploadLimits) -> Dataset:
         options={"target": target, "task": opts["task"], "standardize": opts["standardize"]},
         info=info,
     )
+
+
+def _csv_lines(reader, name: str):
+    """(line number, cells) for each record of a csv.reader, its errors (a cell over the field limit,
+    a NUL byte, a stray quote) as a DatasetError naming the line."""
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as e:
+            line = reader.line_num
+            why = str(e)
+            if "field larger than field limit" in why:
+                why = f"a cell is over {csv.field_size_limit():,} characters, the limit"
+            raise DatasetError(f"{name}, line {line}: {why}", file=name, row=line) from e
+        yield reader.line_num, cells
 
 
 def _number(cell: str, line: int, column: str) -> float:
@@ -219,7 +252,8 @@ def _is_float(text: str) -> bool:
 def _load_npz(path: Path, options: dict, limits: UploadLimits) -> Dataset:
     opts = _pop_options(options, {"task": "auto", "classes": None})
     task = _check_task(opts["task"])
-    _check_zip_members(path, limits)  # an .npz is a zip of .npy files
+    members = _check_zip_members(path, limits)  # an .npz is a zip of .npy files
+    _check_npy_headers(path, members, limits)
     try:
         with np.load(path, allow_pickle=False) as npz:
             keys = list(npz.keys())
@@ -232,7 +266,7 @@ def _load_npz(path: Path, options: dict, limits: UploadLimits) -> Dataset:
             x, y = npz["x"], npz["y"]
     except DatasetError:
         raise
-    except (ValueError, OSError, zipfile.BadZipFile) as e:
+    except (ValueError, OSError, *_ZIP_READ_ERRORS) as e:
         raise DatasetError(f"{path.name} is not a readable .npz of plain arrays: {e}", file=path.name) from e
 
     if x.ndim < 2 or x.shape[0] < 2:
@@ -279,6 +313,44 @@ def _load_npz(path: Path, options: dict, limits: UploadLimits) -> Dataset:
         description=f"{n} samples of shape {list(x.shape[1:])}.",
         options={"task": opts["task"]},
     )
+
+
+def _check_npy_headers(path: Path, members: list[zipfile.ZipInfo], limits: UploadLimits) -> None:
+    """Read each array's .npy header (shape and dtype, not the data) and refuse, before anything is
+    allocated, arrays that would decode past the limit."""
+    from numpy.lib import format as npy
+
+    readers = {(1, 0): npy.read_array_header_1_0, (2, 0): npy.read_array_header_2_0}
+    total = 0
+    with zipfile.ZipFile(path) as zf:
+        for m in members:
+            if not m.filename.endswith(".npy"):
+                continue
+            name = m.filename.removesuffix(".npy")
+            try:
+                with zf.open(m) as f:
+                    version = npy.read_magic(f)
+                    if version not in readers:
+                        raise DatasetError(
+                            f"Array {name} is in .npy format {version}; use 1.0 or 2.0",
+                            field=name if name in ("x", "y") else None, file=path.name,
+                        )
+                    shape, _, dtype = readers[version](f)
+            except DatasetError:
+                raise
+            except (ValueError, OSError, *_ZIP_READ_ERRORS) as e:
+                raise DatasetError(
+                    f"Array {name} is not a readable .npy: {e}", file=path.name
+                ) from e
+            # the array as stored, and as the float32 tensor it becomes
+            total += math.prod(shape) * (dtype.itemsize + 4)
+            check_decoded_size(
+                total,
+                f"Array {name} (shape {list(shape)}, {dtype})",
+                limit=limits.max_dataset_bytes,
+                field=name if name in ("x", "y") else None,
+                file=path.name,
+            )
 
 
 def _npz_labels(y: np.ndarray, names: list[str] | None) -> tuple[torch.Tensor, list[str]]:
@@ -380,11 +452,22 @@ def _load_imagezip(path: Path, options: dict, limits: UploadLimits) -> Dataset:
     index = {c: i for i, c in enumerate(classes)}
     mode = "RGB" if channels == "rgb" else "L"
 
-    xs = np.empty((len(images), size, size, 3 if mode == "RGB" else 1), dtype=np.uint8)  # (N, H, W, C)
+    c = 3 if mode == "RGB" else 1
+    check_decoded_size(
+        len(images) * c * size * size * (4 + 1),  # the float32 tensor and the uint8 images it comes from
+        f"{path.name} ({len(images):,} images of {c}×{size}×{size})",
+        limit=limits.max_dataset_bytes,
+        field="size",
+        file=path.name,
+    )
+    xs = np.empty((len(images), size, size, c), dtype=np.uint8)  # (N, H, W, C)
     with zipfile.ZipFile(path) as zf:
         for i, m in enumerate(images):
-            with zf.open(m) as f:
-                data = f.read(m.file_size + 1)
+            try:
+                with zf.open(m) as f:
+                    data = f.read(m.file_size + 1)
+            except _ZIP_READ_ERRORS as e:  # a bad CRC, a size that lies, compression method 99
+                raise DatasetError(f"'{m.filename}' can't be read: {e}", file=m.filename) from e
             if len(data) > m.file_size:  # the header lied about the size
                 raise DatasetError(f"'{m.filename}' expands past its declared size", file=m.filename)
             try:

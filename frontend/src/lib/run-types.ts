@@ -98,17 +98,8 @@ export interface EpochData {
   points?: [number, number, number][];
 }
 
-export interface StatusData {
-  id: number;
-  status: RunStatus;
-  worker: string;
-  device: string;
-  error: string;
-  step: number;
-  epoch: number;
-  started_at?: string | null;
-  finished_at?: string | null;
-}
+/** A `status` message's data: exactly the run's summary as `GET /api/runs` lists it. */
+export type StatusData = RunSummary;
 
 export interface FinalData {
   status: RunStatus;

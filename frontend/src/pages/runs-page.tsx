@@ -5,6 +5,7 @@
 import { useCallback, useEffect, useMemo, useState, type MouseEvent } from "react";
 import { ComparePanel } from "@/components/compare-panel";
 import { StatusBadge } from "@/components/status-badge";
+import { applyStatus } from "@/lib/run-list";
 import { api, ApiError, wsUrl } from "@/lib/api";
 import { formatDuration } from "@/lib/progress";
 import { navigate } from "@/lib/router";
@@ -41,29 +42,14 @@ function useRunList(): { runs: RunSummary[] | null; error: string | null; reload
     api.runs().then(setRuns, (e: unknown) => setError(`Could not load runs: ${e instanceof Error ? e.message : String(e)}`));
   }, []);
   useEffect(() => {
-    let refetch: ReturnType<typeof setTimeout> | null = null;
     const handle = openStream<RunListMessage>(() => wsUrl("/ws/runs/"), {
       onMessage: (m) => {
         if (m.type === "snapshot") setRuns(m.data.runs);
-        else if (m.type === "status") {
-          const d = m.data;
-          setRuns((prev) => {
-            if (!prev) return prev;
-            if (!prev.some((r) => r.id === d.id)) return prev;
-            return prev.map((r) => (r.id === d.id ? { ...r, status: d.status, device: d.device || r.device, error: d.error, step: Math.max(r.step, d.step), epoch: Math.max(r.epoch, d.epoch) } : r));
-          });
-          // A new run, or one that ended (final metrics, duration): ask for the full summaries.
-          if (!isActive(d.status) || d.status === "queued") {
-            if (refetch) clearTimeout(refetch);
-            refetch = setTimeout(reload, 300);
-          }
-        }
+        // A status message carries the run's whole summary: it replaces the row (no refetch).
+        else if (m.type === "status") setRuns((prev) => (prev ? applyStatus(prev, m.data) : prev));
       },
     });
-    return () => {
-      handle.close();
-      if (refetch) clearTimeout(refetch);
-    };
+    return () => handle.close();
   }, [reload]);
   const remove = useCallback((id: number) => setRuns((prev) => prev?.filter((r) => r.id !== id) ?? prev), []);
   return { runs, error, reload, remove };

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { StreamMessage } from "@/lib/run-types";
 import { createRunStore } from "@/store/run-store";
-import { epoch, metrics, snapshot } from "@/test/run-fixtures";
+import { epoch, metrics, runSummary, snapshot } from "@/test/run-fixtures";
 
 /** A stand-in for the browser's WebSocket that the test drives by hand. */
 class FakeSocket {
@@ -76,7 +76,7 @@ describe("run store", () => {
     last().open();
     last().send(snapshot(4, [], "queued"));
     expect(store.getState().run?.started_at).toBeNull();
-    last().send({ type: "status", data: { id: 4, status: "running", worker: "w", device: "cpu", error: "", step: 0, epoch: 0, started_at: "2026-01-01T00:00:05Z", finished_at: null } });
+    last().send({ type: "status", data: { ...runSummary(4), status: "running", started_at: "2026-01-01T00:00:05Z", finished_at: null } });
     expect(store.getState()).toMatchObject({ status: "running", run: { started_at: "2026-01-01T00:00:05Z", finished_at: null } });
   });
 
@@ -85,10 +85,10 @@ describe("run store", () => {
     store.getState().watch(3);
     last().open();
     last().send(snapshot(3, []));
-    last().send({ type: "status", data: { id: 3, status: "running", worker: "w", device: "cuda:0", error: "", step: 0, epoch: 0 } });
+    last().send({ type: "status", data: { ...runSummary(3), status: "running", device: "cuda:0" } });
     expect(store.getState().device).toBe("cuda:0");
     last().send({ type: "stopped", data: { status: "stopped", metrics: { epoch: 1 }, files: ["pth", "model_py"] } });
-    last().send({ type: "status", data: { id: 3, status: "running", worker: "w", device: "cpu", error: "", step: 0, epoch: 0 } });
+    last().send({ type: "status", data: { ...runSummary(3), status: "running", device: "cpu" } });
     const s = store.getState();
     expect(s.status).toBe("stopped");
     expect(s.run?.files).toEqual(["pth", "model_py"]);

@@ -1,4 +1,4 @@
-import type { EpochData, MetricsPoint, RunDetail, StreamMessage } from "@/lib/run-types";
+import type { EpochData, MetricsPoint, RunDetail, RunSummary, StreamMessage } from "@/lib/run-types";
 
 export function point(step: number, epoch = 1): MetricsPoint {
   return { step, epoch, train_loss: 1 / step, lr: 0.01, samples_per_s: 500 };
@@ -38,6 +38,12 @@ export function runDetail(id: number, status: RunDetail["status"] = "running"): 
     traceback: "",
     stop_requested: false,
   };
+}
+
+/** A run's summary: a row of `GET /api/runs`, and what a status message carries. */
+export function runSummary(id: number, status: RunDetail["status"] = "running", extra: Partial<RunSummary> = {}): RunSummary {
+  const { graph: _g, dataset_options: _d, config: _c, files: _f, onnx_error: _o, traceback: _t, stop_requested: _s, ...row } = runDetail(id, status);
+  return { ...row, ...extra };
 }
 
 export function snapshot(id: number, events: StreamMessage[], status: RunDetail["status"] = "running"): StreamMessage {
