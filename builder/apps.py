@@ -14,6 +14,7 @@ def engine_settings_from_django():
         max_epochs=settings.NETBUILDER_MAX_EPOCHS,
         weights_dir=Path(settings.NETBUILDER_WEIGHTS_DIR),
         data_dir=Path(settings.NETBUILDER_DATA_DIR),
+        max_dataset_bytes=settings.NETBUILDER_MAX_DATASET_BYTES,
     )
 
 

@@ -26,6 +26,7 @@ class EngineSettings:
     max_epochs: int = 1000
     weights_dir: Path = Path("var/weights")  # laid out as torchvision's cache: hub/checkpoints/<file>
     data_dir: Path = Path("var/data")  # MNIST, FashionMNIST, CIFAR-10 files
+    max_dataset_bytes: int = 512 * 2**20  # the float32 tensors one dataset may decode to
 
 
 # field -> the setting (and environment variable) that decides it; limit errors name it
@@ -34,6 +35,7 @@ SETTING_NAMES = {
     "max_epochs": "NETBUILDER_MAX_EPOCHS",
     "weights_dir": "NETBUILDER_WEIGHTS_DIR",
     "data_dir": "NETBUILDER_DATA_DIR",
+    "max_dataset_bytes": "NETBUILDER_MAX_DATASET_BYTES",
 }
 
 _current = EngineSettings()

@@ -148,7 +148,7 @@ def weights_get(*, owner: AbstractBaseUser, weights_id: int) -> WeightsFile:
 
 
 def weights_list(*, owner: AbstractBaseUser) -> QuerySet[WeightsFile]:
-    return WeightsFile.objects.all()
+    return WeightsFile.objects.filter(owner=owner)
 
 
 def weights_summary(record: WeightsFile) -> dict:

@@ -31,7 +31,9 @@ def _routes() -> list[tuple[str, BodyLimit]]:
         settings.NETBUILDER_MAX_UPLOAD_BYTES + settings.NETBUILDER_MAX_GRAPH_BYTES + MULTIPART_ENVELOPE_BYTES,
         "NETBUILDER_MAX_UPLOAD_BYTES",
     )
-    graph_file = BodyLimit(settings.NETBUILDER_MAX_GRAPH_BYTES + MULTIPART_ENVELOPE_BYTES, "NETBUILDER_MAX_GRAPH_BYTES")
+    graph_file = BodyLimit(
+        settings.NETBUILDER_MAX_GRAPH_BYTES + MULTIPART_ENVELOPE_BYTES, "NETBUILDER_MAX_GRAPH_BYTES"
+    )
     return [
         ("/api/datasets/uploads", upload),
         ("/api/weights", upload),
@@ -52,10 +54,12 @@ def body_limit_for(path: str) -> BodyLimit:
 def too_large_body(limit: BodyLimit) -> bytes:
     """The 413 answer in the API's one error shape, naming the setting that bounds the body."""
     message = f"over the {limit.max_bytes:,}-byte limit for this route ({limit.setting})"
-    return json.dumps({
-        "detail": f"The request body is {message}",
-        "errors": [{"field": "body", "message": message}],
-    }).encode()
+    return json.dumps(
+        {
+            "detail": f"The request body is {message}",
+            "errors": [{"field": "body", "message": message}],
+        }
+    ).encode()
 
 
 def content_length(headers: list[tuple[bytes, bytes]]) -> int | None:
@@ -115,13 +119,15 @@ class BodyLimitMiddleware:
     @staticmethod
     async def _refuse(send, limit: BodyLimit) -> None:
         body = too_large_body(limit)
-        await send({
-            "type": "http.response.start",
-            "status": 413,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-                (b"connection", b"close"),
-            ],
-        })
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"connection", b"close"),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": body})

@@ -16,6 +16,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from builder.engine_settings import EngineSettings  # plain Python: the engine's limits and folders
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("NETBUILDER_VAR_DIR", BASE_DIR / "var")).resolve()
 VAR_DIR.mkdir(parents=True, exist_ok=True)
@@ -198,6 +200,8 @@ LOGGING = {
 }
 
 # --- NetBuilder's own settings (limits are named in the errors that enforce them) ---
+# The engine gets its limits and folders from these, once (builder.apps builds its EngineSettings);
+# the engine's defaults are the defaults here.
 NETBUILDER_DATA_DIR = Path(os.environ.get("NETBUILDER_DATA_DIR", VAR_DIR / "data")).resolve()
 NETBUILDER_WEIGHTS_DIR = Path(
     os.environ.get("NETBUILDER_WEIGHTS_DIR") or os.environ.get("TORCH_HOME") or VAR_DIR / "weights"
@@ -209,13 +213,14 @@ NETBUILDER_MAX_GRAPH_BYTES = env_int("NETBUILDER_MAX_GRAPH_BYTES", 2 * 1024 * 10
 # Largest body for anything outside the API (login, signup, admin forms); routes: netbuilder/body_limits.py
 NETBUILDER_MAX_FORM_BYTES = env_int("NETBUILDER_MAX_FORM_BYTES", 1024 * 1024)
 NETBUILDER_MAX_ACTIVE_RUNS = env_int("NETBUILDER_MAX_ACTIVE_RUNS", 4)
-NETBUILDER_MAX_EPOCHS = env_int("NETBUILDER_MAX_EPOCHS", 1000)
-NETBUILDER_MAX_PARAMS = env_int("NETBUILDER_MAX_PARAMS", 200_000_000)  # largest model the compiler accepts
+NETBUILDER_MAX_EPOCHS = env_int("NETBUILDER_MAX_EPOCHS", EngineSettings.max_epochs)
+NETBUILDER_MAX_DATASET_BYTES = env_int("NETBUILDER_MAX_DATASET_BYTES", EngineSettings.max_dataset_bytes)
+NETBUILDER_MAX_PARAMS = env_int("NETBUILDER_MAX_PARAMS", EngineSettings.max_params)  # the largest model
 NETBUILDER_MAX_RUN_SECONDS = env_int("NETBUILDER_MAX_RUN_SECONDS", 6 * 3600)
 NETBUILDER_WORKER_SLOTS = env_int("NETBUILDER_WORKER_SLOTS", 0)  # 0: one per GPU, one on CPU
 NETBUILDER_HEARTBEAT_SECONDS = env_int("NETBUILDER_HEARTBEAT_SECONDS", 5)
 NETBUILDER_STALE_SECONDS = env_int("NETBUILDER_STALE_SECONDS", 30)
 NETBUILDER_POLL_SECONDS = env_int("NETBUILDER_POLL_SECONDS", 2)
 
-DATA_UPLOAD_MAX_MEMORY_SIZE = NETBUILDER_MAX_GRAPH_BYTES  # non-file fields; whole bodies are bounded per route
+DATA_UPLOAD_MAX_MEMORY_SIZE = NETBUILDER_MAX_GRAPH_BYTES  # non-file fields; bodies: netbuilder/body_limits.py
 FILE_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024  # bodies and uploaded files past this spool to temp files

@@ -25,6 +25,7 @@ def dataset_list(request):
         "builtin": list_datasets(data_dir=settings.NETBUILDER_DATA_DIR),
         "uploads": [selectors.dataset_summary(d) for d in selectors.dataset_list(owner=request.user)],
         "max_upload_bytes": settings.NETBUILDER_MAX_UPLOAD_BYTES,
+        "max_dataset_bytes": services.max_dataset_bytes(),
     }
 
 

@@ -62,6 +62,21 @@ def graph_expand(request, payload: ExpandIn):
         raise _graph_error(e) from e
 
 
+MAX_GRAPH_DEPTH = 64  # a graph document nests a few levels (nodes, params, shapes); more is no graph
+
+
+def _deeper_than(value: object, limit: int) -> bool:
+    """Whether lists and objects nest more than `limit` deep (walked without recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            if depth > limit:
+                return True
+            stack.extend((v, depth + 1) for v in (item.values() if isinstance(item, dict) else item))
+    return False
+
+
 @router.post("/graphs/import")
 def graph_import(request, file: File[UploadedFile] = None):
     """A graph JSON file (multipart `file`) or a JSON body: the document and its validation, per-node errors included."""
@@ -71,12 +86,21 @@ def graph_import(request, file: File[UploadedFile] = None):
             raise ApiError(413, f"{file.name} is over the {limit:,}-byte limit for graphs (NETBUILDER_MAX_GRAPH_BYTES)", [{"field": "file",
                                                                                             "message": "too large"}])
         raw = file.read(limit + 1)
+    elif request.content_type in ("multipart/form-data", "application/x-www-form-urlencoded"):
+        raise ApiError(400, "No graph file: send it as the multipart field 'file', or the JSON as the body",
+                       [{"field": "file", "message": "missing"}])
     else:
         raw = request.body
     try:
         document = json.loads(raw)
+        too_deep = _deeper_than(document, MAX_GRAPH_DEPTH)
+    except RecursionError:
+        too_deep = True
     except (ValueError, UnicodeDecodeError) as e:
         raise ApiError(422, f"Not JSON: {e}", [{"field": "file", "message": str(e)}]) from e
+    if too_deep:
+        raise ApiError(422, f"The graph is nested too deeply: more than {MAX_GRAPH_DEPTH} levels of lists and objects",
+                       [{"field": "file", "message": "nested too deeply"}])
     require_graph_document(document)
     return {"graph": document, "validation": compiler.validate(document)}
 

@@ -40,8 +40,9 @@ def checked(graph: Any) -> Analysis:
 class _FxEmitter:
     """Writes one graph node's forward computation as torch.fx nodes (see ``catalog.Emitter``).
 
-    Every fx node it writes carries ``meta["netbuilder_node"]`` and ``meta["netbuilder_layer"]`` (the
-    graph node's id and layer type), which is how a run-time error is traced back to its graph node.
+    Every fx node it writes carries ``meta["netbuilder_origin"]``, (graph node id, layer type): how a
+    run-time error is traced back to its graph node. ``meta["netbuilder_node"]`` marks only the fx node
+    that holds the graph node's value.
     """
 
     def __init__(self, graph: torch.fx.Graph, node_id: str, layer: str):
@@ -51,8 +52,7 @@ class _FxEmitter:
 
     def _node(self, op: str, target: Any, args: tuple, kwargs: dict | None = None) -> torch.fx.Node:
         node = self.graph.create_node(op, target, args, kwargs, name=self.node_id)
-        node.meta["netbuilder_node"] = self.node_id
-        node.meta["netbuilder_layer"] = self.layer
+        node.meta["netbuilder_origin"] = (self.node_id, self.layer)
         return node
 
     def module(self, *args: Any, **kwargs: Any) -> torch.fx.Node:
@@ -93,7 +93,6 @@ def build(analysis: Analysis) -> torch.fx.GraphModule:
         values[node_id] = info.layer.forward(_FxEmitter(graph, node_id, info.layer.type), info.params, args)
         if isinstance(values[node_id], torch.fx.Node):
             values[node_id].meta["netbuilder_node"] = node_id
-            values[node_id].meta["netbuilder_layer"] = info.layer.type
     results = [_pick(graph, values, analysis, *structure.inputs[n][0]) for n in structure.output_nodes]
     graph.output(results[0] if len(results) == 1 else tuple(results))
     graph.lint()

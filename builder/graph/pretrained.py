@@ -31,6 +31,7 @@ is read once per architecture from a model built on the meta device, and cached.
 from __future__ import annotations
 
 import functools
+import pickle
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -175,7 +176,10 @@ def build_backbone(arch: str, *, weights: str = "none", head: str = "keep", num_
         path = weights_path(arch)
         try:
             model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
-        except (RuntimeError, OSError, ValueError, EOFError) as e:  # an UnpicklingError is a RuntimeError
+        except pickle.UnpicklingError as e:  # torch's own message advises weights_only=False
+            raise NodeError(f"{path} does not hold {arch}'s weights: it holds Python objects, not only tensors, "
+                            "and was refused without running any of it", "weights") from e
+        except (RuntimeError, OSError, ValueError, EOFError) as e:
             raise NodeError(f"{path} does not hold {arch}'s weights: {str(e).splitlines()[0]}", "weights") from e
     info = arch_info(arch)
     if head != "keep":

@@ -157,4 +157,6 @@ def _train(spec: RunSpec, send, stop, suspend) -> dict:
         "suspended": suspended,
         "steps": result.steps,
         "epochs": result.epochs,
+        "node": result.node,  # a failure inside the model: its graph node and layer type, else None
+        "layer": result.layer,
     }

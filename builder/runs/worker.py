@@ -340,6 +340,8 @@ class TrainingSupervisor:
         final = {"status": status, "metrics": result["metrics"], "files": sorted(k for k in files if k != "onnx_error")}
         if error:
             final["message"] = error
+        if result.get("node"):  # a failure inside the model: the graph node it came from, and its layer type
+            final.update({"node": result["node"], "layer": result.get("layer")})
         if "onnx_error" in files:
             final["onnx_error"] = files["onnx_error"]
         message = {"type": stream.FINAL_TYPE_OF_STATUS[status], "data": final}

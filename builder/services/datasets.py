@@ -18,9 +18,7 @@ KIND_OF_SUFFIX = {".csv": "csv", ".npz": "npz", ".zip": "imagezip"}
 
 def max_dataset_bytes() -> int:
     """NETBUILDER_MAX_DATASET_BYTES: the most memory one dataset may decode to (the engine's default if unset)."""
-    from builder.training.datasets import MAX_DATASET_BYTES
-
-    return getattr(settings, "NETBUILDER_MAX_DATASET_BYTES", MAX_DATASET_BYTES)
+    return settings.NETBUILDER_MAX_DATASET_BYTES
 
 
 def upload_limits():

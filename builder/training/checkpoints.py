@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import pickle
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,9 @@ def load_checkpoint(path: str | Path) -> dict[str, Any]:
         raise ConfigError("resume_from", f"No checkpoint at {path}")
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as e:  # torch's own message advises weights_only=False
+        raise ConfigError("resume_from", f"{path.name} holds Python objects, not only tensors, "
+                                         "and was refused without running any of it") from e
     except (RuntimeError, OSError, EOFError) as e:
         raise ConfigError("resume_from", f"{path.name} is not a readable checkpoint: {e}") from e
     if not isinstance(state, dict) or state.get("format") != FORMAT:

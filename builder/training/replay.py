@@ -2,8 +2,8 @@
 
 The compiled GraphModule runs its generated forward at full speed, so training pays nothing for this:
 only once a call into the model has failed does the loop replay that call with the GraphModule's forward
-run node by node, and the fx node that raises names its graph node (``meta["netbuilder_node"]``, set by
-builder.graph.compile).
+run node by node, and the fx node that raises names its graph node and layer type
+(``meta["netbuilder_origin"]``, set by builder.graph.compile).
 """
 
 from __future__ import annotations
@@ -28,19 +28,22 @@ class _NodeLocator(torch.fx.Interpreter):
     def run_node(self, n: torch.fx.Node) -> Any:
         try:
             return super().run_node(n)
+        except torch.AcceleratorError:  # asynchronous (a device-side assert): it surfaces at a later node
+            raise
         except Exception as e:
-            node = n.meta.get("netbuilder_node")
-            if node is None:  # an fx node of the compiler's own plumbing (an output's getitem)
+            origin = n.meta.get("netbuilder_origin")
+            if origin is None:  # an fx node of the compiler's own plumbing (an output's getitem)
                 raise
-            message = str(e).strip() or type(e).__name__
-            raise ModelRuntimeError(message, node=node, layer=n.meta.get("netbuilder_layer")) from e
+            node, layer = origin
+            raise ModelRuntimeError(str(e).strip() or type(e).__name__, node=node, layer=layer) from e
 
 
 def locate_failure(model: nn.Module, replay: Callable[[], Any]) -> ModelRuntimeError | None:
     """Call ``replay()`` (which runs `model`, perhaps inside a wrapper) with `model` interpreted node by node.
 
     Returns the error naming the failing node, or None when `model` is not a compiled graph or the replay
-    doesn't fail inside it (the failure was in the loss, or in the backward pass).
+    doesn't fail inside it (the failure was in the loss, or in the backward pass), or fails with a device
+    error, which CUDA reports at whichever later call synchronises, so no node can be named for it.
     """
     if not isinstance(model, torch.fx.GraphModule):
         return None

@@ -74,6 +74,31 @@ def test_a_weights_file_that_holds_something_else_is_a_node_error(weights_dir):
     assert "does not hold resnet18's weights" in e.value.errors[0]["message"]
 
 
+class _RunsCode:
+    """Unpickling this creates `marker`: what a booby-trapped weights file would do instead."""
+
+    def __init__(self, marker) -> None:
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+def test_a_pretrained_weights_file_holding_code_is_a_node_error_and_the_code_never_runs(weights_dir, tmp_path):
+    import torchvision
+
+    marker = tmp_path / "code-ran"
+    path = weights_dir / "hub" / "checkpoints" / "resnet18-f37072fd.pth"
+    path.parent.mkdir(parents=True)
+    torch.save({**torchvision.models.resnet18().state_dict(), "payload": _RunsCode(marker)}, path)
+    with pytest.raises(GraphError) as e:
+        compile_graph(backbone_graph(weights="default"))
+    assert not marker.exists()
+    assert (e.value.errors[0]["node"], e.value.errors[0]["field"]) == ("net", "weights")
+    assert e.value.errors[0]["message"] == (f"{path} does not hold resnet18's weights: it holds Python objects, "
+                                            "not only tensors, and was refused without running any of it")
+
+
 def test_the_head_options_and_input_checks_are_per_node_errors(weights_dir):
     def errors(**params):
         return [(e["node"], e.get("field"), e["message"]) for e in validate(backbone_graph(**params))["errors"]]

@@ -186,6 +186,37 @@ def test_stale_running_run_with_a_checkpoint_is_requeued(api, alice):
     assert services.run_claim(worker="rescuer").pk == run_id
 
 
+def test_a_run_that_went_stale_max_attempts_times_fails_with_the_reason_instead_of_another_requeue(api, alice):
+    run_id = submit(api.as_user(alice)).json()["id"]
+    checkpoint = services.run_checkpoint_path(run_id)
+    checkpoint.parent.mkdir(parents=True)
+    checkpoint.write_bytes(b"stand-in")
+    for attempt in range(1, services.MAX_ATTEMPTS):
+        assert services.run_claim(worker=f"ghost{attempt}").pk == run_id
+        assert services.runs_recover_stale(stale_seconds=-1) == [run_id]
+        assert TrainingRun.objects.get(pk=run_id).status == RunStatus.QUEUED, attempt
+    last = f"ghost{services.MAX_ATTEMPTS}"
+    assert services.run_claim(worker=last).pk == run_id
+    assert services.runs_recover_stale(stale_seconds=-1) == [run_id]
+    run = TrainingRun.objects.get(pk=run_id)
+    assert (run.status, run.attempts) == (RunStatus.FAILED, 3)
+    assert run.error == f"The worker running this run ({last}) stopped answering (3 attempts)."
+    assert services.run_claim(worker="rescuer") is None
+
+
+def test_stopping_a_running_run_tells_its_worker_at_its_next_check(api, alice):
+    as_alice = api.as_user(alice)
+    run_id = submit(as_alice).json()["id"]
+    services.run_claim(worker="w1")
+    assert services.run_stop_requested(run_id=run_id, worker="w1") is False
+    assert services.run_heartbeat(run_id=run_id, worker="w1", step=3, epoch=0) is False
+    stopping = as_alice.post(f"/api/runs/{run_id}/stop")
+    assert stopping.status_code == 200
+    assert stopping.json()["status"] == "running"  # it ends when its process has checkpointed
+    assert services.run_stop_requested(run_id=run_id, worker="w1") is True
+    assert services.run_heartbeat(run_id=run_id, worker="w1", step=4, epoch=0) is True
+
+
 def test_download_of_a_run_without_files_says_so(api, alice):
     as_alice = api.as_user(alice)
     run_id = submit(as_alice).json()["id"]

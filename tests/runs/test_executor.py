@@ -67,3 +67,63 @@ def test_an_error_in_the_run_is_a_failed_result_not_a_crash(tmp_path):
                                                      "options": {}, "max_bytes": 1000}))[-1]
     assert result["status"] == "failed"
     assert result["error"] == "Uploaded file gone.csv is missing"
+
+
+def test_a_stop_asked_for_while_the_run_trains_ends_it_within_one_step(tmp_path):
+    import dataclasses
+
+    spec = dataclasses.replace(run_spec(tmp_path), config={"epochs": 5, "batch_size": 16, "seed": 3})
+    asked_after: list[int] = []  # the step of the first metrics the worker saw, when the user pressed Stop
+
+    def send(message: dict) -> None:
+        if message["type"] == "metrics" and not asked_after:
+            asked_after.append(message["data"]["step"])
+
+    result = run(spec, send, stop=lambda: bool(asked_after), suspend=lambda: False)
+    assert result["status"] == "stopped", result["error"]
+    assert asked_after[0] <= result["steps"] <= asked_after[0] + 1
+    assert result["epochs"] < 5
+    assert torch.load(result["checkpoint"], weights_only=True)["step"] == result["steps"]
+
+
+class RunsCode:
+    """Unpickling this creates `marker`: what a booby-trapped file would do instead."""
+
+    def __init__(self, marker) -> None:
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+def test_a_checkpoint_holding_code_is_refused_on_resume_without_running_it(tmp_path):
+    from builder.training.checkpoints import FORMAT
+
+    marker = tmp_path / "code-ran"
+    checkpoint = tmp_path / "evil.pt"
+    torch.save({"format": FORMAT, "step": 0, "history": [], "payload": RunsCode(marker)}, checkpoint)
+    result = execute_here(run_spec(tmp_path, resume_from=str(checkpoint)))[-1]
+    assert not marker.exists()
+    assert result["status"] == "failed"
+    assert result["error"] == "evil.pt holds Python objects, not only tensors, and was refused without running any of it"
+
+
+def test_a_failure_inside_the_model_fails_the_run_naming_the_node(tmp_path, monkeypatch):
+    import builder.graph
+
+    def compile_with_a_broken_fc2(graph):  # fc2 drops a feature on full batches: torch's own shape error
+        gm = compile_graph(graph)
+        fc2 = gm.fc2
+        fc2.forward = lambda x: torch.nn.functional.linear(x[:, 1:] if x.shape[0] > 2 else x, fc2.weight, fc2.bias)
+        return gm
+
+    monkeypatch.setattr(builder.graph, "compile_graph", compile_with_a_broken_fc2)
+    messages = execute_here(run_spec(tmp_path))
+    result = messages[-1]
+    assert result["status"] == "failed" and result["files"] == {}
+    assert result["error"] == (
+        "Node 'fc2' (Linear) failed at step 1: mat1 and mat2 shapes cannot be multiplied (64x31 and 32x10)"
+    )
+    assert (result["node"], result["layer"]) == ("fc2", "Linear")
+    failed = next(m for m in messages if m["type"] == "failed")  # the engine's own final message
+    assert (failed["data"]["node"], failed["data"]["message"]) == ("fc2", result["error"])

@@ -93,3 +93,50 @@ async def test_points_that_cannot_be_stored_in_time_wait_for_the_next_flush(alic
     assert await stored(run) == [("metrics", {"step": 3, "points": POINTS})]
     sent = json.loads((await layer.receive(channel))["text"])
     assert sent["data"]["points"] == POINTS
+
+
+async def test_a_run_whose_model_failed_ends_with_the_node_in_its_error_and_final_message(alice):
+    run = await make_run(alice)
+    layer = InMemoryChannelLayer()
+    channel = await watcher(layer, run)
+    relay = RunRelay(run.pk, alice.pk, layer)
+    error = "Node 'fc2' (Linear) failed at step 12: mat1 and mat2 shapes cannot be multiplied (64x31 and 32x10)"
+    result = {"type": "result", "status": "failed", "error": error, "traceback": "", "metrics": {}, "files": {},
+              "checkpoint": "", "suspended": False, "steps": 11, "epochs": 0, "node": "fc2", "layer": "Linear"}
+
+    await worker.TrainingSupervisor(layer=layer, name="w1")._finish(run, relay, result, 0, object())
+
+    done = await database_sync_to_async(TrainingRun.objects.get)(pk=run.pk)
+    assert (done.status, done.error) == (RunStatus.FAILED, error)
+    sent = json.loads((await layer.receive(channel))["text"])
+    assert sent["type"] == "failed"
+    assert (sent["data"]["message"], sent["data"]["node"], sent["data"]["layer"]) == (error, "fc2", "Linear")
+    assert (await stored(run))[-1] == ("failed", sent["data"])
+
+
+class StoredAtSendLayer:
+    """A channel layer that, at each send, records which of the run's messages the database already holds."""
+
+    def __init__(self, run: TrainingRun) -> None:
+        self.run = run
+        self.seen: list[tuple[dict, list[tuple[str, dict]]]] = []
+
+    async def group_send(self, group: str, event: dict) -> None:
+        assert group == stream.run_group(self.run.pk)
+        self.seen.append((json.loads(event["text"]), await stored(self.run)))
+
+
+async def test_every_message_is_in_the_database_before_it_is_sent(alice):
+    run = await make_run(alice)
+    layer = StoredAtSendLayer(run)
+    relay = RunRelay(run.pk, alice.pk, layer)
+    for point in POINTS:
+        relay.metrics(point)
+    await relay.event(stream.LOG, {"message": "Epoch 1 done"})
+    await relay.publish({"type": stream.EPOCH, "data": {"epoch": 1, "step": 3}})
+
+    assert [sent["type"] for sent, _ in layer.seen] == ["metrics", "log", "epoch"]
+    for sent, rows in layer.seen:
+        assert (sent["type"], sent["data"]) in rows, sent  # stored first: a watcher's snapshot has it
+    assert layer.seen[-1][1] == [("metrics", {"step": 3, "points": POINTS}), ("log", {"message": "Epoch 1 done"}),
+                                 ("epoch", {"epoch": 1, "step": 3})]

@@ -16,6 +16,7 @@ def test_the_registry_lists_every_dataset_with_shape_task_and_options(tmp_path):
     assert list(listed) == [
         *SYNTHETIC,
         "digits",
+        "shapes",
         "iris",
         "wine",
         "breast_cancer",

@@ -140,6 +140,8 @@ class Command(BaseCommand):
             answer.update(confusion=result.confusion, classes=result.classes)
         if result.error:
             answer["error"] = result.error
+        if result.node is not None:
+            answer.update(node=result.node, layer=result.layer)
         self._finish(answer)
 
     def _finish(self, answer: dict[str, Any]) -> None:

@@ -17,11 +17,11 @@ from builder.engine_settings import engine_settings
 
 from ..errors import DatasetError
 from . import shapes, synthetic, tabular, vision
-from .base import MAX_DATASET_BYTES, Dataset, Split, check_decoded_size
+from .base import Dataset, Split, check_decoded_size, max_dataset_bytes
 from .uploads import UploadLimits, load_upload
 
 __all__ = [
-    "MAX_DATASET_BYTES",
+    "max_dataset_bytes",
     "Dataset",
     "DatasetSpec",
     "Option",
@@ -380,7 +380,7 @@ def load_dataset(
     """Load a built-in dataset by name with its options, e.g. load_dataset("moons", noise=0.2).
 
     A dict spec {"name": ..., "options": {...}} works too; a Dataset is returned as it is. A generated
-    set that would decode past `max_bytes` (default MAX_DATASET_BYTES) is refused before it is made.
+    set that would decode past `max_bytes` (default: NETBUILDER_MAX_DATASET_BYTES in force) is refused before it is made.
     """
     if isinstance(name_or_spec, Dataset):
         return name_or_spec
@@ -409,7 +409,7 @@ def load_dataset(
         check_decoded_size(
             values["size"] * per_sample * 4,  # float32 inputs
             f"Dataset '{spec.name}' with size {values['size']:,} × {per_sample:,} values per sample",
-            limit=MAX_DATASET_BYTES if max_bytes is None else max_bytes,
+            limit=max_dataset_bytes() if max_bytes is None else max_bytes,
             field="size",
         )
     if spec.source == "torchvision":

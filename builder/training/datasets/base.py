@@ -11,9 +11,14 @@ from ..errors import DatasetError
 
 Task = Literal["classification", "regression"]
 
-# The most memory one dataset may decode to (its float32 tensors), unless the caller passes a limit:
-# the server passes its NETBUILDER_MAX_DATASET_BYTES.
-MAX_DATASET_BYTES = 512 * 2**20
+
+def max_dataset_bytes() -> int:
+    """The most memory one dataset may decode to (its float32 tensors): NETBUILDER_MAX_DATASET_BYTES,
+    from the engine settings in force (the training process gets the server's with its run)."""
+    from builder.engine_settings import engine_settings
+
+    return engine_settings().max_dataset_bytes
+
 # A preview sample with more values than this (the shapes set's largest image, 3×128×128) shows only
 # its first values: the preview is stored with an upload and sent to the browser.
 PREVIEW_MAX_VALUES = 3 * 128 * 128

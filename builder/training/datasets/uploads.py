@@ -12,7 +12,7 @@ import math
 import stat
 import zipfile
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -20,7 +20,7 @@ import numpy as np
 import torch
 
 from ..errors import DatasetError
-from .base import MAX_DATASET_BYTES, Dataset, Task, check_decoded_size
+from .base import Dataset, Task, check_decoded_size, max_dataset_bytes
 from .tabular import standardize
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff"}
@@ -33,7 +33,8 @@ class UploadLimits:
     max_expanded_bytes: int = 200 * 2**20  # a zip (or .npz) after decompression
     max_rows: int = 1_000_000  # rows, samples or images
     max_files: int = 100_000  # members of a zip
-    max_dataset_bytes: int = MAX_DATASET_BYTES  # the float32 tensors it decodes to (NETBUILDER_MAX_DATASET_BYTES)
+    # the float32 tensors it decodes to (NETBUILDER_MAX_DATASET_BYTES)
+    max_dataset_bytes: int = field(default_factory=max_dataset_bytes)
 
 
 # What reading a zip member raises when the zip lies (bad CRC, wrong size) or uses a method zipfile lacks.
@@ -180,7 +181,7 @@ def _csv_lines(reader, name: str):
             why = str(e)
             if "field larger than field limit" in why:
                 why = f"a cell is over {csv.field_size_limit():,} characters, the limit"
-            raise DatasetError(f"{name}, line {line}: {why}", file=name, row=line) from e
+            raise DatasetError(f"Line {line}: {why}", file=name, row=line) from e
         yield reader.line_num, cells
 
 
@@ -454,7 +455,7 @@ def _load_imagezip(path: Path, options: dict, limits: UploadLimits) -> Dataset:
 
     c = 3 if mode == "RGB" else 1
     check_decoded_size(
-        len(images) * c * size * size * (4 + 1),  # the float32 tensor and the uint8 images it comes from
+        len(images) * c * size * size * 4,  # the float32 tensor (N, C, H, W)
         f"{path.name} ({len(images):,} images of {c}×{size}×{size})",
         limit=limits.max_dataset_bytes,
         field="size",
