@@ -8,7 +8,6 @@ Each test leaves a screenshot in var/test-artifacts/<test name>.png.
 from __future__ import annotations
 
 import importlib.util
-import re
 import subprocess
 import sys
 import time
