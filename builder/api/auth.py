@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
-from ninja.security import HttpBearer, django_auth
+from ninja.security import HttpBearer, SessionAuth
 
 from builder.services.tokens import token_authenticate
 
@@ -16,4 +16,14 @@ class TokenAuth(HttpBearer):
         return user
 
 
-API_AUTH = [TokenAuth(), django_auth]
+class SessionCsrfAuth(SessionAuth):
+    """The browser's session, with Django's CSRF check for a signed-in session only: a caller with no
+    session is not signed in (401), not a forgery (CSRF protects an existing session)."""
+
+    def _get_key(self, request: HttpRequest) -> str | None:
+        if not request.user.is_authenticated:
+            return None
+        return super()._get_key(request)
+
+
+API_AUTH = [TokenAuth(), SessionCsrfAuth()]

@@ -97,5 +97,15 @@ def test_session_writes_need_the_csrf_token(alice, password):
     strict = Client(enforce_csrf_checks=True)
     strict.login(username="alice", password=password)
     response = strict.post("/api/architectures", data={"name": "x", "graph": {}}, content_type="application/json")
-    assert response.status_code in (401, 403)
-    assert response.json()["detail"]
+    assert response.status_code == 403
+    assert response.json()["detail"] == "CSRF check Failed"
+
+
+def test_a_write_with_no_session_is_401_not_a_csrf_failure(db):
+    from django.test import Client
+
+    response = Client(enforce_csrf_checks=True).post(
+        "/api/architectures", data={"name": "x", "graph": {}}, content_type="application/json"
+    )
+    assert response.status_code == 401
+    assert response.json()["detail"] == "Authentication required: log in, or send 'Authorization: Bearer <token>'"
