@@ -106,6 +106,8 @@ class TrainingRun(models.Model):
     worker = models.CharField(max_length=200, blank=True)
     device = models.CharField(max_length=64, blank=True)
     attempts = models.PositiveIntegerField(default=0)
+    trained_seconds = models.FloatField(
+        default=0.0, help_text="Training time over every attempt so far; NETBUILDER_MAX_RUN_SECONDS limits it.")
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

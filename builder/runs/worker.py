@@ -300,20 +300,27 @@ class TrainingSupervisor:
         return result
 
     async def _watch(self, run: TrainingRun, proc: RunProcess, relay: RunRelay) -> None:
-        """Heartbeats, the stop flag and the run-time limit, while the process runs."""
+        """Heartbeats, the stop flag and the run-time limit, while the process runs.
+
+        The limit counts the run's training time over every attempt: earlier attempts' time comes from
+        the run (stored with each heartbeat and on requeue), so a requeue doesn't restart the clock.
+        """
         started = time.monotonic()
+        before = run.trained_seconds
+        proc.trained_seconds = lambda: before + time.monotonic() - started  # type: ignore[attr-defined]
         last_beat = time.monotonic()
         while True:
             await asyncio.sleep(STOP_CHECK_SECONDS)
             if time.monotonic() - last_beat >= settings.NETBUILDER_HEARTBEAT_SECONDS:
                 last_beat = time.monotonic()
                 stop = await database_sync_to_async(services.run_heartbeat)(
-                    run_id=run.pk, worker=self.name, step=relay.last_step, epoch=relay.epoch)
+                    run_id=run.pk, worker=self.name, step=relay.last_step, epoch=relay.epoch,
+                    trained_seconds=proc.trained_seconds())
             else:
                 stop = await database_sync_to_async(services.run_stop_requested)(run_id=run.pk, worker=self.name)
             if stop:
                 proc.stop.set()
-            if time.monotonic() - started > settings.NETBUILDER_MAX_RUN_SECONDS and not proc.stop.is_set():
+            if proc.trained_seconds() > settings.NETBUILDER_MAX_RUN_SECONDS and not proc.stop.is_set():
                 proc.time_limited = True  # type: ignore[attr-defined]
                 proc.stop.set()
 
@@ -326,8 +333,9 @@ class TrainingSupervisor:
             result = {"metrics": {}, "files": {}, "checkpoint": "", "traceback": "", "suspended": False}
         elif result.get("suspended"):
             await relay.event(stream.LOG, {"message": "Worker shutting down: checkpoint written, run requeued"})
+            spent = proc.trained_seconds() if hasattr(proc, "trained_seconds") else None
             await database_sync_to_async(services.run_requeue)(
-                run_id=run.pk, worker=self.name, checkpoint=result["checkpoint"])
+                run_id=run.pk, worker=self.name, checkpoint=result["checkpoint"], trained_seconds=spent)
             return
         else:
             status, error = result["status"], result.get("error", "")

@@ -260,14 +260,20 @@ def run_claim(*, worker: str) -> TrainingRun | None:
     return run
 
 
-def run_heartbeat(*, run_id: int, worker: str, step: int, epoch: int) -> bool:
-    """Record that `worker` still runs `run_id`; returns whether the run should stop.
+def run_heartbeat(
+    *, run_id: int, worker: str, step: int, epoch: int, trained_seconds: float | None = None
+) -> bool:
+    """Record that `worker` still runs `run_id` (and its training time over all attempts so far);
+    returns whether the run should stop.
 
     True when a stop was asked for, and when the run is no longer this worker's (deleted, or
     recovered by another worker after a stall).
     """
     mine = TrainingRun.objects.filter(pk=run_id, worker=worker, status=RunStatus.RUNNING)
-    if not mine.update(heartbeat_at=timezone.now(), step=step, epoch=epoch):
+    fields: dict = {"heartbeat_at": timezone.now(), "step": step, "epoch": epoch}
+    if trained_seconds is not None:
+        fields["trained_seconds"] = trained_seconds
+    if not mine.update(**fields):
         return True
     return mine.filter(stop_requested=True).exists()
 
@@ -343,7 +349,9 @@ def run_finish(
 
 
 @transaction.atomic
-def run_requeue(*, run_id: int, worker: str | None, checkpoint: str = "", reason: str = "") -> TrainingRun | None:
+def run_requeue(
+    *, run_id: int, worker: str | None, checkpoint: str = "", reason: str = "", trained_seconds: float | None = None
+) -> TrainingRun | None:
     """Put a running run back in the queue to resume from `checkpoint` (SIGTERM, or a dead worker)."""
     runs = TrainingRun.objects.select_for_update().filter(pk=run_id, status=RunStatus.RUNNING)
     if worker is not None:
@@ -354,6 +362,8 @@ def run_requeue(*, run_id: int, worker: str | None, checkpoint: str = "", reason
     run.status = RunStatus.QUEUED
     run.worker = ""
     run.checkpoint = checkpoint or run.checkpoint
+    if trained_seconds is not None:
+        run.trained_seconds = trained_seconds
     run.save()
     if reason:
         RunEvent.objects.create(run=run, type=stream.LOG, step=run.step, data={"message": reason})
