@@ -177,8 +177,9 @@ def build_backbone(arch: str, *, weights: str = "none", head: str = "keep", num_
         try:
             model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
         except pickle.UnpicklingError as e:  # torch's own message advises weights_only=False
-            raise NodeError(f"{path} does not hold {arch}'s weights: it holds Python objects, not only tensors, "
-                            "and was refused without running any of it", "weights") from e
+            why = ("it holds Python objects, not only tensors, and was refused without running any of it"
+                   if "GLOBAL" in str(e) else "it is not a PyTorch weights file")
+            raise NodeError(f"{path} does not hold {arch}'s weights: {why}", "weights") from e
         except (RuntimeError, OSError, ValueError, EOFError) as e:
             raise NodeError(f"{path} does not hold {arch}'s weights: {str(e).splitlines()[0]}", "weights") from e
     info = arch_info(arch)

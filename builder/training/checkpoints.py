@@ -46,6 +46,8 @@ def load_checkpoint(path: str | Path) -> dict[str, Any]:
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as e:  # torch's own message advises weights_only=False
+        if "GLOBAL" not in str(e):  # not a pickle at all
+            raise ConfigError("resume_from", f"{path.name} is not a readable checkpoint") from e
         raise ConfigError("resume_from", f"{path.name} holds Python objects, not only tensors, "
                                          "and was refused without running any of it") from e
     except (RuntimeError, OSError, EOFError) as e:

@@ -100,3 +100,35 @@ def test_with_only_the_var_dir_set_missing_weights_are_looked_for_under_it(tmp_p
 
     assert error["field"] == "weights"
     assert f"place resnet18-f37072fd.pth in {var / 'weights' / 'hub' / 'checkpoints'}/" in error["message"]
+
+
+def _graph_body(size: int) -> bytes:
+    """A graph document padded to exactly `size` bytes of JSON."""
+    bare = len(json.dumps({**DIGITS_MLP, "padding": ""}).encode())
+    body = json.dumps({**DIGITS_MLP, "padding": "x" * (size - bare)}).encode()
+    assert len(body) == size
+    return body
+
+
+def test_a_graph_body_just_over_netbuilder_max_graph_bytes_is_a_413_naming_the_setting(api, alice, settings):
+    limit = settings.NETBUILDER_MAX_GRAPH_BYTES
+    me = api.as_user(alice)
+
+    def post(body: bytes):
+        return me.client.post("/api/graphs/validate", data=body, content_type="application/json", headers=me.headers)
+
+    over = post(_graph_body(limit + 1))
+    assert over.status_code == 413
+    detail = over.json()["detail"]
+    assert f"over the {limit:,}-byte limit" in detail and "(NETBUILDER_MAX_GRAPH_BYTES)" in detail
+    assert post(_graph_body(limit)).status_code != 413
+
+
+def test_the_netbuilder_max_graph_bytes_setting_is_the_request_body_limit(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "DATA_UPLOAD_MAX_MEMORY_SIZE"}
+    env |= {"NETBUILDER_VAR_DIR": str(tmp_path / "var"), "DJANGO_SETTINGS_MODULE": "netbuilder.settings",
+            "NETBUILDER_MAX_GRAPH_BYTES": "12345"}
+    script = "import django; django.setup()\nfrom django.conf import settings\nprint(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)\n"
+    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True,
+                         timeout=300, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "12345"

@@ -99,6 +99,16 @@ def test_a_pretrained_weights_file_holding_code_is_a_node_error_and_the_code_nev
                                             "not only tensors, and was refused without running any of it")
 
 
+def test_a_pretrained_weights_file_that_is_no_pickle_at_all_is_a_node_error(weights_dir):
+    path = weights_dir / "hub" / "checkpoints" / "resnet18-f37072fd.pth"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"not weights at all")
+    with pytest.raises(GraphError) as e:
+        compile_graph(backbone_graph(weights="default"))
+    assert e.value.errors == [{"node": "net", "field": "weights",
+                               "message": f"{path} does not hold resnet18's weights: it is not a PyTorch weights file"}]
+
+
 def test_the_head_options_and_input_checks_are_per_node_errors(weights_dir):
     def errors(**params):
         return [(e["node"], e.get("field"), e["message"]) for e in validate(backbone_graph(**params))["errors"]]

@@ -127,3 +127,10 @@ def test_a_failure_inside_the_model_fails_the_run_naming_the_node(tmp_path, monk
     assert (result["node"], result["layer"]) == ("fc2", "Linear")
     failed = next(m for m in messages if m["type"] == "failed")  # the engine's own final message
     assert (failed["data"]["node"], failed["data"]["message"]) == ("fc2", result["error"])
+
+
+def test_a_checkpoint_that_is_not_one_is_named_on_resume(tmp_path):
+    checkpoint = tmp_path / "garbage.pt"
+    checkpoint.write_bytes(b"not a checkpoint at all")
+    result = execute_here(run_spec(tmp_path, resume_from=str(checkpoint)))[-1]
+    assert (result["status"], result["error"]) == ("failed", "garbage.pt is not a readable checkpoint")
