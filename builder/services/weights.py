@@ -21,10 +21,10 @@ def weights_upload(*, owner: AbstractBaseUser, file: UploadedFile, name: str = "
         raise UploadError(f"{file.name!r} is not a weights file: upload a .pth, .pt or .safetensors")
     path = upload_store(owner=owner, file=file, folder="weights", suffix=suffix)
     try:
-        state = weights.read_state_dict(path)
+        state = weights.read_state_dict(path, file.name)  # messages name the user's file, not the stored one
     except weights.WeightsError as e:
         path.unlink(missing_ok=True)
-        raise UploadError(e.message) from e
+        raise UploadError(e.message, status=422) from e  # as /api/weights/check answers the same file
     record = WeightsFile.objects.create(owner=owner, name=name or file.name, path=str(path), size_bytes=file.size,
                                         tensors=len(state))
     return record, state

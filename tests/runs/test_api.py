@@ -299,11 +299,16 @@ def test_a_pickle_that_runs_code_is_refused_and_not_kept(api, client, alice, tmp
         def __reduce__(self):
             return (open, (str(marker), "w"))
 
-    response = client.post("/api/weights", {"file": SimpleUploadedFile("evil.pth", pickle.dumps(Payload()))},
+    evil = pickle.dumps(Payload())
+    response = client.post("/api/weights", {"file": SimpleUploadedFile("evil.pth", evil)},
                            headers=api.as_user(alice).headers)
-    assert response.status_code == 400
+    assert response.status_code == 422
+    assert response.json()["detail"].startswith("evil.pth ")  # the user's file name, never the stored one
     assert not marker.exists()
     assert WeightsFile.objects.count() == 0
+    check = client.post("/api/weights/check", {"file": SimpleUploadedFile("evil.pth", evil), "graph": json.dumps(MLP_GRAPH)},
+                        headers=api.as_user(alice).headers)
+    assert (check.status_code, check.json()["detail"]) == (422, response.json()["detail"])
 
 
 def test_a_resumed_run_drops_later_messages_and_restores_lost_epoch_summaries(api, alice):
