@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { computeProgress, elapsedSeconds, formatDuration, meanEpochSeconds, recentMean, stepsPerEpoch } from "@/lib/progress";
+import { computeProgress, elapsedSeconds, formatDuration, meanEpochSeconds, stepsPerEpoch } from "@/lib/progress";
 import { runDetail } from "@/test/run-fixtures";
 
 const T0 = 1_800_000_000; // Unix seconds
@@ -90,11 +90,5 @@ describe("formatting", () => {
     expect(formatDuration(null)).toBe("—");
     expect(formatDuration(75)).toBe("1:15");
     expect(formatDuration(3725)).toBe("1:02:05");
-  });
-
-  it("averages the recent values only", () => {
-    expect(recentMean([])).toBeNull();
-    expect(recentMean([100, 1, 2, 3], 3)).toBe(2);
-    expect(recentMean(new Float64Array([NaN, 4]))).toBe(4);
   });
 });

@@ -112,22 +112,6 @@ export function elapsedSeconds(
   return Math.max(0, now - start);
 }
 
-/** Mean of the last `n` values of a column view (recent throughput), or null when empty. */
-export function recentMean(values: ArrayLike<number>, n = 20): number | null {
-  const len = values.length;
-  if (!len) return null;
-  let sum = 0;
-  let count = 0;
-  for (let i = Math.max(0, len - n); i < len; i++) {
-    const v = values[i] as number;
-    if (Number.isFinite(v)) {
-      sum += v;
-      count++;
-    }
-  }
-  return count ? sum / count : null;
-}
-
 /** 75 → "1:15", 3725 → "1:02:05". */
 export function formatDuration(seconds: number | null | undefined): string {
   if (seconds === null || seconds === undefined || !Number.isFinite(seconds)) return "—";
