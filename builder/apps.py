@@ -15,6 +15,7 @@ def engine_settings_from_django():
         weights_dir=Path(settings.NETBUILDER_WEIGHTS_DIR),
         data_dir=Path(settings.NETBUILDER_DATA_DIR),
         max_dataset_bytes=settings.NETBUILDER_MAX_DATASET_BYTES,
+        checkpoint_seconds=settings.NETBUILDER_CHECKPOINT_SECONDS,
     )
 
 

@@ -11,6 +11,7 @@ from django.http import Http404
 
 from builder import selectors
 from builder.runs import stream
+from builder.training import events
 
 # Close codes: the browser can tell "log in again" from "no such run". A code only reaches the client
 # on an accepted socket (closing during the handshake is an HTTP 403 with no code), so `refuse` accepts
@@ -69,10 +70,10 @@ class RunConsumer(AsyncJsonWebsocketConsumer):
             await self.channel_layer.group_discard(self.group, self.channel_name)
             await refuse(self, CLOSE_NOT_FOUND)
             return
-        self.last_step = max((e["data"].get("step", 0) for e in snapshot["events"] if e["type"] == stream.METRICS),
+        self.last_step = max((e["data"].get("step", 0) for e in snapshot["events"] if e["type"] == events.METRICS),
                              default=_after(self.scope) or 0)
         await self.accept()
-        await self.send_json({"type": stream.SNAPSHOT, "data": snapshot})
+        await self.send_json({"type": events.SNAPSHOT, "data": snapshot})
 
     async def disconnect(self, code: int) -> None:
         if hasattr(self, "group"):
@@ -89,7 +90,7 @@ class RunConsumer(AsyncJsonWebsocketConsumer):
                 message = json.loads(event["text"])
                 points = [p for p in message["data"]["points"] if p["step"] > self.last_step]
                 self.last_step = event["step"]
-                await self.send_json({"type": stream.METRICS, "data": {**message["data"], "points": points}})
+                await self.send_json({"type": events.METRICS, "data": {**message["data"], "points": points}})
                 return
             self.last_step = event["step"]
         await self.send(text_data=event["text"])
@@ -106,7 +107,7 @@ class RunListConsumer(AsyncJsonWebsocketConsumer):
         self.group = stream.user_runs_group(user.pk)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
-        await self.send_json({"type": stream.SNAPSHOT, "data": {"runs": await _run_list(user)}})
+        await self.send_json({"type": events.SNAPSHOT, "data": {"runs": await _run_list(user)}})
 
     async def disconnect(self, code: int) -> None:
         if hasattr(self, "group"):

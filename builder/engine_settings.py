@@ -27,6 +27,7 @@ class EngineSettings:
     weights_dir: Path = Path("var/weights")  # laid out as torchvision's cache: hub/checkpoints/<file>
     data_dir: Path = Path("var/data")  # MNIST, FashionMNIST, CIFAR-10 files
     max_dataset_bytes: int = 512 * 2**20  # the float32 tensors one dataset may decode to
+    checkpoint_seconds: float = 5.0  # training time between two checkpoints of a run
 
 
 # field -> the setting (and environment variable) that decides it; limit errors name it
@@ -36,6 +37,7 @@ SETTING_NAMES = {
     "weights_dir": "NETBUILDER_WEIGHTS_DIR",
     "data_dir": "NETBUILDER_DATA_DIR",
     "max_dataset_bytes": "NETBUILDER_MAX_DATASET_BYTES",
+    "checkpoint_seconds": "NETBUILDER_CHECKPOINT_SECONDS",
 }
 
 _current = EngineSettings()

@@ -44,6 +44,16 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be an integer, got {value!r}") from e
 
 
+def env_float(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        return float(value)
+    except ValueError as e:
+        raise ImproperlyConfigured(f"{name} must be a number, got {value!r}") from e
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     value = os.environ.get(name)
     if value is None or value.strip() == "":
@@ -216,6 +226,9 @@ NETBUILDER_MAX_ACTIVE_RUNS = env_int("NETBUILDER_MAX_ACTIVE_RUNS", 4)
 NETBUILDER_MAX_EPOCHS = env_int("NETBUILDER_MAX_EPOCHS", EngineSettings.max_epochs)
 NETBUILDER_MAX_DATASET_BYTES = env_int("NETBUILDER_MAX_DATASET_BYTES", EngineSettings.max_dataset_bytes)
 NETBUILDER_MAX_PARAMS = env_int("NETBUILDER_MAX_PARAMS", EngineSettings.max_params)  # the largest model
+# A running run writes a checkpoint this often (and on stop, suspend and finish): a killed worker's run
+# resumes from one at most this old.
+NETBUILDER_CHECKPOINT_SECONDS = env_float("NETBUILDER_CHECKPOINT_SECONDS", EngineSettings.checkpoint_seconds)
 NETBUILDER_MAX_RUN_SECONDS = env_int("NETBUILDER_MAX_RUN_SECONDS", 6 * 3600)
 NETBUILDER_WORKER_SLOTS = env_int("NETBUILDER_WORKER_SLOTS", 0)  # 0: one per GPU, one on CPU
 NETBUILDER_HEARTBEAT_SECONDS = env_int("NETBUILDER_HEARTBEAT_SECONDS", 5)

@@ -74,17 +74,24 @@ def execute(spec: RunSpec, conn, stop, suspend) -> None:
 
 def run(spec: RunSpec, send: Callable[[dict], None], *, stop: Callable[[], bool],
         suspend: Callable[[], bool]) -> dict:
-    """Train one run, sending its events; returns the `{"type": "result", ...}` message.
+    """Train one run, sending its messages; returns its final message (builder.training.events).
 
-    `stop()`: the user asked to stop; `suspend()`: the worker is leaving and will requeue the run.
+    The final message carries one more key for the worker alone, `outcome`: the files' paths, the
+    checkpoint, a traceback, and whether the run was suspended (`suspend()`: the worker is leaving and
+    will requeue it) rather than stopped (`stop()`: the user asked).
     """
     try:
         return _train(spec, send, stop, suspend)
     except Exception as e:  # a run-time error of this run: reported to the worker, never a crash
-        return {
-            "type": "result", "status": "failed", "error": _plain(e), "traceback": traceback.format_exc(),
-            "metrics": {}, "files": {}, "checkpoint": "", "suspended": False,
-        }
+        from builder.training import events
+
+        return {**events.final("failed", message=_plain(e)), "outcome": _outcome(traceback=traceback.format_exc())}
+
+
+def _outcome(*, files: dict | None = None, checkpoint: str | None = None, traceback: str = "",
+             suspended: bool = False, steps: int | None = None, epochs: int | None = None) -> dict:
+    return {"files": files or {}, "checkpoint": checkpoint or "", "traceback": traceback,
+            "suspended": suspended, "steps": steps, "epochs": epochs}
 
 
 def _plain(e: BaseException) -> str:
@@ -107,7 +114,7 @@ def _train(spec: RunSpec, send, stop, suspend) -> dict:
     import torch
 
     from builder.graph import compile_graph
-    from builder.training import TrainConfig, export_preprocessing, resolve_device, train, write_artifacts
+    from builder.training import TrainConfig, events, export_preprocessing, resolve_device, train, write_artifacts
 
     dataset = _load_dataset(spec)
     config = TrainConfig.from_dict(spec.config, dataset=dataset)
@@ -117,21 +124,26 @@ def _train(spec: RunSpec, send, stop, suspend) -> dict:
         from builder.weights import load_into
 
         report = load_into(model, spec.init_weights)
-        send({"type": "log", "data": {"message": f"Started from uploaded weights: {len(report['matched'])} tensors"}})
+        send(events.log(f"Started from uploaded weights: {len(report['matched'])} tensors"))
     device = resolve_device(config.device)
-    send({"type": "started", "device": str(device), "dataset": dataset.describe(),
-          "params": sum(p.numel() for p in model.parameters())})
+    params = sum(p.numel() for p in model.parameters())
+    send(events.started(device=str(device), dataset=dataset.describe(), params=params))
+    send(events.log(f"Training on {device}: {params:,} parameters"))
 
     if spec.resume_from:
         from builder.training.checkpoints import load_checkpoint
 
         checkpoint = load_checkpoint(spec.resume_from)
-        # The worker that died may not have stored the last epoch's summary: the checkpoint has them all.
-        send({"type": "resumed", "step": int(checkpoint["step"]), "history": list(checkpoint.get("history", []))})
-    out_dir = Path(spec.out_dir)
+        # The worker that died may not have stored all it was sent before: the checkpoint has it.
+        send(events.resumed(step=int(checkpoint["step"]), history=list(checkpoint.get("history", [])),
+                            points=list(checkpoint.get("points", []))))
+    def forward(message: dict) -> None:
+        if message["type"] not in events.FINAL_TYPES:  # the final message goes last, with the files
+            send(message)
+
     result = train(
         model, dataset, config,
-        callback=send,
+        callback=forward,
         should_stop=lambda: stop() or suspend(),
         checkpoint_dir=spec.checkpoint_dir,
         resume_from=spec.resume_from,
@@ -140,23 +152,9 @@ def _train(spec: RunSpec, send, stop, suspend) -> dict:
     files: dict = {}
     if result.status in ("succeeded", "stopped") and not suspended:
         model.to("cpu")
-        files = write_artifacts(model, spec.graph, out_dir, checkpoint_path=result.checkpoint_path,
+        files = write_artifacts(model, spec.graph, Path(spec.out_dir), checkpoint_path=result.checkpoint_path,
                                 preprocessing=export_preprocessing(dataset, config))  # raw inputs in, target units out
-    metrics = dict(result.metrics)
-    if result.confusion is not None:
-        metrics["confusion"] = result.confusion
-        metrics["classes"] = result.classes
-    return {
-        "type": "result",
-        "status": result.status,
-        "error": result.error or "",
-        "traceback": "",
-        "metrics": metrics,
-        "files": files,
-        "checkpoint": result.checkpoint_path or "",
-        "suspended": suspended,
-        "steps": result.steps,
-        "epochs": result.epochs,
-        "node": result.node,  # a failure inside the model: its graph node and layer type, else None
-        "layer": result.layer,
-    }
+    onnx_error = files.pop("onnx_error", None)
+    outcome = _outcome(files=files, checkpoint=result.checkpoint_path, suspended=suspended,
+                       steps=result.steps, epochs=result.epochs)
+    return {**events.final_of(result, files=files, onnx_error=onnx_error), "outcome": outcome}

@@ -1,25 +1,20 @@
-"""The run stream: one definition of its groups, message types and rate.
+"""The run stream on the server: its groups, its rate, and the one function that sends to a run's group.
 
-Every websocket message is `{"type": ..., "data": ...}`. A run's stream starts with a `snapshot`,
-then carries `status`, `metrics`, `epoch`, `log`, and one final `finished` | `failed` | `stopped`.
+The messages themselves are the engine's (`builder.training.events`): every websocket message is
+`{"type": ..., "data": ...}`; a run's stream starts with a `snapshot`, then carries `status`,
+`metrics`, `epoch`, `log`, and one final `finished` | `failed` | `stopped`.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 
-SNAPSHOT = "snapshot"
-STATUS = "status"
-METRICS = "metrics"
-EPOCH = "epoch"
-LOG = "log"
-FINISHED = "finished"
-FAILED = "failed"
-STOPPED = "stopped"
-# The final message type for each final run status.
-FINAL_TYPE_OF_STATUS = {"succeeded": FINISHED, "failed": FAILED, "stopped": STOPPED}
+from builder.training.events import METRICS
 
-# At most this many `metrics` messages a second per run; each carries every step since the last.
+log = logging.getLogger("builder.runs.stream")
+
+# At most this many `metrics` messages (and stores) a second per run; each carries every step since the last.
 METRICS_PER_SECOND = 20
 
 TRAINING_CHANNEL = "training"
@@ -47,3 +42,13 @@ def group_event(message: dict) -> dict:
         event["first_step"] = points[0]["step"] if points else message["data"]["step"]
         event["step"] = message["data"]["step"]
     return event
+
+
+async def publish(layer, group: str, message: dict) -> None:
+    """Send one stream message to a group; a layer that is down only logs (the database has it)."""
+    if layer is None:
+        return
+    try:
+        await layer.group_send(group, group_event(message))
+    except Exception:
+        log.warning("channel layer send to %s failed", group, exc_info=True)

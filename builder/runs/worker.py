@@ -25,6 +25,7 @@ from django.db import OperationalError
 from builder.engine_settings import engine_settings
 from builder.models import RunStatus, TrainingRun
 from builder.runs import stream
+from builder.training import events
 from builder.runs.executor import RunSpec, execute
 from builder.services import runs as services
 
@@ -50,10 +51,13 @@ def default_slots() -> int:
 class RunRelay:
     """The durable path and the fast path of one run's stream.
 
-    Every message is stored, then sent: a watcher joins the run's group before it reads its snapshot,
-    so whatever it does not get live is already in the database. `metrics` points are coalesced into
-    at most METRICS_PER_SECOND messages (and writes) a second, each with every point since the last;
-    every other message goes out at once, after the metrics before it.
+    Messages wait in a buffer that is flushed 1/METRICS_PER_SECOND s after the first of them (at once
+    when the run ends): one store for the whole batch, then each message is sent, in the order they
+    were made. Every message is stored before it is sent: a watcher joins the run's group before it
+    reads its snapshot, so whatever it does not get live is already in the database. The metrics points
+    that arrive between two other messages travel as one `metrics` message, so a run sends at most
+    METRICS_PER_SECOND of them a second. A batch that meets a busy database waits in the buffer and is
+    tried again; the training process never waits for the database.
     """
 
     def __init__(self, run_id: int, owner_id: int, layer) -> None:
@@ -61,34 +65,68 @@ class RunRelay:
         self.owner_id = owner_id
         self.layer = layer
         self.group = stream.run_group(run_id)
-        self.points: list[dict] = []
+        self.pending: list[dict] = []  # messages to store and send, each with the step it was made at
         self.last_step = 0
         self.epoch = 0
-        self.last_sent = 0.0
+        self.last_flush = 0.0
         self._flush_handle: asyncio.TimerHandle | None = None
-        self._order = asyncio.Lock()  # messages are stored and sent in the order they were made
+        self._order = asyncio.Lock()  # batches are stored and sent one after the other
 
     async def send(self, message: dict) -> None:
-        if self.layer is None:
-            return
+        await stream.publish(self.layer, self.group, message)
+
+    def add(self, message: dict) -> None:
+        """Take one message of the run's process; it is stored and sent with the next flush."""
+        data = message["data"]
+        self.last_step = max(self.last_step, int(data.get("step", 0)))
+        self.epoch = int(data.get("epoch", self.epoch)) if message["type"] != events.LOG else self.epoch
+        last = self.pending[-1] if self.pending else None
+        if message["type"] == events.METRICS and last is not None and last["type"] == events.METRICS:
+            last["data"] = {"step": data["step"], "points": last["data"]["points"] + data["points"]}
+            last["step"] = self.last_step
+        else:
+            self.pending.append({**message, "step": self.last_step})
+        if self._flush_handle is None:
+            wait = max(0.0, 1 / stream.METRICS_PER_SECOND - (time.monotonic() - self.last_flush))
+            self._flush_handle = asyncio.get_running_loop().call_later(
+                wait, lambda: asyncio.ensure_future(self._timed_flush()))
+
+    async def _timed_flush(self) -> None:
         try:
-            await self.layer.group_send(self.group, stream.group_event(message))
-        except Exception:  # the database keeps the message; watchers get it from the snapshot
-            log.warning("run %s: channel layer send failed", self.run_id, exc_info=True)
+            await self.flush()
+        except OperationalError:  # the batch waits in the buffer for the next flush
+            log.exception("run %s: its stream could not be stored yet", self.run_id)
 
-    async def publish(self, message: dict, *, store: bool = True) -> None:
+    async def flush(self) -> None:
+        """Store, then send, every message in the buffer; if they cannot be stored, they go back to it."""
         async with self._order:
-            if store:
-                await self._store([{**message, "step": self.last_step}])
-            await self.send(message)
+            if self._flush_handle is not None:
+                self._flush_handle.cancel()
+                self._flush_handle = None
+            batch, self.pending = self.pending, []
+            if not batch:
+                return
+            self.last_flush = time.monotonic()
+            try:
+                await self._store(batch)
+            except OperationalError:
+                self.pending[:0] = batch
+                raise
+            for stored in batch:
+                await self.send({"type": stored["type"], "data": stored["data"]})
 
-    async def _store(self, events: list[dict]) -> None:
-        """Store messages, trying again while the database is busy (up to STORE_RETRY_SECONDS)."""
+    async def publish(self, message: dict) -> None:
+        """One message of the server's own, stored and sent after everything before it."""
+        self.add(message)
+        await self.flush()
+
+    async def _store(self, batch: list[dict]) -> None:
+        """Store messages in one write, trying again while the database is busy (up to STORE_RETRY_SECONDS)."""
         deadline = time.monotonic() + STORE_RETRY_SECONDS
         attempt = 0
         while True:
             try:
-                await database_sync_to_async(services.run_events_append)(run_id=self.run_id, events=events)
+                await database_sync_to_async(services.run_events_append)(run_id=self.run_id, events=batch)
                 return
             except OperationalError as e:
                 if time.monotonic() >= deadline:
@@ -97,41 +135,6 @@ class RunRelay:
                 attempt += 1
                 log.warning("run %s: storing its stream failed (%s); trying again in %.2f s", self.run_id, e, delay)
                 await asyncio.sleep(delay)
-
-    def metrics(self, data: dict) -> None:
-        self.last_step = max(self.last_step, int(data.get("step", 0)))
-        self.epoch = int(data.get("epoch", self.epoch))
-        self.points.append(data)
-        if self._flush_handle is None:
-            wait = max(0.0, 1 / stream.METRICS_PER_SECOND - (time.monotonic() - self.last_sent))
-            loop = asyncio.get_running_loop()
-            self._flush_handle = loop.call_later(wait, lambda: asyncio.ensure_future(self._timed_flush()))
-
-    async def _timed_flush(self) -> None:
-        try:
-            await self.flush_metrics()
-        except OperationalError:  # the points wait in the buffer for the next flush
-            log.exception("run %s: metrics could not be stored yet", self.run_id)
-
-    async def flush_metrics(self) -> None:
-        """Publish the points since the last flush; if they cannot be stored, they go back to the buffer."""
-        if self._flush_handle is not None:
-            self._flush_handle.cancel()
-            self._flush_handle = None
-        if not self.points:
-            return
-        points, self.points = self.points, []
-        self.last_sent = time.monotonic()
-        try:
-            await self.publish({"type": stream.METRICS, "data": {"step": self.last_step, "points": points}})
-        except OperationalError:
-            self.points[:0] = points
-            raise
-
-    async def event(self, type_: str, data: dict) -> None:
-        """A non-metrics message: published after the metrics before it, stored with the current step."""
-        await self.flush_metrics()
-        await self.publish({"type": type_, "data": data})
 
 
 class RunProcess:
@@ -262,10 +265,10 @@ class TrainingSupervisor:
             self.active[run.pk] = proc
             proc.start()
             watcher = asyncio.create_task(self._watch(run, proc, relay))
-            result = await self._relay(run, proc, relay)
+            final = await self._relay(run, proc, relay)
             watcher.cancel()
             exitcode = await proc.wait()
-            await self._finish(run, relay, result, exitcode, proc)
+            await self._finish(run, relay, final, exitcode, proc)
         except Exception as e:  # the supervisor itself failed on this run: end it failed, go on
             log.exception("run %s: supervision failed", run.pk)
             await database_sync_to_async(services.run_finish)(
@@ -276,28 +279,25 @@ class TrainingSupervisor:
             self.wake()
 
     async def _relay(self, run: TrainingRun, proc: RunProcess, relay: RunRelay) -> dict | None:
-        result = None
+        """Forward the process's messages to the run's stream; returns its final message (None if it died first)."""
+        final = None
         while (message := await proc.messages.get()) is not None:
-            kind = message.get("type")
-            if kind == "result":
-                result = message
-            elif kind == "started":
-                run.device = message["device"]
+            kind = message["type"]
+            if kind in events.FINAL_TYPES:
+                final = message
+            elif kind == events.STARTED:
+                run.device = message["data"]["device"]
                 await database_sync_to_async(services.run_started)(run_id=run.pk, worker=self.name,
                                                                    device=run.device)
-                await relay.event(stream.LOG, {"message": f"Training on {message['device']}: "
-                                                          f"{message['params']:,} parameters"})
-            elif kind == "resumed":
-                # The resumed run sends again what came after its checkpoint: drop the stored copies.
-                relay.last_step = message["step"]
-                await database_sync_to_async(services.run_events_resume)(
-                    run_id=run.pk, after_step=message["step"], history=message["history"])
-            elif kind == stream.METRICS:
-                relay.metrics(message["data"])
-            elif kind in (stream.EPOCH, stream.LOG):
-                await relay.event(kind, message["data"])
-            # The engine's own final message is superseded by the one built from the result.
-        return result
+            elif kind == events.RESUMED:
+                # The resumed run sends again what came after its checkpoint: drop the stored copies,
+                # and store what the checkpoint has that the database lacks.
+                await relay.flush()
+                relay.last_step = message["data"]["step"]
+                await database_sync_to_async(services.run_events_resume)(run_id=run.pk, **message["data"])
+            else:
+                relay.add(message)
+        return final
 
     async def _watch(self, run: TrainingRun, proc: RunProcess, relay: RunRelay) -> None:
         """Heartbeats, the stop flag and the run-time limit, while the process runs.
@@ -324,46 +324,37 @@ class TrainingSupervisor:
                 proc.time_limited = True  # type: ignore[attr-defined]
                 proc.stop.set()
 
-    async def _finish(self, run: TrainingRun, relay: RunRelay, result: dict | None, exitcode, proc) -> None:
-        await relay.flush_metrics()
-        if result is None:
-            status, error = RunStatus.FAILED, (
-                f"The training process ended without a result (exit code {exitcode}); "
-                "it may have run out of memory")
-            result = {"metrics": {}, "files": {}, "checkpoint": "", "traceback": "", "suspended": False}
-        elif result.get("suspended"):
-            await relay.event(stream.LOG, {"message": "Worker shutting down: checkpoint written, run requeued"})
+    async def _finish(self, run: TrainingRun, relay: RunRelay, final: dict | None, exitcode, proc) -> None:
+        await relay.flush()
+        if final is None:
+            final = events.final(RunStatus.FAILED, message=(
+                f"The training process ended without a result (exit code {exitcode}); it may have run out of memory"))
+        outcome = final.pop("outcome", {})
+        if outcome.get("suspended"):
+            await relay.publish(events.log("Worker shutting down: checkpoint written, run requeued"))
             spent = proc.trained_seconds() if hasattr(proc, "trained_seconds") else None
             await database_sync_to_async(services.run_requeue)(
-                run_id=run.pk, worker=self.name, checkpoint=result["checkpoint"], trained_seconds=spent)
+                run_id=run.pk, worker=self.name, checkpoint=outcome["checkpoint"], trained_seconds=spent)
             return
-        else:
-            status, error = result["status"], result.get("error", "")
-            if getattr(proc, "time_limited", False) and status == RunStatus.STOPPED:
-                error = (f"Stopped: the run-time limit of {settings.NETBUILDER_MAX_RUN_SECONDS} s was reached "
-                         "(NETBUILDER_MAX_RUN_SECONDS)")
+        data = final["data"]
+        if getattr(proc, "time_limited", False) and final["type"] == events.STOPPED:
+            data["message"] = (f"Stopped: the run-time limit of {settings.NETBUILDER_MAX_RUN_SECONDS} s was reached "
+                               "(NETBUILDER_MAX_RUN_SECONDS)")
         runs_dir = Path(settings.NETBUILDER_RUNS_DIR)
-        files = {k: (str(Path(v).relative_to(runs_dir)) if k != "onnx_error" else v)
-                 for k, v in result.get("files", {}).items()}
-        final = {"status": status, "metrics": result["metrics"], "files": sorted(k for k in files if k != "onnx_error")}
-        if error:
-            final["message"] = error
-        if result.get("node"):  # a failure inside the model: the graph node it came from, and its layer type
-            final.update({"node": result["node"], "layer": result.get("layer")})
-        if "onnx_error" in files:
-            final["onnx_error"] = files["onnx_error"]
-        message = {"type": stream.FINAL_TYPE_OF_STATUS[status], "data": final}
+        files = {k: str(Path(v).relative_to(runs_dir)) for k, v in outcome.get("files", {}).items()}
+        if "onnx_error" in data:
+            files["onnx_error"] = data["onnx_error"]
         # The final message is stored with the final status, in one transaction, and sent last.
         done = await database_sync_to_async(services.run_finish)(
-            run_id=run.pk, worker=self.name, status=status, metrics=result["metrics"], files=files,
-            error=error, traceback=result.get("traceback", ""), checkpoint=result.get("checkpoint", ""),
-            final_event={**message, "step": relay.last_step},
-            step=result.get("steps", relay.last_step), epoch=result.get("epochs", relay.epoch),
+            run_id=run.pk, worker=self.name, status=data["status"], metrics=data["metrics"], files=files,
+            error=data.get("message", ""), traceback=outcome.get("traceback", ""),
+            checkpoint=outcome.get("checkpoint", ""), final_event={**final, "step": relay.last_step},
+            step=outcome.get("steps") or relay.last_step, epoch=outcome.get("epochs") or relay.epoch,
         )
         if done is None:
             log.info("run %s was deleted or taken over while it ran", run.pk)
             return
-        await relay.publish(message, store=False)
+        await relay.send(final)
 
     async def shutdown(self) -> None:
         """SIGTERM: every running run finishes its step, writes a checkpoint and goes back in the queue."""

@@ -13,7 +13,7 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import F, Max, Q
 from django.utils import timezone
 
 from builder import graph as compiler
@@ -27,6 +27,7 @@ from builder.models import (
     WeightsFile,
 )
 from builder.runs import stream
+from builder.training import events
 
 log = logging.getLogger("builder.runs")
 
@@ -56,36 +57,39 @@ class DatasetRef:
         return f"upload:{self.upload.pk}" if self.upload else self.name
 
 
-def _notify(group: str | None, message: dict, *, channel: str | None = None) -> None:
-    """Send on the channel layer after the transaction commits; a layer that is down only logs."""
+def _wake_workers(run_id: int) -> None:
+    """Wake the training workers after the transaction commits (they also poll the queue)."""
     layer = get_channel_layer()
     if layer is None:
         return
 
     def send() -> None:
         try:
-            if channel:
-                async_to_sync(layer.send)(channel, message)
-            else:
-                async_to_sync(layer.group_send)(group, message)
+            async_to_sync(layer.send)(stream.TRAINING_CHANNEL, {"type": "training.wake", "run": run_id})
         except Exception:  # the database is the source of truth; workers also poll it
-            log.warning("channel layer send failed (%s)", channel or group, exc_info=True)
+            log.warning("waking the training workers failed", exc_info=True)
 
     transaction.on_commit(send)
 
 
-def _status_message(run: TrainingRun) -> dict:
-    """A run's `status` message: its data is exactly the summary `GET /api/runs` lists, so a client
-    replaces the row it has (the elapsed clock ticks from its `started_at`)."""
-    from builder import selectors
+def _publish(group: str, message: dict) -> None:
+    """Send a stream message the server made to a group, after the commit that stores what it says."""
+    layer = get_channel_layer()
+    transaction.on_commit(lambda: async_to_sync(stream.publish)(layer, group, message))
 
-    return stream.group_event({"type": stream.STATUS, "data": selectors.run_summary(run)})
+
+def run_publish(run_id: int, message: dict) -> None:
+    _publish(stream.run_group(run_id), message)
 
 
 def broadcast_status(run: TrainingRun) -> None:
-    message = _status_message(run)
-    _notify(stream.run_group(run.pk), message)
-    _notify(stream.user_runs_group(run.owner_id), message)
+    """A run's `status` message to its watchers and its owner's run list: its data is exactly the
+    summary `GET /api/runs` lists, so a client replaces the row it has."""
+    from builder import selectors
+
+    message = {"type": events.STATUS, "data": selectors.run_summary(run)}
+    run_publish(run.pk, message)
+    _publish(stream.user_runs_group(run.owner_id), message)
 
 
 def resolve_dataset(*, owner: AbstractBaseUser, dataset: str | int, options: dict | None = None) -> DatasetRef:
@@ -225,7 +229,7 @@ def run_submit(
         config=normalised,
         init_weights=init_weights,
     )
-    _notify(None, {"type": "training.wake", "run": run.pk}, channel=stream.TRAINING_CHANNEL)
+    _wake_workers(run.pk)
     broadcast_status(run)
     return run
 
@@ -292,16 +296,21 @@ def run_started(*, run_id: int, worker: str, device: str) -> None:
 
 
 @transaction.atomic
-def run_events_resume(*, run_id: int, after_step: int, history: list[dict]) -> None:
-    """A run resumes from its checkpoint at `after_step`: drop the stored metrics and epoch summaries
-    after it (the run sends them again; logs stay, they tell what happened) and restore the epoch
-    summaries up to it that a dead worker never stored."""
-    RunEvent.objects.filter(run_id=run_id, step__gt=after_step, type__in=(stream.METRICS, stream.EPOCH)).delete()
-    stored = {e["epoch"] for e in RunEvent.objects.filter(run_id=run_id, type=stream.EPOCH).values_list("data", flat=True)}
-    run_events_append(run_id=run_id, events=[
-        {"type": stream.EPOCH, "step": summary.get("step", after_step), "data": {**summary, "restored": True}}
+def run_events_resume(*, run_id: int, step: int, history: list[dict], points: list[dict]) -> None:
+    """A run resumes from its checkpoint at `step`: drop the stored metrics and epoch summaries after it
+    (the run sends them again; logs stay, they tell what happened) and restore, from the checkpoint's
+    `history` and `points`, the epoch summaries and metrics points up to it that a dead worker never
+    stored."""
+    RunEvent.objects.filter(run_id=run_id, step__gt=step, type__in=(events.METRICS, events.EPOCH)).delete()
+    stored = {e["epoch"] for e in RunEvent.objects.filter(run_id=run_id, type=events.EPOCH).values_list("data", flat=True)}
+    last_stored = RunEvent.objects.filter(run_id=run_id, type=events.METRICS).aggregate(last=Max("step"))["last"] or 0
+    missing = [p for p in points if last_stored < p["step"] <= step]
+    restored = [{**events.metrics(missing), "step": missing[-1]["step"]}] if missing else []
+    restored += [
+        {"type": events.EPOCH, "step": summary.get("step", step), "data": {**summary, "restored": True}}
         for summary in history if summary["epoch"] not in stored
-    ])
+    ]
+    run_events_append(run_id=run_id, events=sorted(restored, key=lambda e: e["step"]))  # points before epochs
 
 
 def run_events_append(*, run_id: int, events: list[dict]) -> None:
@@ -366,9 +375,9 @@ def run_requeue(
         run.trained_seconds = trained_seconds
     run.save()
     if reason:
-        RunEvent.objects.create(run=run, type=stream.LOG, step=run.step, data={"message": reason})
+        RunEvent.objects.create(run=run, type=events.LOG, step=run.step, data={"message": reason})
     broadcast_status(run)
-    _notify(None, {"type": "training.wake", "run": run.pk}, channel=stream.TRAINING_CHANNEL)
+    _wake_workers(run.pk)
     return run
 
 
@@ -395,11 +404,11 @@ def runs_recover_stale(*, stale_seconds: int | None = None) -> list[int]:
             why = "a stop was asked for" if run.stop_requested else (
                 "no checkpoint to resume from" if not checkpoint.exists() else f"{run.attempts} attempts")
             error = f"The worker running this run ({worker}) stopped answering ({why})."
-            final = {"type": stream.FAILED, "data": {"status": RunStatus.FAILED, "message": error, "metrics": {}}}
+            final = events.final(RunStatus.FAILED, message=error)
             done = run_finish(run_id=run.pk, worker=worker, status=RunStatus.FAILED, error=error,
                               final_event={**final, "step": run.step})
             if done is not None:
-                _notify(stream.run_group(run.pk), stream.group_event(final))
+                run_publish(run.pk, final)
         if done is not None:
             recovered.append(run.pk)
     return recovered
@@ -414,11 +423,10 @@ def run_stop(*, run: TrainingRun) -> TrainingRun:
         run.finished_at = timezone.now()
         run.stop_requested = True
         run.save()
-        RunEvent.objects.create(run=run, type=stream.STOPPED, step=run.step,
-                                data={"status": RunStatus.STOPPED, "message": "Stopped before it started"})
+        final = events.final(RunStatus.STOPPED, message="Stopped before it started")
+        RunEvent.objects.create(run=run, type=final["type"], step=run.step, data=final["data"])
         broadcast_status(run)
-        _notify(stream.run_group(run.pk), stream.group_event({
-            "type": stream.STOPPED, "data": {"status": RunStatus.STOPPED, "message": "Stopped before it started"}}))
+        run_publish(run.pk, final)
     elif run.status == RunStatus.RUNNING:
         run.stop_requested = True
         run.save(update_fields=["stop_requested"])

@@ -1,7 +1,7 @@
 """The training engine: datasets, the training loop, metrics, checkpoints and the files a user takes home.
 
-Plain Python over torch; it knows nothing of Django. A run reports through `callback(event)`, with
-events shaped as the websocket messages (see docs/training.md).
+Plain Python over torch; it knows nothing of Django. A run reports through `callback(message)`, with
+the messages of the run protocol (`builder.training.events`), which the websocket carries as they are.
 
     >>> from torch import nn
     >>> from builder.training import TrainConfig, load_dataset, train
@@ -12,6 +12,7 @@ events shaped as the websocket messages (see docs/training.md).
     ('succeeded', True)
 """
 
+from . import events
 from .artifacts import write_artifacts
 from .checks import check_compatibility, check_inputs, resolve_device
 from .config import LOSSES, OPTIMIZERS, PRECISIONS, SCHEDULERS, TrainConfig
@@ -33,6 +34,7 @@ __all__ = [
     "TrainingError",
     "UploadLimits",
     "check_compatibility",
+    "events",
     "check_inputs",
     "export_preprocessing",
     "list_datasets",

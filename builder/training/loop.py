@@ -30,7 +30,9 @@ from typing import Any
 import torch
 from torch import nn
 
-from . import augment, finetune, metrics
+from builder.engine_settings import engine_settings
+
+from . import augment, events, finetune, metrics
 from .checkpoints import FILENAME, load_checkpoint, rng_state, save_checkpoint, set_rng_state
 from .checks import build_loss, check_compatibility, loss_targets, resolve_device
 from .config import TrainConfig, default_loss
@@ -41,6 +43,8 @@ from .replay import locate_failure
 Callback = Callable[[dict], None]
 EVAL_BATCH = 1024  # evaluation batches: larger than training ones, memory permitting
 SHORT_RUN_STEPS = 200  # below this many steps in all, every step is logged
+CHECKPOINT_POINTS = 20_000  # the last metrics points a checkpoint carries (a resumed run restores them)
+BOUNDARY_SECONDS = 0.05  # 2-D data: a decision boundary at most this often (and on the first and last epoch)
 
 
 @dataclass
@@ -123,6 +127,11 @@ def train(
     with status "failed" and a plain message instead. `should_stop()` is polled before every step;
     when it answers True the run ends "stopped" with a checkpoint written (given `checkpoint_dir`),
     from which `resume_from` continues to the same result as a run that was never stopped.
+    Checkpoints are also written every `checkpoint_seconds` of training (engine settings; at a logged step
+    or an epoch's end) and after the last epoch; each carries the run's epoch summaries and metrics
+    points so far.
+
+    `callback` gets the run's messages (builder.training.events), the final one last.
     """
     emit: Callback = callback if callback is not None else (lambda event: None)
     device = resolve_device(config.device)
@@ -136,7 +145,7 @@ def train(
     amp_dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(config.precision)
     if amp_dtype is not None and device.type != "cuda":
         emit(
-            _log(f"Mixed precision ({config.precision}) runs on CUDA only; training in fp32 on {device.type}")
+            events.log(f"Mixed precision ({config.precision}) runs on CUDA only; training in fp32 on {device.type}")
         )
         amp_dtype = None
     autocast = torch.autocast("cuda", dtype=amp_dtype) if amp_dtype is not None else contextlib.nullcontext()
@@ -164,11 +173,12 @@ def train(
     step_model: Callable[[torch.Tensor], torch.Tensor] = net
     if config.compile:
         step_model = torch.compile(net)
-        emit(_log("torch.compile is on: the first steps are slow while the model compiles"))
+        emit(events.log("torch.compile is on: the first steps are slow while the model compiles"))
 
     torch.manual_seed(config.seed)  # dropout and every other random op of the model
     start_epoch, start_batch, step = 0, 0, 0
     history: list[dict[str, Any]] = []
+    points: list[events.MetricsPoint] = []  # every metrics point so far (the last CHECKPOINT_POINTS)
     epoch_loss = torch.zeros((), device=device)  # sum of loss × batch size over this epoch
     epoch_seen = 0
     if resume_from is not None:
@@ -186,16 +196,21 @@ def train(
         epoch_loss = ckpt["epoch_loss"].to(device)
         epoch_seen = ckpt["epoch_seen"]
         history = list(ckpt.get("history", []))
+        points = list(ckpt.get("points", []))
         set_rng_state(ckpt["rng"])
-        emit(_log(f"Resumed from {Path(resume_from).name} at epoch {start_epoch + 1}, step {step}"))
+        emit(events.log(f"Resumed from {Path(resume_from).name} at epoch {start_epoch + 1}, step {step}"))
 
     ckpt_path = Path(checkpoint_dir) / FILENAME if checkpoint_dir is not None else None
     written: str | None = str(resume_from) if resume_from is not None else None
 
+    last_checkpoint = time.perf_counter()
+    checkpoint_seconds = engine_settings().checkpoint_seconds
+
     def checkpoint(epoch: int, batch: int) -> None:
-        nonlocal written
+        nonlocal written, last_checkpoint
         if ckpt_path is None:
             return
+        del points[:-CHECKPOINT_POINTS]
         save_checkpoint(
             ckpt_path,
             {
@@ -210,11 +225,13 @@ def train(
                 "epoch_seen": epoch_seen,
                 "rng": rng_state(),
                 "history": history,
+                "points": points,
                 "config": config.to_dict(),
                 "dataset": dataset.name,
             },
         )
         written = str(ckpt_path)
+        last_checkpoint = time.perf_counter()
 
     two_d = dataset.is_2d
     if two_d:
@@ -226,6 +243,7 @@ def train(
     node: str | None = None
     layer: str | None = None
     last_eval: metrics.Evaluation | None = None
+    last_boundary = -math.inf
 
     # The calls into the model, named so that a failure can replay the one that failed (see `replay`).
     def forward_batch() -> torch.Tensor:
@@ -298,19 +316,18 @@ def train(
                     if not math.isfinite(total):
                         raise _NonFiniteLoss(total, step)
                     now = time.perf_counter()
-                    emit(
-                        {
-                            "type": "metrics",
-                            "data": {
-                                "step": step,
-                                "epoch": epoch + 1,
-                                "train_loss": (total - window_loss) / max(1, epoch_seen - window_seen),
-                                "lr": lr,
-                                "samples_per_s": (epoch_seen - window_seen) / max(now - window_start, 1e-9),
-                            },
-                        }
-                    )
+                    point: events.MetricsPoint = {
+                        "step": step,
+                        "epoch": epoch + 1,
+                        "train_loss": (total - window_loss) / max(1, epoch_seen - window_seen),
+                        "lr": lr,
+                        "samples_per_s": (epoch_seen - window_seen) / max(now - window_start, 1e-9),
+                    }
+                    points.append(point)
+                    emit(events.metrics([point]))
                     window_loss, window_seen, window_start = total, epoch_seen, now
+                    if now - last_checkpoint >= checkpoint_seconds and batch + 1 < per_epoch:
+                        checkpoint(epoch, batch + 1)  # a long epoch: resume mid-way
             if status == "stopped":
                 break
 
@@ -338,13 +355,16 @@ def train(
                     data["val_r2"] = last_eval.r2
             summary = dict(data)
             data["norms"] = metrics.layer_norms(model)
-            if two_d:
+            last = epoch + 1 == config.epochs
+            if two_d and (last or epoch == start_epoch or time.perf_counter() - last_boundary >= BOUNDARY_SECONDS):
                 replay = boundary
                 data["boundary"] = boundary()
+                last_boundary = time.perf_counter()
                 if epoch == start_epoch:
                     data["points"] = metrics.sample_points(dataset.x, dataset.y, seed=config.seed)
             history.append(summary)
-            checkpoint(epoch + 1, 0)  # first, so an "epoch" event always has its checkpoint on disk
+            if last or time.perf_counter() - last_checkpoint >= checkpoint_seconds:
+                checkpoint(epoch + 1, 0)
             now = time.perf_counter()
             wall = {
                 "epoch_seconds": now - epoch_mark,  # the whole epoch: steps, evaluation, figures, checkpoint
@@ -354,7 +374,7 @@ def train(
             epoch_mark = now
             summary.update(wall)  # after the checkpoint: a resumed run's history lacks this epoch's times
             data.update(wall)
-            emit({"type": "epoch", "data": data})
+            emit(events.epoch(data))  # type: ignore[arg-type]
     except _NonFiniteLoss as e:
         status = "failed"
         error = (
@@ -396,7 +416,6 @@ def train(
         epochs=len(history),
         device=str(device),
     )
-    end_data: dict[str, Any] = dict(final)
     if (
         status == "succeeded"
         and labels_val is not None
@@ -407,19 +426,6 @@ def train(
             labels_val, last_eval.predictions, dataset.num_classes or 0
         )
         result.classes = list(dataset.classes or [])
-        end_data.update({"confusion": result.confusion, "classes": result.classes})
-    if error is not None:
-        end_data["message"] = error
-    if node is not None:
-        end_data.update({"node": node, "layer": layer})
-    emit(
-        {
-            "type": {"succeeded": "finished", "failed": "failed", "stopped": "stopped"}[status],
-            "data": end_data,
-        }
-    )
+    emit(events.final_of(result, files=["checkpoint"] if written else ()))
     return result
 
-
-def _log(message: str) -> dict:
-    return {"type": "log", "data": {"message": message}}

@@ -46,6 +46,7 @@ class Deployment:
             "NETBUILDER_HEARTBEAT_SECONDS": "1",
             "NETBUILDER_STALE_SECONDS": "10",
             "NETBUILDER_POLL_SECONDS": "1",
+            "NETBUILDER_CHECKPOINT_SECONDS": "1",  # a killed run has a checkpoint soon
             "OMP_NUM_THREADS": "1",
         })
         if self.database_url:

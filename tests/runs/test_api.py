@@ -320,11 +320,17 @@ def test_a_resumed_run_drops_later_messages_and_restores_lost_epoch_summaries(ap
         {"type": "log", "step": 25, "data": {"message": "Worker w stopped answering"}},
     ])
     # The checkpoint is at step 20, after epoch 2, whose summary the dead worker never stored.
-    services.run_events_resume(run_id=run_id, after_step=20, history=[
-        {"epoch": 1, "step": 10, "train_loss": 0.9}, {"epoch": 2, "step": 20, "train_loss": 0.5}])
+    # It carries every point so far (15 is stored; 16-20 were still in the dead worker's buffer).
+    services.run_events_resume(run_id=run_id, step=20, history=[
+        {"epoch": 1, "step": 10, "train_loss": 0.9}, {"epoch": 2, "step": 20, "train_loss": 0.5}],
+        points=[{"step": s} for s in range(1, 21)])
     events = list(RunEvent.objects.filter(run_id=run_id).order_by("id").values_list("type", "step", "data"))
-    assert [(t, s) for t, s, _ in events] == [("epoch", 10), ("metrics", 15), ("log", 25), ("epoch", 20)]
+    assert [(t, s) for t, s, _ in events] == [
+        ("epoch", 10), ("metrics", 15), ("log", 25), ("metrics", 20), ("epoch", 20)]
+    assert events[-2][2] == {"step": 20, "points": [{"step": s} for s in range(16, 21)]}
     assert events[-1][2] == {"epoch": 2, "step": 20, "train_loss": 0.5, "restored": True}
+    points = [p["step"] for t, _, data in events if t == "metrics" for p in data["points"]]
+    assert points == [15, 16, 17, 18, 19, 20]  # each point once: the resumed run sends those after 20
 
 
 def test_metrics_after_a_step_still_returns_the_epoch_summary_at_that_step(api, alice):

@@ -18,22 +18,24 @@ def run_spec(tmp_path, **extra) -> RunSpec:
 
 
 def execute_here(spec: RunSpec, *, stop: bool = False) -> list[dict]:
-    """Every message the run's process would send its worker, the result last."""
+    """Every message the run's process would send its worker, the final one last."""
     messages: list[dict] = []
     messages.append(run(spec, messages.append, stop=lambda: stop, suspend=lambda: False))
     return messages
 
 
-def test_a_run_reports_its_device_then_events_then_one_result_with_files(tmp_path):
+def test_a_run_reports_its_device_then_events_then_one_final_message_with_files(tmp_path):
     messages = execute_here(run_spec(tmp_path))
-    assert messages[0]["type"] == "started"
-    assert messages[0]["device"] == "cpu"
-    assert messages[0]["params"] == 64 * 32 + 32 + 32 * 10 + 10
-    assert [m["type"] for m in messages].count("result") == 1
-    result = messages[-1]
-    assert result["type"] == "result"
-    assert result["status"] == "succeeded", result["error"]
-    assert {"pth", "safetensors", "model_py", "graph", "checkpoint"} <= set(result["files"])
+    assert messages[0] == {"type": "started", "data": {
+        "device": "cpu", "dataset": messages[0]["data"]["dataset"], "params": 64 * 32 + 32 + 32 * 10 + 10}}
+    assert messages[1] == {"type": "log", "data": {"message": "Training on cpu: 2,410 parameters"}}
+    assert [m["type"] for m in messages].count("finished") == 1
+    final = messages[-1]
+    assert final["type"] == "finished", final["data"]
+    kinds = {"pth", "safetensors", "model_py", "graph", "checkpoint"}
+    assert kinds <= set(final["data"]["files"]) == set(final["outcome"]["files"])
+    assert set(final["data"]) == {"status", "metrics", "files"}
+    assert {"confusion", "classes", "val_accuracy", "steps"} <= set(final["data"]["metrics"])
     assert any(m["type"] == "epoch" for m in messages)
 
 
@@ -48,7 +50,7 @@ def test_a_run_starts_from_uploaded_weights(tmp_path):
     logs = [m["data"]["message"] for m in messages if m["type"] == "log"]
     assert "Started from uploaded weights: 4 tensors" in logs
     # Stopped before the first step: the checkpoint holds exactly the uploaded weights.
-    assert messages[-1]["status"] == "stopped"
+    assert messages[-1]["data"]["status"] == "stopped"
     saved = torch.load(tmp_path / "out" / "model.pth", weights_only=True)
     assert all(torch.equal(saved[k], v) for k, v in start.state_dict().items())
 
@@ -56,17 +58,19 @@ def test_a_run_starts_from_uploaded_weights(tmp_path):
 def test_weights_that_do_not_fit_fail_the_run_with_the_report(tmp_path):
     path = tmp_path / "wrong.pth"
     torch.save({"fc1.weight": torch.zeros(3, 3)}, path)
-    result = execute_here(run_spec(tmp_path, init_weights=str(path)))[-1]
-    assert result["status"] == "failed"
-    assert result["error"].startswith("The weights don't fit this model:")
-    assert "fc1.weight" in result["error"]
+    final = execute_here(run_spec(tmp_path, init_weights=str(path)))[-1]
+    assert final["type"] == "failed"
+    assert final["data"]["message"].startswith("The weights don't fit this model:")
+    assert "fc1.weight" in final["data"]["message"]
 
 
-def test_an_error_in_the_run_is_a_failed_result_not_a_crash(tmp_path):
-    result = execute_here(run_spec(tmp_path, upload={"path": str(tmp_path / "gone.csv"), "kind": "csv",
-                                                     "options": {}, "max_bytes": 1000}))[-1]
-    assert result["status"] == "failed"
-    assert result["error"] == "Uploaded file gone.csv is missing"
+def test_an_error_in_the_run_is_a_failed_final_message_not_a_crash(tmp_path):
+    final = execute_here(run_spec(tmp_path, upload={"path": str(tmp_path / "gone.csv"), "kind": "csv",
+                                                    "options": {}, "max_bytes": 1000}))[-1]
+    assert final["type"] == "failed"
+    assert final["data"] == {"status": "failed", "metrics": {}, "files": [],
+                             "message": "Uploaded file gone.csv is missing"}
+    assert "Traceback" in final["outcome"]["traceback"]
 
 
 def test_a_stop_asked_for_while_the_run_trains_ends_it_within_one_step(tmp_path):
@@ -79,11 +83,12 @@ def test_a_stop_asked_for_while_the_run_trains_ends_it_within_one_step(tmp_path)
         if message["type"] == "metrics" and not asked_after:
             asked_after.append(message["data"]["step"])
 
-    result = run(spec, send, stop=lambda: bool(asked_after), suspend=lambda: False)
-    assert result["status"] == "stopped", result["error"]
-    assert asked_after[0] <= result["steps"] <= asked_after[0] + 1
-    assert result["epochs"] < 5
-    assert torch.load(result["checkpoint"], weights_only=True)["step"] == result["steps"]
+    final = run(spec, send, stop=lambda: bool(asked_after), suspend=lambda: False)
+    outcome = final["outcome"]
+    assert final["type"] == "stopped", final["data"]
+    assert asked_after[0] <= outcome["steps"] <= asked_after[0] + 1
+    assert outcome["epochs"] < 5
+    assert torch.load(outcome["checkpoint"], weights_only=True)["step"] == outcome["steps"]
 
 
 class RunsCode:
@@ -102,10 +107,9 @@ def test_a_checkpoint_holding_code_is_refused_on_resume_without_running_it(tmp_p
     marker = tmp_path / "code-ran"
     checkpoint = tmp_path / "evil.pt"
     torch.save({"format": FORMAT, "step": 0, "history": [], "payload": RunsCode(marker)}, checkpoint)
-    result = execute_here(run_spec(tmp_path, resume_from=str(checkpoint)))[-1]
+    final = execute_here(run_spec(tmp_path, resume_from=str(checkpoint)))[-1]
     assert not marker.exists()
-    assert result["status"] == "failed"
-    assert result["error"] == "evil.pt holds Python objects, not only tensors, and was refused without running any of it"
+    assert final["data"]["message"] == "evil.pt holds Python objects, not only tensors, and was refused without running any of it"
 
 
 def test_a_failure_inside_the_model_fails_the_run_naming_the_node(tmp_path, monkeypatch):
@@ -119,18 +123,17 @@ def test_a_failure_inside_the_model_fails_the_run_naming_the_node(tmp_path, monk
 
     monkeypatch.setattr(builder.graph, "compile_graph", compile_with_a_broken_fc2)
     messages = execute_here(run_spec(tmp_path))
-    result = messages[-1]
-    assert result["status"] == "failed" and result["files"] == {}
-    assert result["error"] == (
-        "Node 'fc2' (Linear) failed at step 1: mat1 and mat2 shapes cannot be multiplied (64x31 and 32x10)"
-    )
-    assert (result["node"], result["layer"]) == ("fc2", "Linear")
-    failed = next(m for m in messages if m["type"] == "failed")  # the engine's own final message
-    assert (failed["data"]["node"], failed["data"]["message"]) == ("fc2", result["error"])
+    final = messages[-1]
+    assert final["type"] == "failed" and final["outcome"]["files"] == {}
+    assert final["data"] == {
+        "status": "failed", "metrics": final["data"]["metrics"], "files": [], "node": "fc2", "layer": "Linear",
+        "message": "Node 'fc2' (Linear) failed at step 1: mat1 and mat2 shapes cannot be multiplied (64x31 and 32x10)",
+    }
+    assert [m["type"] for m in messages].count("failed") == 1  # the engine's own final message is not sent twice
 
 
 def test_a_checkpoint_that_is_not_one_is_named_on_resume(tmp_path):
     checkpoint = tmp_path / "garbage.pt"
     checkpoint.write_bytes(b"not a checkpoint at all")
-    result = execute_here(run_spec(tmp_path, resume_from=str(checkpoint)))[-1]
-    assert (result["status"], result["error"]) == ("failed", "garbage.pt is not a readable checkpoint")
+    final = execute_here(run_spec(tmp_path, resume_from=str(checkpoint)))[-1]
+    assert (final["type"], final["data"]["message"]) == ("failed", "garbage.pt is not a readable checkpoint")

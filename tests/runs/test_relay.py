@@ -13,6 +13,7 @@ from builder.models import RunEvent, RunStatus, TrainingRun
 from builder.runs import stream, worker
 from builder.runs.worker import RunRelay
 from builder.services import runs as services
+from builder.training import events
 from tests.helpers import MLP_GRAPH
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -64,14 +65,14 @@ async def test_a_flush_retried_after_database_is_locked_keeps_every_point(alice,
     channel = await watcher(layer, run)
     relay = RunRelay(run.pk, alice.pk, layer)
     for point in POINTS:
-        relay.metrics(point)
-    await relay.flush_metrics()
+        relay.add(events.metrics([point]))
+    await relay.flush()
 
     assert len(calls) == 3  # two refusals, then stored
     assert await stored(run) == [("metrics", {"step": 3, "points": POINTS})]
     sent = json.loads((await layer.receive(channel))["text"])
     assert sent == {"type": "metrics", "data": {"step": 3, "points": POINTS}}
-    assert relay.points == []
+    assert relay.pending == []
 
 
 async def test_points_that_cannot_be_stored_in_time_wait_for_the_next_flush(alice, locked, monkeypatch):
@@ -82,13 +83,13 @@ async def test_points_that_cannot_be_stored_in_time_wait_for_the_next_flush(alic
     channel = await watcher(layer, run)
     relay = RunRelay(run.pk, alice.pk, layer)
     for point in POINTS[:2]:
-        relay.metrics(point)
+        relay.add(events.metrics([point]))
     with pytest.raises(OperationalError, match="database is locked"):
-        await relay.flush_metrics()
-    assert relay.points == POINTS[:2]  # back in the buffer, not dropped
+        await relay.flush()
+    assert [m["data"]["points"] for m in relay.pending] == [POINTS[:2]]  # back in the buffer, not dropped
 
-    relay.metrics(POINTS[2])
-    await relay.flush_metrics()
+    relay.add(events.metrics([POINTS[2]]))
+    await relay.flush()
     assert len(calls) == 2
     assert await stored(run) == [("metrics", {"step": 3, "points": POINTS})]
     sent = json.loads((await layer.receive(channel))["text"])
@@ -101,10 +102,10 @@ async def test_a_run_whose_model_failed_ends_with_the_node_in_its_error_and_fina
     channel = await watcher(layer, run)
     relay = RunRelay(run.pk, alice.pk, layer)
     error = "Node 'fc2' (Linear) failed at step 12: mat1 and mat2 shapes cannot be multiplied (64x31 and 32x10)"
-    result = {"type": "result", "status": "failed", "error": error, "traceback": "", "metrics": {}, "files": {},
-              "checkpoint": "", "suspended": False, "steps": 11, "epochs": 0, "node": "fc2", "layer": "Linear"}
+    final = {**events.final("failed", message=error, node="fc2", layer="Linear"),
+             "outcome": {"files": {}, "checkpoint": "", "traceback": "", "suspended": False, "steps": 11, "epochs": 0}}
 
-    await worker.TrainingSupervisor(layer=layer, name="w1")._finish(run, relay, result, 0, object())
+    await worker.TrainingSupervisor(layer=layer, name="w1")._finish(run, relay, final, 0, object())
 
     done = await database_sync_to_async(TrainingRun.objects.get)(pk=run.pk)
     assert (done.status, done.error) == (RunStatus.FAILED, error)
@@ -131,9 +132,9 @@ async def test_every_message_is_in_the_database_before_it_is_sent(alice):
     layer = StoredAtSendLayer(run)
     relay = RunRelay(run.pk, alice.pk, layer)
     for point in POINTS:
-        relay.metrics(point)
-    await relay.event(stream.LOG, {"message": "Epoch 1 done"})
-    await relay.publish({"type": stream.EPOCH, "data": {"epoch": 1, "step": 3}})
+        relay.add(events.metrics([point]))
+    relay.add(events.log("Epoch 1 done"))
+    await relay.publish({"type": events.EPOCH, "data": {"epoch": 1, "step": 3}})
 
     assert [sent["type"] for sent, _ in layer.seen] == ["metrics", "log", "epoch"]
     for sent, rows in layer.seen:

@@ -29,6 +29,10 @@ class Events(list):
     def of(self, kind: str) -> list[dict]:
         return [e["data"] for e in self if e["type"] == kind]
 
+    def points(self) -> list[dict]:
+        """Every metrics point, in order."""
+        return [p for data in self.of("metrics") for p in data["points"]]
+
 
 def run(model: nn.Module, dataset, events: Events | None = None, **options) -> TrainResult:
     config = TrainConfig.from_dict({"device": "cpu", **options}, dataset=dataset)

@@ -4,7 +4,10 @@ import pytest
 import torch
 from torch import nn
 
-from builder.training import TrainConfig, load_dataset, train
+from builder.training import TrainConfig, TrainResult, load_dataset, train
+from builder.training import events as events_module
+from builder.engine_settings import engine_settings_override
+from builder.training import loop
 from builder.training.loop import steps_per_epoch
 
 from .conftest import Events, mlp, run
@@ -96,7 +99,7 @@ def test_a_resumed_run_ends_exactly_where_an_uninterrupted_one_does(moons, tmp_p
         config,
         callback=steps,
         checkpoint_dir=tmp_path,
-        should_stop=lambda: len(steps.of("metrics")) >= stop_after,
+        should_stop=lambda: len(steps.points()) >= stop_after,
     )
     again = mlp(2, 2, dropout=0.3)
     with torch.no_grad():  # other starting weights: the checkpoint must overwrite them all
@@ -124,30 +127,35 @@ def test_a_stop_lands_within_one_step(moons, tmp_path, events):
     )
 
     assert result.status == "stopped" and result.steps == stop_at
-    assert events[-1]["type"] == "stopped" and events[-1]["data"]["steps"] == stop_at
+    assert events[-1]["type"] == "stopped" and events[-1]["data"]["metrics"]["steps"] == stop_at
     ckpt = torch.load(result.checkpoint_path, weights_only=True)
     assert (ckpt["epoch"], ckpt["batch"], ckpt["step"]) == (0, 7, 7)
 
 
-def test_a_checkpoint_is_written_each_epoch(moons, tmp_path):
+def checkpoints_seen(moons, tmp_path, **options) -> tuple[list, TrainResult]:
+    """The checkpoint's epoch on disk at each epoch event (None before the first)."""
     seen = []
 
     def callback(event):
         if event["type"] == "epoch":
-            seen.append(torch.load(tmp_path / "checkpoint.pt", weights_only=True)["epoch"])
+            path = tmp_path / "checkpoint.pt"
+            seen.append(torch.load(path, weights_only=True)["epoch"] if path.exists() else None)
 
-    result = train(
-        mlp(2, 2),
-        moons,
-        TrainConfig.from_dict({"device": "cpu", "epochs": 3}, dataset=moons),
-        callback=callback,
-        checkpoint_dir=tmp_path,
-    )
+    config = TrainConfig.from_dict({"device": "cpu", "epochs": 3, **options}, dataset=moons)
+    return seen, train(mlp(2, 2), moons, config, callback=callback, checkpoint_dir=tmp_path)
+
+
+def test_checkpoints_are_written_by_time_and_after_the_last_epoch(moons, tmp_path):
+    seen, result = checkpoints_seen(moons, tmp_path)  # three short epochs: well under checkpoint_seconds
+    assert seen == [None, None, 3]
     final = torch.load(result.checkpoint_path, weights_only=True)
-
-    assert seen == [1, 2, 3]  # each epoch event finds its own checkpoint written
     assert (final["epoch"], final["step"], len(final["history"])) == (3, 30, 3)
     assert set(final) >= {"model", "optimizer", "scheduler", "rng", "config"}
+    assert [p["step"] for p in final["points"]] == list(range(1, 31))  # every point the run made
+
+    with engine_settings_override(checkpoint_seconds=0.0):
+        seen, _ = checkpoints_seen(moons, tmp_path / "often")
+    assert seen == [1, 2, 3]  # each epoch event finds its own checkpoint written
 
 
 def test_a_nan_loss_fails_the_run_with_a_plain_message(moons, events):
@@ -209,16 +217,18 @@ def test_out_of_memory_fails_the_run_with_a_hint(moons, monkeypatch):
 def test_events_carry_step_metrics_epoch_metrics_and_a_final_confusion(moons, events):
     result = run(mlp(2, 2), moons, events, epochs=2, batch_size=32, log_every=5)
 
-    metrics, epochs, finished = events.of("metrics"), events.of("epoch"), events.of("finished")
+    metrics, epochs, finished = events.points(), events.of("epoch"), events.of("finished")
+    assert all(len(m["points"]) == 1 for m in events.of("metrics"))  # one message a point: the worker batches
     assert [m["step"] for m in metrics] == list(range(1, 21))  # a short run logs every step
     assert set(metrics[0]) == {"step", "epoch", "train_loss", "lr", "samples_per_s"}
     assert metrics[0]["lr"] == 0.01 and metrics[0]["samples_per_s"] > 0
     assert [e["epoch"] for e in epochs] == [1, 2] and epochs[0]["epochs"] == 2
     assert 0.0 <= epochs[-1]["val_accuracy"] <= 1.0 and "val_top5" not in epochs[-1]
     assert set(epochs[0]["norms"]) == {"0", "2"} and epochs[0]["norms"]["0"]["grad"] > 0
-    assert len(finished) == 1 and finished[0]["classes"] == ["0", "1"]
-    assert sum(map(sum, finished[0]["confusion"])) == 80 == sum(map(sum, result.confusion))
-    assert finished[0]["val_accuracy"] == result.metrics["val_accuracy"] == epochs[-1]["val_accuracy"]
+    assert len(finished) == 1 and finished[0]["metrics"]["classes"] == ["0", "1"]
+    assert sum(map(sum, finished[0]["metrics"]["confusion"])) == 80 == sum(map(sum, result.confusion))
+    assert finished[0]["metrics"]["val_accuracy"] == result.metrics["val_accuracy"] == epochs[-1]["val_accuracy"]
+    assert finished[0] == events_module.final_of(result)["data"]
 
 
 def test_two_d_sets_send_a_64x64_boundary_each_epoch_and_points_once(moons, events):
@@ -231,6 +241,15 @@ def test_two_d_sets_send_a_64x64_boundary_each_epoch_and_points_once(moons, even
     assert boundary["x"][0] < float(moons.x[:, 0].min()) and boundary["x"][1] > float(moons.x[:, 0].max())
     assert len(first["points"]) == 400 and all(p[2] in (0, 1) for p in first["points"])
     assert "points" not in second and "boundary" in second
+
+
+def test_fast_epochs_send_a_boundary_as_often_as_a_person_can_watch_and_always_the_last(moons, events, monkeypatch):
+    monkeypatch.setattr(loop, "BOUNDARY_SECONDS", 3600.0)
+    run(mlp(2, 2), moons, events, epochs=5)
+
+    epochs = events.of("epoch")
+    assert [e["epoch"] for e in epochs if "boundary" in e] == [1, 5]
+    assert all("val_loss" in e and "norms" in e for e in epochs)  # the rest comes every epoch
 
 
 def test_every_optimizer_and_scheduler_trains(moons):
@@ -258,7 +277,7 @@ def test_every_optimizer_and_scheduler_trains(moons):
 def test_the_step_scheduler_decays_after_step_size_epochs(moons, events):
     run(mlp(2, 2), moons, events, epochs=2, scheduler="step", step_size=1, gamma=0.5, lr=0.02, log_every=10)
 
-    lrs = [m["lr"] for m in events.of("metrics")]
+    lrs = [m["lr"] for m in events.points()]
     assert lrs[0] == 0.02 and lrs[-1] == 0.01
 
 

@@ -20,7 +20,7 @@ def test_a_ten_step_run_logs_ten_loss_points(events):
     result = run(mlp(2, 2), ds, events, epochs=10, batch_size=100, val_fraction=0.2)
 
     assert result.steps == 10
-    points = events.of("metrics")
+    points = events.points()
     assert [p["step"] for p in points] == list(range(1, 11))
     assert [p["epoch"] for p in points] == list(range(1, 11))
     epochs = events.of("epoch")
@@ -32,13 +32,13 @@ def test_a_long_run_keeps_its_log_every(moons, events):
     # 10 steps an epoch: 20 epochs make SHORT_RUN_STEPS steps, no longer a short run.
     run(mlp(2, 2), moons, events, epochs=SHORT_RUN_STEPS // 10, batch_size=32, log_every=25)
 
-    assert [p["step"] for p in events.of("metrics")] == list(range(25, SHORT_RUN_STEPS + 1, 25))
+    assert [p["step"] for p in events.points()] == list(range(25, SHORT_RUN_STEPS + 1, 25))
 
 
 def test_each_epochs_train_loss_is_the_mean_of_its_step_losses(moons, events):
     run(mlp(2, 2), moons, events, epochs=3, batch_size=32)  # 320 samples: 10 full batches an epoch
 
-    points = events.of("metrics")
+    points = events.points()
     for e in events.of("epoch"):
         losses = [p["train_loss"] for p in points if p["epoch"] == e["epoch"]]
         assert len(losses) == 10

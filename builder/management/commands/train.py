@@ -23,6 +23,7 @@ from builder.training import (
     TrainingError,
     check_compatibility,
     check_inputs,
+    events,
     export_preprocessing,
     load_dataset,
     train,
@@ -160,10 +161,11 @@ class _Progress:
 
     def __call__(self, event: dict) -> None:
         data = event["data"]
-        if event["type"] == "metrics":
-            self.bar.update(data["step"] - self.bar.n)
-            self.bar.set_postfix(epoch=data["epoch"], loss=f"{data['train_loss']:.4f}", refresh=False)
-        elif event["type"] == "epoch":
+        if event["type"] == events.METRICS:
+            point = data["points"][-1]
+            self.bar.update(point["step"] - self.bar.n)
+            self.bar.set_postfix(epoch=point["epoch"], loss=f"{point['train_loss']:.4f}", refresh=False)
+        elif event["type"] == events.EPOCH:
             self.bar.update(data["step"] - self.bar.n)
             line = f"epoch {data['epoch']}/{data['epochs']}  train_loss {data['train_loss']:.4f}"
             if "val_loss" in data:
@@ -171,7 +173,7 @@ class _Progress:
             if "val_accuracy" in data:
                 line += f"  val_accuracy {data['val_accuracy']:.4f}"
             self.bar.write(line, file=sys.stderr)
-        elif event["type"] in ("log", "failed", "stopped"):
+        elif event["type"] in (events.LOG, events.FAILED, events.STOPPED):
             message = data.get("message") or event["type"]
             self.bar.write(message, file=sys.stderr)
 

@@ -1,0 +1,143 @@
+"""The run protocol: every message of a run's stream, its payload and the final one, defined once.
+
+A message is `{"type": ..., "data": ...}`. While it trains, a run emits `metrics` (the points of one
+or more steps), `epoch` (one epoch's summary and figures) and `log`, then one final message,
+`finished` | `failed` | `stopped`, built from the run's result by `final`. The server stores each
+message and forwards it as it is; it adds only `snapshot` (what a new watcher has missed) and `status`
+(the run's summary, as `GET /api/runs` lists it).
+
+Two more types go from a training process to the worker that started it and are never streamed:
+`started` (the device and the model's size) and `resumed` (where a resumed run continues).
+
+    >>> log("Hello")
+    {'type': 'log', 'data': {'message': 'Hello'}}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, Literal, NotRequired, TypedDict
+
+if TYPE_CHECKING:
+    from .loop import TrainResult
+
+SNAPSHOT = "snapshot"
+STATUS = "status"
+METRICS = "metrics"
+EPOCH = "epoch"
+LOG = "log"
+FINISHED = "finished"
+FAILED = "failed"
+STOPPED = "stopped"
+# Training process -> worker only.
+STARTED = "started"
+RESUMED = "resumed"
+
+# The final message type of each final run status.
+FINAL_TYPE_OF_STATUS = {"succeeded": FINISHED, "failed": FAILED, "stopped": STOPPED}
+FINAL_TYPES = frozenset(FINAL_TYPE_OF_STATUS.values())
+
+
+class MetricsPoint(TypedDict):
+    step: int
+    epoch: int
+    train_loss: float  # mean over the steps since the previous point
+    lr: float
+    samples_per_s: float
+
+
+class MetricsData(TypedDict):
+    step: int  # the last point's step
+    points: list[MetricsPoint]
+
+
+class EpochData(TypedDict):
+    epoch: int
+    epochs: int
+    step: int
+    train_loss: float
+    time_s: float  # the epoch's steps
+    samples_per_s: float
+    epoch_seconds: float  # the whole epoch: steps, evaluation, figures, checkpoint
+    samples_per_second: float
+    ended_at: float  # Unix seconds
+    val_loss: NotRequired[float]
+    val_accuracy: NotRequired[float]
+    val_top5: NotRequired[float]
+    val_r2: NotRequired[float]
+    norms: NotRequired[dict[str, dict[str, float]]]
+    boundary: NotRequired[dict[str, Any]]  # 2-D data: the decision boundary, at a rate a person can watch
+    points: NotRequired[dict[str, Any]]  # 2-D data, first epoch: a sample of the data to draw under it
+    restored: NotRequired[bool]  # a summary a resumed run restored from its checkpoint
+
+
+class LogData(TypedDict):
+    message: str
+
+
+class FinalData(TypedDict):
+    status: Literal["succeeded", "failed", "stopped"]
+    metrics: dict[str, Any]  # the last epoch's summary, the run's totals, a confusion matrix
+    files: list[str]  # the kinds of file written: pth, safetensors, model_py, onnx, graph, checkpoint
+    message: NotRequired[str]  # why it failed or stopped
+    node: NotRequired[str]  # a failure inside the model: the graph node it came from
+    layer: NotRequired[str]  # ... and that node's layer type
+    onnx_error: NotRequired[str]
+
+
+class Message(TypedDict):
+    type: str
+    data: Any
+
+
+def log(message: str) -> Message:
+    return {"type": LOG, "data": {"message": message}}
+
+
+def metrics(points: list[MetricsPoint]) -> Message:
+    return {"type": METRICS, "data": {"step": points[-1]["step"], "points": points}}
+
+
+def epoch(data: EpochData) -> Message:
+    return {"type": EPOCH, "data": data}
+
+
+def final(
+    status: str,
+    metrics: dict[str, Any] | None = None,
+    *,
+    files: Iterable[str] = (),
+    message: str | None = None,
+    node: str | None = None,
+    layer: str | None = None,
+    onnx_error: str | None = None,
+) -> Message:
+    """A run's final message: the one place it is put together."""
+    data: dict[str, Any] = {"status": status, "metrics": dict(metrics or {}), "files": sorted(files)}
+    if message:
+        data["message"] = message
+    if node is not None:
+        data.update(node=node, layer=layer)
+    if onnx_error:
+        data["onnx_error"] = onnx_error
+    return {"type": FINAL_TYPE_OF_STATUS[status], "data": data}
+
+
+def final_of(result: TrainResult, *, files: Iterable[str] = (), onnx_error: str | None = None) -> Message:
+    """The final message of a finished `train` call; a classification run's confusion matrix is
+    part of its metrics."""
+    metrics = dict(result.metrics)
+    if result.confusion is not None:
+        metrics.update(confusion=result.confusion, classes=result.classes)
+    return final(result.status, metrics, files=files, message=result.error, node=result.node,
+                 layer=result.layer, onnx_error=onnx_error)
+
+
+def started(*, device: str, dataset: dict, params: int) -> Message:
+    return {"type": STARTED, "data": {"device": device, "dataset": dataset, "params": params}}
+
+
+def resumed(*, step: int, history: list[dict], points: list[MetricsPoint]) -> Message:
+    """A resumed run continues after `step`; `history` and `points` are what its checkpoint holds of
+    the epochs and steps before it (a worker that died may not have stored them all)."""
+    return {"type": RESUMED, "data": {"step": step, "history": history, "points": points}}
