@@ -14,7 +14,7 @@ SERVICES_REDIS_URL ?= redis://127.0.0.1:6379/1
 FRONTEND_SOURCES := $(shell find frontend/src frontend/public -type f 2>/dev/null) \
 	$(wildcard frontend/index.html frontend/vite.config.ts frontend/tsconfig*.json frontend/package.json)
 
-.PHONY: run test test-python test-services test-frontend bench lint setup
+.PHONY: run test test-python test-services test-frontend bench lint setup api-types
 
 # DEBUG (tracebacks in the browser) only where nobody else can reach the server: on for the
 # loopback default, off for any other HOST; DJANGO_DEBUG=0 or 1 says otherwise.
@@ -36,6 +36,10 @@ test-services: setup
 
 bench: setup
 	$(PY) bench/run_all.py
+
+# The browser's wire types, generated from the API's OpenAPI schema (tests/api/test_api_types.py checks them).
+api-types: $(VENV)/.installed frontend/node_modules/.installed
+	$(PY) -m scripts.api_types
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check builder netbuilder tests bench

@@ -13,8 +13,13 @@ otherwise, and time is this process's CPU time unless --clock wall: with one thr
 the work took, without the moments another job on a shared machine held the core. The table is printed and
 written into docs/performance.md between <!-- bench:training --> and <!-- /bench:training -->.
 
+With --device cuda the data and the models live on the GPU, the clock is the wall clock (each timed
+run ends with torch.cuda.synchronize()), and the table goes to the training-cuda section; where
+torch.cuda.is_available() is False it says so and measures nothing.
+
     python bench/bench_training.py                 # batch sizes 32, 64, 512; writes docs/performance.md
     python bench/bench_training.py --no-write --batch-sizes 64 --repeats 1
+    python bench/bench_training.py --device cuda
 """
 
 from __future__ import annotations
@@ -38,6 +43,14 @@ from builder.training import Dataset, TrainConfig, train  # noqa: E402
 
 CLOCKS = {"wall": time.perf_counter, "cpu": time.process_time}
 clock = time.process_time  # set by --clock
+device = torch.device("cpu")  # set by --device
+
+
+def finish() -> float:
+    """The clock once the device has done all the work queued on it."""
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+    return clock()
 
 
 class MyNetwork(nn.Module):
@@ -55,7 +68,7 @@ class MyNetwork(nn.Module):
 
 def fresh_model() -> MyNetwork:
     torch.manual_seed(0)
-    return MyNetwork()
+    return MyNetwork().to(device)
 
 
 def hand_written(x: torch.Tensor, y: torch.Tensor, batch_size: int, epochs: int) -> tuple[int, float]:
@@ -65,7 +78,7 @@ def hand_written(x: torch.Tensor, y: torch.Tensor, batch_size: int, epochs: int)
     n, steps = x.shape[0], 0
     start = clock()
     for _ in range(epochs):
-        perm = torch.randperm(n)
+        perm = torch.randperm(n, device=device)
         for i in range(0, n, batch_size):
             idx = perm[i : i + batch_size]
             outputs = net(x[idx])
@@ -74,14 +87,14 @@ def hand_written(x: torch.Tensor, y: torch.Tensor, batch_size: int, epochs: int)
             loss.backward()
             optimizer.step()
             steps += 1
-    return steps, clock() - start
+    return steps, finish() - start
 
 
 def data_loader(x: torch.Tensor, y: torch.Tensor, batch_size: int, epochs: int) -> tuple[int, float]:
     net = fresh_model()
     criterion = nn.CrossEntropyLoss()
     optimizer = torch.optim.SGD(net.parameters(), lr=0.01)
-    loader = DataLoader(TensorDataset(x, y), batch_size=batch_size, shuffle=True)
+    loader = DataLoader(TensorDataset(x, y), batch_size=batch_size, shuffle=True)  # indices drawn on the CPU
     steps = 0
     start = clock()
     for _ in range(epochs):
@@ -91,7 +104,7 @@ def data_loader(x: torch.Tensor, y: torch.Tensor, batch_size: int, epochs: int) 
             loss.backward()
             optimizer.step()
             steps += 1
-    return steps, clock() - start
+    return steps, finish() - start
 
 
 def engine(dataset: Dataset, batch_size: int, epochs: int) -> tuple[int, float]:
@@ -104,12 +117,12 @@ def engine(dataset: Dataset, batch_size: int, epochs: int) -> tuple[int, float]:
         momentum=0.0,
         loss="cross_entropy",
         val_fraction=0.0,
-        device="cpu",
+        device=str(device),
     )
     events = []  # the callback does what a run worker's does first: keep the event
     start = clock()
     result = train(net, dataset, config, callback=events.append)
-    elapsed = clock() - start
+    elapsed = finish() - start
     assert result.status == "succeeded", result.error
     return result.steps, elapsed
 
@@ -133,7 +146,7 @@ def run(batch_sizes: list[int], epochs_arg: int, repeats: int, samples: int) -> 
     dataset = Dataset(
         name="random", title="Random", task="classification", x=x, y=y, classes=[str(i) for i in range(10)]
     )
-    data_tensors = (x, y)
+    data_tensors = (x.to(device), y.to(device))  # the engine moves its own copy, as a run does
     rows = []
     for batch_size in batch_sizes:
         epochs = epochs_for(batch_size, epochs_arg)
@@ -182,13 +195,17 @@ def section(rows: list[dict], repeats: int, samples: int, clock_name: str) -> st
         f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, torch {torch.__version__}, "
         f"{torch.get_num_threads()} threads"
     )
+    if device.type == "cuda":
+        where, command = f"{torch.cuda.get_device_name(device)} ({machine})", "python bench/bench_training.py --device cuda"
+    else:
+        where, command = f"CPU ({machine})", "python bench/bench_training.py"
     return "\n".join(
         [
-            "## Training engine",
+            "## Training engine" + (" on CUDA" if device.type == "cuda" else ""),
             "",
-            f"`python bench/bench_training.py`: the seed's MyNetwork (784-128-10), SGD lr 0.01, CrossEntropyLoss, "
+            f"`{command}`: the seed's MyNetwork (784-128-10), SGD lr 0.01, CrossEntropyLoss, "
             f"{samples:,} samples of `torch.randn(N, 784)` with labels 0..9, the same steps for each method, "
-            f"best of {repeats} interleaved repeats, CPU ({machine}), {clock_name} time.",
+            f"best of {repeats} interleaved repeats, {where}, {clock_name} time.",
             "(a) is a hand-written loop like the seed's (randperm + slicing), (b) a DataLoader over a TensorDataset, "
             "(c) `builder.training.train` with its metrics callback active. Goal: (c)/(a) ≥ 0.95 and (c)/(b) > 1.",
             "",
@@ -210,21 +227,30 @@ def main() -> None:
     parser.add_argument(
         "--clock", choices=list(CLOCKS), default="cpu", help="cpu: process time (one thread only)"
     )
+    parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu",
+                        help="cuda: data and models on the GPU, timed by the wall clock")
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs/performance.md alone")
     args = parser.parse_args()
     batch_sizes = [int(b) for b in args.batch_sizes.split(",")]
+    global clock, device
+    if args.device == "cuda":
+        if not torch.cuda.is_available():
+            print("skipped: --device cuda, but torch.cuda.is_available() is False on this machine "
+                  f"(torch {torch.__version__}, CUDA build {torch.version.cuda})")
+            return
+        device = torch.device("cuda")
+        args.clock = "wall"  # the process's CPU time does not see the GPU's work
     if args.threads:
         torch.set_num_threads(args.threads)
     if args.clock == "cpu" and torch.get_num_threads() != 1:
         parser.error("--clock cpu sums the time of all threads: use it with --threads 1, or --clock wall")
-    global clock
     clock = CLOCKS[args.clock]
 
     print(HEADER)
     rows = run(batch_sizes, args.epochs, args.repeats, args.samples)
     if not args.no_write:
         write_section(
-            "training",
+            "training" if device.type == "cpu" else f"training-{device.type}",
             section(
                 rows, args.repeats, args.samples, {"cpu": "process CPU", "wall": "wall-clock"}[args.clock]
             ),

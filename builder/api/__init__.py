@@ -8,7 +8,7 @@ from ninja import NinjaAPI, Router
 from builder.api.architectures import router as architectures_router
 from builder.api.auth import API_AUTH
 from builder.api.datasets import router as datasets_router
-from builder.api.errors import install_error_handlers
+from builder.api.errors import error_responses, install_error_handlers
 from builder.api.graphs import router as graphs_router
 from builder.api.pretrained import router as pretrained_router
 from builder.api.runs import router as runs_router
@@ -28,7 +28,7 @@ install_error_handlers(api)
 account_router = Router(tags=["account"])
 
 
-@account_router.get("/me", response=Me)
+@account_router.get("/me", response={200: Me, **error_responses(401)})
 def me(request):
     return {"id": request.user.pk, "username": request.user.get_username()}
 

@@ -9,15 +9,15 @@ from ninja import File, Form, Router, Status
 from ninja.files import UploadedFile
 
 from builder import selectors
-from builder.api.errors import ApiError
-from builder.api.schemas import Id
+from builder.api.errors import ApiError, error_responses
+from builder.api.schemas import DatasetList, DatasetPreview, Id, UploadedDatasetOut
 from builder.services import datasets as services
 from builder.services.uploads import UploadError
 
 router = Router(tags=["datasets"])
 
 
-@router.get("", response=dict)
+@router.get("", response={200: DatasetList, **error_responses(401)})
 def dataset_list(request):
     from builder.training import list_datasets
 
@@ -29,7 +29,7 @@ def dataset_list(request):
     }
 
 
-@router.get("/builtin/{name}/preview", response=dict)
+@router.get("/builtin/{name}/preview", response={200: DatasetPreview, **error_responses(401, 404, 422)})
 def builtin_preview(request, name: str, options: str = "{}"):
     from builder.training import DatasetError, load_dataset
 
@@ -50,7 +50,7 @@ def builtin_preview(request, name: str, options: str = "{}"):
     return dataset.preview(8)
 
 
-@router.post("/uploads", response={201: dict})
+@router.post("/uploads", response={201: UploadedDatasetOut, **error_responses(400, 401, 403, 413, 422)})
 def dataset_upload(
     request,
     file: File[UploadedFile],
@@ -71,13 +71,13 @@ def dataset_upload(
     return Status(201, {**selectors.dataset_summary(dataset), "preview": dataset.description})
 
 
-@router.get("/uploads/{int:dataset_id}", response=dict)
+@router.get("/uploads/{int:dataset_id}", response={200: UploadedDatasetOut, **error_responses(401, 404, 422)})
 def dataset_get(request, dataset_id: Id):
     dataset = selectors.dataset_get(owner=request.user, dataset_id=dataset_id)
     return {**selectors.dataset_summary(dataset), "preview": dataset.description}
 
 
-@router.delete("/uploads/{int:dataset_id}", response={204: None})
+@router.delete("/uploads/{int:dataset_id}", response={204: None, **error_responses(401, 403, 404, 422)})
 def dataset_delete(request, dataset_id: Id):
     services.dataset_delete(dataset=selectors.dataset_get(owner=request.user, dataset_id=dataset_id))
     return Status(204, None)

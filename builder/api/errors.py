@@ -10,6 +10,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from builder.api.schemas import ErrorOut
+
 log = logging.getLogger("builder.api")
 
 
@@ -21,6 +23,11 @@ class ApiError(Exception):
         self.status = status
         self.detail = detail
         self.errors = errors or []
+
+
+def error_responses(*statuses: int) -> dict[int, type[ErrorOut]]:
+    """`response=` entries documenting the 4xx statuses a route answers, all with the one error body."""
+    return dict.fromkeys(statuses, ErrorOut)
 
 
 def _validation_errors(exc: ValidationError) -> list[dict]:

@@ -8,8 +8,8 @@ from django.http import HttpResponse
 from ninja import Body, Router
 
 from builder import graph as compiler
-from builder.api.errors import ApiError
-from builder.api.schemas import ExportIn
+from builder.api.errors import ApiError, error_responses
+from builder.api.schemas import Catalog, ExportIn, Template, ValidationResult, file_answer
 
 router = Router(tags=["graphs"])
 
@@ -24,23 +24,27 @@ def require_graph_document(graph: Any) -> None:
         )
 
 
-@router.get("/layers", auth=None)
+@router.get("/layers", auth=None, response=Catalog)
 def layer_catalog(request):
     return compiler.catalog_json()
 
 
-@router.get("/templates", auth=None)
+@router.get("/templates", auth=None, response=list[Template])
 def template_list(request):
     return compiler.list_templates()
 
 
-@router.post("/graphs/validate")
+@router.post("/graphs/validate", response={200: ValidationResult, **error_responses(400, 401, 403, 413, 422)})
 def graph_validate(request, graph: Body[dict[str, Any]]):
     require_graph_document(graph)
     return compiler.validate(graph)
 
 
-@router.post("/graphs/export")
+@router.post(
+    "/graphs/export",
+    response=error_responses(400, 401, 403, 413, 422),
+    openapi_extra=file_answer("text/x-python"),
+)
 def graph_export(request, payload: ExportIn):
     require_graph_document(payload.graph)
     try:

@@ -6,33 +6,35 @@ Thin: every endpoint checks its input and calls `builder.graph` or `builder.weig
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from django.conf import settings
-from ninja import File, Form, Router, Schema, Status
+from ninja import File, Form, Router, Status
 from ninja.files import UploadedFile
 
 from builder import graph as compiler
 from builder import selectors, weights
-from builder.api.errors import ApiError
+from builder.api.errors import ApiError, error_responses
 from builder.api.graphs import require_graph_document
-from builder.api.schemas import Id
+from builder.api.schemas import (
+    ExpandIn,
+    Graph,
+    Id,
+    ImportedGraph,
+    TorchvisionArch,
+    WeightsCheck,
+    WeightsFileOut,
+)
 from builder.services import weights as weights_services
 from builder.services.uploads import UploadError
 
 router = Router(tags=["models"])
 
 
-class ExpandIn(Schema):
-    graph: dict[str, Any]
-    node: str
-
-
 def _graph_error(e: compiler.GraphError) -> ApiError:
     return ApiError(400, str(e), e.errors)
 
 
-@router.get("/torchvision", auth=None)
+@router.get("/torchvision", auth=None, response=list[TorchvisionArch])
 def torchvision_list(request):
     """Architectures a TorchvisionModel node takes, with counts, statistics and whether their weights file is here."""
     from builder.graph.pretrained import list_archs
@@ -40,7 +42,7 @@ def torchvision_list(request):
     return list_archs()
 
 
-@router.post("/torchvision/{arch}/graph")
+@router.post("/torchvision/{arch}/graph", response={200: Graph, **error_responses(400, 401, 403, 404, 422)})
 def torchvision_graph(request, arch: str, num_classes: int | None = None, image_size: int = 224):
     """The whole architecture as an editable graph (query: `num_classes` replaces the head, `image_size`)."""
     if num_classes is not None and not 1 <= num_classes <= 1 << 20:
@@ -53,7 +55,7 @@ def torchvision_graph(request, arch: str, num_classes: int | None = None, image_
         raise ApiError(404 if "unknown architecture" in e.errors[0]["message"] else 400, str(e), e.errors) from e
 
 
-@router.post("/graphs/expand")
+@router.post("/graphs/expand", response={200: Graph, **error_responses(400, 401, 403, 413, 422)})
 def graph_expand(request, payload: ExpandIn):
     require_graph_document(payload.graph)
     try:
@@ -77,7 +79,7 @@ def _deeper_than(value: object, limit: int) -> bool:
     return False
 
 
-@router.post("/graphs/import")
+@router.post("/graphs/import", response={200: ImportedGraph, **error_responses(400, 401, 403, 413, 422)})
 def graph_import(request, file: File[UploadedFile] = None):
     """A graph JSON file (multipart `file`) or a JSON body: the document and its validation, per-node errors included."""
     limit = settings.NETBUILDER_MAX_GRAPH_BYTES
@@ -105,7 +107,7 @@ def graph_import(request, file: File[UploadedFile] = None):
     return {"graph": document, "validation": compiler.validate(document)}
 
 
-@router.post("/weights/check")
+@router.post("/weights/check", response={200: WeightsCheck, **error_responses(400, 401, 403, 413, 422)})
 def weights_check(request, file: File[UploadedFile], graph: Form[str]):
     """What loading an uploaded .pth/.safetensors into the graph would do: matched, missing, unexpected, mis-shaped."""
     try:
@@ -127,7 +129,7 @@ def weights_check(request, file: File[UploadedFile], graph: Form[str]):
     return {"file": file.name, "tensors": len(state), **report}
 
 
-@router.post("/weights", response={201: dict})
+@router.post("/weights", response={201: WeightsFileOut, **error_responses(400, 401, 403, 413, 422)})
 def weights_upload(request, file: File[UploadedFile], graph: Form[str | None] = None, name: Form[str] = ""):
     """Keep an uploaded state dict to start runs from (`init_weights`); with `graph`, also its match report."""
     document = None
@@ -150,12 +152,12 @@ def weights_upload(request, file: File[UploadedFile], graph: Form[str | None] = 
     return Status(201, body)
 
 
-@router.get("/weights", response=list[dict])
+@router.get("/weights", response={200: list[WeightsFileOut], **error_responses(401)})
 def weights_list(request):
     return [selectors.weights_summary(r) for r in selectors.weights_list(owner=request.user)]
 
 
-@router.delete("/weights/{int:weights_id}", response={204: None})
+@router.delete("/weights/{int:weights_id}", response={204: None, **error_responses(401, 403, 404, 422)})
 def weights_delete(request, weights_id: Id):
     weights_services.weights_delete(record=selectors.weights_get(owner=request.user, weights_id=weights_id))
     return Status(204, None)

@@ -5,15 +5,27 @@ from __future__ import annotations
 import io
 import zipfile
 from pathlib import Path
+from typing import get_args
 
 from django.conf import settings
 from django.http import FileResponse, HttpResponse
 from ninja import Query, Router, Status
 
 from builder import selectors
-from builder.api.errors import ApiError
+from builder.api.errors import ApiError, error_responses
 from builder.api.graphs import require_graph_document
-from builder.api.schemas import MAX_ID, Id, RunIn, RunWeightsOut
+from builder.api.schemas import (
+    MAX_ID,
+    FileKind,
+    Id,
+    RunDetail,
+    RunIn,
+    RunMetrics,
+    RunPlan,
+    RunSummary,
+    RunWeightsOut,
+    file_answer,
+)
 from builder.models import RunStatus
 from builder.services import runs as services
 from builder.training.errors import TrainingError
@@ -29,7 +41,9 @@ DOWNLOADS = {
     "onnx": ("onnx", "model.onnx", "application/octet-stream"),
     "graph": ("graph", "graph.json", "application/json"),
 }
-FILE_KINDS = {kind for kind, _, _ in DOWNLOADS.values()}
+FILE_KINDS = set(get_args(FileKind))
+assert FILE_KINDS == {kind for kind, _, _ in DOWNLOADS.values()}, "a file kind without a download"
+SUBMIT_ERRORS = error_responses(400, 401, 403, 404, 413, 422, 429)
 
 
 def _run_error(e: services.RunError) -> ApiError:
@@ -62,7 +76,7 @@ def _submission(request, payload: RunIn) -> dict:
             "init_weights": init_weights}
 
 
-@router.post("/check", response=dict)
+@router.post("/check", response={200: RunPlan, **SUBMIT_ERRORS})
 def run_check(request, payload: RunIn):
     """What `POST /api/runs` would queue, checked the same way, without queueing anything."""
     parts = _submission(request, payload)
@@ -73,7 +87,7 @@ def run_check(request, payload: RunIn):
         raise _run_error(e) from e
 
 
-@router.post("", response={201: dict})
+@router.post("", response={201: RunDetail, **SUBMIT_ERRORS})
 def run_create(request, payload: RunIn):
     parts = _submission(request, payload)
     try:
@@ -83,7 +97,7 @@ def run_create(request, payload: RunIn):
     return Status(201, selectors.run_detail(run))
 
 
-@router.get("", response=list[dict])
+@router.get("", response={200: list[RunSummary], **error_responses(401, 422)})
 def run_list(request, status: str | None = None, architecture: Id | None = None):
     if status and status not in RunStatus.values:
         raise ApiError(422, f"Unknown status '{status}'; use one of {', '.join(RunStatus.values)}",
@@ -92,18 +106,18 @@ def run_list(request, status: str | None = None, architecture: Id | None = None)
     return [selectors.run_summary(r) for r in runs[:500]]
 
 
-@router.get("/{int:run_id}", response=dict)
+@router.get("/{int:run_id}", response={200: RunDetail, **error_responses(401, 404, 422)})
 def run_get(request, run_id: Id):
     return selectors.run_detail(selectors.run_get(owner=request.user, run_id=run_id))
 
 
-@router.get("/{int:run_id}/metrics", response=dict)
+@router.get("/{int:run_id}/metrics", response={200: RunMetrics, **error_responses(401, 404, 422)})
 def run_metrics(request, run_id: Id, after: int | None = Query(None, ge=0, le=MAX_ID)):
     run = selectors.run_get(owner=request.user, run_id=run_id)
     return {"id": run.pk, "status": run.status, "events": selectors.run_events(run=run, after=after)}
 
 
-@router.post("/{int:run_id}/stop", response=dict)
+@router.post("/{int:run_id}/stop", response={200: RunDetail, **error_responses(401, 403, 404, 409, 422)})
 def run_stop(request, run_id: Id):
     run = selectors.run_get(owner=request.user, run_id=run_id)
     if run.status not in (RunStatus.QUEUED, RunStatus.RUNNING):
@@ -111,13 +125,17 @@ def run_stop(request, run_id: Id):
     return selectors.run_detail(services.run_stop(run=run))
 
 
-@router.delete("/{int:run_id}", response={204: None})
+@router.delete("/{int:run_id}", response={204: None, **error_responses(401, 403, 404, 422)})
 def run_delete(request, run_id: Id):
     services.run_delete(run=selectors.run_get(owner=request.user, run_id=run_id))
     return Status(204, None)
 
 
-@router.get("/{int:run_id}/download")
+@router.get(
+    "/{int:run_id}/download",
+    response=error_responses(401, 404, 422),
+    openapi_extra=file_answer(*sorted({t for _, _, t in DOWNLOADS.values()} | {"application/zip"})),
+)
 def run_download(request, run_id: Id, format: str = "pth"):
     run = selectors.run_get(owner=request.user, run_id=run_id)
     runs_dir = Path(settings.NETBUILDER_RUNS_DIR)
@@ -154,7 +172,7 @@ def _stored_file(run, rel: str, filename: str) -> Path:
     return path
 
 
-@router.get("/{int:run_id}/weights", response=RunWeightsOut)
+@router.get("/{int:run_id}/weights", response={200: RunWeightsOut, **error_responses(401, 404, 409, 422)})
 def run_weights(request, run_id: Id):
     """Every parameter and buffer of the trained model: statistics, a histogram, the values of small ones."""
     run = selectors.run_get(owner=request.user, run_id=run_id)

@@ -1,15 +1,53 @@
-"""Request and response schemas of the JSON API (pydantic, through django-ninja)."""
+"""Request and response schemas of the JSON API (pydantic, through django-ninja).
+
+Every answer is declared here, so `/api/openapi.json` documents it and the browser's wire types are
+generated from it (`make api-types`). Answers that services and selectors build as dicts are
+TypedDicts: validated as they are, with `NotRequired` for a key that may be absent (never null).
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NotRequired
 
 from ninja import Schema
-from pydantic import Field
+from pydantic import ConfigDict, Field
+from typing_extensions import TypedDict  # pydantic takes typing's only from Python 3.12
+
+from builder.graph.catalog import Kind as ParamKind
+from builder.models import RunStatus
 
 MAX_ID = 2**63 - 1  # ids are 64-bit: a larger number could never name a row, and the database can't take it
 Id = Annotated[int, Field(ge=0, le=MAX_ID)]  # an id in a path, a query or a body: bounded, so it answers 422
+
+Number = int | float  # as the service gives it: 3 stays 3, not 3.0
+Value = bool | int | float | str | list[Number] | None  # a parameter's or an option's value
+Graph = Annotated[dict[str, Any], Field(description="a netbuilder.graph/1 document (docs/graph-format.md)")]
+Shape = list[int]
+RunStatusName = Literal[tuple(RunStatus.values)]
+FileKind = Literal["pth", "safetensors", "checkpoint", "model_py", "onnx", "graph"]
+OPEN = ConfigDict(extra="allow")  # an object that may carry more keys than the ones named; they are kept
+
+
+# Errors -------------------------------------------------------------------------------------------
+
+
+class ErrorItem(TypedDict):
+    __pydantic_config__ = OPEN
+    message: str
+    node: NotRequired[str | None]
+    field: NotRequired[str | None]
+    loc: NotRequired[list[str]]
+
+
+class ErrorOut(TypedDict):
+    """Every 4xx answer (builder/api/errors.py)."""
+
+    detail: str
+    errors: list[ErrorItem]
+
+
+# Account, architectures ---------------------------------------------------------------------------
 
 
 class Me(Schema):
@@ -45,7 +83,7 @@ class ArchitectureSummary(Schema):
 
 
 class ArchitectureOut(ArchitectureSummary):
-    graph: dict[str, Any]
+    graph: Graph
     versions: list[VersionOut]
 
 
@@ -53,13 +91,266 @@ class ArchitectureVersionOut(Schema):
     id: int
     name: str
     version: int
-    graph: dict[str, Any]
+    graph: Graph
     created_at: datetime
+
+
+# The compiler -------------------------------------------------------------------------------------
+
+
+class ParamSpec(TypedDict):
+    name: str
+    kind: ParamKind
+    required: bool
+    inferred: bool
+    default: Value
+    doc: str
+    min: NotRequired[Number]
+    max: NotRequired[Number]
+    choices: NotRequired[list[str]]
+    length: NotRequired[int | None]
+    nullable: NotRequired[bool]
+
+
+class LayerInputs(TypedDict):
+    min: int
+    max: int | None
+    names: NotRequired[list[str]]
+
+
+class LayerSpec(TypedDict):
+    type: str
+    category: str
+    doc: str
+    inputs: LayerInputs
+    outputs: Annotated[int | None, Field(description="null when it depends on the parameters (Split)")]
+    params: list[ParamSpec]
+
+
+class CatalogLimits(TypedDict):
+    max_params: int
+    settings: dict[str, str]
+
+
+class Catalog(TypedDict):
+    format: str
+    categories: list[str]
+    layers: list[LayerSpec]
+    limits: CatalogLimits
+
+
+class NodeReport(TypedDict):
+    shape: Shape | None
+    shapes: list[Shape]
+    params: int | None
+    flops: int | None
+
+
+class ValidationResult(TypedDict):
+    ok: bool
+    params: int
+    trainable_params: int
+    flops: int
+    param_bytes: int
+    output_shapes: list[Shape | None]
+    nodes: dict[str, NodeReport]
+    errors: list[ErrorItem]
 
 
 class ExportIn(Schema):
     graph: dict[str, Any]
     format: Literal["py", "json"] = "py"
+
+
+class Template(TypedDict):
+    id: str
+    name: str
+    description: str
+    graph: Graph
+
+
+# Pretrained models, imports and weights files -----------------------------------------------------
+
+
+class ExpandIn(Schema):
+    graph: dict[str, Any]
+    node: str
+
+
+class TorchvisionHead(TypedDict):
+    module: str
+    in_features: int
+    out_features: int
+
+
+class TorchvisionWeights(TypedDict):
+    file: str
+    path: str
+    available: bool
+
+
+class TorchvisionTransforms(TypedDict):
+    mean: list[float]
+    std: list[float]
+    resize: int
+    crop: int
+
+
+class TorchvisionInput(TypedDict):
+    min_size: int
+    fixed_size: int | None
+
+
+class TorchvisionArch(TypedDict):
+    arch: str
+    params: int
+    gflops: Number
+    head: TorchvisionHead
+    weights: TorchvisionWeights
+    transforms: TorchvisionTransforms
+    input: TorchvisionInput
+    expandable: bool
+    expand_problem: str | None
+
+
+class ImportedGraph(TypedDict):
+    graph: Graph
+    validation: ValidationResult
+
+
+class Mismatch(TypedDict):
+    key: str
+    expected: Shape
+    got: Shape
+
+
+class WeightsReport(TypedDict):
+    matched: list[str]
+    renamed: dict[str, str]
+    missing: list[str]
+    unexpected: list[str]
+    mismatched: list[Mismatch]
+    ok: bool
+
+
+class WeightsCheck(WeightsReport):
+    file: str
+    tensors: int
+
+
+class WeightsFileOut(TypedDict):
+    id: int
+    name: str
+    size_bytes: int
+    tensors: int
+    created_at: str
+    report: NotRequired[WeightsReport]
+
+
+# Datasets and training options --------------------------------------------------------------------
+
+
+class OptionSpec(TypedDict):
+    name: str
+    kind: str
+    default: Value
+    nullable: bool
+    min: Number | None
+    max: Number | None
+    doc: str
+
+
+class BuiltinDataset(TypedDict):
+    name: str
+    title: str
+    description: str
+    source: str
+    task: str
+    input_shape: Shape
+    dtype: str
+    options: list[OptionSpec]
+    defaults: dict[str, Value]
+    available: bool
+    classes: NotRequired[list[str]]
+    target_size: NotRequired[int]
+
+
+class DatasetValidation(TypedDict):
+    fixed: bool
+    samples: NotRequired[int]
+    fraction: NotRequired[float]
+
+
+class DatasetDescription(TypedDict):
+    name: str
+    title: str
+    description: str
+    task: str
+    input_shape: Shape
+    dtype: str
+    samples: int
+    validation: DatasetValidation
+    options: dict[str, Any]
+    classes: NotRequired[list[str]]
+    target_size: NotRequired[int]
+    info: NotRequired[dict[str, Any]]
+
+
+class PreviewSample(TypedDict):
+    x: Any
+    y: Any
+    truncated: NotRequired[bool]
+
+
+class DatasetPreview(DatasetDescription):
+    preview: list[PreviewSample]
+    class_counts: NotRequired[dict[str, int]]
+    target_mean: NotRequired[list[float]]
+    target_std: NotRequired[list[float]]
+
+
+class UploadedDatasetOut(TypedDict):
+    id: int
+    key: Annotated[str, Field(description="upload:ID, the name a run gives as its dataset")]
+    name: str
+    kind: str
+    size_bytes: int
+    options: dict[str, Any]
+    task: str
+    input_shape: Shape
+    samples: int
+    classes: list[str] | None
+    target_size: int | None
+    created_at: str
+    preview: NotRequired[DatasetPreview]
+
+
+class DatasetList(TypedDict):
+    builtin: list[BuiltinDataset]
+    uploads: list[UploadedDatasetOut]
+    max_upload_bytes: int
+    max_dataset_bytes: int
+
+
+class TrainingOption(TypedDict):
+    name: str
+    kind: str
+    default: Value
+    nullable: bool
+    doc: str
+    choices: NotRequired[list[str]]
+    min: NotRequired[Number]
+    max: NotRequired[Number]
+    gt: NotRequired[Number]
+    lt: NotRequired[Number]
+    setting: NotRequired[str]
+
+
+class TrainingOptions(TypedDict):
+    fields: list[TrainingOption]
+
+
+# Runs ---------------------------------------------------------------------------------------------
 
 
 class RunIn(Schema):
@@ -71,6 +362,65 @@ class RunIn(Schema):
     config: dict[str, Any] = Field(default_factory=dict)
     name: str = Field(default="", max_length=200)
     init_weights: Id | None = Field(default=None, description="id of an uploaded weights file to start from")
+
+
+class PlanInput(TypedDict):
+    node: str
+    shape: Shape
+    dtype: str
+
+
+class PlanOutput(TypedDict):
+    node: str
+    shape: Shape
+
+
+class RunPlan(TypedDict):
+    config: dict[str, Any]
+    dataset: DatasetDescription
+    input: PlanInput
+    output: PlanOutput
+    loss: str | None
+
+
+class RunSummary(TypedDict):
+    id: int
+    name: str
+    status: RunStatusName
+    dataset: str
+    architecture: int | None
+    architecture_version: int | None
+    worker: str
+    device: str
+    step: int
+    epoch: int
+    error: str
+    final_metrics: dict[str, Any]
+    created_at: str
+    started_at: str | None
+    finished_at: str | None
+    duration_s: float | None
+
+
+class RunDetail(RunSummary):
+    graph: Graph
+    dataset_options: dict[str, Any]
+    config: dict[str, Any]
+    files: Annotated[list[FileKind], Field(description="the kinds of file GET /api/runs/{id}/download has")]
+    onnx_error: str | None
+    traceback: str
+    stop_requested: bool
+
+
+class StreamEvent(TypedDict):
+    type: str
+    data: dict[str, Any]
+
+
+class RunMetrics(TypedDict):
+    id: int
+    status: RunStatusName
+    events: list[StreamEvent]
 
 
 class HistogramOut(Schema):
@@ -97,5 +447,12 @@ class TensorOut(Schema):
 
 class RunWeightsOut(Schema):
     id: int
-    status: str
+    status: RunStatusName
     tensors: list[TensorOut] = Field(description="every parameter and buffer of the trained model, in order")
+
+
+def file_answer(*media_types: str) -> dict[str, Any]:
+    """`openapi_extra` documenting a 200 that is a file (a JSON file is an object)."""
+    binary = {"type": "string", "format": "binary"}
+    content = {t: {"schema": {"type": "object"} if t == "application/json" else binary} for t in media_types}
+    return {"responses": {200: {"description": "The file", "content": content}}}

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from ninja import Router
 
+from builder.api.schemas import TrainingOptions
+
 router = Router(tags=["training"])
 
 
-@router.get("/options", auth=None)
+@router.get("/options", auth=None, response=TrainingOptions)
 def training_options(request):
     from builder.training import TrainConfig
 

@@ -54,7 +54,7 @@ def execute(spec: RunSpec, conn, stop, suspend) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     _die_with_parent()
-    if spec.engine is not None:  # a spawned process starts from the defaults: use the server's limits
+    if spec.engine is not None:  # a new process starts from the defaults: use the server's limits
         from builder.engine_settings import install_engine_settings
 
         install_engine_settings(spec.engine)
@@ -99,7 +99,9 @@ def _plain(e: BaseException) -> str:
 
 
 def _die_with_parent() -> None:
-    """Linux: end this process when the worker dies (even by SIGKILL), so no run trains twice."""
+    """Linux: end this process when its parent dies (even by SIGKILL), so no run trains twice.
+
+    The parent is the worker's fork server, which ends when the worker does."""
     try:
         import ctypes
 

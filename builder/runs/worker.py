@@ -137,11 +137,31 @@ class RunRelay:
                 await asyncio.sleep(delay)
 
 
+# Training processes are forked from a server process that has imported these once (torch alone takes
+# seconds), so a run starts training at once; each run still has a fresh process of its own.
+PRELOAD = ["torch", "torch._dynamo", "torch.fx", "onnx", "onnxscript",
+           "builder.graph", "builder.training", "builder.runs.executor", "builder.weights"]
+
+
+def training_context():
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(PRELOAD)
+    return ctx
+
+
+def start_fork_server() -> None:
+    """Start the server that training processes fork from (blocks while it imports PRELOAD)."""
+    from multiprocessing import forkserver
+
+    training_context()
+    forkserver.ensure_running()
+
+
 class RunProcess:
     """A run's training process and the thread that turns its pipe into an asyncio queue."""
 
     def __init__(self, spec: RunSpec) -> None:
-        ctx = multiprocessing.get_context("spawn")
+        ctx = training_context()
         self.stop = ctx.Event()
         self.suspend = ctx.Event()
         reader, writer = ctx.Pipe(duplex=False)
@@ -191,6 +211,8 @@ class TrainingSupervisor:
 
     async def start(self) -> None:
         TrainingSupervisor.current = self
+        # Ready before the first run arrives: a run that comes sooner waits for it, not for a new import.
+        self._fork_server = asyncio.create_task(asyncio.to_thread(start_fork_server))
         self._loop_task = asyncio.create_task(self._loop())
         log.info("training worker %s ready with %d slot(s)", self.name, self.slots)
 

@@ -34,13 +34,11 @@ def train_to_the_end(run_id: int) -> TrainingRun:
         checkpoint_dir=str(out / "checkpoints"),
         data_dir=str(settings.NETBUILDER_DATA_DIR),
     )
-    result = run(spec, lambda message: None, stop=lambda: False, suspend=lambda: False)
-    assert result["status"] == "succeeded", result["error"]
+    final = run(spec, lambda message: None, stop=lambda: False, suspend=lambda: False)
+    assert final["type"] == "finished", final["data"]
     runs_dir = Path(settings.NETBUILDER_RUNS_DIR)
-    files = {
-        k: v if k == "onnx_error" else str(Path(v).relative_to(runs_dir)) for k, v in result["files"].items()
-    }
-    return services.run_finish(run_id=run_id, worker="test", status=result["status"], files=files)
+    files = {k: str(Path(v).relative_to(runs_dir)) for k, v in final["outcome"]["files"].items()}
+    return services.run_finish(run_id=run_id, worker="test", status=final["data"]["status"], files=files)
 
 
 @pytest.fixture

@@ -49,9 +49,11 @@ export interface CanvasProps {
   onQuickAdd(screen: Position, flow: Position): void;
   /** Keeps the last pointer position, for paste and keyboard quick-add. */
   pointer: React.MutableRefObject<{ screen: Position; flow: Position } | null>;
+  /** A node to centre the view on (a failed run's node), once it is loaded. */
+  focus?: string | null;
 }
 
-export function Canvas({ onQuickAdd, pointer }: CanvasProps) {
+export function Canvas({ onQuickAdd, pointer, focus = null }: CanvasProps) {
   const nodes = useBuilder((s) => s.nodes);
   const edges = useBuilder((s) => s.edges);
   const onNodesChange = useBuilder((s) => s.onNodesChange);
@@ -59,6 +61,7 @@ export function Canvas({ onQuickAdd, pointer }: CanvasProps) {
   const connect = useBuilder((s) => s.connect);
   const addNode = useBuilder((s) => s.addNode);
   const fitRequest = useBuilder((s) => s.fitRequest);
+  const layingOut = useBuilder((s) => s.layingOut);
   const flow = useReactFlow<BuilderNode, ShapeEdge>();
   const wrapper = useRef<HTMLDivElement>(null);
 
@@ -66,6 +69,9 @@ export function Canvas({ onQuickAdd, pointer }: CanvasProps) {
   useEffect(() => {
     if (fitRequest > 0) fitGraph({ readable: true });
   }, [fitRequest, fitGraph]);
+  useEffect(() => {
+    if (focus) fitGraph({ node: focus });
+  }, [focus, fitGraph]);
 
   const onConnect: OnConnect = useCallback((c) => void connect(c), [connect]);
 
@@ -125,7 +131,15 @@ export function Canvas({ onQuickAdd, pointer }: CanvasProps) {
   );
 
   return (
-    <div className="canvas" ref={wrapper} onDragOver={onDragOver} onDrop={onDrop} onMouseMove={onPointerMove} data-testid="canvas">
+    <div
+      className={`canvas${layingOut ? " is-laying-out" : ""}`}
+      ref={wrapper}
+      onDragOver={onDragOver}
+      onDrop={onDrop}
+      onMouseMove={onPointerMove}
+      data-testid="canvas"
+      data-laying-out={layingOut ? "true" : "false"}
+    >
       <ReactFlow<BuilderNode, ShapeEdge>
         nodes={nodes}
         edges={edges}
@@ -151,6 +165,11 @@ export function Canvas({ onQuickAdd, pointer }: CanvasProps) {
         <Controls position="bottom-left" showInteractive={false} />
         <MiniMap position="bottom-right" pannable zoomable nodeColor={minimapColor} nodeStrokeWidth={3} className="minimap" />
       </ReactFlow>
+      {layingOut && (
+        <div className="layout-note" role="status">
+          Laying out…
+        </div>
+      )}
     </div>
   );
 }

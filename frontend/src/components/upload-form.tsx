@@ -3,13 +3,14 @@ import { memo, useState } from "react";
 import { api, ApiError } from "@/lib/api";
 import { formatBytes } from "@/lib/format";
 import type { UploadedDataset } from "@/lib/run-types";
-import { DEFAULT_IMAGE_SIZE, uploadKind, uploadOptions } from "@/lib/upload-options";
+import { DEFAULT_IMAGE_SIZE, DEFAULT_STANDARDIZE, uploadKind, uploadOptions } from "@/lib/upload-options";
 
 function UploadFormView({ maxBytes, onUploaded }: { maxBytes: number; onUploaded(d: UploadedDataset): void }) {
   const [file, setFile] = useState<File | null>(null);
   const [name, setName] = useState("");
   const [target, setTarget] = useState("");
   const [task, setTask] = useState("");
+  const [standardize, setStandardize] = useState(DEFAULT_STANDARDIZE);
   const [size, setSize] = useState(DEFAULT_IMAGE_SIZE);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -21,7 +22,7 @@ function UploadFormView({ maxBytes, onUploaded }: { maxBytes: number; onUploaded
       setError(`${file.name} is ${formatBytes(file.size)}; the limit is ${formatBytes(maxBytes)}.`);
       return;
     }
-    const options = uploadOptions(kind, { target, task, size });
+    const options = uploadOptions(kind, { target, task, standardize, size });
     const form = new FormData();
     form.append("file", file);
     if (name.trim()) form.append("name", name.trim());
@@ -57,6 +58,11 @@ function UploadFormView({ maxBytes, onUploaded }: { maxBytes: number; onUploaded
                 <option value="regression">regression</option>
               </select>
             </div>
+          )}
+          {kind === "csv" && (
+            <label className="check" title="Each feature column is scaled to mean 0 and std 1 for training; the exported model still takes the raw numbers.">
+              <input type="checkbox" checked={standardize} onChange={(e) => setStandardize(e.target.checked)} data-testid="upload-standardize" /> Standardize features
+            </label>
           )}
           {kind === "imagezip" && <label className="row">Image size <input type="number" min={4} max={256} step={1} value={size} onChange={(e) => setSize(e.target.value)} title="Every image is resized to size × size pixels" data-testid="upload-size" /> px</label>}
           <button type="button" className="primary small" disabled={busy} onClick={() => void submit()} data-testid="upload-submit">

@@ -5,17 +5,15 @@
  */
 import { useReactFlow, useStoreApi } from "@xyflow/react";
 import { useCallback } from "react";
-import { graphBounds, viewportFor } from "@/lib/layout";
+import { graphBounds, READABLE_ZOOM, viewportFor } from "@/lib/layout";
 import { builderStore } from "@/store/builder-store";
 
-/** Below this zoom node labels stop being readable; a load or layout never goes lower. */
-export const READABLE_ZOOM = 0.75;
-
-export function useFitGraph(): (opts?: { readable?: boolean }) => void {
+/** Fits the whole graph (never below READABLE_ZOOM with `readable`), or centres `node` at 100%. */
+export function useFitGraph(): (opts?: { readable?: boolean; node?: string }) => void {
   const flow = useReactFlow();
   const rf = useStoreApi();
   return useCallback(
-    ({ readable = false } = {}) => {
+    ({ readable = false, node }: { readable?: boolean; node?: string } = {}) => {
       let tries = 0;
       const attempt = () => {
         const { width, height } = rf.getState();
@@ -24,9 +22,10 @@ export function useFitGraph(): (opts?: { readable?: boolean }) => void {
           if (tries++ < 20) requestAnimationFrame(attempt);
           return;
         }
-        const bounds = graphBounds(builderStore.getState().nodes);
+        const nodes = builderStore.getState().nodes;
+        const bounds = graphBounds(node ? nodes.filter((n) => n.id === node) : nodes);
         if (!bounds) return;
-        const limits = readable ? { minZoom: READABLE_ZOOM, maxZoom: 1 } : { minZoom: 0.1, maxZoom: 1.1 };
+        const limits = node ? { minZoom: 1, maxZoom: 1 } : readable ? { minZoom: READABLE_ZOOM, maxZoom: 1 } : { minZoom: 0.1, maxZoom: 1.1 };
         void flow.setViewport(viewportFor(bounds, width, height, limits), { duration: 200 });
       };
       attempt();

@@ -1,22 +1,75 @@
 import { describe, expect, it } from "vitest";
-import { graphBounds, layoutPositions, viewportFor } from "@/lib/layout";
+import { fromGraphDoc } from "@/lib/graph";
+import { DEFAULT_NODE_HEIGHT, DEFAULT_NODE_WIDTH, graphBounds, LAYOUT_SCREEN, layoutPositions, viewportFor } from "@/lib/layout";
+import type { Position } from "@/lib/types";
+import { resnet18Graph } from "@/test/resnet18-graph";
+
+function boxes(positions: Map<string, Position>) {
+  return [...positions].map(([id, p]) => ({ id, x: p.x, y: p.y, width: DEFAULT_NODE_WIDTH, height: DEFAULT_NODE_HEIGHT }));
+}
+
+function overlapping(list: ReturnType<typeof boxes>): [string, string][] {
+  const out: [string, string][] = [];
+  for (let i = 0; i < list.length; i++) {
+    for (let j = i + 1; j < list.length; j++) {
+      const a = list[i]!;
+      const b = list[j]!;
+      if (a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height) out.push([a.id, b.id]);
+    }
+  }
+  return out;
+}
 
 describe("auto-layout", () => {
-  it("puts every node below the ones that feed it", () => {
-    const pos = layoutPositions({
+  it("puts every node below the ones that feed it", async () => {
+    const pos = await layoutPositions({
       nodes: [{ id: "x" }, { id: "a" }, { id: "b" }, { id: "add" }],
       edges: [
         { source: "x", target: "a" },
         { source: "x", target: "b" },
-        { source: "a", target: "add" },
-        { source: "b", target: "add" },
+        { source: "a", target: "add", data: { port: 0 } },
+        { source: "b", target: "add", data: { port: 1 } },
       ],
     });
     expect(pos.get("a")!.y).toBeGreaterThan(pos.get("x")!.y);
     expect(pos.get("add")!.y).toBeGreaterThan(pos.get("b")!.y);
     expect(pos.get("a")!.y).toBe(pos.get("b")!.y);
-    // Side by side, not overlapping.
-    expect(Math.abs(pos.get("a")!.x - pos.get("b")!.x)).toBeGreaterThanOrEqual(200);
+    // Side by side, not overlapping, and input 0's source on the left as the handles are drawn.
+    expect(pos.get("b")!.x - pos.get("a")!.x).toBeGreaterThanOrEqual(200);
+  });
+
+  it("keeps a short chain in one column", async () => {
+    const ids = ["x", "fc1", "act", "fc2", "y"];
+    const pos = await layoutPositions({ nodes: ids.map((id) => ({ id })), edges: ids.slice(1).map((id, i) => ({ source: ids[i]!, target: id })) });
+    expect(new Set(ids.map((id) => pos.get(id)!.x)).size).toBe(1);
+    const ys = ids.map((id) => pos.get(id)!.y);
+    expect([...ys].sort((a, b) => a - b)).toEqual(ys);
+  });
+
+  it("wraps an expanded ResNet-18 into columns that a screen shows whole, without overlaps", async () => {
+    const graph = fromGraphDoc(resnet18Graph);
+    expect(graph.nodes).toHaveLength(71);
+    const pos = await layoutPositions(graph);
+    expect(pos.size).toBe(71);
+    const laid = boxes(pos);
+    expect(overlapping(laid)).toEqual([]);
+    const bounds = graphBounds(graph.nodes.map((n) => ({ position: pos.get(n.id)! })))!;
+    const aspect = bounds.width / bounds.height;
+    expect(aspect).toBeGreaterThan(0.4);
+    expect(aspect).toBeLessThan(3);
+    // In one column, some 60 layers tall, Fit in a laptop's pane needed a zoom below 0.1 (a node 8 px
+    // tall); wrapped into columns, more than a third.
+    const { zoom } = viewportFor(bounds, LAYOUT_SCREEN.width, LAYOUT_SCREEN.height);
+    expect(zoom).toBeGreaterThanOrEqual(0.35);
+    // Within a column the data still flows down: the stem is in order.
+    const stem = ["x", "conv1", "bn1", "relu", "maxpool"].map((id) => pos.get(id)!);
+    expect(stem.every((p, i) => i === 0 || (p.y > stem[i - 1]!.y && p.x === stem[0]!.x))).toBe(true);
+  });
+
+  it("lays out nothing for no nodes and ignores edges to nodes it was not given", async () => {
+    expect((await layoutPositions({ nodes: [], edges: [] })).size).toBe(0);
+    const pos = await layoutPositions({ nodes: [{ id: "a" }], edges: [{ source: "a", target: "gone" }] });
+    expect([...pos.keys()]).toEqual(["a"]);
   });
 });
 
@@ -28,7 +81,7 @@ describe("fitting the view", () => {
         { position: { x: 0, y: 0 }, measured: { width: 100, height: 50 } },
         { position: { x: 200, y: 300 } },
       ]),
-    ).toEqual({ x: 0, y: 0, width: 400, height: 390 });
+    ).toEqual({ x: 0, y: 0, width: 400, height: 300 + DEFAULT_NODE_HEIGHT });
   });
 
   it("centres a small graph at no more than 100%", () => {

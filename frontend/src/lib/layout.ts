@@ -1,33 +1,132 @@
-/** Auto-layout with dagre: top-to-bottom ranks, following edges. */
-import dagre from "@dagrejs/dagre";
+/**
+ * Auto-layout with ELK's layered algorithm, top to bottom, run in a web worker. A graph too tall to
+ * read on a laptop screen in one column (an expanded ResNet) is wrapped into side-by-side columns
+ * whose whole has the screen's proportions, like text in a newspaper.
+ */
+import ELK, { type ELK as ElkEngine, type ElkNode, type LayoutOptions } from "elkjs/lib/elk-api.js";
+import elkWorkerUrl from "elkjs/lib/elk-worker.min.js?url";
 import type { Position } from "@/lib/types";
 
 export interface LayoutInput {
   nodes: readonly { id: string; width?: number; height?: number }[];
-  edges: readonly { source: string; target: string }[];
+  /** `data.port` / `data.sourcePort` (ShapeEdge's) keep multi-input nodes' inputs in port order. */
+  edges: readonly { source: string; target: string; data?: { port?: number; sourcePort?: number } }[];
 }
 
-export const DEFAULT_NODE_WIDTH = 200;
-export const DEFAULT_NODE_HEIGHT = 90;
+export interface Size {
+  width: number;
+  height: number;
+}
 
-/** Top-left positions for every node, laid out in ranks from inputs down to outputs. */
-export function layoutPositions({ nodes, edges }: LayoutInput, direction: "TB" | "LR" = "TB"): Map<string, Position> {
-  const g = new dagre.graphlib.Graph();
-  g.setGraph({ rankdir: direction, nodesep: 50, ranksep: 56, marginx: 20, marginy: 20 });
-  g.setDefaultEdgeLabel(() => ({}));
-  for (const n of nodes) {
-    g.setNode(n.id, { width: n.width ?? DEFAULT_NODE_WIDTH, height: n.height ?? DEFAULT_NODE_HEIGHT });
-  }
+/** A node's size before it is drawn: the CSS width, and the height of a typical layer with its parameters. */
+export const DEFAULT_NODE_WIDTH = 200;
+export const DEFAULT_NODE_HEIGHT = 80;
+
+/** Below this zoom node labels stop being readable; a load or layout never goes lower. */
+export const READABLE_ZOOM = 0.75;
+
+/** The canvas pane of a laptop screen, palette and inspector open: 908×792 at 1440×900, 748×612 at 1280×720. */
+export const LAYOUT_SCREEN: Size = { width: 900, height: 760 };
+
+// Room between layers for an edge's shape label.
+const SPACING: LayoutOptions = {
+  "elk.spacing.nodeNode": "30",
+  "elk.layered.spacing.nodeNodeBetweenLayers": "40",
+  "elk.padding": "[top=20,left=20,bottom=20,right=20]",
+};
+
+/** ELK's input for `input`; with `aspectRatio`, its layers are wrapped into columns of about that width/height. */
+export function elkGraph({ nodes, edges }: LayoutInput, aspectRatio: number | null = null): ElkNode {
   const ids = new Set(nodes.map((n) => n.id));
-  for (const e of edges) if (ids.has(e.source) && ids.has(e.target)) g.setEdge(e.source, e.target);
-  dagre.layout(g);
-  const out = new Map<string, Position>();
-  for (const n of nodes) {
-    const p = g.node(n.id);
-    const w = n.width ?? DEFAULT_NODE_WIDTH;
-    const h = n.height ?? DEFAULT_NODE_HEIGHT;
-    out.set(n.id, { x: Math.round(p.x - w / 2), y: Math.round(p.y - h / 2) });
+  const kept = edges.filter((e) => ids.has(e.source) && ids.has(e.target) && e.source !== e.target);
+  const ports = new Map<string, { ins: Set<number>; outs: Set<number> }>(nodes.map((n) => [n.id, { ins: new Set(), outs: new Set() }]));
+  for (const e of kept) {
+    ports.get(e.target)!.ins.add(e.data?.port ?? 0);
+    ports.get(e.source)!.outs.add(e.data?.sourcePort ?? 0);
   }
+  // ELK ids share one namespace; ":" never appears in a node id (a Python identifier).
+  const port = (id: string, side: "NORTH" | "SOUTH", index: number) => ({
+    id: `${id}:${side === "NORTH" ? "in" : "out"}:${index}`,
+    layoutOptions: { "elk.port.side": side, "elk.port.index": String(index) },
+  });
+  return {
+    id: ":root",
+    layoutOptions: {
+      "elk.algorithm": "layered",
+      "elk.direction": "DOWN",
+      ...SPACING,
+      ...(aspectRatio === null ? {} : { "elk.layered.wrapping.strategy": "MULTI_EDGE", "elk.aspectRatio": String(aspectRatio) }),
+    },
+    children: nodes.map((n) => {
+      const { ins, outs } = ports.get(n.id)!;
+      return {
+        id: n.id,
+        width: n.width ?? DEFAULT_NODE_WIDTH,
+        height: n.height ?? DEFAULT_NODE_HEIGHT,
+        // Inputs on top and outputs below in port order, as the canvas draws their handles.
+        layoutOptions: { "elk.portConstraints": "FIXED_ORDER" },
+        ports: [...[...ins].sort((a, b) => a - b).map((p) => port(n.id, "NORTH", p)), ...[...outs].sort((a, b) => a - b).map((p) => port(n.id, "SOUTH", p))],
+      };
+    }),
+    edges: kept.map((e, i) => ({
+      id: `:e${i}`,
+      sources: [port(e.source, "SOUTH", e.data?.sourcePort ?? 0).id],
+      targets: [port(e.target, "NORTH", e.data?.port ?? 0).id],
+    })),
+  };
+}
+
+interface Engine {
+  elk: ElkEngine;
+  /** Rejects when the worker dies or never loads: ELK's own promises would wait for ever. */
+  failed: Promise<never>;
+}
+
+let engine: Promise<Engine> | null = null;
+
+// Only where there are no workers (vitest's jsdom); kept out of the bundle, which never needs it.
+const IN_THREAD_ELK = "elkjs/lib/elk.bundled.js";
+
+/** One ELK for the page: in a web worker, or in this thread where there are no workers. */
+function layoutEngine(): Promise<Engine> {
+  engine ??=
+    typeof Worker !== "undefined"
+      ? Promise.resolve(workerEngine())
+      : (import(/* @vite-ignore */ IN_THREAD_ELK) as Promise<{ default: typeof ELK }>).then((m) => ({ elk: new m.default(), failed: new Promise<never>(() => undefined) }));
+  return engine;
+}
+
+function workerEngine(): Engine {
+  let fail: (e: Error) => void = () => undefined;
+  const failed = new Promise<never>((_, reject) => (fail = reject));
+  failed.catch(() => undefined); // each layout races it; nobody may be waiting when it fails
+  const elk = new ELK({
+    workerFactory: () => {
+      const worker = new Worker(elkWorkerUrl, { name: "elk-layout" });
+      worker.addEventListener("error", (e) => {
+        engine = null; // the next layout starts a fresh worker
+        fail(new Error(`the layout worker failed${e.message ? `: ${e.message}` : ""}`));
+      });
+      return worker;
+    },
+  });
+  return { elk, failed };
+}
+
+/**
+ * Top-left positions for every node, in layers from inputs down to outputs. When the single column
+ * would not fit `screen` at READABLE_ZOOM, the layers are wrapped into columns that together have
+ * `screen`'s aspect ratio, so that Fit shows the whole network large enough to read.
+ */
+export async function layoutPositions(input: LayoutInput, { screen = LAYOUT_SCREEN }: { screen?: Size } = {}): Promise<Map<string, Position>> {
+  const out = new Map<string, Position>();
+  if (!input.nodes.length) return out;
+  const { elk, failed } = await layoutEngine();
+  const run = (graph: ElkNode) => Promise.race([elk.layout(graph), failed]);
+  let laid = await run(elkGraph(input));
+  const tooBig = (laid.width ?? 0) * READABLE_ZOOM > screen.width || (laid.height ?? 0) * READABLE_ZOOM > screen.height;
+  if (tooBig) laid = await run(elkGraph(input, screen.width / screen.height));
+  for (const c of laid.children ?? []) out.set(c.id, { x: Math.round(c.x ?? 0), y: Math.round(c.y ?? 0) });
   return out;
 }
 

@@ -1,7 +1,11 @@
-/** Wire types of runs, datasets, training options and the run stream, as docs/api.md defines them. */
-import type { GraphDoc, ParamValue } from "@/lib/types";
+/**
+ * Wire types of runs, datasets, training options and the run stream, as docs/api.md defines them. HTTP
+ * answers come from the generated api-types.ts (via `Schemas`); the websocket stream's messages are written
+ * here, and so are the final metrics, which the schema leaves an open object.
+ */
+import type { GraphDoc, Loose, ParamValue, Schemas } from "@/lib/types";
 
-export type RunStatus = "queued" | "running" | "succeeded" | "failed" | "stopped";
+export type RunStatus = Schemas["RunSummary"]["status"];
 export const ACTIVE_STATUSES: readonly RunStatus[] = ["queued", "running"];
 export const RUN_STATUSES: readonly RunStatus[] = ["queued", "running", "succeeded", "failed", "stopped"];
 
@@ -9,7 +13,7 @@ export function isActive(status: RunStatus | string | undefined): boolean {
   return status === "queued" || status === "running";
 }
 
-export type FileKind = "pth" | "safetensors" | "checkpoint" | "model_py" | "onnx" | "graph";
+export type FileKind = Schemas["RunDetail"]["files"][number];
 
 export interface FinalMetrics {
   epoch?: number;
@@ -27,34 +31,12 @@ export interface FinalMetrics {
   [key: string]: unknown;
 }
 
-export interface RunSummary {
-  id: number;
-  name: string;
-  status: RunStatus;
-  dataset: string;
-  architecture: number | null;
-  architecture_version: number | null;
-  worker: string;
-  device: string;
-  step: number;
-  epoch: number;
-  error: string;
-  final_metrics: FinalMetrics;
-  created_at: string;
-  started_at: string | null;
-  finished_at: string | null;
-  duration_s: number | null;
-}
+export type RunSummary = Omit<Schemas["RunSummary"], "final_metrics"> & { final_metrics: FinalMetrics };
 
-export interface RunDetail extends RunSummary {
+export type RunDetail = Omit<Schemas["RunDetail"], "final_metrics" | "graph"> & {
+  final_metrics: FinalMetrics;
   graph: GraphDoc;
-  dataset_options: Record<string, unknown>;
-  config: Record<string, unknown>;
-  files: FileKind[];
-  onnx_error: string | null;
-  traceback: string;
-  stop_requested: boolean;
-}
+};
 
 export interface MetricsPoint {
   step: number;
@@ -122,6 +104,10 @@ export const FINAL_TYPES: readonly string[] = ["finished", "failed", "stopped"];
 
 // Datasets -----------------------------------------------------------------------------------------
 
+/**
+ * What a form reads of an option: a dataset's options and the training options (`TrainingOption`) are
+ * both one, and so is a field made up from a dataset's defaults (lib/train-form.ts).
+ */
 export interface OptionSpec {
   name: string;
   kind: string;
@@ -133,85 +119,24 @@ export interface OptionSpec {
   doc?: string;
 }
 
-export interface BuiltinDataset {
-  name: string;
-  title: string;
-  description: string;
-  source: string;
-  task: "classification" | "regression" | string;
-  input_shape: number[];
-  dtype: string;
-  classes?: string[];
-  target_size?: number;
-  options: OptionSpec[];
-  defaults: Record<string, ParamValue>;
-  available: boolean;
-}
+export type BuiltinDataset = Omit<Schemas["BuiltinDataset"], "options"> & { options: OptionSpec[] };
 
-export interface UploadedDataset {
-  id: number;
-  key: string;
-  name: string;
-  kind: string;
-  task: string;
-  input_shape: number[];
-  samples: number;
-  classes: string[] | null;
-  target_size: number | null;
-  size_bytes: number;
-  created_at: string;
-  preview?: DatasetPreview;
-}
+export type UploadedDataset = Schemas["UploadedDatasetOut"];
 
-export interface DatasetList {
-  builtin: BuiltinDataset[];
-  uploads: UploadedDataset[];
-  max_upload_bytes: number;
-}
+export type DatasetList = Schemas["DatasetList"];
 
-export interface PreviewSample {
-  x: unknown;
-  y: unknown;
-}
+export type PreviewSample = Schemas["PreviewSample"];
 
-export interface DatasetPreview {
-  name?: string;
-  title?: string;
-  description?: string;
-  task?: string;
-  input_shape?: number[];
-  dtype?: string;
-  samples?: number;
-  classes?: string[];
-  target_size?: number;
-  columns?: string[];
-  preview?: PreviewSample[];
-  class_counts?: number[] | Record<string, number>;
-  target_mean?: number | number[];
-  target_std?: number | number[];
-  [key: string]: unknown;
-}
+/** A dataset's description and first samples; the Train dialog also shows an upload's as one. */
+export type DatasetPreview = Partial<Schemas["DatasetPreview"]> & { columns?: string[]; [key: string]: unknown };
 
 /** One option of a run's `config` (the engine's TrainConfig), from GET /api/training/options. */
-export interface TrainingOption extends OptionSpec {}
+export type TrainingOption = Schemas["TrainingOption"];
 
 /** `POST /api/runs/check`'s answer: what the run would be, resolved by the server's own checks. */
-export interface RunPlan {
-  config: Record<string, unknown>;
-  dataset: { name: string; title?: string; task: string; input_shape: number[]; classes?: string[]; target_size?: number };
-  input: { node: string; shape: number[]; dtype?: string };
-  output: { node: string; shape: number[] };
-  loss: string | null;
-}
+export type RunPlan = Omit<Schemas["RunPlan"], "dataset" | "input"> & {
+  dataset: Loose<Schemas["DatasetDescription"], "title" | "description" | "dtype" | "samples" | "validation" | "options">;
+  input: Loose<Schemas["PlanInput"], "dtype">;
+};
 
-export interface RunRequest {
-  graph?: GraphDoc;
-  architecture?: number;
-  architecture_version?: number;
-  dataset: string;
-  dataset_options?: Record<string, unknown>;
-  config?: Record<string, unknown>;
-  name?: string;
-  /** An uploaded weights file to start from. */
-  init_weights?: number;
-}
+export type RunRequest = Omit<Schemas["RunIn"], "graph"> & { graph?: GraphDoc };

@@ -1,41 +1,38 @@
-/** Wire types: the catalog, graph documents and validation answers as docs/api.md defines them. */
+/**
+ * Wire types: the catalog, graph documents and validation answers as docs/api.md defines them. The API's
+ * answers are generated from its OpenAPI schema into api-types.ts (`make api-types`); graph documents are
+ * docs/graph-format.md's, written here.
+ */
+import type { components } from "@/lib/api-types";
+
+/** Every schema /api/openapi.json declares, by name. */
+export type Schemas = components["schemas"];
+
+/** An answer whose `graph` is a graph document (the schema only says "an object"). */
+export type WithGraph<T> = Omit<T, "graph"> & { graph: GraphDoc };
+
+/** T with the keys K optional: keys the browser's own objects (made-up form fields, test fixtures) leave out. */
+export type Loose<T, K extends keyof T> = Omit<T, K> & Partial<Pick<T, K>>;
 
 export const GRAPH_FORMAT = "netbuilder.graph/1";
 export const CATALOG_FORMAT = "netbuilder.catalog/1";
 
-export type ParamKind = "int" | "float" | "bool" | "choice" | "ints" | "int_or_ints" | "shape" | "floats";
+export type ParamKind = Schemas["ParamSpec"]["kind"];
 
-export type ParamValue = number | boolean | string | number[] | null;
+export type ParamValue = Schemas["ParamSpec"]["default"];
 
-export interface ParamSpec {
-  name: string;
-  kind: ParamKind;
-  required?: boolean;
-  inferred?: boolean;
-  nullable?: boolean;
-  default?: ParamValue;
-  min?: number | null;
-  max?: number | null;
-  choices?: string[];
-  length?: number | null;
-  doc?: string;
-}
+type WireParam = Schemas["ParamSpec"];
 
-export interface LayerSpec {
-  type: string;
-  category: string;
-  doc: string;
-  inputs: { min: number; max: number | null; names?: string[] };
-  /** Number of outputs; null when it depends on the parameters (Split: one per size). */
-  outputs: number | null;
-  params: ParamSpec[];
-}
+/**
+ * A parameter's form field: a catalog parameter as served, or a training or dataset option shaped like
+ * one (lib/train-form.ts), whose bounds may be null and whose other keys may be absent.
+ */
+export type ParamSpec = Pick<WireParam, "name" | "kind"> &
+  Partial<Omit<WireParam, "name" | "kind" | "min" | "max">> & { min?: number | null; max?: number | null };
 
-export interface Catalog {
-  format: string;
-  categories: string[];
-  layers: LayerSpec[];
-}
+export type LayerSpec = Omit<Schemas["LayerSpec"], "params"> & { params: ParamSpec[] };
+
+export type Catalog = Loose<Omit<Schemas["Catalog"], "layers"> & { layers: LayerSpec[] }, "limits">;
 
 export interface Position {
   x: number;
@@ -65,99 +62,33 @@ export interface GraphDoc {
   [extra: string]: unknown;
 }
 
-export interface GraphError {
-  node?: string | null;
-  field?: string | null;
-  loc?: unknown;
-  message: string;
-}
+export type GraphError = Schemas["ErrorItem"];
 
 /** What the compiler worked out for one node; null where it could not (the node or its inputs are in error). */
-export interface NodeReport {
-  shape: number[] | null;
-  shapes: (number[] | null)[];
-  params: number | null;
-  flops: number | null;
-}
+export type NodeReport = Schemas["NodeReport"];
 
-export interface ValidationResult {
-  ok: boolean;
-  params: number;
-  trainable_params: number;
-  flops: number;
-  param_bytes: number;
-  output_shapes: Record<string, unknown> | unknown[];
-  nodes: Record<string, NodeReport>;
-  errors: GraphError[];
-}
+export type ValidationResult = Omit<Schemas["ValidationResult"], "output_shapes"> & {
+  output_shapes: Schemas["ValidationResult"]["output_shapes"] | Record<string, unknown>;
+};
 
-export interface Me {
-  id: number;
-  username: string;
-}
+export type Me = Schemas["Me"];
 
-export interface ArchitectureSummary {
-  id: number;
-  name: string;
-  version: number;
-  updated_at: string;
-  created_at: string;
-}
+export type ArchitectureSummary = Schemas["ArchitectureSummary"];
 
-export interface Architecture extends ArchitectureSummary {
-  graph: GraphDoc;
-  versions?: { version: number; created_at: string }[];
-}
+export type Architecture = WithGraph<Schemas["ArchitectureOut"]>;
 
-export interface Template {
-  id: string;
-  name: string;
-  description: string;
-  graph: GraphDoc;
-}
+export type Template = WithGraph<Schemas["Template"]>;
 
 /** One architecture a TorchvisionModel node takes (`GET /api/torchvision`). */
-export interface TorchvisionArch {
-  arch: string;
-  params: number;
-  gflops: number;
-  head: { module: string; in_features: number; out_features: number };
-  /** The pretrained file under the weights folder, and whether it is there. */
-  weights: { file: string; path: string; available: boolean };
-  input: { min_size: number; fixed_size: number | null };
-  expandable: boolean;
-  /** Why it does not expand into catalog layers; null when it does. */
-  expand_problem: string | null;
-}
+export type TorchvisionArch = Loose<Schemas["TorchvisionArch"], "transforms">;
 
 /** `POST /api/graphs/import`: the file's document and its validation (per-node errors included). */
-export interface ImportedGraph {
-  graph: GraphDoc;
-  validation: ValidationResult;
-}
+export type ImportedGraph = WithGraph<Schemas["ImportedGraph"]>;
 
 /** What loading a state dict into a graph would do (`POST /api/weights/check`), before anything is applied. */
-export interface WeightsReport {
-  matched: string[];
-  /** Uploaded key → the graph key it fills (an expanded network's `layer1_0_conv1.weight`). */
-  renamed: Record<string, string>;
-  missing: string[];
-  unexpected: string[];
-  mismatched: { key: string; expected: number[]; got: number[] }[];
-  ok: boolean;
-}
+export type WeightsReport = Schemas["WeightsReport"];
 
-export interface WeightsCheck extends WeightsReport {
-  file: string;
-  tensors: number;
-}
+export type WeightsCheck = Schemas["WeightsCheck"];
 
 /** A kept weights file (`POST /api/weights`); runs start from it with `"init_weights": id`. */
-export interface WeightsFile {
-  id: number;
-  name: string;
-  size_bytes: number;
-  tensors: number;
-  created_at: string;
-  report?: WeightsReport;
-}
+export type WeightsFile = Schemas["WeightsFileOut"];

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_IMAGE_SIZE, uploadKind, uploadOptions } from "@/lib/upload-options";
+import { DEFAULT_IMAGE_SIZE, DEFAULT_STANDARDIZE, uploadKind, uploadOptions } from "@/lib/upload-options";
 
-const fields = { target: "", task: "", size: DEFAULT_IMAGE_SIZE };
+const fields = { target: "", task: "", standardize: DEFAULT_STANDARDIZE, size: DEFAULT_IMAGE_SIZE };
 
 describe("uploadOptions", () => {
   it("sends the pre-filled image size as the one integer the server accepts", () => {
@@ -12,8 +12,19 @@ describe("uploadOptions", () => {
     expect(uploadOptions("imagezip", { ...fields, size: "32, 32" })).toEqual({ size: "32, 32" });
   });
 
-  it("sends target and task for a CSV and no size", () => {
-    expect(uploadOptions("csv", { target: " y ", task: "regression", size: "32" })).toEqual({ target: "y", task: "regression" });
+  it("sends target, task and standardize for a CSV and no size", () => {
+    expect(uploadOptions("csv", { ...fields, target: " y ", task: "regression" })).toEqual({ target: "y", task: "regression", standardize: true });
+  });
+
+  it("standardizes a CSV's features unless told not to, as the server does", () => {
+    expect(DEFAULT_STANDARDIZE).toBe(true);
+    expect(uploadOptions("csv", fields)).toEqual({ standardize: true });
+    expect(uploadOptions("csv", { ...fields, standardize: false })).toEqual({ standardize: false });
+  });
+
+  it("sends standardize only with a CSV", () => {
+    expect(uploadOptions("npz", { ...fields, standardize: false })).toEqual({});
+    expect(uploadOptions("imagezip", { ...fields, standardize: false })).toEqual({ size: 32 });
   });
 
   it("knows each upload kind by its extension", () => {

@@ -5,11 +5,19 @@ export type UploadKind = "csv" | "imagezip" | "npz";
 export interface UploadFields {
   target: string;
   task: string;
+  /** CSV: scale each feature column to mean 0 and std 1 for training (the exported model still takes raw numbers). */
+  standardize: boolean;
   /** Image side in pixels: images are resized to size × size (the server's `size` option is one integer). */
   size: string;
 }
 
 export const DEFAULT_IMAGE_SIZE = "32";
+
+/**
+ * The CSV upload's `standardize` default (`builder/training/datasets/uploads.py`). `GET
+ * /api/datasets` does not publish the upload options, so it is repeated here and always sent.
+ */
+export const DEFAULT_STANDARDIZE = true;
 
 export function uploadKind(fileName: string | undefined): UploadKind | null {
   const name = fileName?.toLowerCase() ?? "";
@@ -25,6 +33,7 @@ export function uploadOptions(kind: UploadKind | null, fields: UploadFields): Re
   if (kind === "csv") {
     if (fields.target.trim()) options.target = fields.target.trim();
     if (fields.task) options.task = fields.task;
+    options.standardize = fields.standardize;
   }
   if (kind === "imagezip" && fields.size.trim()) {
     const text = fields.size.trim();

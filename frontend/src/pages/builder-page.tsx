@@ -22,6 +22,7 @@ import { api } from "@/lib/api";
 import { draftIsNews, readDraft } from "@/lib/draft";
 import { fromGraphDoc } from "@/lib/graph";
 import { TORCHVISION_TYPE } from "@/lib/pretrained";
+import { nodeInUrl } from "@/lib/run-failure";
 import type { Position } from "@/lib/types";
 import { builderStore, selectSelectedNodeId, useBuilder } from "@/store/builder-store";
 import { architectureInUrl, expandNode, openArchitecture, save } from "@/store/commands";
@@ -34,9 +35,25 @@ export function BuilderPage() {
   );
 }
 
-/** Loads the catalog, then the draft left in this browser or the architecture named in the URL. */
-function useInitialLoad(): string | null {
+/** The node `?node=` asks to show (a failed run's "Show in the builder"), taken out of the URL so a reload does not ask again. */
+function takeNodeFromUrl(): string | null {
+  const node = nodeInUrl(window.location.search);
+  if (node) {
+    const rest = new URLSearchParams(window.location.search);
+    rest.delete("node");
+    const query = rest.toString();
+    window.history.replaceState(null, "", `${window.location.pathname}${query ? `?${query}` : ""}`);
+  }
+  return node;
+}
+
+/**
+ * Loads the catalog, then the draft left in this browser or the architecture named in the URL.
+ * Answers the node to bring into view once it is loaded and selected, if the URL named one.
+ */
+function useInitialLoad(): { error: string | null; focus: string | null } {
   const [error, setError] = useState<string | null>(null);
+  const [focus, setFocus] = useState<string | null>(null);
   const started = useRef(false);
   useEffect(() => {
     if (started.current) return;
@@ -45,11 +62,21 @@ function useInitialLoad(): string | null {
     api.layers().then(store.setCatalog, (e: unknown) => setError(`Could not load the layer catalog: ${e instanceof Error ? e.message : e}`));
     const draft = readDraft();
     const fromUrl = architectureInUrl();
+    const node = takeNodeFromUrl();
     if (draft) {
       try {
         const loaded = fromGraphDoc(draft.graph);
         const architecture = draft.architectureId !== null && draft.architectureVersion !== null ? { id: draft.architectureId, version: draft.architectureVersion } : null;
-        store.loadGraph(loaded, { architecture, dirty: true });
+        void store.loadGraph(loaded, { architecture, dirty: true }).then(() => {
+          if (!node) return;
+          const s = builderStore.getState();
+          if (!s.nodes.some((n) => n.id === node)) {
+            s.toast(`There is no node ${node} in this graph.`, "error");
+            return;
+          }
+          s.selectOnly(node);
+          setFocus(node);
+        });
         if (draftIsNews(draft)) store.toast("Restored your unsaved draft from this browser.", "info");
         return;
       } catch {
@@ -58,13 +85,13 @@ function useInitialLoad(): string | null {
     }
     if (fromUrl !== null) void openArchitecture(fromUrl);
   }, []);
-  return error;
+  return { error, focus };
 }
 
 type QuickAddAt = { screen: Position; flow: Position } | null;
 
 function Builder() {
-  const loadError = useInitialLoad();
+  const { error: loadError, focus } = useInitialLoad();
   useLiveValidation();
   useDraftKeeper();
   const flow = useReactFlow();
@@ -138,7 +165,7 @@ function Builder() {
       <div className="workspace">
         <Palette onAdd={addAtCenter} searchRef={searchRef} />
         <div className="canvas-box" ref={canvasBox}>
-          <Canvas onQuickAdd={(screen, p) => setQuickAdd({ screen, flow: p })} pointer={pointer} />
+          <Canvas onQuickAdd={(screen, p) => setQuickAdd({ screen, flow: p })} pointer={pointer} focus={focus} />
           {empty && (
             <div className="empty-hint" data-testid="empty-hint">
               <p>

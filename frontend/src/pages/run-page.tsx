@@ -12,6 +12,7 @@ import { WeightsPanel } from "@/components/weights-panel";
 import { api } from "@/lib/api";
 import { readDraft, writeDraft } from "@/lib/draft";
 import { navigate } from "@/lib/router";
+import { builderNodeUrl, failurePlace, runFailure } from "@/lib/run-failure";
 import { isActive, type RunDetail } from "@/lib/run-types";
 import { runStore, useRun } from "@/store/run-store";
 
@@ -48,10 +49,11 @@ function useSamplesPerEpoch(run: RunDetail | null): number | null {
   return n;
 }
 
-function openInBuilder(run: RunDetail) {
+/** Opens the run's graph in the builder; with `node`, that node is selected and centred there. */
+function openInBuilder(run: RunDetail, node?: string) {
   if (readDraft() && !window.confirm("Open this run's graph in the builder?\nThe unsaved draft there will be replaced.")) return;
   writeDraft({ graph: run.graph, architectureId: null, architectureVersion: null, savedAt: new Date().toISOString() });
-  navigate("/");
+  navigate(node ? builderNodeUrl(node) : "/");
 }
 
 function ConfigTable({ run }: { run: RunDetail }) {
@@ -85,7 +87,8 @@ export function RunPage({ runId }: { runId: number }) {
   const error = useRun((s) => s.error);
   const stopping = useRun((s) => s.stopping);
   const hasBoundary = useRun((s) => s.series.boundaries.length > 0);
-  const finalMetrics = useRun((s) => s.series.final?.metrics ?? null);
+  const final = useRun((s) => s.series.final);
+  const finalMetrics = final?.metrics ?? null;
   const samplesPerEpoch = useSamplesPerEpoch(run);
   const validation = useValidationMetric();
   const [logY, setLogY] = useState(false);
@@ -95,6 +98,8 @@ export function RunPage({ runId }: { runId: number }) {
   }, [run, status, runId]);
 
   const active = isActive(status ?? undefined);
+  const failure = runFailure(final, run && status ? { ...run, status } : run);
+  const place = failure ? failurePlace(failure) : null;
   const metrics = finalMetrics ?? run?.final_metrics ?? null;
   const confusion = Array.isArray(metrics?.confusion) ? (metrics.confusion as number[][]) : null;
   const classes = (Array.isArray(metrics?.classes) ? (metrics.classes as string[]) : null) ?? [];
@@ -143,9 +148,19 @@ export function RunPage({ runId }: { runId: number }) {
         )}
       </header>
       {error && <p className="load-error inline">{error}</p>}
-      {run?.status === "failed" || status === "failed" ? (
-        <div className="run-error" data-testid="run-error">
-          <b>Failed:</b> {run?.error || "see the log"}
+      {failure ? (
+        <div className="run-error" data-testid="run-error" data-node={failure.node ?? ""}>
+          <b>Failed:</b> {failure.message || "see the log"}
+          {place && failure.node && (
+            <p className="run-error-place" data-testid="run-error-place">
+              In <b>{place}</b> of the graph.{" "}
+              {run && (
+                <button type="button" className="link" onClick={() => openInBuilder(run, failure.node ?? undefined)} data-testid="run-error-node-link">
+                  Show {failure.node} in the builder →
+                </button>
+              )}
+            </p>
+          )}
           {run?.traceback && (
             <details>
               <summary>Traceback</summary>

@@ -172,20 +172,57 @@ describe("loading, saving state and validation answers", () => {
     expect(s().architecture).toEqual({ id: 7, version: 3 });
   });
 
-  it("lays out graphs that come without positions", () => {
+  it("lays out graphs that come without positions, off the main thread, and stays clean", async () => {
+    const loading = s().loadGraph(
+      fromGraphDoc({
+        format: "netbuilder.graph/1",
+        name: "T",
+        nodes: [
+          { id: "y", type: "Output" },
+          { id: "x", type: "Input" },
+        ],
+        edges: [{ source: "x", target: "y" }],
+      }),
+    );
+    expect(s().layingOut).toBe(true);
+    const fit = s().fitRequest;
+    await loading;
+    expect(s().layingOut).toBe(false);
+    expect(s().fitRequest).toBe(fit + 1);
+    const [y, x] = s().nodes;
+    expect(y!.position.y).toBeGreaterThan(x!.position.y);
+    expect(selectIsDirty(s())).toBe(false);
+    expect(selectCanUndo(s())).toBe(false);
+  });
+
+  it("drops a layout that comes back after the graph changed", async () => {
+    const loading = s().loadGraph(
+      fromGraphDoc({ format: "netbuilder.graph/1", name: "T", nodes: [{ id: "x", type: "Input" }, { id: "y", type: "Output" }], edges: [] }),
+    );
+    s().onNodesChange([{ type: "position", id: "x", position: { x: 500, y: 500 }, dragging: true }]);
+    s().onNodesChange([{ type: "position", id: "x", position: { x: 500, y: 500 }, dragging: false }]);
+    await loading;
+    expect(s().nodes[0]?.position).toEqual({ x: 500, y: 500 });
+    expect(s().layingOut).toBe(false);
+  });
+
+  it("auto-layout is one undo step", async () => {
     s().loadGraph(
       fromGraphDoc({
         format: "netbuilder.graph/1",
         name: "T",
         nodes: [
-          { id: "x", type: "Input" },
-          { id: "y", type: "Output" },
+          { id: "x", type: "Input", position: { x: 0, y: 300 } },
+          { id: "y", type: "Output", position: { x: 0, y: 0 } },
         ],
         edges: [{ source: "x", target: "y" }],
       }),
     );
+    await s().autoLayout();
     const [x, y] = s().nodes;
     expect(y!.position.y).toBeGreaterThan(x!.position.y);
+    s().undo();
+    expect(s().nodes.map((n) => n.position.y)).toEqual([300, 0]);
   });
 
   it("never lets an older validation answer replace a newer one", () => {

@@ -70,6 +70,8 @@ export interface BuilderState {
   toasts: Toast[];
   /** Bumped when the canvas should fit the whole graph into view (after a load or a layout). */
   fitRequest: number;
+  /** A layout is being computed (in a worker): the canvas hides the nodes until they move. */
+  layingOut: boolean;
   /** Weights attached to the next run (`init_weights`); dropped when another graph is loaded. */
   initWeights: InitWeights | null;
 }
@@ -87,8 +89,11 @@ export interface BuilderActions {
   setTrainable(nodeIds: readonly string[], trainable: boolean): void;
   /** Sets nodes' learning-rate multiplier (`lr_mult`); consecutive edits of the same nodes share one undo step. */
   setLrMult(nodeIds: readonly string[], lrMult: number): void;
-  /** Replaces the whole graph (an expand) as one undoable step, laid out afresh unless `layout` is false. */
-  replaceGraph(snap: Snapshot, opts?: { layout?: boolean }): void;
+  /**
+   * Replaces the whole graph (an expand) as one undoable step, laid out afresh unless `layout` is
+   * false; resolves once the layout has landed.
+   */
+  replaceGraph(snap: Snapshot, opts?: { layout?: boolean }): Promise<void>;
   attachInitWeights(weights: InitWeights): void;
   detachInitWeights(): void;
   renameNode(oldId: string, newId: string): string | null;
@@ -100,8 +105,10 @@ export interface BuilderActions {
   paste(at?: Position): number;
   undo(): void;
   redo(): void;
-  autoLayout(): void;
-  loadGraph(graph: LoadedGraph, opts?: { architecture?: SavedArchitecture | null; dirty?: boolean }): void;
+  /** Lays the graph out as one undo step; resolves once the nodes have moved. */
+  autoLayout(): Promise<void>;
+  /** Loads a graph, laid out when it came without positions; resolves once it is. */
+  loadGraph(graph: LoadedGraph, opts?: { architecture?: SavedArchitecture | null; dirty?: boolean }): Promise<void>;
   newGraph(): void;
   markSaved(architecture: SavedArchitecture, name?: string): void;
   applyValidation(revision: number, result: ValidationResult): boolean;
@@ -135,11 +142,14 @@ function initialState(): BuilderState {
     errors: EMPTY_ERRORS,
     toasts: [],
     fitRequest: 0,
+    layingOut: false,
     initWeights: null,
   };
 }
 
 let toastSeq = 0;
+
+type Sizes = ReadonlyMap<string, { width?: number; height?: number } | undefined>;
 
 export function createBuilderStore(): StoreApi<BuilderStore> {
   return createStore<BuilderStore>()((set, get) => {
@@ -158,6 +168,51 @@ export function createBuilderStore(): StoreApi<BuilderStore> {
         revision: opts.content === false ? s.revision : s.revision + 1,
         changeCount: s.changeCount + 1,
       });
+    };
+
+    let layoutSeq = 0;
+
+    /**
+     * Lays the current graph out in a worker and moves its nodes when the answer comes, unless the
+     * graph changed meanwhile or a newer layout was asked for: an old answer never moves a newer
+     * graph. `undoable`: the move is an undo step of its own (Auto-layout); otherwise it belongs to
+     * the change that asked for it (a load, an expand). `sizes`: the nodes' sizes where known.
+     */
+    const layOut = async ({ undoable, sizes }: { undoable: boolean; sizes?: Sizes }): Promise<void> => {
+      const s = get();
+      const request = ++layoutSeq;
+      const asOf = s.changeCount;
+      set({ layingOut: true });
+      let positions: Map<string, Position> | null = null;
+      try {
+        positions = await layoutPositions({
+          nodes: s.nodes.map((n) => {
+            const size = sizes ? sizes.get(n.id) : n.measured;
+            return { id: n.id, width: size?.width, height: size?.height };
+          }),
+          edges: s.edges,
+        });
+      } catch (e) {
+        if (request === layoutSeq) get().toast(`Could not lay out the graph: ${e instanceof Error ? e.message : String(e)}`, "error");
+      }
+      if (request !== layoutSeq) return; // a newer layout is under way and will end this one
+      const now = get();
+      if (!positions || now.changeCount !== asOf) {
+        set({ layingOut: false });
+        return;
+      }
+      const moved = positions;
+      const nodes = now.nodes.map((n) => {
+        const p = moved.get(n.id);
+        return p ? { ...n, position: p } : n;
+      });
+      if (undoable) commit({ nodes }, { content: false });
+      else {
+        // Worth saving (the draft keeps the positions), but a clean graph stays clean.
+        const clean = now.savedChangeCount === now.changeCount;
+        set({ nodes, changeCount: now.changeCount + 1, savedChangeCount: clean ? now.changeCount + 1 : now.savedChangeCount });
+      }
+      set((st) => ({ layingOut: false, fitRequest: st.fitRequest + 1 }));
     };
 
     const restore = (snap: Snapshot, past: Snapshot[], future: Snapshot[]) => {
@@ -281,23 +336,13 @@ export function createBuilderStore(): StoreApi<BuilderStore> {
         commit({ nodes }, { coalesce: `lr_mult:${[...ids].sort().join(",")}` });
       },
 
-      replaceGraph: (snap, opts = {}) => {
-        const s = get();
-        let nodes = snap.nodes;
-        if (opts.layout !== false) {
-          // Nodes that stay keep their measured size; new ones are laid out at the default size.
-          const measured = new Map(s.nodes.map((n) => [n.id, n.measured]));
-          const positions = layoutPositions({
-            nodes: nodes.map((n) => ({ id: n.id, width: measured.get(n.id)?.width, height: measured.get(n.id)?.height })),
-            edges: snap.edges,
-          });
-          nodes = nodes.map((n) => ({ ...n, position: positions.get(n.id) ?? n.position }));
-        }
-        commit({ nodes, edges: snap.edges });
-        set((st) => ({
-          fitRequest: st.fitRequest + 1,
-          errors: indexErrors(st.validation?.value ?? null, new Set(nodes.map((n) => n.id))),
-        }));
+      replaceGraph: async (snap, opts = {}) => {
+        // Nodes that stay keep their measured size; new ones are laid out at the default size.
+        const sizes: Sizes = new Map(get().nodes.map((n) => [n.id, n.measured]));
+        commit({ nodes: snap.nodes, edges: snap.edges });
+        set((st) => ({ errors: indexErrors(st.validation?.value ?? null, new Set(snap.nodes.map((n) => n.id))) }));
+        if (opts.layout === false) set((st) => ({ fitRequest: st.fitRequest + 1 }));
+        else await layOut({ undoable: false, sizes });
       },
 
       attachInitWeights: (weights) => set({ initWeights: weights }),
@@ -387,34 +432,18 @@ export function createBuilderStore(): StoreApi<BuilderStore> {
         restore(next, [...s.past, snapshot()], s.future.slice(1));
       },
 
-      autoLayout: () => {
-        const s = get();
-        if (!s.nodes.length) return;
-        const positions = layoutPositions({
-          nodes: s.nodes.map((n) => ({ id: n.id, width: n.measured?.width, height: n.measured?.height })),
-          edges: s.edges,
-        });
-        const nodes = s.nodes.map((n) => {
-          const p = positions.get(n.id);
-          return p ? { ...n, position: p } : n;
-        });
-        commit({ nodes }, { content: false });
-        set((st) => ({ fitRequest: st.fitRequest + 1 }));
+      autoLayout: async () => {
+        if (get().nodes.length) await layOut({ undoable: true });
       },
 
-      loadGraph: (graph, opts = {}) => {
+      loadGraph: async (graph, opts = {}) => {
         const s = get();
-        let nodes = graph.nodes;
-        if (graph.needsLayout) {
-          const positions = layoutPositions({ nodes, edges: graph.edges });
-          nodes = nodes.map((n) => ({ ...n, position: positions.get(n.id) ?? n.position }));
-        }
         const changeCount = s.changeCount + 1;
         set({
           name: graph.name,
           extras: graph.extras,
           architecture: opts.architecture ?? null,
-          nodes,
+          nodes: graph.nodes,
           edges: graph.edges,
           past: [],
           future: [],
@@ -425,9 +454,10 @@ export function createBuilderStore(): StoreApi<BuilderStore> {
           changeCount,
           savedChangeCount: opts.dirty ? s.savedChangeCount : changeCount,
           errors: EMPTY_ERRORS,
-          fitRequest: s.fitRequest + 1,
+          fitRequest: graph.needsLayout ? s.fitRequest : s.fitRequest + 1,
           initWeights: null,
         });
+        if (graph.needsLayout) await layOut({ undoable: false, sizes: new Map() });
       },
 
       newGraph: () => {

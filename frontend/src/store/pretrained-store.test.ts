@@ -103,14 +103,14 @@ describe("replacing the graph (expand)", () => {
     });
   }
 
-  it("is one undo step, laid out top to bottom, and undo brings the node back", () => {
+  it("is one undo step, laid out top to bottom, and undo brings the node back", async () => {
     const { x } = mlp();
     s().applyValidation(s().revision, validation({ errors: [{ node: "linear_2", message: "bad" }] }));
     const before = { nodes: s().nodes, edges: s().edges };
     const steps = s().past.length;
     const fit = s().fitRequest;
 
-    s().replaceGraph(expanded());
+    await s().replaceGraph(expanded());
 
     expect(s().past.length).toBe(steps + 1);
     expect(s().nodes.map((n) => n.id)).toEqual([x, "net_fc1", "net_act", "net_fc2"]);
@@ -136,8 +136,8 @@ describe("replacing the graph (expand)", () => {
     expect(selectCanUndo(s())).toBe(true);
   });
 
-  it("lays out edges it is given", () => {
-    s().replaceGraph({
+  it("lays out edges it is given", async () => {
+    await s().replaceGraph({
       nodes: [makeLayerNode("a", "Input", { x: 0, y: 0 }), makeLayerNode("b", "ReLU", { x: 0, y: 0 })],
       edges: [makeEdge("a", 0, "b", 0)],
     });
