@@ -249,12 +249,19 @@ def follow_run(base: str, token: str, api: Api, job: Job, **config: Any) -> dict
                         first_epoch, first_epoch_ended = now, last_epoch_ended
                 elif event["type"] in FINAL:
                     final = (now, event)
+        # The files still pending at the end (ONNX) follow; the next run starts on a quiet server.
+        files_at = None
+        pending = final[1]["data"].get("pending") and not any(e["type"] == "files" for e in events)
+        while pending:
+            message = json.loads(ws.recv(timeout=max(1.0, deadline - time.monotonic())))
+            if message["type"] == "files":
+                files_at, pending = time.perf_counter() - t0, False
     total, event = final
     assert event["type"] == "finished", event
     _, detail = api.get(f"/api/runs/{run['id']}")
     started = iso_seconds(detail["started_at"])
     return {
-        "total_s": total, "first_epoch_s": first_epoch, "posted_s": posted,
+        "total_s": total, "first_epoch_s": first_epoch, "posted_s": posted, "files_s": files_at,
         "started_s": started - wall0 if started is not None else None,
         "first_epoch_ended_s": first_epoch_ended, "last_epoch_ended_s": last_epoch_ended,
         "engine_s": detail["final_metrics"].get("time_s"), "val_loss": detail["final_metrics"].get("val_loss"),

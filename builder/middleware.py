@@ -23,7 +23,10 @@ class ApiJsonErrorsMiddleware:
             detail = text if plain else response.reason_phrase
             if response.status_code == 403 and "CSRF" in text:
                 detail = "CSRF check failed: send the X-CSRFToken header with the csrftoken cookie's value"
-            return JsonResponse({"detail": detail, "errors": []}, status=response.status_code)
+            answer = JsonResponse({"detail": detail, "errors": []}, status=response.status_code)
+            if "Allow" in response:  # a 405 says which methods the route takes
+                answer["Allow"] = response["Allow"]
+            return answer
         return response
 
 

@@ -23,7 +23,7 @@ from .catalog import LAYERS
 from .errors import node_error
 
 FORMAT = "netbuilder.graph/1"
-_ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_ID = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # Names a node id may not take: it becomes a submodule attribute and a local variable of forward().
 _RESERVED = frozenset(dir(torch.fx.GraphModule)) | frozenset(vars(torch.nn.Module())) | {"self", "torch", "nn"}
 
@@ -134,7 +134,7 @@ def _schema_error(graph: Any, error: Any) -> dict[str, Any]:
 
 
 def _id_problem(node_id: str) -> str | None:
-    if not _ID.match(node_id) or keyword.iskeyword(node_id):
+    if not _ID.fullmatch(node_id) or keyword.iskeyword(node_id):
         return f"node id {node_id!r} must be a Python identifier (letters, digits and _, not starting with a digit)"
     if node_id in _RESERVED or node_id.startswith("__"):
         return f"node id {node_id!r} is reserved (it names part of the generated module); choose another"

@@ -68,20 +68,26 @@ def execute(spec: RunSpec, conn, stop, suspend) -> None:
         except (BrokenPipeError, OSError):
             os._exit(1)  # the worker is gone; its run will be recovered from the last checkpoint
 
-    send(run(spec, send, stop=lambda: stop.is_set() or os.getppid() != parent, suspend=suspend.is_set))
+    deferred: list[Callable[[], dict]] = []
+    send(run(spec, send, stop=lambda: stop.is_set() or os.getppid() != parent, suspend=suspend.is_set,
+             deferred=deferred))
+    for job in deferred:  # the run has ended for its watchers; its slower files follow
+        send(job())
     conn.close()
 
 
 def run(spec: RunSpec, send: Callable[[dict], None], *, stop: Callable[[], bool],
-        suspend: Callable[[], bool]) -> dict:
+        suspend: Callable[[], bool], deferred: list[Callable[[], dict]] | None = None) -> dict:
     """Train one run, sending its messages; returns its final message (builder.training.events).
 
     The final message carries one more key for the worker alone, `outcome`: the files' paths, the
     checkpoint, a traceback, and whether the run was suspended (`suspend()`: the worker is leaving and
-    will requeue it) rather than stopped (`stop()`: the user asked).
+    will requeue it) rather than stopped (`stop()`: the user asked). Given `deferred`, the ONNX export
+    (seconds, where the rest takes milliseconds) is left out: the final message lists it as pending and
+    `deferred` gets the job that writes it and returns the `files` message that follows.
     """
     try:
-        return _train(spec, send, stop, suspend)
+        return _train(spec, send, stop, suspend, deferred)
     except Exception as e:  # a run-time error of this run: reported to the worker, never a crash
         from builder.training import events
 
@@ -112,11 +118,20 @@ def _die_with_parent() -> None:
         pass  # elsewhere the parent-pid check in should_stop does the same, one step later
 
 
-def _train(spec: RunSpec, send, stop, suspend) -> dict:
+def _train(spec: RunSpec, send, stop, suspend, deferred: list | None) -> dict:
     import torch
 
     from builder.graph import compile_graph
-    from builder.training import TrainConfig, events, export_preprocessing, resolve_device, train, write_artifacts
+    from builder.graph import graph_io
+    from builder.training import (
+        TrainConfig,
+        events,
+        export_preprocessing,
+        resolve_device,
+        train,
+        write_artifacts,
+        write_onnx,
+    )
 
     dataset = _load_dataset(spec)
     config = TrainConfig.from_dict(spec.config, dataset=dataset)
@@ -152,11 +167,25 @@ def _train(spec: RunSpec, send, stop, suspend) -> dict:
     )
     suspended = result.status == "stopped" and suspend() and not stop()
     files: dict = {}
+    pending: list[str] = []
     if result.status in ("succeeded", "stopped") and not suspended:
         model.to("cpu")
-        files = write_artifacts(model, spec.graph, Path(spec.out_dir), checkpoint_path=result.checkpoint_path,
-                                preprocessing=export_preprocessing(dataset, config))  # raw inputs in, target units out
+        out, preprocessing = Path(spec.out_dir), export_preprocessing(dataset, config)  # raw inputs in, target units out
+        files = write_artifacts(model, spec.graph, out, checkpoint_path=result.checkpoint_path,
+                                preprocessing=preprocessing, onnx=deferred is None)
+        if deferred is not None:
+            pending.append("onnx")
+            kinds = set(files)
+
+            def export() -> dict:
+                inputs = graph_io(spec.graph)["inputs"]
+                made = write_onnx(model, inputs[0]["shape"] if len(inputs) == 1 else None, out,
+                                  preprocessing=preprocessing)
+                error = made.pop("onnx_error", None)
+                return {**events.files(kinds | set(made), onnx_error=error), "outcome": {"files": made}}
+
+            deferred.append(export)
     onnx_error = files.pop("onnx_error", None)
     outcome = _outcome(files=files, checkpoint=result.checkpoint_path, suspended=suspended,
                        steps=result.steps, epochs=result.epochs)
-    return {**events.final_of(result, files=files, onnx_error=onnx_error), "outcome": outcome}
+    return {**events.final_of(result, files=files, onnx_error=onnx_error, pending=pending), "outcome": outcome}

@@ -205,6 +205,7 @@ class TrainingSupervisor:
         self.active: dict[int, RunProcess] = {}
         self.gpus_in_use: set[int] = set()
         self.tasks: set[asyncio.Task] = set()
+        self.training: set[int] = set()  # the runs that hold a slot: from their claim to their final message
         self._wake = asyncio.Event()
         self._closing = False
         self._loop_task: asyncio.Task | None = None
@@ -238,11 +239,12 @@ class TrainingSupervisor:
             self._wake.clear()
 
     async def _fill_slots(self) -> None:
-        while not self._closing and len(self.tasks) < self.slots:
+        while not self._closing and len(self.training) < self.slots:
             run = await database_sync_to_async(services.run_claim)(worker=self.name)
             if run is None:
                 return
             gpu = self._take_gpu()
+            self.training.add(run.pk)
             task = asyncio.create_task(self._supervise(run, gpu))
             self.tasks.add(task)
             task.add_done_callback(self.tasks.discard)
@@ -287,26 +289,33 @@ class TrainingSupervisor:
             self.active[run.pk] = proc
             proc.start()
             watcher = asyncio.create_task(self._watch(run, proc, relay))
-            final = await self._relay(run, proc, relay)
+            ended = await self._relay(run, proc, relay, cuda_device)
             watcher.cancel()
             exitcode = await proc.wait()
-            await self._finish(run, relay, final, exitcode, proc)
+            if not ended:
+                await self._finish(run, relay, None, exitcode, proc)
         except Exception as e:  # the supervisor itself failed on this run: end it failed, go on
             log.exception("run %s: supervision failed", run.pk)
             await database_sync_to_async(services.run_finish)(
                 run_id=run.pk, worker=self.name, status=RunStatus.FAILED, error=f"The worker failed: {e}")
         finally:
             self.active.pop(run.pk, None)
-            self.gpus_in_use.discard(cuda_device)
-            self.wake()
+            self._free_slot(run.pk, cuda_device)
 
-    async def _relay(self, run: TrainingRun, proc: RunProcess, relay: RunRelay) -> dict | None:
-        """Forward the process's messages to the run's stream; returns its final message (None if it died first)."""
-        final = None
+    async def _relay(self, run: TrainingRun, proc: RunProcess, relay: RunRelay, cuda_device: int | None) -> bool:
+        """Forward the process's messages to the run's stream until it exits; whether it sent its final message.
+
+        The run ends (status, final message) the moment its final message arrives; a `files` message
+        may follow while the process writes its slower files."""
+        ended = False
         while (message := await proc.messages.get()) is not None:
             kind = message["type"]
             if kind in events.FINAL_TYPES:
-                final = message
+                ended = True
+                await self._finish(run, relay, message, None, proc)
+                self._free_slot(run.pk, cuda_device)  # the next run trains while this one writes its slower files
+            elif kind == events.FILES:
+                await self._files(run, relay, message)
             elif kind == events.STARTED:
                 run.device = message["data"]["device"]
                 await database_sync_to_async(services.run_started)(run_id=run.pk, worker=self.name,
@@ -319,7 +328,7 @@ class TrainingSupervisor:
                 await database_sync_to_async(services.run_events_resume)(run_id=run.pk, **message["data"])
             else:
                 relay.add(message)
-        return final
+        return ended
 
     async def _watch(self, run: TrainingRun, proc: RunProcess, relay: RunRelay) -> None:
         """Heartbeats, the stop flag and the run-time limit, while the process runs.
@@ -362,8 +371,7 @@ class TrainingSupervisor:
         if getattr(proc, "time_limited", False) and final["type"] == events.STOPPED:
             data["message"] = (f"Stopped: the run-time limit of {settings.NETBUILDER_MAX_RUN_SECONDS} s was reached "
                                "(NETBUILDER_MAX_RUN_SECONDS)")
-        runs_dir = Path(settings.NETBUILDER_RUNS_DIR)
-        files = {k: str(Path(v).relative_to(runs_dir)) for k, v in outcome.get("files", {}).items()}
+        files = self._stored_paths(outcome.get("files", {}))
         if "onnx_error" in data:
             files["onnx_error"] = data["onnx_error"]
         # The final message is stored with the final status, in one transaction, and sent last.
@@ -377,6 +385,29 @@ class TrainingSupervisor:
             log.info("run %s was deleted or taken over while it ran", run.pk)
             return
         await relay.send(final)
+
+    def _free_slot(self, run_id: int, cuda_device: int | None) -> None:
+        if run_id in self.training:
+            self.training.discard(run_id)
+            self.gpus_in_use.discard(cuda_device)  # its files are written on the CPU
+            self.wake()
+
+    async def _files(self, run: TrainingRun, relay: RunRelay, message: dict) -> None:
+        """Files written after the final message (ONNX): stored on the run with the message, then sent."""
+        outcome = message.pop("outcome", {})
+        files = self._stored_paths(outcome.get("files", {}))
+        if "onnx_error" in message["data"]:
+            files["onnx_error"] = message["data"]["onnx_error"]
+        done = await database_sync_to_async(services.run_files_add)(
+            run_id=run.pk, files=files, event={**message, "step": relay.last_step})
+        if done:
+            await relay.send(message)
+
+    @staticmethod
+    def _stored_paths(files: dict[str, str]) -> dict[str, str]:
+        """kind -> path relative to the runs folder, as the run stores them."""
+        runs_dir = Path(settings.NETBUILDER_RUNS_DIR)
+        return {k: str(Path(v).relative_to(runs_dir)) for k, v in files.items()}
 
     async def shutdown(self) -> None:
         """SIGTERM: every running run finishes its step, writes a checkpoint and goes back in the queue."""

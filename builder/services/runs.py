@@ -358,6 +358,19 @@ def run_finish(
 
 
 @transaction.atomic
+def run_files_add(*, run_id: int, files: dict, event: dict) -> bool:
+    """Files a run wrote after its final message (and the `files` message saying so); False if the run
+    is gone."""
+    run = TrainingRun.objects.select_for_update().filter(pk=run_id).first()
+    if run is None:
+        return False
+    run.files = {**run.files, **files}
+    run.save(update_fields=["files"])
+    run_events_append(run_id=run_id, events=[event])
+    return True
+
+
+@transaction.atomic
 def run_requeue(
     *, run_id: int, worker: str | None, checkpoint: str = "", reason: str = "", trained_seconds: float | None = None
 ) -> TrainingRun | None:

@@ -13,7 +13,7 @@ the messages of the run protocol (`builder.training.events`), which the websocke
 """
 
 from . import events
-from .artifacts import write_artifacts
+from .artifacts import write_artifacts, write_onnx
 from .checks import check_compatibility, check_inputs, resolve_device
 from .config import LOSSES, OPTIMIZERS, PRECISIONS, SCHEDULERS, TrainConfig
 from .datasets import Dataset, UploadLimits, list_datasets, load_dataset, load_upload
@@ -43,4 +43,5 @@ __all__ = [
     "resolve_device",
     "train",
     "write_artifacts",
+    "write_onnx",
 ]

@@ -77,15 +77,25 @@ def write_artifacts(
         files["checkpoint"] = str(target)
 
     if onnx:
-        if input_shape is None:
-            files["onnx_error"] = "ONNX export needs a model with exactly one input of known shape"
-        else:
-            message = export_onnx(model, list(input_shape), out / "model.onnx")
-            if message is None:
-                files["onnx"] = str(out / "model.onnx")
-            else:
-                files["onnx_error"] = message
+        files.update(write_onnx(model, input_shape, out))
     return files
+
+
+def write_onnx(model: nn.Module, input_shape: Sequence[int] | None, out_dir: str | Path, *,
+               preprocessing: dict | None = None) -> dict[str, str]:
+    """Write model.onnx (the slow one of a run's files): {"onnx": path}, or {"onnx_error": why not}.
+
+    `preprocessing` as for write_artifacts; None when `model` already carries it."""
+    if input_shape is None:
+        return {"onnx_error": "ONNX export needs a model with exactly one input of known shape"}
+    if preprocessing:
+        from builder.graph.preprocess import attach
+
+        traced = model if isinstance(model, torch.fx.GraphModule) else torch.fx.symbolic_trace(model)
+        model = attach(traced, preprocessing)
+    path = Path(out_dir) / "model.onnx"
+    message = export_onnx(model, list(input_shape), path)
+    return {"onnx": str(path)} if message is None else {"onnx_error": message}
 
 
 def export_onnx(model: nn.Module, input_shape: list[int], path: Path) -> str | None:

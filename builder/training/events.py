@@ -2,7 +2,8 @@
 
 A message is `{"type": ..., "data": ...}`. While it trains, a run emits `metrics` (the points of one
 or more steps), `epoch` (one epoch's summary and figures) and `log`, then one final message,
-`finished` | `failed` | `stopped`, built from the run's result by `final`. The server stores each
+`finished` | `failed` | `stopped`, built from the run's result by `final`; when that lists files still
+`pending` (the ONNX export takes seconds), one `files` message follows. The server stores each
 message and forwards it as it is; it adds only `snapshot` (what a new watcher has missed) and `status`
 (the run's summary, as `GET /api/runs` lists it).
 
@@ -29,6 +30,7 @@ LOG = "log"
 FINISHED = "finished"
 FAILED = "failed"
 STOPPED = "stopped"
+FILES = "files"  # after the final message: a file that took longer (ONNX) is ready, or could not be made
 # Training process -> worker only.
 STARTED = "started"
 RESUMED = "resumed"
@@ -83,6 +85,12 @@ class FinalData(TypedDict):
     node: NotRequired[str]  # a failure inside the model: the graph node it came from
     layer: NotRequired[str]  # ... and that node's layer type
     onnx_error: NotRequired[str]
+    pending: NotRequired[list[str]]  # kinds of file still being written: a `files` message follows
+
+
+class FilesData(TypedDict):
+    files: list[str]  # every kind of file the run has now
+    onnx_error: NotRequired[str]
 
 
 class Message(TypedDict):
@@ -111,6 +119,7 @@ def final(
     node: str | None = None,
     layer: str | None = None,
     onnx_error: str | None = None,
+    pending: Iterable[str] = (),
 ) -> Message:
     """A run's final message: the one place it is put together."""
     data: dict[str, Any] = {"status": status, "metrics": dict(metrics or {}), "files": sorted(files)}
@@ -120,17 +129,27 @@ def final(
         data.update(node=node, layer=layer)
     if onnx_error:
         data["onnx_error"] = onnx_error
+    if pending:
+        data["pending"] = sorted(pending)
     return {"type": FINAL_TYPE_OF_STATUS[status], "data": data}
 
 
-def final_of(result: TrainResult, *, files: Iterable[str] = (), onnx_error: str | None = None) -> Message:
+def final_of(result: TrainResult, *, files: Iterable[str] = (), onnx_error: str | None = None,
+             pending: Iterable[str] = ()) -> Message:
     """The final message of a finished `train` call; a classification run's confusion matrix is
     part of its metrics."""
     metrics = dict(result.metrics)
     if result.confusion is not None:
         metrics.update(confusion=result.confusion, classes=result.classes)
     return final(result.status, metrics, files=files, message=result.error, node=result.node,
-                 layer=result.layer, onnx_error=onnx_error)
+                 layer=result.layer, onnx_error=onnx_error, pending=pending)
+
+
+def files(kinds: Iterable[str], *, onnx_error: str | None = None) -> Message:
+    data: dict[str, Any] = {"files": sorted(kinds)}
+    if onnx_error:
+        data["onnx_error"] = onnx_error
+    return {"type": FILES, "data": data}
 
 
 def started(*, device: str, dataset: dict, params: int) -> Message:

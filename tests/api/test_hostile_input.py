@@ -296,3 +296,10 @@ def test_a_non_integer_id_is_404_json_not_a_csrf_failure(alice, method, path):
     response = getattr(client, method)(path)
     assert response.status_code == 404
     assert response.json() == {"detail": f"No API endpoint {path}", "errors": []}
+
+
+def test_a_method_a_route_does_not_take_is_a_json_405_that_says_which_it_takes(api, alice):
+    response = api.as_user(alice).put("/api/layers", data="{}", content_type="application/json")
+    assert response.status_code == 405
+    assert response.json()["errors"] == []
+    assert response["Allow"] == "GET"

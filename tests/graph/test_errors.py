@@ -112,6 +112,7 @@ def test_reading_an_output_a_node_lacks_is_named():
 @pytest.mark.parametrize(("node_id", "message"), [
     ("fc-1", "node id 'fc-1' must be a Python identifier (letters, digits and _, not starting with a digit)"),
     ("class", "node id 'class' must be a Python identifier (letters, digits and _, not starting with a digit)"),
+    ("fc\n", "node id 'fc\\n' must be a Python identifier (letters, digits and _, not starting with a digit)"),
     ("forward", "node id 'forward' is reserved (it names part of the generated module); choose another"),
     ("training", "node id 'training' is reserved (it names part of the generated module); choose another"),
 ])

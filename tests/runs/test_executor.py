@@ -137,3 +137,18 @@ def test_a_checkpoint_that_is_not_one_is_named_on_resume(tmp_path):
     checkpoint.write_bytes(b"not a checkpoint at all")
     final = execute_here(run_spec(tmp_path, resume_from=str(checkpoint)))[-1]
     assert (final["type"], final["data"]["message"]) == ("failed", "garbage.pt is not a readable checkpoint")
+
+
+def test_the_onnx_export_follows_the_final_message_when_deferred(tmp_path):
+    messages: list[dict] = []
+    deferred: list = []
+    final = run(run_spec(tmp_path), messages.append, stop=lambda: False, suspend=lambda: False, deferred=deferred)
+    assert final["type"] == "finished" and final["data"]["pending"] == ["onnx"]
+    assert "onnx" not in final["data"]["files"] and not (tmp_path / "out" / "model.onnx").exists()
+    assert len(deferred) == 1
+
+    follow = deferred[0]()
+    assert follow["type"] == "files"
+    assert follow["data"] == {"files": sorted([*final["data"]["files"], "onnx"])}
+    assert follow["outcome"] == {"files": {"onnx": str(tmp_path / "out" / "model.onnx")}}
+    assert (tmp_path / "out" / "model.onnx").stat().st_size > 0

@@ -141,3 +141,27 @@ async def test_every_message_is_in_the_database_before_it_is_sent(alice):
         assert (sent["type"], sent["data"]) in rows, sent  # stored first: a watcher's snapshot has it
     assert layer.seen[-1][1] == [("metrics", {"step": 3, "points": POINTS}), ("log", {"message": "Epoch 1 done"}),
                                  ("epoch", {"epoch": 1, "step": 3})]
+
+
+async def test_files_written_after_the_final_message_join_the_run_and_its_stream(alice, tmp_path, settings):
+    settings.NETBUILDER_RUNS_DIR = tmp_path
+    run = await make_run(alice)
+    layer = InMemoryChannelLayer()
+    channel = await watcher(layer, run)
+    relay = RunRelay(run.pk, alice.pk, layer)
+    supervisor = worker.TrainingSupervisor(layer=layer, name="w1")
+    pth, onnx = tmp_path / str(run.pk) / "model.pth", tmp_path / str(run.pk) / "model.onnx"
+    final = {**events.final("succeeded", {"epoch": 1}, files=["pth"], pending=["onnx"]),
+             "outcome": {"files": {"pth": str(pth)}, "checkpoint": "", "traceback": "", "suspended": False,
+                         "steps": 3, "epochs": 1}}
+    await supervisor._finish(run, relay, final, None, object())
+    follow = {**events.files(["onnx", "pth"]), "outcome": {"files": {"onnx": str(onnx)}}}
+    await supervisor._files(run, relay, follow)
+
+    done = await database_sync_to_async(TrainingRun.objects.get)(pk=run.pk)
+    assert done.status == RunStatus.SUCCEEDED
+    assert done.files == {"pth": f"{run.pk}/model.pth", "onnx": f"{run.pk}/model.onnx"}
+    sent = [json.loads((await layer.receive(channel))["text"]) for _ in range(2)]
+    assert [m["type"] for m in sent] == ["finished", "files"]
+    assert sent[0]["data"]["pending"] == ["onnx"] and sent[1]["data"] == {"files": ["onnx", "pth"]}
+    assert [t for t, _ in await stored(run)] == ["finished", "files"]

@@ -193,11 +193,21 @@ export function applyMessage(series: RunSeries, msg: StreamMessage): boolean {
       series.final = { type: msg.type, ...msg.data };
       changed = true;
       break;
+    case "files":
+      if (!series.final?.pending?.length) return false;
+      series.final = { ...series.final, files: msg.data.files, onnx_error: msg.data.onnx_error ?? series.final.onnx_error, pending: [] };
+      changed = true;
+      break;
     default:
       return false;
   }
   if (changed) series.version++;
   return changed;
+}
+
+/** The run has ended and has nothing more to send: its final message, with no file still pending. */
+export function settled(series: RunSeries): boolean {
+  return series.final !== null && !series.final.pending?.length;
 }
 
 /** The latest boundary, or the one of `epoch` when given (null when there is none yet). */

@@ -89,6 +89,14 @@ export interface FinalData {
   files: FileKind[];
   message?: string;
   onnx_error?: string;
+  /** Kinds of file still being written when the run ended (ONNX): a `files` message follows. */
+  pending?: FileKind[];
+}
+
+/** After a final message that listed files as pending: every kind of file the run has now. */
+export interface FilesData {
+  files: FileKind[];
+  onnx_error?: string;
 }
 
 export type StreamMessage =
@@ -97,7 +105,8 @@ export type StreamMessage =
   | { type: "metrics"; data: { step: number; points: MetricsPoint[] } }
   | { type: "epoch"; data: EpochData }
   | { type: "log"; data: { message: string } }
-  | { type: "finished" | "failed" | "stopped"; data: FinalData };
+  | { type: "finished" | "failed" | "stopped"; data: FinalData }
+  | { type: "files"; data: FilesData };
 
 export type FinalType = "finished" | "failed" | "stopped";
 export const FINAL_TYPES: readonly string[] = ["finished", "failed", "stopped"];

@@ -137,6 +137,38 @@ describe("run store on an ended run", () => {
     vi.stubGlobal("fetch", vi.fn(() => new Promise(() => undefined)));
   });
 
+  it("stays connected after a final message with ONNX pending, takes the files message, then closes", () => {
+    const store = setup();
+    store.getState().watch(4);
+    last().open();
+    last().send(snapshot(4, []));
+    last().send({ type: "finished", data: { status: "succeeded", metrics: {}, files: ["model_py", "pth"], pending: ["onnx"] } });
+    expect(store.getState().status).toBe("succeeded");
+    expect(store.getState().run?.files).toEqual(["model_py", "pth"]);
+    expect(last().closed).toBe(false);
+    last().drop();
+    vi.advanceTimersByTime(100);
+    expect(FakeSocket.all).toHaveLength(2); // still waiting for the files: it reconnects
+    last().open();
+    last().send({ type: "files", data: { files: ["model_py", "onnx", "pth"] } });
+    expect(store.getState().run?.files).toEqual(["model_py", "onnx", "pth"]);
+    expect(store.getState().connection).toBe("closed");
+    expect(last().closed).toBe(true);
+  });
+
+  it("takes a failed ONNX export's reason from the files message in a snapshot", () => {
+    const store = setup();
+    store.getState().watch(6);
+    last().send(snapshot(6, [
+      { type: "finished", data: { status: "succeeded", metrics: {}, files: ["pth"], pending: ["onnx"] } },
+      { type: "files", data: { files: ["pth"], onnx_error: "This model can't be exported to ONNX: x" } },
+    ], "succeeded"));
+    const s = store.getState();
+    expect(s.run?.files).toEqual(["pth"]);
+    expect(s.run?.onnx_error).toBe("This model can't be exported to ONNX: x");
+    expect(last().closed).toBe(true);
+  });
+
   it("takes the final status and files from a snapshot that holds the final message", () => {
     const store = setup();
     store.getState().watch(5);

@@ -7,7 +7,7 @@
 import { useStore } from "zustand";
 import { createStore, type StoreApi } from "zustand/vanilla";
 import { api, ApiError, wsUrl } from "@/lib/api";
-import { applyMessage, backfill, createRunSeries, resumeStep, type RunSeries } from "@/lib/run-series";
+import { applyMessage, backfill, createRunSeries, resumeStep, settled, type RunSeries } from "@/lib/run-series";
 import { openStream, type ConnectionState, type StreamHandle, type StreamOptions } from "@/lib/run-socket";
 import { isActive, type RunDetail, type RunStatus, type StreamMessage } from "@/lib/run-types";
 
@@ -93,7 +93,7 @@ export function createRunStore(options: RunStoreOptions = {}): StoreApi<RunStore
           },
         }, {
           ...options.stream,
-          done: () => get().series.final !== null,
+          done: () => settled(get().series),
         });
       },
 
@@ -114,6 +114,7 @@ export function createRunStore(options: RunStoreOptions = {}): StoreApi<RunStore
       receive: (message) => {
         const s = get();
         const endedBefore = s.series.final !== null;
+        const settledBefore = settled(s.series);
         const changed = applyMessage(s.series, message);
         const patch: Partial<RunState> = {};
         const ended = s.series.final !== null;
@@ -142,6 +143,13 @@ export function createRunStore(options: RunStoreOptions = {}): StoreApi<RunStore
           patch.status = final.status;
           patch.stopping = false;
           if (run) patch.run = { ...run, status: final.status, files: final.files, final_metrics: final.metrics, onnx_error: final.onnx_error ?? run.onnx_error };
+        } else if (!settledBefore && s.series.final && settled(s.series)) {
+          // The files still pending at the end (ONNX) are written.
+          const final = s.series.final;
+          const run = patch.run ?? s.run;
+          if (run) patch.run = { ...run, files: final.files, onnx_error: final.onnx_error ?? run.onnx_error };
+        }
+        if (!settledBefore && settled(s.series)) {
           // The stream is over; the socket has nothing more to say.
           handle?.close();
           handle = null;
