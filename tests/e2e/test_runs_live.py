@@ -261,3 +261,57 @@ def test_a_run_past_the_time_limit_is_stopped_with_the_limit_named(tmp_path):
         assert "pth" in run["files"], "the weights so far are kept"
     finally:
         deployment.stop_all()
+
+
+def process_tree(pid: int) -> set[int]:
+    """`pid`'s descendants that are still alive (from /proc)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if fields[0] != "Z":
+                children.setdefault(int(fields[1]), []).append(int(entry))
+    found, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+def test_a_sigkilled_server_takes_its_training_process_with_it(tmp_path):
+    """Only the server process is killed (not its group): the fork server and the run's process end too."""
+    from tests.e2e.processes import Deployment
+
+    deployment = Deployment(var_dir=tmp_path / "var")
+    deployment.setup()
+    token = deployment.create_user("kill", "kill-Strong-pass-1")
+    port = free_port()
+    try:
+        server = deployment.start_serve(port)
+        api = Api(f"http://127.0.0.1:{port}", token)
+        run_id = submit(api, epochs=500, size=1200)
+        api.wait_for(run_id, lambda r: r["status"] == "running" and r["step"] > 0, what="steps")
+        training = process_tree(server.pid)
+        assert len(training) >= 2, "a fork server and the run's process"
+        os.kill(server.pid, signal.SIGKILL)
+        server.wait(timeout=10)
+        deadline = time.monotonic() + 15
+        while (alive := {p for p in training if os.path.exists(f"/proc/{p}") and not _zombie(p)}) \
+                and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not alive, f"still running after the server was killed: {alive}"
+    finally:
+        deployment.stop_all()
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return True
