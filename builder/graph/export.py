@@ -117,6 +117,7 @@ def export_python(graph: Any, *, preprocessing: dict | None = None) -> str:
     name = class_name(structure.doc.name)
     init = _init_lines(analysis, origins)
     scaling_init, body, unscale = source_lines(preprocessing, structure.input_nodes[0] if structure.input_nodes else "")
+    raw = bool(scaling_init or body or unscale)
     arguments = [f"{n}: {' × '.join(map(str, analysis.nodes[n].outputs[0].shape))}"
                  f" {analysis.nodes[n].outputs[0].dtype}" for n in structure.input_nodes]
     for node_id in structure.order:
@@ -135,7 +136,7 @@ def export_python(graph: Any, *, preprocessing: dict | None = None) -> str:
         f'"""{name}: exported by NetBuilder from a netbuilder.graph/1 document.',
         "",
         "Per sample, forward() takes " + "; ".join(arguments) + "."
-        + (" Inputs are raw: the training data's scaling is built in." if scaling_init else ""),
+        + (" Inputs are raw: the training data's resizing and scaling are built in." if raw else ""),
         "Load weights saved by NetBuilder:",
         "",
         f"    net = {name}()",

@@ -8,10 +8,12 @@ statistics held as buffers, so they travel in the state dict (model.pth, model.s
 The scaling is plain data, the same for the GraphModule (:func:`attach`) and ``model.py``
 (:func:`source_lines`)::
 
-    {"input": {"mean": [...], "std": [...], "shape": [F] | [C, 1, 1]},   # x -> (x - mean) / std
+    {"resize": {"from": [C, h, w], "to": [H, W]},                        # x -> x resized (bilinear) to H × W
+     "input": {"mean": [...], "std": [...], "shape": [F] | [C, 1, 1]},   # x -> (x - mean) / std
      "target": {"mean": [...], "std": [...]}}                             # y -> y * std + mean
 
-Either part may be missing. The buffers are named ``input_mean``, ``input_std``, ``target_mean`` and
+Any part may be missing. `resize` is the training's `resize` option: the exported model takes the
+dataset's images (`from`, e.g. Digits' 1 × 8 × 8) and resizes them to its Input's size itself. The buffers are named ``input_mean``, ``input_std``, ``target_mean`` and
 ``target_std``:
 
     >>> import torch
@@ -51,7 +53,8 @@ def attach(gm: torch.fx.GraphModule, preprocessing: dict | None) -> torch.fx.Gra
     `gm` itself is left as it is; without any scaling it is returned unchanged.
     """
     tensors = buffers(preprocessing)
-    if not tensors:
+    resize = (preprocessing or {}).get("resize")
+    if not tensors and not resize:
         return gm
     graph = copy.deepcopy(gm.graph)
     net = torch.fx.GraphModule(gm, graph, class_name=type(gm).__name__)
@@ -70,6 +73,12 @@ def attach(gm: torch.fx.GraphModule, preprocessing: dict | None) -> torch.fx.Gra
         with graph.inserting_after(centred):
             scaled = graph.call_function(operator.truediv, (centred, std))
         x.replace_all_uses_with(scaled, delete_user_cb=lambda user: user is not centred)
+    if resize:  # first: the scaling comes after it, as in training
+        (x,) = [n for n in graph.nodes if n.op == "placeholder"]
+        with graph.inserting_after(x):
+            resized = graph.call_function(torch.nn.functional.interpolate, (x,), {
+                "size": tuple(resize["to"]), "mode": "bilinear", "align_corners": False})
+        x.replace_all_uses_with(resized, delete_user_cb=lambda user: user is not resized)
     if "target_mean" in tensors:
         output = next(n for n in graph.nodes if n.op == "output")
         (y,) = output.args
@@ -98,6 +107,11 @@ def source_lines(preprocessing: dict | None, input_name: str) -> tuple[list[str]
         reshape = f".reshape({', '.join(map(str, tensor.shape))})" if tensor.dim() > 1 else ""
         init.append(f'        self.register_buffer("{name}", torch.tensor({values}){reshape})')
     forward = []
+    resize = (preprocessing or {}).get("resize")
+    if resize:
+        size = ", ".join(map(str, resize["to"]))
+        forward.append(f"        {input_name} = nn.functional.interpolate({input_name}, size=({size}), mode=\"bilinear\", "
+                       "align_corners=False)  # resized as in training")
     if "input_mean" in tensors:
         forward.append(f"        {input_name} = ({input_name} - self.input_mean) / self.input_std  # scaled as in training")
     unscale = "{} * self.target_std + self.target_mean" if "target_mean" in tensors else None

@@ -77,7 +77,7 @@ def write_artifacts(
         files["checkpoint"] = str(target)
 
     if onnx:
-        files.update(write_onnx(model, input_shape, out))
+        files.update(write_onnx(model, raw_input_shape(preprocessing) or input_shape, out))
     return files
 
 
@@ -86,6 +86,7 @@ def write_onnx(model: nn.Module, input_shape: Sequence[int] | None, out_dir: str
     """Write model.onnx (the slow one of a run's files): {"onnx": path}, or {"onnx_error": why not}.
 
     `preprocessing` as for write_artifacts; None when `model` already carries it."""
+    input_shape = raw_input_shape(preprocessing) or input_shape
     if input_shape is None:
         return {"onnx_error": "ONNX export needs a model with exactly one input of known shape"}
     if preprocessing:
@@ -96,6 +97,12 @@ def write_onnx(model: nn.Module, input_shape: Sequence[int] | None, out_dir: str
     path = Path(out_dir) / "model.onnx"
     message = export_onnx(model, list(input_shape), path)
     return {"onnx": str(path)} if message is None else {"onnx_error": message}
+
+
+def raw_input_shape(preprocessing: dict | None) -> list[int] | None:
+    """The sample shape a model exported with `preprocessing` takes, when it resizes its input."""
+    resize = (preprocessing or {}).get("resize")
+    return list(resize["from"]) if resize else None
 
 
 def export_onnx(model: nn.Module, input_shape: list[int], path: Path) -> str | None:

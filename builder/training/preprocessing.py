@@ -24,10 +24,12 @@ from .datasets import Dataset
 def export_preprocessing(dataset: Dataset, config: Any = None) -> dict | None:
     """The scaling of `dataset` (and of `config.normalize`) as `builder.graph.preprocess` takes it, or None.
 
-    Image resizing (`config.resize`) is not part of it: the exported model takes images of its Input
-    node's size.
+    With `config.resize`, the exported model takes the dataset's images and resizes them itself.
     """
     out: dict = {}
+    resize = getattr(config, "resize", None)
+    if resize is not None and len(dataset.input_shape) == 3:
+        out["resize"] = {"from": list(dataset.input_shape), "to": [resize, resize]}
     features = dataset.info.get("standardized")
     if features:
         out["input"] = {"mean": list(features["mean"]), "std": list(features["std"])}

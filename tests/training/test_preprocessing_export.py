@@ -235,6 +235,33 @@ def test_image_normalisation_is_built_into_the_export_as_per_channel_buffers(tmp
     torch.testing.assert_close(attach(model, scaling)(x), expected)
 
 
+def test_resizing_is_built_into_the_export_so_it_takes_the_datasets_own_images(tmp_path):
+    import onnxruntime as ort
+
+    ds = load_dataset("digits")  # 1 × 8 × 8
+    config = TrainConfig.from_dict({"device": "cpu", "resize": 16, "normalize": {"mean": [0.3], "std": [0.4]}},
+                                   dataset=ds)
+    scaling = export_preprocessing(ds, config)
+    conv = graph("Resized", [1, 16, 16], ("conv", "Conv2d", {"out_channels": 2, "kernel_size": 3}),
+                 ("flat", "Flatten", {}), ("fc", "Linear", {"out_features": 10}))
+    torch.manual_seed(0)
+    model = compile_graph(conv)
+    files = write_artifacts(model, conv, tmp_path, preprocessing=scaling)
+    x = ds.x[:5]  # (5, 1, 8, 8), as the dataset holds them
+    resized = torch.nn.functional.interpolate(x, size=(16, 16), mode="bilinear", align_corners=False)
+
+    with torch.no_grad():
+        expected = model.eval()((resized - 0.3) / 0.4)  # what the training loop's Preprocess feeds the network
+        exported = strict_load(files, "Resized")(x)
+    (onnx_out,) = ort.InferenceSession(files["onnx"], providers=["CPUExecutionProvider"]).run(None, {"input": x.numpy()})
+
+    assert scaling["resize"] == {"from": [1, 8, 8], "to": [16, 16]}
+    assert "Inputs are raw" in (tmp_path / "model.py").read_text()
+    torch.testing.assert_close(exported, expected)
+    torch.testing.assert_close(attach(model, scaling)(x), expected)
+    np.testing.assert_allclose(onnx_out, expected.numpy(), rtol=0, atol=1e-4)
+
+
 def test_a_run_of_the_worker_on_an_uploaded_csv_writes_files_that_take_raw_inputs(tmp_path):
     from builder.runs.executor import RunSpec, run
 
@@ -247,10 +274,10 @@ def test_a_run_of_the_worker_on_an_uploaded_csv_writes_files_that_take_raw_input
     )
     messages: list[dict] = []
 
-    result = run(spec, messages.append, stop=lambda: False, suspend=lambda: False)
+    final = run(spec, messages.append, stop=lambda: False, suspend=lambda: False)
     with torch.no_grad():
-        f3 = strict_load(result["files"], "Line")(torch.tensor([[3.0]])).item()
+        f3 = strict_load(final["outcome"]["files"], "Line")(torch.tensor([[3.0]])).item()
 
-    assert result["status"] == "succeeded", result["error"]
-    assert messages[0]["dataset"]["info"]["standardized"]["mean"] == pytest.approx([10.0])
+    assert final["type"] == "finished", final["data"]
+    assert messages[0]["data"]["dataset"]["info"]["standardized"]["mean"] == pytest.approx([10.0])
     assert f3 == pytest.approx(7.0, abs=0.05)
