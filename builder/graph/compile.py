@@ -164,7 +164,11 @@ def graph_io(graph: Any) -> dict[str, list[dict[str, Any]]]:
     Raises:
         GraphError: with every error of the graph.
     """
-    analysis = checked(graph)
+    return io_of(checked(graph))
+
+
+def io_of(analysis: Analysis) -> dict[str, list[dict[str, Any]]]:
+    """`graph_io` of an analysis without errors."""
     assert analysis.structure is not None
     inputs = [{"node": n, "shape": list(analysis.nodes[n].outputs[0].shape), "dtype": analysis.nodes[n].outputs[0].dtype}
               for n in analysis.structure.input_nodes]

@@ -121,22 +121,20 @@ def _die_with_parent() -> None:
 def _train(spec: RunSpec, send, stop, suspend, deferred: list | None) -> dict:
     import torch
 
-    from builder.graph import compile_graph
-    from builder.graph import graph_io
     from builder.training import (
-        TrainConfig,
         events,
         export_preprocessing,
+        plan_run,
         resolve_device,
         train,
         write_artifacts,
         write_onnx,
     )
 
-    dataset = _load_dataset(spec)
-    config = TrainConfig.from_dict(spec.config, dataset=dataset)
+    plan = plan_run(spec.graph, lambda: _load_dataset(spec), spec.config)  # as the submit checked it
+    dataset, config = plan.dataset, plan.config
     torch.manual_seed(config.seed)  # the same seed gives the same initial weights
-    model = compile_graph(spec.graph)
+    model = plan.compile()
     if spec.init_weights and not spec.resume_from:
         from builder.weights import load_into
 
@@ -178,9 +176,7 @@ def _train(spec: RunSpec, send, stop, suspend, deferred: list | None) -> dict:
             kinds = set(files)
 
             def export() -> dict:
-                inputs = graph_io(spec.graph)["inputs"]
-                made = write_onnx(model, inputs[0]["shape"] if len(inputs) == 1 else None, out,
-                                  preprocessing=preprocessing)
+                made = write_onnx(model, plan.input["shape"], out, preprocessing=preprocessing)
                 error = made.pop("onnx_error", None)
                 return {**events.files(kinds | set(made), onnx_error=error), "outcome": {"files": made}}
 

@@ -25,9 +25,9 @@ from django.db import OperationalError
 from builder.engine_settings import engine_settings
 from builder.models import RunStatus, TrainingRun
 from builder.runs import stream
-from builder.training import events
 from builder.runs.executor import RunSpec, execute
 from builder.services import runs as services
+from builder.training import events
 
 log = logging.getLogger("builder.runs.worker")
 

@@ -16,7 +16,6 @@ from django.db import connection, transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
 
-from builder import graph as compiler
 from builder.models import (
     ACTIVE_STATUSES,
     Architecture,
@@ -150,43 +149,23 @@ def run_check(
     Raises RunError listing the graph's errors, the configuration field at fault, or the mismatch of
     model, loss and dataset in plain words.
     """
-    from builder.training import ConfigError, DatasetError, TrainConfig, check_compatibility
-    from builder.training.augment import model_input_shape
+    from builder.graph import GraphError
+    from builder.training import ConfigError, DatasetError, RunPlanError, plan_run
 
     _check_limits(owner=owner, config=config)
-    result = compiler.validate(graph)
-    if not result["ok"]:
-        raise RunError(f"The graph has {len(result['errors'])} error(s): {result['errors'][0]['message']}",
-                       errors=result["errors"])
     try:
-        ds = load_dataset_ref(dataset)
-        cfg = TrainConfig.from_dict(config, dataset=ds)
+        plan = plan_run(graph, lambda: load_dataset_ref(dataset), config)  # the graph first, then the data
+    except GraphError as e:
+        raise RunError(f"The graph has {len(e.errors)} error(s): {e.errors[0]['message']}", errors=e.errors) from e
     except (ConfigError, DatasetError) as e:
         where = "dataset_options" if isinstance(e, DatasetError) else "config"
         field = f"{where}.{e.field}" if e.field else where
         raise RunError(f"{field}: {e.message}", errors=[{"field": field, "message": e.message}]) from e
-    io = compiler.graph_io(graph)
-    inputs, outputs = io["inputs"], io["outputs"]
-    if len(inputs) != 1 or len(outputs) != 1:
-        raise RunError(f"Training needs a graph with one Input and one Output; this one has {len(inputs)} "
-                       f"and {len(outputs)}")
-    want, got = list(model_input_shape(ds.input_shape, cfg)), list(inputs[0]["shape"])
-    if want != got:
-        resized = " after resize" if cfg.resize else ""
-        raise RunError(
-            f"The dataset '{ds.name}' gives inputs of shape {want}{resized}, but Input '{inputs[0]['node']}' "
-            f"expects {got}",
-            errors=[{"node": inputs[0]["node"], "field": "shape", "message": f"dataset gives {want}"}],
-        )
-    try:
-        check_compatibility(outputs[0]["shape"], ds, cfg)
-    except ConfigError as e:
-        raise RunError(e.message, errors=[{"node": outputs[0]["node"], "field": f"config.{e.field}",
-                                           "message": e.message}]) from e
+    except RunPlanError as e:
+        raise RunError(e.message, errors=[e.to_dict()] if e.node else None) from e
     if init_weights is not None:
         check_init_weights(graph=graph, record=init_weights)
-    return {"config": cfg.to_dict(), "dataset": ds.describe(), "input": inputs[0], "output": outputs[0],
-            "loss": cfg.loss_class}
+    return plan.describe()
 
 
 def check_init_weights(*, graph: dict, record: WeightsFile) -> None:

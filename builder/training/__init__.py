@@ -14,11 +14,12 @@ the messages of the run protocol (`builder.training.events`), which the websocke
 
 from . import events
 from .artifacts import write_artifacts, write_onnx
-from .checks import check_compatibility, check_inputs, resolve_device
+from .checks import check_compatibility, resolve_device
 from .config import LOSSES, OPTIMIZERS, PRECISIONS, SCHEDULERS, TrainConfig
 from .datasets import Dataset, UploadLimits, list_datasets, load_dataset, load_upload
-from .errors import ConfigError, DatasetError, TrainingError
+from .errors import ConfigError, DatasetError, RunPlanError, TrainingError
 from .loop import TrainResult, train
+from .plan import RunPlan, plan_run
 from .preprocessing import export_preprocessing
 
 __all__ = [
@@ -29,13 +30,15 @@ __all__ = [
     "ConfigError",
     "Dataset",
     "DatasetError",
+    "RunPlan",
+    "RunPlanError",
     "TrainConfig",
     "TrainResult",
     "TrainingError",
     "UploadLimits",
     "check_compatibility",
     "events",
-    "check_inputs",
+    "plan_run",
     "export_preprocessing",
     "list_datasets",
     "load_dataset",

@@ -125,14 +125,3 @@ def loss_targets(y: torch.Tensor, *, dataset: Dataset, loss: str, outputs: int) 
     if outputs == 1:  # a single logit for two classes
         return y.to(torch.float32).unsqueeze(1)  # (N, 1)
     return F.one_hot(y, num_classes=outputs).to(torch.float32)  # (N, C)
-
-
-def check_inputs(input_shape: Sequence[int], dataset: Dataset, *, node: str | None = None) -> None:
-    """The shape a graph's Input takes (no batch dimension) must be the dataset's sample shape."""
-    if tuple(input_shape) != dataset.input_shape:
-        where = f"The graph's input '{node}'" if node else "The model's input"
-        raise ConfigError(
-            "model",
-            f"{where} takes samples of shape {_shape(input_shape)}, but '{dataset.title}' "
-            f"gives {_shape(dataset.input_shape)}",
-        )

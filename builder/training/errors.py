@@ -55,6 +55,23 @@ class DatasetError(TrainingError):
         return out
 
 
+class RunPlanError(TrainingError):
+    """The graph and the dataset don't fit each other: the node at fault and what is wrong there."""
+
+    def __init__(self, message: str, *, node: str | None = None, field: str | None = None,
+                 at_node: str | None = None) -> None:
+        super().__init__(message, field=field)
+        self.node = node
+        self.at_node = at_node  # the message as shown on the node itself, when shorter
+
+    def to_dict(self) -> dict:
+        out = super().to_dict()
+        if self.node is not None:
+            out["node"] = self.node
+            out["message"] = self.at_node or self.message
+        return out
+
+
 class ModelRuntimeError(TrainingError):
     """The model raised while it ran: the graph node the error came from, and that node's layer type."""
 

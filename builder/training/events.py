@@ -93,9 +93,8 @@ class FilesData(TypedDict):
     onnx_error: NotRequired[str]
 
 
-class Message(TypedDict):
-    type: str
-    data: Any
+# {"type": one of the types above, "data": its payload (the typed dicts above)}
+Message = dict[str, Any]
 
 
 def log(message: str) -> Message:

@@ -113,15 +113,17 @@ def test_a_checkpoint_holding_code_is_refused_on_resume_without_running_it(tmp_p
 
 
 def test_a_failure_inside_the_model_fails_the_run_naming_the_node(tmp_path, monkeypatch):
-    import builder.graph
+    from builder.training.plan import RunPlan
 
-    def compile_with_a_broken_fc2(graph):  # fc2 drops a feature on full batches: torch's own shape error
-        gm = compile_graph(graph)
+    built = RunPlan.compile
+
+    def compile_with_a_broken_fc2(plan):  # fc2 drops a feature on full batches: torch's own shape error
+        gm = built(plan)
         fc2 = gm.fc2
         fc2.forward = lambda x: torch.nn.functional.linear(x[:, 1:] if x.shape[0] > 2 else x, fc2.weight, fc2.bias)
         return gm
 
-    monkeypatch.setattr(builder.graph, "compile_graph", compile_with_a_broken_fc2)
+    monkeypatch.setattr(RunPlan, "compile", compile_with_a_broken_fc2)
     messages = execute_here(run_spec(tmp_path))
     final = messages[-1]
     assert final["type"] == "failed" and final["outcome"]["files"] == {}

@@ -70,10 +70,8 @@ def test_a_graph_whose_input_does_not_match_the_dataset_is_refused(tmp_path):
     answer = train_cli(tmp_path, "--dataset", "digits", graph=graph)
 
     assert answer["status"] == "failed"
-    assert (
-        answer["error"]
-        == "The graph's input 'x' takes samples of shape [784], but 'Digits (8×8)' gives [1, 8, 8]"
-    )
+    assert answer["error"] == "The dataset 'digits' gives inputs of shape [1, 8, 8], but Input 'x' expects [784]"
+    assert answer["errors"] == [{"message": "dataset gives [1, 8, 8]", "field": "shape", "node": "x"}]
 
 
 def test_an_unknown_optimizer_and_a_loss_mismatch_are_plain_errors(tmp_path):

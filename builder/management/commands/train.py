@@ -17,15 +17,13 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
-from builder.graph import GraphError, compile_graph, graph_io
+from builder.graph import GraphError
 from builder.training import (
-    TrainConfig,
     TrainingError,
-    check_compatibility,
-    check_inputs,
     events,
     export_preprocessing,
     load_dataset,
+    plan_run,
     train,
     write_artifacts,
 )
@@ -85,18 +83,14 @@ class Command(BaseCommand):
         try:
             graph = _read_graph(Path(opts["graph_file"]))
             data_dir = opts["data_dir"] or getattr(settings, "NETBUILDER_DATA_DIR", None)
-            dataset = load_dataset(opts["dataset"], data_dir=data_dir, **_dataset_options(opts["option"]))
             overrides = {k: opts[k] for k in _CONFIG_FLAGS if opts[k] is not None}
             if opts["compile"]:
                 overrides["compile"] = True
-            config = TrainConfig.from_dict(overrides, dataset=dataset)
+            plan = plan_run(graph, lambda: load_dataset(opts["dataset"], data_dir=data_dir,
+                                                        **_dataset_options(opts["option"])), overrides)
+            dataset, config = plan.dataset, plan.config
             torch.manual_seed(config.seed)  # the initial weights follow the seed too
-            model = compile_graph(graph)
-            inputs = graph_io(graph)["inputs"]
-            if len(inputs) != 1:
-                raise CommandError(f"The graph has {len(inputs)} inputs; training needs exactly one")
-            check_inputs(inputs[0]["shape"], dataset, node=inputs[0]["node"])
-            check_compatibility(model, dataset, config)
+            model = plan.compile()
         except GraphError as e:
             return self._finish({"status": "failed", "error": str(e), "errors": e.errors})
         except TrainingError as e:
