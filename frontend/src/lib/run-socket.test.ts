@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { CLOSE_NOT_FOUND, CLOSE_UNAUTHENTICATED, openStream, type ConnectionState } from "@/lib/run-socket";
+import { CLOSE_NOT_FOUND, CLOSE_UNAUTHENTICATED, loginUrl, openStream, type ConnectionState } from "@/lib/run-socket";
 
 /** A stand-in for the browser's WebSocket that the test drives by hand. */
 class FakeSocket {
@@ -60,5 +60,11 @@ describe("openStream", () => {
     vi.advanceTimersByTime(10);
     expect(FakeSocket.all).toHaveLength(2);
     expect(refused).toEqual([]);
+  });
+});
+
+describe("loginUrl", () => {
+  it("sends a refused page to the login page, which comes back to it", () => {
+    expect(loginUrl("/runs/")).toBe("/accounts/login/?next=%2Fruns%2F");
   });
 });

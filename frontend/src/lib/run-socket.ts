@@ -9,6 +9,11 @@ export type ConnectionState = "connecting" | "open" | "reconnecting" | "closed";
 
 // The server accepts, then closes with one of these (a refused handshake would carry no code).
 export const CLOSE_UNAUTHENTICATED = 4401;
+
+/** Where a stream refused with 4401 sends the browser: the login page, which comes back to `path`. */
+export function loginUrl(path: string): string {
+  return `/accounts/login/?next=${encodeURIComponent(path)}`;
+}
 export const CLOSE_NOT_FOUND = 4404;
 
 export interface StreamHandlers<M> {

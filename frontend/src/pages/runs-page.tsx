@@ -9,7 +9,7 @@ import { applyStatus } from "@/lib/run-list";
 import { api, ApiError, wsUrl } from "@/lib/api";
 import { formatDuration } from "@/lib/progress";
 import { navigate } from "@/lib/router";
-import { openStream } from "@/lib/run-socket";
+import { CLOSE_UNAUTHENTICATED, loginUrl, openStream } from "@/lib/run-socket";
 import { isActive, RUN_STATUSES, type RunSummary, type StatusData } from "@/lib/run-types";
 
 function go(e: MouseEvent<HTMLAnchorElement>, to: string) {
@@ -47,6 +47,10 @@ function useRunList(): { runs: RunSummary[] | null; error: string | null; reload
         if (m.type === "snapshot") setRuns(m.data.runs);
         // A status message carries the run's whole summary: it replaces the row (no refetch).
         else if (m.type === "status") setRuns((prev) => (prev ? applyStatus(prev, m.data) : prev));
+      },
+      // Logged out (the session expired): log in again and come back to the list.
+      onRefused: (code) => {
+        if (code === CLOSE_UNAUTHENTICATED) window.location.assign(loginUrl(window.location.pathname));
       },
     });
     return () => handle.close();

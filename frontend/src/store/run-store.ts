@@ -8,7 +8,7 @@ import { useStore } from "zustand";
 import { createStore, type StoreApi } from "zustand/vanilla";
 import { api, ApiError, wsUrl } from "@/lib/api";
 import { applyMessage, backfill, createRunSeries, resumeStep, settled, type RunSeries } from "@/lib/run-series";
-import { openStream, type ConnectionState, type StreamHandle, type StreamOptions } from "@/lib/run-socket";
+import { CLOSE_UNAUTHENTICATED, loginUrl, openStream, type ConnectionState, type StreamHandle, type StreamOptions } from "@/lib/run-socket";
 import { isActive, type RunDetail, type RunStatus, type StreamMessage } from "@/lib/run-types";
 
 export interface RunState {
@@ -88,7 +88,7 @@ export function createRunStore(options: RunStoreOptions = {}): StoreApi<RunStore
             if (get().runId === runId) set({ connection });
           },
           onRefused: (code) => {
-            if (code === 4401) window.location.assign(`/accounts/login/?next=${encodeURIComponent(window.location.pathname)}`);
+            if (code === CLOSE_UNAUTHENTICATED) window.location.assign(loginUrl(window.location.pathname));
             else set({ error: `Run ${runId} was not found.` });
           },
         }, {
