@@ -119,3 +119,16 @@ def test_dataset_options_are_passed_as_key_value_pairs_and_progress_goes_to_stde
 
     assert answer["status"] == "succeeded" and answer["metrics"]["steps"] == 10
     assert "epoch 2/2  train_loss" in capsys.readouterr().err
+
+
+def test_every_training_option_is_a_flag_read_by_its_kind():
+    from builder.management.commands.train import Command
+    from builder.training import TrainConfig
+
+    parser = Command().create_parser("manage.py", "train")
+    opts = vars(parser.parse_args(["g.json", "--dataset", "digits", "--out", "o", "--nesterov", "--resize", "16",
+                                   "--normalize", "imagenet", "--augment", '{"flip": true}', "--lr", "0.5"]))
+    assert set(TrainConfig.fields()) <= set(opts)
+    assert (opts["nesterov"], opts["resize"], opts["normalize"], opts["augment"], opts["lr"]) == (
+        True, 16, "imagenet", {"flip": True}, 0.5)
+    assert opts["compile"] is None  # not given: the dataset's default stands

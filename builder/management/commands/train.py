@@ -19,6 +19,7 @@ from tqdm import tqdm
 
 from builder.graph import GraphError
 from builder.training import (
+    TrainConfig,
     TrainingError,
     events,
     export_preprocessing,
@@ -29,22 +30,15 @@ from builder.training import (
 )
 from builder.training.loop import steps_per_epoch
 
-# command-line flag -> TrainConfig field, for the options that take a value
-_CONFIG_FLAGS = {
-    "epochs": int,
-    "batch_size": int,
-    "lr": float,
-    "optimizer": str,
-    "loss": str,
-    "scheduler": str,
-    "weight_decay": float,
-    "momentum": float,
-    "grad_clip": float,
-    "val_fraction": float,
-    "device": str,
-    "precision": str,
-    "seed": int,
-}
+# a training option's kind -> how its command-line value is read (bool options are plain flags)
+def _json_or_text(text: str) -> Any:
+    try:
+        return json.loads(text)  # {"flip": true}, [1, 2]
+    except json.JSONDecodeError:
+        return text  # imagenet
+
+
+_READ = {"int": int, "float": float, "choice": str, "str": str, "object": _json_or_text}
 
 
 class Command(BaseCommand):
@@ -66,9 +60,13 @@ class Command(BaseCommand):
             metavar="KEY=VALUE",
             help="a dataset option, e.g. --option noise=0.2 (repeatable)",
         )
-        for name, kind in _CONFIG_FLAGS.items():
-            parser.add_argument("--" + name.replace("_", "-"), dest=name, type=kind, default=None)
-        parser.add_argument("--compile", action="store_true", help="torch.compile the model")
+        for spec in TrainConfig.schema():  # every training option, as GET /api/training/options lists them
+            flag = "--" + spec["name"].replace("_", "-")
+            if spec["kind"] == "bool":
+                parser.add_argument(flag, dest=spec["name"], action="store_true", default=None, help=spec["doc"])
+            else:
+                parser.add_argument(flag, dest=spec["name"], type=_READ.get(spec["kind"], str), default=None,
+                                    help=spec["doc"])
         parser.add_argument(
             "--out", required=True, help="folder for model.pth, model.safetensors, model.py, ..."
         )
@@ -83,9 +81,7 @@ class Command(BaseCommand):
         try:
             graph = _read_graph(Path(opts["graph_file"]))
             data_dir = opts["data_dir"] or getattr(settings, "NETBUILDER_DATA_DIR", None)
-            overrides = {k: opts[k] for k in _CONFIG_FLAGS if opts[k] is not None}
-            if opts["compile"]:
-                overrides["compile"] = True
+            overrides = {k: opts[k] for k in TrainConfig.fields() if opts[k] is not None}
             plan = plan_run(graph, lambda: load_dataset(opts["dataset"], data_dir=data_dir,
                                                         **_dataset_options(opts["option"])), overrides)
             dataset, config = plan.dataset, plan.config
