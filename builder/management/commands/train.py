@@ -30,6 +30,7 @@ from builder.training import (
 )
 from builder.training.loop import steps_per_epoch
 
+
 # a training option's kind -> how its command-line value is read (bool options are plain flags)
 def _json_or_text(text: str) -> Any:
     try:
