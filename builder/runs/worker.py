@@ -209,6 +209,7 @@ class TrainingSupervisor:
         self._wake = asyncio.Event()
         self._closing = False
         self._loop_task: asyncio.Task | None = None
+        self._fork_server: asyncio.Task | None = None
 
     async def start(self) -> None:
         TrainingSupervisor.current = self
@@ -216,6 +217,13 @@ class TrainingSupervisor:
         self._fork_server = asyncio.create_task(asyncio.to_thread(start_fork_server))
         self._loop_task = asyncio.create_task(self._loop())
         log.info("training worker %s ready with %d slot(s)", self.name, self.slots)
+
+    async def _fork_server_ready(self) -> None:
+        """Wait (off the event loop) for the fork server to have imported everything: starting a run's
+        process before that would block the loop, and every request and websocket with it."""
+        if self._fork_server is None:
+            self._fork_server = asyncio.create_task(asyncio.to_thread(start_fork_server))
+        await asyncio.shield(self._fork_server)
 
     def wake(self) -> None:
         self._wake.set()
@@ -285,6 +293,7 @@ class TrainingSupervisor:
         relay = RunRelay(run.pk, run.owner_id, self.layer)
         try:
             spec = await database_sync_to_async(self._spec)(run, cuda_device)
+            await self._fork_server_ready()
             proc = RunProcess(spec)
             self.active[run.pk] = proc
             proc.start()
