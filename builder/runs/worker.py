@@ -151,10 +151,11 @@ def training_context():
 
 def start_fork_server() -> None:
     """Start the server that training processes fork from (blocks while it imports PRELOAD)."""
-    from multiprocessing import forkserver
-
-    training_context()
-    forkserver.ensure_running()
+    # ensure_running() returns while the server still imports; a first process started through it
+    # returns only once the server is serving.
+    probe = training_context().Process(target=os.getpid, name="netbuilder-fork-server-probe")
+    probe.start()
+    probe.join()
 
 
 class RunProcess:
@@ -220,10 +221,12 @@ class TrainingSupervisor:
 
     async def _fork_server_ready(self) -> None:
         """Wait (off the event loop) for the fork server to have imported everything: starting a run's
-        process before that would block the loop, and every request and websocket with it."""
-        if self._fork_server is None:
-            self._fork_server = asyncio.create_task(asyncio.to_thread(start_fork_server))
-        await asyncio.shield(self._fork_server)
+        process before that would block the loop, and every request and websocket with it. Raises what
+        starting it raised (the queue poll logs it and tries again)."""
+        task = self._fork_server
+        if task is None or (task.done() and (task.cancelled() or task.exception() is not None)):
+            self._fork_server = task = asyncio.create_task(asyncio.to_thread(start_fork_server))
+        await asyncio.shield(task)
 
     def wake(self) -> None:
         self._wake.set()
@@ -247,6 +250,9 @@ class TrainingSupervisor:
             self._wake.clear()
 
     async def _fill_slots(self) -> None:
+        # A run is claimed only once its process can start at once: a claimed run waiting for the fork
+        # server's imports would send no heartbeat (and another worker would take it for dead).
+        await self._fork_server_ready()
         while not self._closing and len(self.training) < self.slots:
             run = await database_sync_to_async(services.run_claim)(worker=self.name)
             if run is None:
@@ -293,7 +299,6 @@ class TrainingSupervisor:
         relay = RunRelay(run.pk, run.owner_id, self.layer)
         try:
             spec = await database_sync_to_async(self._spec)(run, cuda_device)
-            await self._fork_server_ready()
             proc = RunProcess(spec)
             self.active[run.pk] = proc
             proc.start()
