@@ -214,8 +214,6 @@ class TrainingSupervisor:
 
     async def start(self) -> None:
         TrainingSupervisor.current = self
-        # Ready before the first run arrives: a run that comes sooner waits for it, not for a new import.
-        self._fork_server = asyncio.create_task(asyncio.to_thread(start_fork_server))
         self._loop_task = asyncio.create_task(self._loop())
         log.info("training worker %s ready with %d slot(s)", self.name, self.slots)
 
@@ -322,13 +320,16 @@ class TrainingSupervisor:
         The run ends (status, final message) the moment its final message arrives; a `files` message
         may follow while the process writes its slower files."""
         ended = False
+        awaiting: list[str] | None = None  # the run's files while the final message says more will follow
         while (message := await proc.messages.get()) is not None:
             kind = message["type"]
             if kind in events.FINAL_TYPES:
                 ended = True
+                awaiting = message["data"]["files"] if message["data"].get("pending") else None
                 await self._finish(run, relay, message, None, proc)
                 self._free_slot(run.pk, cuda_device)  # the next run trains while this one writes its slower files
             elif kind == events.FILES:
+                awaiting = None
                 await self._files(run, relay, message)
             elif kind == events.STARTED:
                 run.device = message["data"]["device"]
@@ -342,6 +343,9 @@ class TrainingSupervisor:
                 await database_sync_to_async(services.run_events_resume)(run_id=run.pk, **message["data"])
             else:
                 relay.add(message)
+        if awaiting is not None:  # the process ended before its slower files: say so, or watchers wait for ever
+            await self._files(run, relay, {**events.files(awaiting, onnx_error=(
+                "The training process ended before its ONNX export finished")), "outcome": {"files": {}}})
         return ended
 
     async def _watch(self, run: TrainingRun, proc: RunProcess, relay: RunRelay) -> None:

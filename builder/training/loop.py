@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import math
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -178,7 +179,7 @@ def train(
     torch.manual_seed(config.seed)  # dropout and every other random op of the model
     start_epoch, start_batch, step = 0, 0, 0
     history: list[dict[str, Any]] = []
-    points: list[events.MetricsPoint] = []  # every metrics point so far (the last CHECKPOINT_POINTS)
+    points: deque[events.MetricsPoint] = deque(maxlen=CHECKPOINT_POINTS)  # the last points, for checkpoints
     epoch_loss = torch.zeros((), device=device)  # sum of loss × batch size over this epoch
     epoch_seen = 0
     if resume_from is not None:
@@ -196,7 +197,7 @@ def train(
         epoch_loss = ckpt["epoch_loss"].to(device)
         epoch_seen = ckpt["epoch_seen"]
         history = list(ckpt.get("history", []))
-        points = list(ckpt.get("points", []))
+        points.extend(ckpt.get("points", []))
         set_rng_state(ckpt["rng"])
         emit(events.log(f"Resumed from {Path(resume_from).name} at epoch {start_epoch + 1}, step {step}"))
 
@@ -210,7 +211,6 @@ def train(
         nonlocal written, last_checkpoint
         if ckpt_path is None:
             return
-        del points[:-CHECKPOINT_POINTS]
         save_checkpoint(
             ckpt_path,
             {
@@ -225,7 +225,7 @@ def train(
                 "epoch_seen": epoch_seen,
                 "rng": rng_state(),
                 "history": history,
-                "points": points,
+                "points": list(points),
                 "config": config.to_dict(),
                 "dataset": dataset.name,
             },

@@ -165,3 +165,31 @@ async def test_files_written_after_the_final_message_join_the_run_and_its_stream
     assert [m["type"] for m in sent] == ["finished", "files"]
     assert sent[0]["data"]["pending"] == ["onnx"] and sent[1]["data"] == {"files": ["onnx", "pth"]}
     assert [t for t, _ in await stored(run)] == ["finished", "files"]
+
+
+async def test_a_process_that_ends_before_its_onnx_export_still_closes_the_stream(alice, tmp_path, settings):
+    import asyncio
+    from types import SimpleNamespace
+
+    settings.NETBUILDER_RUNS_DIR = tmp_path
+    run = await make_run(alice)
+    layer = InMemoryChannelLayer()
+    channel = await watcher(layer, run)
+    proc = SimpleNamespace(messages=asyncio.Queue())
+    pth = tmp_path / str(run.pk) / "model.pth"
+    for message in (
+        {**events.final("succeeded", {}, files=["pth"], pending=["onnx"]),
+         "outcome": {"files": {"pth": str(pth)}, "checkpoint": "", "traceback": "", "suspended": False}},
+        None,  # the process is gone: no `files` message came
+    ):
+        proc.messages.put_nowait(message)
+
+    supervisor = worker.TrainingSupervisor(layer=layer, name="w1")
+    assert await supervisor._relay(run, proc, RunRelay(run.pk, alice.pk, layer), None) is True
+
+    sent = [json.loads((await layer.receive(channel))["text"]) for _ in range(2)]
+    assert [m["type"] for m in sent] == ["finished", "files"]
+    assert sent[1]["data"] == {"files": ["pth"],
+                               "onnx_error": "The training process ended before its ONNX export finished"}
+    done = await database_sync_to_async(TrainingRun.objects.get)(pk=run.pk)
+    assert done.files["onnx_error"] == "The training process ended before its ONNX export finished"
