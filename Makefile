@@ -43,7 +43,7 @@ api-types: $(VENV)/.installed frontend/node_modules/.installed
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check builder netbuilder tests bench
-	$(VENV)/bin/mypy builder/graph builder/training
+	$(VENV)/bin/mypy builder/engine
 
 setup: $(VENV)/.installed frontend/dist/index.html
 	@$(PY) manage.py migrate --noinput -v 0

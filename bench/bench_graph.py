@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.report import write_section  # noqa: E402
-from builder.graph import compile_graph, validate  # noqa: E402
+from builder.engine.graph import compile_graph, validate  # noqa: E402
 from tests.e2e.processes import Api, Deployment, free_port, wait_http  # noqa: E402
 
 PARTS = ("sizes", "detail", "http")

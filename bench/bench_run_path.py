@@ -4,7 +4,7 @@ TensorFlow Playground's spiral (the built-in `spirals` dataset, 500 points, half
 SGD lr 0.03 without momentum, batch 10, 300 epochs) trained five ways, each timed from its start:
 
   (a) a hand-written PyTorch loop in this process (randperm, slice, step; validation loss every epoch);
-  (b) `builder.training.train` in this process on the compiled graph, no checkpoints;
+  (b) `builder.engine.training.train` in this process on the compiled graph, no checkpoints;
   (c) the full path on the embedded default: `manage.py serve` (Daphne and a worker in one command,
       SQLite, in-memory channel layer); `POST /api/runs`, then the run's websocket as the run page reads
       it, to the first `epoch` message and to the final `finished` one;
@@ -54,8 +54,8 @@ sys.path.insert(0, str(ROOT))
 from bench.bench_stream import REDIS_URL  # noqa: E402
 from bench.bench_training import MyNetwork  # noqa: E402
 from bench.report import write_section  # noqa: E402
-from builder.graph import compile_graph  # noqa: E402
-from builder.training import TrainConfig, load_dataset, train  # noqa: E402
+from builder.engine.graph import compile_graph  # noqa: E402
+from builder.engine.training import TrainConfig, load_dataset, train  # noqa: E402
 from tests.e2e.processes import PG_ADMIN_URL, Api, Deployment, free_port, ws_url  # noqa: E402
 
 PLAYGROUND_PARTS = ("hand", "engine", "embedded", "scaled")
@@ -176,7 +176,7 @@ def hand_my_network(job: Job, device: torch.device) -> dict:
 
 
 def engine_direct(job: Job) -> dict:
-    """`builder.training.train` as the run's process calls it, less the files: compile, load, train."""
+    """`builder.engine.training.train` as the run's process calls it, less the files: compile, load, train."""
     start = time.perf_counter()
     first_epoch = [0.0]
 
@@ -374,7 +374,7 @@ def seconds(value: float | None, digits: int = 2) -> str:
 def playground_table(results: dict[str, list[dict]], job: Job) -> list[str]:
     labels = {
         "hand": "(a) hand-written PyTorch loop, in process",
-        "engine": "(b) `builder.training.train`, in process, no checkpoints",
+        "engine": "(b) `builder.engine.training.train`, in process, no checkpoints",
         "embedded": "(c) full path, embedded (`manage.py serve`, SQLite)",
         "scaled": "(d) full path, scaled out (Daphne + `runworker`, PostgreSQL + Redis)",
     }

@@ -5,7 +5,7 @@ Trains the seed article's MyNetwork (784-128-10) on its kind of data (torch.rand
 
   (a) a hand-written loop like the seed's: randperm, slice, forward, loss, zero_grad, backward, step;
   (b) a torch DataLoader over a TensorDataset (shuffle=True, no workers);
-  (c) builder.training.train with its metrics callback active.
+  (c) builder.engine.training.train with its metrics callback active.
 
 Each method runs `--repeats` times, interleaved, and the fastest run counts: on a shared machine the
 fastest is the least disturbed (as timeit does). Torch runs one intra-op thread unless --threads says
@@ -39,7 +39,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.report import write_section  # noqa: E402
-from builder.training import Dataset, TrainConfig, train  # noqa: E402
+from builder.engine.training import Dataset, TrainConfig, train  # noqa: E402
 
 CLOCKS = {"wall": time.perf_counter, "cpu": time.process_time}
 clock = time.process_time  # set by --clock
@@ -207,7 +207,7 @@ def section(rows: list[dict], repeats: int, samples: int, clock_name: str) -> st
             f"{samples:,} samples of `torch.randn(N, 784)` with labels 0..9, the same steps for each method, "
             f"best of {repeats} interleaved repeats, {where}, {clock_name} time.",
             "(a) is a hand-written loop like the seed's (randperm + slicing), (b) a DataLoader over a TensorDataset, "
-            "(c) `builder.training.train` with its metrics callback active. Goal: (c)/(a) ≥ 0.95 and (c)/(b) > 1.",
+            "(c) `builder.engine.training.train` with its metrics callback active. Goal: (c)/(a) ≥ 0.95 and (c)/(b) > 1.",
             "",
             HEADER,
             *[format_row(r) for r in rows],

@@ -7,7 +7,7 @@ def engine_settings_from_django():
 
     from django.conf import settings
 
-    from builder.engine_settings import EngineSettings
+    from builder.engine.settings import EngineSettings
 
     return EngineSettings(
         max_params=settings.NETBUILDER_MAX_PARAMS,
@@ -21,7 +21,7 @@ def engine_settings_from_django():
 
 def _reinstall_engine_settings(*, setting: str, **_: object) -> None:
     """A changed NETBUILDER_* setting (override_settings, pytest's `settings`) reaches the engine too."""
-    from builder.engine_settings import SETTING_NAMES, install_engine_settings
+    from builder.engine.settings import SETTING_NAMES, install_engine_settings
 
     if setting in SETTING_NAMES.values():
         install_engine_settings(engine_settings_from_django())
@@ -35,7 +35,7 @@ class BuilderConfig(AppConfig):
     def ready(self) -> None:
         from django.core.signals import setting_changed
 
-        from builder.engine_settings import install_engine_settings
+        from builder.engine.settings import install_engine_settings
 
         install_engine_settings(engine_settings_from_django())
-        setting_changed.connect(_reinstall_engine_settings, dispatch_uid="builder.engine_settings")
+        setting_changed.connect(_reinstall_engine_settings, dispatch_uid="builder.engine.settings")

@@ -10,8 +10,8 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.http import Http404
 
 from builder import selectors
+from builder.engine.training import events
 from builder.runs import stream
-from builder.training import events
 
 # Close codes: the browser can tell "log in again" from "no such run". A code only reaches the client
 # on an accepted socket (closing during the handshake is an HTTP 403 with no code), so `refuse` accepts

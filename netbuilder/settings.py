@@ -16,7 +16,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from builder.engine_settings import EngineSettings  # plain Python: the engine's limits and folders
+from builder.engine.settings import EngineSettings  # plain Python: the engine's limits and folders
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("NETBUILDER_VAR_DIR", BASE_DIR / "var")).resolve()
@@ -226,6 +226,9 @@ NETBUILDER_MAX_DATASET_BYTES = env_int("NETBUILDER_MAX_DATASET_BYTES", EngineSet
 NETBUILDER_MAX_PARAMS = env_int("NETBUILDER_MAX_PARAMS", EngineSettings.max_params)  # the largest model
 # A running run writes a checkpoint this often (and on stop, suspend and finish): a killed worker's run
 # resumes from one at most this old.
+# A run check or submission decodes its dataset in the request only below this (the float32 inputs); a
+# bigger one is checked by its facts (shape, task, classes) and the run's own process loads the data.
+NETBUILDER_CHECK_DECODE_BYTES = env_int("NETBUILDER_CHECK_DECODE_BYTES", 16 * 2**20)
 NETBUILDER_CHECKPOINT_SECONDS = env_float("NETBUILDER_CHECKPOINT_SECONDS", EngineSettings.checkpoint_seconds)
 NETBUILDER_MAX_RUN_SECONDS = env_int("NETBUILDER_MAX_RUN_SECONDS", 6 * 3600)
 NETBUILDER_WORKER_SLOTS = env_int("NETBUILDER_WORKER_SLOTS", 0)  # 0: one per GPU, one on CPU

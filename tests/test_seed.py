@@ -9,8 +9,8 @@ import textwrap
 
 import torch
 
-from builder.graph import compile_graph, export_python, list_templates, validate
-from builder.training import TrainConfig, load_dataset, train, write_artifacts
+from builder.engine.graph import compile_graph, export_python, list_templates, validate
+from builder.engine.training import TrainConfig, load_dataset, train, write_artifacts
 
 TEMPLATES = {t["id"]: t["graph"] for t in list_templates()}
 
@@ -67,7 +67,7 @@ def test_saving_and_loading_the_state_dict_the_articles_way_in_plain_torch(tmp_p
 
 def test_gpu_use_is_the_device_option_and_auto_falls_back_to_the_cpu():
     config = TrainConfig(device="auto")
-    from builder.training import resolve_device
+    from builder.engine.training import resolve_device
 
     expected = "cuda" if torch.cuda.is_available() else "mps" if torch.backends.mps.is_available() else "cpu"
     assert resolve_device(config.device).type == expected

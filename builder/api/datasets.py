@@ -19,19 +19,20 @@ router = Router(tags=["datasets"])
 
 @router.get("", response={200: DatasetList, **error_responses(401)})
 def dataset_list(request):
-    from builder.training import list_datasets
+    from builder.engine.training import UPLOAD_OPTIONS, list_datasets
 
     return {
         "builtin": list_datasets(data_dir=settings.NETBUILDER_DATA_DIR),
         "uploads": [selectors.dataset_summary(d) for d in selectors.dataset_list(owner=request.user)],
         "max_upload_bytes": settings.NETBUILDER_MAX_UPLOAD_BYTES,
         "max_dataset_bytes": services.max_dataset_bytes(),
+        "upload_options": {kind: [o.as_json() for o in options] for kind, options in UPLOAD_OPTIONS.items()},
     }
 
 
 @router.get("/builtin/{name}/preview", response={200: DatasetPreview, **error_responses(401, 404, 422)})
 def builtin_preview(request, name: str, options: str = "{}"):
-    from builder.training import DatasetError, load_dataset
+    from builder.engine.training import DatasetError, load_dataset
 
     try:
         parsed = json.loads(options)

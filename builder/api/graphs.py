@@ -7,9 +7,9 @@ from typing import Any
 from django.http import HttpResponse
 from ninja import Body, Router
 
-from builder import graph as compiler
 from builder.api.errors import ApiError, error_responses
 from builder.api.schemas import Catalog, ExportIn, Template, ValidationResult, file_answer
+from builder.engine import graph as compiler
 
 router = Router(tags=["graphs"])
 

@@ -1,6 +1,6 @@
 """Pretrained models and imports over HTTP: torchvision backbones, expanding them, graph and weights files.
 
-Thin: every endpoint checks its input and calls `builder.graph` or `builder.weights`.
+Thin: every endpoint checks its input and calls `builder.engine.graph` or `builder.engine.weights`.
 """
 
 from __future__ import annotations
@@ -11,8 +11,7 @@ from django.conf import settings
 from ninja import File, Form, Router, Status
 from ninja.files import UploadedFile
 
-from builder import graph as compiler
-from builder import selectors, weights
+from builder import selectors
 from builder.api.errors import ApiError, error_responses
 from builder.api.graphs import require_graph_document
 from builder.api.schemas import (
@@ -24,6 +23,8 @@ from builder.api.schemas import (
     WeightsCheck,
     WeightsFileOut,
 )
+from builder.engine import graph as compiler
+from builder.engine import weights
 from builder.services import weights as weights_services
 from builder.services.uploads import UploadError
 
@@ -37,7 +38,7 @@ def _graph_error(e: compiler.GraphError) -> ApiError:
 @router.get("/torchvision", auth=None, response=list[TorchvisionArch])
 def torchvision_list(request):
     """Architectures a TorchvisionModel node takes, with counts, statistics and whether their weights file is here."""
-    from builder.graph.pretrained import list_archs
+    from builder.engine.graph.pretrained import list_archs
 
     return list_archs()
 

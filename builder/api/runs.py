@@ -26,10 +26,10 @@ from builder.api.schemas import (
     RunWeightsOut,
     file_answer,
 )
+from builder.engine.training.errors import TrainingError
+from builder.engine.training.inspect import load_state, state_stats
 from builder.models import RunStatus
 from builder.services import runs as services
-from builder.training.errors import TrainingError
-from builder.training.inspect import load_state, state_stats
 
 router = Router(tags=["runs"])
 

@@ -14,14 +14,15 @@ from ninja import Schema
 from pydantic import ConfigDict, Field
 from typing_extensions import TypedDict  # pydantic takes typing's only from Python 3.12
 
-from builder.graph.catalog import Kind as ParamKind
+from builder.engine.options import Kind as OptionKind
 from builder.models import RunStatus
 
 MAX_ID = 2**63 - 1  # ids are 64-bit: a larger number could never name a row, and the database can't take it
 Id = Annotated[int, Field(ge=0, le=MAX_ID)]  # an id in a path, a query or a body: bounded, so it answers 422
 
 Number = int | float  # as the service gives it: 3 stays 3, not 3.0
-Value = bool | int | float | str | list[Number] | None  # a parameter's or an option's value
+Value = bool | int | float | str | list[Number] | list[str] | None  # a parameter's or an option's value
+UploadKind = Literal["csv", "npz", "imagezip"]
 Graph = Annotated[dict[str, Any], Field(description="a netbuilder.graph/1 document (docs/graph-format.md)")]
 Shape = list[int]
 RunStatusName = Literal[tuple(RunStatus.values)]
@@ -98,18 +99,25 @@ class ArchitectureVersionOut(Schema):
 # The compiler -------------------------------------------------------------------------------------
 
 
-class ParamSpec(TypedDict):
+class OptionSpec(TypedDict):
+    """One typed, bounded option (builder.engine.options.Option): a layer's parameter, a training option,
+    a dataset's or an upload's option all have this shape."""
+
     name: str
-    kind: ParamKind
-    required: bool
-    inferred: bool
+    kind: OptionKind
     default: Value
     doc: str
+    required: bool
+    nullable: bool
+    inferred: bool
     min: NotRequired[Number]
     max: NotRequired[Number]
+    min_exclusive: NotRequired[bool]
+    max_exclusive: NotRequired[bool]
     choices: NotRequired[list[str]]
+    pattern: NotRequired[str]
     length: NotRequired[int | None]
-    nullable: NotRequired[bool]
+    setting: NotRequired[str]
 
 
 class LayerInputs(TypedDict):
@@ -124,7 +132,7 @@ class LayerSpec(TypedDict):
     doc: str
     inputs: LayerInputs
     outputs: Annotated[int | None, Field(description="null when it depends on the parameters (Split)")]
-    params: list[ParamSpec]
+    params: list[OptionSpec]
 
 
 class CatalogLimits(TypedDict):
@@ -250,16 +258,6 @@ class WeightsFileOut(TypedDict):
 # Datasets and training options --------------------------------------------------------------------
 
 
-class OptionSpec(TypedDict):
-    name: str
-    kind: str
-    default: Value
-    nullable: bool
-    min: Number | None
-    max: Number | None
-    doc: str
-
-
 class BuiltinDataset(TypedDict):
     name: str
     title: str
@@ -288,12 +286,14 @@ class DatasetDescription(TypedDict):
     task: str
     input_shape: Shape
     dtype: str
-    samples: int
-    validation: DatasetValidation
+    samples: NotRequired[int]
+    validation: NotRequired[DatasetValidation]
     options: dict[str, Any]
     classes: NotRequired[list[str]]
     target_size: NotRequired[int]
     info: NotRequired[dict[str, Any]]
+    decoded: Annotated[NotRequired[bool], Field(description="false: described by its facts without decoding "
+                                                "(over NETBUILDER_CHECK_DECODE_BYTES); the run's process loads it")]
 
 
 class PreviewSample(TypedDict):
@@ -313,7 +313,7 @@ class UploadedDatasetOut(TypedDict):
     id: int
     key: Annotated[str, Field(description="upload:ID, the name a run gives as its dataset")]
     name: str
-    kind: str
+    kind: UploadKind
     size_bytes: int
     options: dict[str, Any]
     task: str
@@ -330,24 +330,11 @@ class DatasetList(TypedDict):
     uploads: list[UploadedDatasetOut]
     max_upload_bytes: int
     max_dataset_bytes: int
-
-
-class TrainingOption(TypedDict):
-    name: str
-    kind: str
-    default: Value
-    nullable: bool
-    doc: str
-    choices: NotRequired[list[str]]
-    min: NotRequired[Number]
-    max: NotRequired[Number]
-    gt: NotRequired[Number]
-    lt: NotRequired[Number]
-    setting: NotRequired[str]
+    upload_options: dict[UploadKind, list[OptionSpec]]
 
 
 class TrainingOptions(TypedDict):
-    fields: list[TrainingOption]
+    fields: list[OptionSpec]
 
 
 # Runs ---------------------------------------------------------------------------------------------

@@ -11,6 +11,6 @@ router = Router(tags=["training"])
 
 @router.get("/options", auth=None, response=TrainingOptions)
 def training_options(request):
-    from builder.training import TrainConfig
+    from builder.engine.training import TrainConfig
 
     return {"fields": TrainConfig.schema()}

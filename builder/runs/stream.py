@@ -1,6 +1,6 @@
 """The run stream on the server: its groups, its rate, and the one function that sends to a run's group.
 
-The messages themselves are the engine's (`builder.training.events`): every websocket message is
+The messages themselves are the engine's (`builder.engine.training.events`): every websocket message is
 `{"type": ..., "data": ...}`; a run's stream starts with a `snapshot`, then carries `status`,
 `metrics`, `epoch`, `log`, and one final `finished` | `failed` | `stopped`.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import logging
 
-from builder.training.events import METRICS
+from builder.engine.training.events import METRICS
 
 log = logging.getLogger("builder.runs.stream")
 

@@ -22,12 +22,12 @@ from channels.db import database_sync_to_async
 from django.conf import settings
 from django.db import OperationalError
 
-from builder.engine_settings import engine_settings
+from builder.engine.executor import RunSpec, execute
+from builder.engine.settings import engine_settings
+from builder.engine.training import events
 from builder.models import RunStatus, TrainingRun
 from builder.runs import stream
-from builder.runs.executor import RunSpec, execute
 from builder.services import runs as services
-from builder.training import events
 
 log = logging.getLogger("builder.runs.worker")
 
@@ -140,7 +140,7 @@ class RunRelay:
 # Training processes are forked from a server process that has imported these once (torch alone takes
 # seconds), so a run starts training at once; each run still has a fresh process of its own.
 PRELOAD = ["torch", "torch._dynamo", "torch.fx", "onnx", "onnxscript",
-           "builder.graph", "builder.training", "builder.runs.executor", "builder.weights"]
+           "builder.engine.graph", "builder.engine.training", "builder.engine.executor", "builder.engine.weights"]
 
 
 def training_context():

@@ -22,7 +22,7 @@ def max_dataset_bytes() -> int:
 
 
 def upload_limits():
-    from builder.training import UploadLimits
+    from builder.engine.training import UploadLimits
 
     return UploadLimits(max_bytes=settings.NETBUILDER_MAX_UPLOAD_BYTES, max_dataset_bytes=max_dataset_bytes())
 
@@ -34,7 +34,7 @@ def dataset_upload(
 
     Nothing is stored when the file is refused.
     """
-    from builder.training import DatasetError, load_upload
+    from builder.engine.training import DatasetError, load_upload
 
     suffix = Path(file.name or "").suffix.lower()
     kind = kind or KIND_OF_SUFFIX.get(suffix)

@@ -16,6 +16,7 @@ from django.db import connection, transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
 
+from builder.engine.training import events
 from builder.models import (
     ACTIVE_STATUSES,
     Architecture,
@@ -26,7 +27,6 @@ from builder.models import (
     WeightsFile,
 )
 from builder.runs import stream
-from builder.training import events
 
 log = logging.getLogger("builder.runs")
 
@@ -93,7 +93,7 @@ def broadcast_status(run: TrainingRun) -> None:
 
 def resolve_dataset(*, owner: AbstractBaseUser, dataset: str | int, options: dict | None = None) -> DatasetRef:
     """A built-in dataset name, or an upload's id (`upload:ID`, or the id itself) owned by `owner`."""
-    from builder.training import list_datasets
+    from builder.engine.training import list_datasets
 
     options = dict(options or {})
     text = str(dataset)
@@ -115,8 +115,8 @@ def resolve_dataset(*, owner: AbstractBaseUser, dataset: str | int, options: dic
 
 def load_dataset_ref(ref: DatasetRef):
     """Load the dataset a run names, to check a submission against it."""
+    from builder.engine.training import load_dataset, load_upload
     from builder.services.datasets import max_dataset_bytes, upload_limits
-    from builder.training import load_dataset, load_upload
 
     if ref.upload is not None:
         return load_upload(Path(ref.upload.path), kind=ref.upload.kind, options=dict(ref.upload.options),
@@ -124,6 +124,31 @@ def load_dataset_ref(ref: DatasetRef):
     # the options as a spec, not keywords: an option named like a keyword ("data_dir") is then refused by name
     spec = {"name": ref.name, "options": ref.options}
     return load_dataset(spec, data_dir=settings.NETBUILDER_DATA_DIR, max_bytes=max_dataset_bytes())
+
+
+def dataset_facts(ref: DatasetRef):
+    """What the run's dataset is without decoding it (an upload's stored description, or a built-in's
+    spec and options), or None when an old upload's description lacks it. Refuses what loading would."""
+    from builder.engine.training import DatasetFacts, describe_dataset
+    from builder.services.datasets import max_dataset_bytes
+
+    if ref.upload is not None:
+        try:
+            return DatasetFacts.of_description(ref.upload.description)
+        except (KeyError, TypeError, ValueError):
+            return None
+    spec = {"name": ref.name, "options": ref.options}
+    return describe_dataset(spec, data_dir=settings.NETBUILDER_DATA_DIR, max_bytes=max_dataset_bytes())
+
+
+def dataset_to_check(ref: DatasetRef):
+    """What a submission is checked against: the data itself when decoding it is cheap, else its facts
+    (over NETBUILDER_CHECK_DECODE_BYTES): then no request decodes big data, and the run's own process loads
+    and checks it before the first step, a problem there being the run's failure."""
+    facts = dataset_facts(ref)
+    if facts is not None and facts.decoded_bytes > settings.NETBUILDER_CHECK_DECODE_BYTES:
+        return facts
+    return load_dataset_ref(ref)
 
 
 def _check_limits(*, owner: AbstractBaseUser, config: dict) -> None:
@@ -149,12 +174,12 @@ def run_check(
     Raises RunError listing the graph's errors, the configuration field at fault, or the mismatch of
     model, loss and dataset in plain words.
     """
-    from builder.graph import GraphError
-    from builder.training import ConfigError, DatasetError, RunPlanError, plan_run
+    from builder.engine.graph import GraphError
+    from builder.engine.training import ConfigError, DatasetError, RunPlanError, plan_run
 
     _check_limits(owner=owner, config=config)
     try:
-        plan = plan_run(graph, lambda: load_dataset_ref(dataset), config)  # the graph first, then the data
+        plan = plan_run(graph, lambda: dataset_to_check(dataset), config)  # the graph first, then the data
     except GraphError as e:
         raise RunError(f"The graph has {len(e.errors)} error(s): {e.errors[0]['message']}", errors=e.errors) from e
     except (ConfigError, DatasetError) as e:
@@ -170,7 +195,7 @@ def run_check(
 
 def check_init_weights(*, graph: dict, record: WeightsFile) -> None:
     """Weights a run starts from must fit its graph key by key and shape by shape."""
-    from builder import weights
+    from builder.engine import weights
 
     try:
         report = weights.match_state_dict(graph, weights.read_state_dict(record.path))
@@ -432,7 +457,7 @@ def run_files_dir(run_id: int) -> Path:
 
 def run_checkpoint_path(run_id: int) -> Path:
     """The checkpoint the training process rewrites each epoch (and on stop)."""
-    from builder.training.checkpoints import FILENAME
+    from builder.engine.training.checkpoints import FILENAME
 
     return run_files_dir(run_id) / "checkpoints" / FILENAME
 

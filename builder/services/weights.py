@@ -7,7 +7,7 @@ from pathlib import Path
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.uploadedfile import UploadedFile
 
-from builder import weights
+from builder.engine import weights
 from builder.models import WeightsFile
 from builder.services.uploads import UploadError, upload_store
 

@@ -8,6 +8,8 @@ import json
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from builder.engine.graph import validate
+from builder.engine.training import ConfigError, DatasetError, TrainConfig, load_dataset
 from builder.models import UploadedDataset
 
 pytestmark = [pytest.mark.django_db, pytest.mark.services]
@@ -87,16 +89,59 @@ def test_an_npz_upload_works_and_another_user_cannot_see_it(api, client, alice, 
 
 def test_training_options_come_from_the_engine_with_bounds_and_docs(api, alice):
     fields = {f["name"]: f for f in api.as_user(alice).get("/api/training/options").json()["fields"]}
-    assert fields["batch_size"] == {"name": "batch_size", "kind": "int", "default": 64, "nullable": False,
-                                    "doc": "Samples per step", "min": 1, "max": 1_000_000}
+    assert fields["batch_size"] == {"name": "batch_size", "kind": "int", "default": 64, "doc": "Samples per step",
+                                    "required": False, "nullable": False, "inferred": False, "min": 1,
+                                    "max": 1_000_000}
     assert fields["optimizer"]["choices"] == ["sgd", "adam", "adamw", "rmsprop"]
     assert fields["loss"]["nullable"] is True
     assert "CrossEntropyLoss" in fields["loss"]["choices"]
-    assert fields["lr"]["gt"] == 0.0
+    assert (fields["lr"]["min"], fields["lr"]["min_exclusive"]) == (0.0, True)
+    assert (fields["device"]["choices"], fields["device"]["pattern"]) == (["auto", "cpu", "cuda", "mps"], r"cuda:\d+")
+
+
+def test_layer_parameters_training_dataset_and_upload_options_are_one_shape(api, alice):
+    as_alice = api.as_user(alice)
+    layers = as_alice.get("/api/layers").json()["layers"]
+    datasets = as_alice.get("/api/datasets").json()
+    published = {
+        "layer": [p for layer in layers for p in layer["params"]],
+        "training": as_alice.get("/api/training/options").json()["fields"],
+        "dataset": [o for d in datasets["builtin"] for o in d["options"]],
+        "upload": [o for options in datasets["upload_options"].values() for o in options],
+    }
+    core = {"name", "kind", "default", "doc", "required", "nullable", "inferred"}
+    optional = {"min", "max", "min_exclusive", "max_exclusive", "choices", "pattern", "length", "setting"}
+
+    for where, options in published.items():
+        assert options, where
+        for option in options:
+            assert core <= option.keys() <= core | optional, (where, option)
+            assert ("choices" in option) == (option["kind"] == "choice"), (where, option)
+    linear = next(layer for layer in layers if layer["type"] == "Linear")
+    assert next(p for p in linear["params"] if p["name"] == "out_features")["required"] is True
+    standardize = next(o for o in datasets["upload_options"]["csv"] if o["name"] == "standardize")
+    assert (standardize["kind"], standardize["default"]) == ("bool", True)
+    size = next(o for o in datasets["upload_options"]["imagezip"] if o["name"] == "size")
+    assert (size["default"], size["min"], size["max"]) == (32, 4, 256)
+
+
+def test_a_layer_parameter_a_training_option_and_a_dataset_option_refuse_a_float_integer_in_one_wording():
+    graph = {"format": "netbuilder.graph/1", "nodes": [
+        {"id": "x", "type": "Input", "params": {"shape": [2]}},
+        {"id": "fc", "type": "Linear", "params": {"out_features": 2.0}}], "edges": [{"source": "x", "target": "fc"}]}
+    with pytest.raises(ConfigError) as config:
+        TrainConfig(epochs=2.0)
+    with pytest.raises(DatasetError) as dataset:
+        load_dataset("moons", size=2.0)
+
+    assert {"node": "fc", "field": "out_features", "message": "out_features must be an integer, got 2.0"} \
+        in validate(graph)["errors"]
+    assert config.value.message == "epochs must be an integer, got 2.0"
+    assert dataset.value.message == "size must be an integer, got 2.0"
 
 
 def test_every_option_of_the_schema_is_accepted_at_its_default():
-    from builder.training import TrainConfig
+    from builder.engine.training import TrainConfig
 
     defaults = {f["name"]: f["default"] for f in TrainConfig.schema()}
     assert TrainConfig(**defaults).to_dict() == TrainConfig().to_dict()

@@ -19,7 +19,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from builder.graph import compile_graph, list_templates
+from builder.engine.graph import compile_graph, list_templates
 from builder.services import runs as run_services
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]

@@ -193,7 +193,8 @@ def test_a_bad_csv_delimiter_is_named(api, client, alice, delimiter):
     assert response.status_code == 400
     body = response.json()
     assert body["errors"][0]["field"] == "delimiter"
-    assert body["detail"] == f"delimiter must be one character (not a quote or a line break); got {delimiter!r}"
+    why = "be text" if delimiter == 5 else "be one character (not a quote or a line break)"
+    assert body["detail"] == f"delimiter must {why}, got {delimiter!r}"
 
 
 # --- 5. graph import --------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from builder.engine_settings import engine_settings
+from builder.engine.settings import engine_settings
 from tests.helpers import DIGITS_MLP
 
 pytestmark = pytest.mark.django_db
@@ -34,7 +34,7 @@ def test_the_advertised_epoch_limit_is_the_one_a_submission_meets(api, alice, se
     accepted = as_alice.post("/api/runs", {"graph": DIGITS_MLP, "dataset": "digits", "config": {"epochs": 12}})
 
     assert refused.status_code == 400
-    assert refused.json()["detail"] == "config.epochs: Epochs must be at most 12 (NETBUILDER_MAX_EPOCHS); got 13"
+    assert refused.json()["detail"] == "config.epochs: epochs must be at most 12 (NETBUILDER_MAX_EPOCHS), got 13"
     assert accepted.status_code == 201, accepted.json()
     assert accepted.json()["config"]["epochs"] == 12
 
@@ -51,7 +51,7 @@ def test_epochs_that_are_not_an_integer_are_refused_naming_the_field(api, alice,
 
     assert response.status_code == 400
     assert response.json()["errors"] == [
-        {"field": "config.epochs", "message": f"Epochs must be an integer; got {value!r}"}
+        {"field": "config.epochs", "message": f"epochs must be an integer, got {value!r}"}
     ]
     assert not response.json().get("id")
 
@@ -74,7 +74,7 @@ def test_the_momentum_advertised_and_used_by_default_is_pytorchs_zero(api):
 
 
 def test_a_weights_dir_setting_reaches_the_missing_weights_message(settings, tmp_path):
-    from builder.graph import validate
+    from builder.engine.graph import validate
     from tests.pretrained.conftest import backbone_graph
 
     settings.NETBUILDER_WEIGHTS_DIR = tmp_path / "elsewhere"
@@ -90,7 +90,7 @@ def test_with_only_the_var_dir_set_missing_weights_are_looked_for_under_it(tmp_p
     env |= {"NETBUILDER_VAR_DIR": str(var), "DJANGO_SETTINGS_MODULE": "netbuilder.settings"}
     script = (
         "import django, json; django.setup()\n"
-        "from builder.graph import validate\n"
+        "from builder.engine.graph import validate\n"
         "from tests.pretrained.conftest import backbone_graph\n"
         "print(json.dumps(validate(backbone_graph(weights='default'))['errors']))\n"
     )

@@ -8,9 +8,9 @@ import pytest
 import torch
 from django.conf import settings
 
-from builder.graph import list_templates
+from builder.engine.executor import RunSpec, run
+from builder.engine.graph import list_templates
 from builder.models import TrainingRun
-from builder.runs.executor import RunSpec, run
 from builder.services import runs as services
 
 pytestmark = [pytest.mark.django_db]

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from builder.graph import expand_node
-from builder.graph.expand import torchvision_graph
+from builder.engine.graph import expand_node
+from builder.engine.graph.expand import torchvision_graph
 from tests.e2e.test_builder import load_template, node, set_param, wait_valid
 from tests.helpers import DIGITS_MLP
 

@@ -13,7 +13,7 @@ import pytest
 import torch
 from playwright.sync_api import Page, expect
 
-from builder.graph import compile_graph, expand_node
+from builder.engine.graph import compile_graph, expand_node
 from tests.e2e.test_builder import connect, drag_from_palette, load_template, node, wait_valid
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]

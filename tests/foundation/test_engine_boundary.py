@@ -1,5 +1,6 @@
-"""The engine knows nothing of the web: builder.graph and builder.training import no Django and read no
-environment; their limits and folders come from builder.engine_settings, which the Django layer fills."""
+"""The engine knows nothing of the web: nothing under builder/engine (compiler, training, protocol, weights,
+the training process's entry point) imports Django or reads the environment; its limits and folders come
+from builder.engine.settings, which the Django layer fills."""
 
 from __future__ import annotations
 
@@ -10,23 +11,26 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-ENGINE = [ROOT / "builder" / "graph", ROOT / "builder" / "training", ROOT / "builder" / "engine_settings.py"]
+ENGINE = ROOT / "builder" / "engine"
 
 
 def _sources() -> list[Path]:
-    return sorted(p for root in ENGINE for p in ([root] if root.is_file() else root.rglob("*.py")))
+    return sorted(ENGINE.rglob("*.py"))
 
 
 def _violations(path: Path, *, root: Path = ROOT) -> list[str]:
     found = []
-    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+    tree = ast.parse(path.read_text(), filename=str(path))
+    # setting a variable for what the process starts (os.environ["CUDA_VISIBLE_DEVICES"] = ...) reads nothing
+    written = {id(n.value) for n in ast.walk(tree) if isinstance(n, ast.Subscript) and isinstance(n.ctx, ast.Store)}
+    for node in ast.walk(tree):
         where = f"{path.relative_to(root)}:{getattr(node, 'lineno', '?')}"
         if isinstance(node, ast.Import) and any(a.name.split(".")[0] == "django" for a in node.names):
             found.append(f"{where} imports django")
         elif isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "django":
             found.append(f"{where} imports django")
         elif isinstance(node, ast.Attribute) and node.attr in ("environ", "getenv", "environb") \
-                and isinstance(node.value, ast.Name) and node.value.id == "os":
+                and isinstance(node.value, ast.Name) and node.value.id == "os" and id(node) not in written:
             found.append(f"{where} reads os.{node.attr}")
         elif isinstance(node, ast.ImportFrom) and node.module == "os" \
                 and any(a.name in ("environ", "getenv", "environb") for a in node.names):
@@ -43,18 +47,21 @@ def test_no_engine_module_imports_django_or_reads_the_environment():
 
 def test_the_scan_would_catch_an_environment_read_and_a_django_import(tmp_path):
     bad = tmp_path / "probe.py"
-    bad.write_text("import os\nfrom django.conf import settings\nLIMIT = os.environ.get('X')\n")
+    bad.write_text("import os\nfrom django.conf import settings\nLIMIT = os.environ.get('X')\n"
+                   "os.environ['CUDA_VISIBLE_DEVICES'] = '0'\nDEVICE = os.environ['CUDA_VISIBLE_DEVICES']\n")
 
-    assert sorted(_violations(bad, root=tmp_path)) == ["probe.py:2 imports django", "probe.py:3 reads os.environ"]
+    assert sorted(_violations(bad, root=tmp_path)) == ["probe.py:2 imports django", "probe.py:3 reads os.environ",
+                                                       "probe.py:5 reads os.environ"]
 
 
 def test_importing_every_engine_module_loads_no_django():
     script = (
         "import importlib, json, pkgutil, sys\n"
-        "import builder.engine_settings, builder.graph, builder.training\n"
-        "for pkg in (builder.graph, builder.training):\n"
-        "    for m in pkgutil.walk_packages(pkg.__path__, pkg.__name__ + '.'):\n"
-        "        importlib.import_module(m.name)\n"
+        "import builder.engine\n"
+        "names = [m.name for m in pkgutil.walk_packages(builder.engine.__path__, 'builder.engine.')]\n"
+        "for name in names:\n"
+        "    importlib.import_module(name)\n"
+        "assert 'builder.engine.executor' in names and 'builder.engine.training.events' in names, names\n"
         "print(json.dumps(sorted(n for n in sys.modules if n == 'django' or n.startswith('django.'))))\n"
     )
     env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)}  # no DJANGO_SETTINGS_MODULE either

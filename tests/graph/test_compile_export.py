@@ -14,7 +14,14 @@ import torch
 from django.core.management import call_command
 from graph_builders import chain, node, random_input
 
-from builder.graph import GraphError, compile_graph, export_python, graph_io, list_templates, write_export
+from builder.engine.graph import (
+    GraphError,
+    compile_graph,
+    export_python,
+    graph_io,
+    list_templates,
+    write_export,
+)
 
 
 def template(template_id: str) -> dict:

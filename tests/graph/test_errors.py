@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from graph_builders import FORMAT, chain, layer_graph, node
 
-from builder.engine_settings import engine_settings_override
-from builder.graph import GraphError, compile_graph, validate
+from builder.engine.graph import GraphError, compile_graph, validate
+from builder.engine.settings import engine_settings_override
 
 
 def mlp(**fc1: object) -> dict:

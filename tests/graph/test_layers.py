@@ -7,7 +7,7 @@ import torch
 from graph_builders import chain, layer_graph, node, random_input, real_shapes
 from torch.utils.flop_counter import FlopCounterMode
 
-from builder.graph import catalog_json, compile_graph, validate
+from builder.engine.graph import catalog_json, compile_graph, validate
 
 # (type, per-sample input shape, input dtype, params): one case at least for every catalog type.
 # Spatial inputs are never square and per-side sizes all differ (H != W, left/right/top/bottom apart):

@@ -13,7 +13,14 @@ from graph_builders import real_shapes
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from builder.graph import GraphError, catalog_json, compile_graph, export_python, list_templates, validate
+from builder.engine.graph import (
+    GraphError,
+    catalog_json,
+    compile_graph,
+    export_python,
+    list_templates,
+    validate,
+)
 
 LAYERS = [layer for layer in catalog_json()["layers"] if layer["type"] not in ("Input", "Output")]
 JSON = st.recursive(

@@ -7,7 +7,7 @@ import torchvision
 from graph_builders import chain, node, resnet18_graph
 from torch import nn
 
-from builder.graph import compile_graph, list_templates, validate
+from builder.engine.graph import compile_graph, list_templates, validate
 
 
 def template(template_id: str) -> dict:

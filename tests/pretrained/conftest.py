@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from builder.engine_settings import engine_settings_override
+from builder.engine.settings import engine_settings_override
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import pytest
 import torch
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from builder.graph import compile_graph
+from builder.engine.graph import compile_graph
 from tests.helpers import MLP_GRAPH
 
 from .conftest import backbone_graph

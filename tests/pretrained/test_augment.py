@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 import torch
 
-from builder.graph.pretrained import ARCHS, arch_info
-from builder.training import ConfigError, Dataset, TrainConfig
-from builder.training.augment import IMAGENET_MEAN, IMAGENET_STD, Preprocess, wrap
+from builder.engine.graph.pretrained import ARCHS, arch_info
+from builder.engine.training import ConfigError, Dataset, TrainConfig
+from builder.engine.training.augment import IMAGENET_MEAN, IMAGENET_STD, Preprocess, wrap
 
 
 @pytest.mark.parametrize(("options", "field", "message"), [
@@ -15,7 +15,7 @@ from builder.training.augment import IMAGENET_MEAN, IMAGENET_STD, Preprocess, wr
     ({"augment": {"crop": 100}}, "augment", "augment.crop is the padding in pixels, 0 to 64; got 100"),
     ({"normalize": "cifar"}, "normalize", 'normalize must be "imagenet" or {"mean": [...], "std": [...]}'),
     ({"normalize": {"mean": [0.5], "std": [0.0]}}, "normalize", "normalize must be"),
-    ({"resize": 4}, "resize", "Resize must be at least 8; got 4"),
+    ({"resize": 4}, "resize", "resize must be at least 8, got 4"),
 ])
 def test_bad_transform_options_name_their_field(options, field, message):
     with pytest.raises(ConfigError) as e:
@@ -63,7 +63,7 @@ def test_a_random_crop_moves_each_image_by_at_most_the_padding():
 
 
 def test_with_resize_the_model_sees_images_of_the_resized_shape():
-    from builder.training.augment import model_input_shape
+    from builder.engine.training.augment import model_input_shape
 
     assert model_input_shape((3, 32, 32), TrainConfig.from_dict({"resize": 64})) == (3, 64, 64)
     assert model_input_shape((3, 32, 32), TrainConfig.from_dict({})) == (3, 32, 32)

@@ -8,7 +8,7 @@ import pytest
 import torch
 import torchvision
 
-from builder.graph import (
+from builder.engine.graph import (
     GraphError,
     compile_graph,
     expand_node,
@@ -17,7 +17,7 @@ from builder.graph import (
     torchvision_graph,
     validate,
 )
-from builder.weights import apply_state_dict
+from builder.engine.weights import apply_state_dict
 
 from .conftest import backbone_graph
 

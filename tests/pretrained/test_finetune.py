@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 import torch
 
-from builder.graph import GraphError, compile_graph, validate
-from builder.training import Dataset, TrainConfig, train
-from builder.training.finetune import hold_frozen_batchnorm, param_groups
+from builder.engine.graph import GraphError, compile_graph, validate
+from builder.engine.training import Dataset, TrainConfig, train
+from builder.engine.training.finetune import hold_frozen_batchnorm, param_groups
 
 from .conftest import backbone_graph
 

@@ -9,8 +9,14 @@ import pytest
 import torch
 from safetensors.torch import save as save_safetensors
 
-from builder.graph import compile_graph
-from builder.weights import WeightsError, apply_state_dict, load_into, match_state_dict, read_state_dict
+from builder.engine.graph import compile_graph
+from builder.engine.weights import (
+    WeightsError,
+    apply_state_dict,
+    load_into,
+    match_state_dict,
+    read_state_dict,
+)
 
 GRAPH = {"format": "netbuilder.graph/1", "name": "Small", "nodes": [
     {"id": "x", "type": "Input", "params": {"shape": [1, 8, 8]}},

@@ -60,7 +60,7 @@ def test_a_broken_graph_lists_its_node_errors(api, alice):
 
 @pytest.mark.parametrize(("config", "field", "words"), [
     ({"optimizer": "adamax"}, "config.optimizer", "adamax"),
-    ({"batch_size": 0}, "config.batch_size", "Batch size"),
+    ({"batch_size": 0}, "config.batch_size", "batch_size must be at least 1"),
     ({"bogus": 1}, "config.bogus", "Unknown training option 'bogus'"),
 ])
 def test_bad_configuration_names_the_field(api, alice, config, field, words):
@@ -96,9 +96,9 @@ def test_the_epoch_limit_is_named(api, alice, settings):
     settings.NETBUILDER_MAX_EPOCHS = 5
     response = submit(api.as_user(alice), config={"epochs": 6})
     assert response.status_code == 400
-    assert response.json()["detail"] == "config.epochs: Epochs must be at most 5 (NETBUILDER_MAX_EPOCHS); got 6"
+    assert response.json()["detail"] == "config.epochs: epochs must be at most 5 (NETBUILDER_MAX_EPOCHS), got 6"
     assert response.json()["errors"] == [{"field": "config.epochs",
-                                          "message": "Epochs must be at most 5 (NETBUILDER_MAX_EPOCHS); got 6"}]
+                                          "message": "epochs must be at most 5 (NETBUILDER_MAX_EPOCHS), got 6"}]
 
 
 def test_a_saved_architecture_can_be_trained_by_id_and_its_version_is_recorded(api, alice):
@@ -252,7 +252,7 @@ def upload_weights(client, headers, state: dict, name: str = "w.pth"):
 
 
 def test_a_run_can_start_from_uploaded_weights_that_fit(api, client, alice):
-    from builder.graph import compile_graph
+    from builder.engine.graph import compile_graph
 
     as_alice = api.as_user(alice)
     response = upload_weights(client, as_alice.headers, compile_graph(DIGITS_MLP).state_dict())
@@ -278,7 +278,7 @@ def test_weights_that_do_not_fit_refuse_the_run_with_the_report(api, client, ali
 
 
 def test_a_strangers_weights_are_not_found(api, client, alice, bob):
-    from builder.graph import compile_graph
+    from builder.engine.graph import compile_graph
 
     weights = upload_weights(client, api.as_user(alice).headers, compile_graph(DIGITS_MLP).state_dict()).json()
     response = submit(api.as_user(bob), init_weights=weights["id"])

@@ -1,11 +1,11 @@
-"""The training process of one run (builder.runs.executor), driven in-process through a real pipe."""
+"""The training process of one run (builder.engine.executor), driven in-process through a real pipe."""
 
 from __future__ import annotations
 
 import torch
 
-from builder.graph import compile_graph
-from builder.runs.executor import RunSpec, run
+from builder.engine.executor import RunSpec, run
+from builder.engine.graph import compile_graph
 from tests.helpers import DIGITS_MLP
 
 
@@ -102,7 +102,7 @@ class RunsCode:
 
 
 def test_a_checkpoint_holding_code_is_refused_on_resume_without_running_it(tmp_path):
-    from builder.training.checkpoints import FORMAT
+    from builder.engine.training.checkpoints import FORMAT
 
     marker = tmp_path / "code-ran"
     checkpoint = tmp_path / "evil.pt"
@@ -113,7 +113,7 @@ def test_a_checkpoint_holding_code_is_refused_on_resume_without_running_it(tmp_p
 
 
 def test_a_failure_inside_the_model_fails_the_run_naming_the_node(tmp_path, monkeypatch):
-    from builder.training.plan import RunPlan
+    from builder.engine.training.plan import RunPlan
 
     built = RunPlan.compile
 

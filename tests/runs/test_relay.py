@@ -9,11 +9,11 @@ from channels.db import database_sync_to_async
 from channels.layers import InMemoryChannelLayer
 from django.db import OperationalError
 
+from builder.engine.training import events
 from builder.models import RunEvent, RunStatus, TrainingRun
 from builder.runs import stream, worker
 from builder.runs.worker import RunRelay
 from builder.services import runs as services
-from builder.training import events
 from tests.helpers import MLP_GRAPH
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -6,7 +6,7 @@ import pytest
 import torch
 from torch import nn
 
-from builder.training import TrainConfig, TrainResult, load_dataset, train
+from builder.engine.training import TrainConfig, TrainResult, load_dataset, train
 
 
 def mlp(n_in: int, n_out: int, hidden: int = 32, *, flatten: bool = False, dropout: float = 0.0) -> nn.Module:

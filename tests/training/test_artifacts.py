@@ -7,8 +7,8 @@ import torch
 from safetensors.torch import load_file
 from torch import nn
 
-from builder.graph import compile_graph
-from builder.training import TrainConfig, load_dataset, train, write_artifacts
+from builder.engine.graph import compile_graph
+from builder.engine.training import TrainConfig, load_dataset, train, write_artifacts
 from tests.helpers import DIGITS_MLP
 
 

@@ -5,7 +5,7 @@ import pytest
 import torch
 from django.core.management import CommandError, call_command
 
-from builder.training import load_dataset
+from builder.engine.training import load_dataset
 
 from .test_artifacts import DIGITS_MLP, import_model_py
 
@@ -56,8 +56,8 @@ def test_a_bad_option_fails_before_training_with_its_message(tmp_path):
     answer = train_cli(tmp_path, "--dataset", "digits", "--batch-size", "0")
 
     assert answer["status"] == "failed"
-    assert answer["error"] == "Batch size must be at least 1; got 0"
-    assert answer["errors"] == [{"message": "Batch size must be at least 1; got 0", "field": "batch_size"}]
+    assert answer["error"] == "batch_size must be at least 1, got 0"
+    assert answer["errors"] == [{"message": "batch_size must be at least 1, got 0", "field": "batch_size"}]
     assert not (tmp_path / "out").exists()
 
 
@@ -88,7 +88,7 @@ def test_an_unknown_optimizer_and_a_loss_mismatch_are_plain_errors(tmp_path):
         },
     )
 
-    assert optimizer["error"] == "Unknown optimizer 'lbfgs'; choose one of sgd, adam, adamw, rmsprop"
+    assert optimizer["error"] == "optimizer must be one of 'sgd', 'adam', 'adamw', 'rmsprop', got 'lbfgs'"
     assert regression["error"] == "MSELoss needs 1 output for a target of size 1; the model gives 10"
 
 
@@ -122,8 +122,8 @@ def test_dataset_options_are_passed_as_key_value_pairs_and_progress_goes_to_stde
 
 
 def test_every_training_option_is_a_flag_read_by_its_kind():
+    from builder.engine.training import TrainConfig
     from builder.management.commands.train import Command
-    from builder.training import TrainConfig
 
     parser = Command().create_parser("manage.py", "train")
     opts = vars(parser.parse_args(["g.json", "--dataset", "digits", "--out", "o", "--nesterov", "--resize", "16",

@@ -2,8 +2,15 @@ import pytest
 import torch
 from torch import nn
 
-from builder.engine_settings import engine_settings_override
-from builder.training import ConfigError, TrainConfig, check_compatibility, list_datasets, load_dataset, train
+from builder.engine.settings import engine_settings_override
+from builder.engine.training import (
+    ConfigError,
+    TrainConfig,
+    check_compatibility,
+    list_datasets,
+    load_dataset,
+    train,
+)
 
 from .conftest import mlp
 
@@ -41,23 +48,24 @@ def test_loss_aliases_are_accepted_and_resolve_to_the_canonical_torch_class_name
 @pytest.mark.parametrize(
     ("options", "field", "message"),
     [
-        ({"batch_size": 0}, "batch_size", "Batch size must be at least 1; got 0"),
+        ({"batch_size": 0}, "batch_size", "batch_size must be at least 1, got 0"),
         (
             {"optimizer": "adagrad"},
             "optimizer",
-            "Unknown optimizer 'adagrad'; choose one of sgd, adam, adamw, rmsprop",
+            "optimizer must be one of 'sgd', 'adam', 'adamw', 'rmsprop', got 'adagrad'",
         ),
-        ({"lr": 0}, "lr", "Learning rate must be greater than 0; got 0"),
-        ({"epochs": 2.5}, "epochs", "Epochs must be an integer; got 2.5"),
+        ({"lr": 0}, "lr", "lr must be greater than 0, got 0"),
+        ({"epochs": 2.5}, "epochs", "epochs must be an integer, got 2.5"),
         (
             {"scheduler": "warmup"},
             "scheduler",
-            "Unknown scheduler 'warmup'; choose one of none, step, cosine, onecycle",
+            "scheduler must be one of 'none', 'step', 'cosine', 'onecycle', got 'warmup'",
         ),
-        ({"loss": "kl_div"}, "loss", "Unknown loss 'kl_div'"),
-        ({"val_fraction": 1.0}, "val_fraction", "Validation fraction must be less than 1; got 1"),
-        ({"device": "tpu"}, "device", "Unknown device 'tpu'; use auto, cpu, cuda, cuda:N or mps"),
-        ({"precision": "fp8"}, "precision", "Unknown precision 'fp8'; choose one of fp32, bf16, fp16"),
+        ({"loss": "kl_div"}, "loss", "loss must be one of 'CrossEntropyLoss', 'NLLLoss', 'BCEWithLogitsLoss', 'MSELoss', 'L1Loss', "
+         "'HuberLoss', got 'kl_div'"),
+        ({"val_fraction": 1.0}, "val_fraction", "val_fraction must be less than 1, got 1"),
+        ({"device": "tpu"}, "device", "device must be one of 'auto', 'cpu', 'cuda', 'mps' (or match cuda:\\d+), got 'tpu'"),
+        ({"precision": "fp8"}, "precision", "precision must be one of 'fp32', 'bf16', 'fp16', got 'fp8'"),
         ({"nesterov": True, "optimizer": "adam"}, "nesterov", "Nesterov momentum needs the sgd optimizer"),
         ({"warmup": 3}, "warmup", "Unknown training option 'warmup'"),
     ],
@@ -146,7 +154,7 @@ def test_an_integer_option_given_a_float_a_bool_or_a_string_is_refused_naming_th
         TrainConfig.from_dict({field: value})
 
     assert e.value.field == field
-    assert e.value.message.endswith(f"must be an integer; got {value!r}")
+    assert e.value.message.endswith(f"{field} must be an integer, got {value!r}")
 
 
 def test_the_epoch_limit_is_the_engine_settings_number_and_its_error_names_the_setting():
@@ -156,7 +164,7 @@ def test_the_epoch_limit_is_the_engine_settings_number_and_its_error_names_the_s
             TrainConfig(epochs=8)
         epochs = next(f for f in TrainConfig.schema() if f["name"] == "epochs")
 
-    assert (e.value.field, e.value.message) == ("epochs", "Epochs must be at most 7 (NETBUILDER_MAX_EPOCHS); got 8")
+    assert (e.value.field, e.value.message) == ("epochs", "epochs must be at most 7 (NETBUILDER_MAX_EPOCHS), got 8")
     assert (epochs["max"], epochs["setting"]) == (7, "NETBUILDER_MAX_EPOCHS")
 
 

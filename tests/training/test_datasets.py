@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 import torch
 
-from builder.engine_settings import engine_settings_override
-from builder.training import DatasetError, list_datasets, load_dataset
+from builder.engine.settings import engine_settings_override
+from builder.engine.training import DatasetError, describe_dataset, list_datasets, load_dataset
+from builder.engine.training.datasets import REGISTRY
 
 SYNTHETIC = ["random", "linear", "spirals", "moons", "circles", "xor", "gaussians"]
 
@@ -61,7 +62,7 @@ def test_two_d_sets_take_size_and_noise_and_have_balanced_classes():
 def test_bad_dataset_options_are_named():
     with pytest.raises(DatasetError) as e:
         load_dataset("moons", noise=5)
-    assert (e.value.field, e.value.message) == ("noise", "Option noise must be between 0.0 and 1.0; got 5.0")
+    assert (e.value.field, e.value.message) == ("noise", "noise must be at most 1, got 5")
 
     with pytest.raises(DatasetError, match="Dataset 'digits' has no option 'size' \\(options: none\\)"):
         load_dataset("digits", size=10)
@@ -146,3 +147,27 @@ def test_mnist_files_on_disk_load_as_images_with_the_test_set_for_validation(tmp
     assert split.x_val.shape == (5, 1, 28, 28) and float(split.x_val.min()) == 1.0
     assert ds.describe()["validation"] == {"fixed": True, "samples": 5}
     assert available["mnist"] is True
+
+
+@pytest.mark.parametrize("name", [n for n, s in REGISTRY.items() if s.source != "torchvision"])
+def test_a_sets_facts_are_what_loading_it_describes(name):
+    facts = describe_dataset(name)
+    loaded = load_dataset(name)
+    described = loaded.describe()
+
+    assert {k: v for k, v in facts.describe().items() if k not in ("decoded", "description")} == {
+        k: described[k] for k in facts.describe() if k not in ("decoded", "description")}
+    assert facts.decoded_bytes == (loaded.x.numel() * 4 if facts.samples is not None else 0)
+
+
+def test_facts_refuse_what_loading_refuses_without_making_anything(tmp_path):
+    with pytest.raises(DatasetError) as too_big:
+        describe_dataset("random", size=1_000_000, features=65536)
+    with pytest.raises(DatasetError) as missing:
+        describe_dataset("mnist", data_dir=tmp_path)
+    with pytest.raises(DatasetError) as loading:
+        load_dataset("mnist", data_dir=tmp_path)
+
+    assert too_big.value.field == "size" and "NETBUILDER_MAX_DATASET_BYTES" in too_big.value.message
+    assert missing.value.message == loading.value.message
+    assert "train-images-idx3-ubyte" in missing.value.message

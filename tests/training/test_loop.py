@@ -4,10 +4,10 @@ import pytest
 import torch
 from torch import nn
 
-from builder.engine_settings import engine_settings_override
-from builder.training import TrainConfig, TrainResult, load_dataset, loop, train
-from builder.training import events as events_module
-from builder.training.loop import steps_per_epoch
+from builder.engine.settings import engine_settings_override
+from builder.engine.training import TrainConfig, TrainResult, load_dataset, loop, train
+from builder.engine.training import events as events_module
+from builder.engine.training.loop import steps_per_epoch
 
 from .conftest import Events, mlp, run
 

@@ -8,9 +8,9 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from builder.graph import compile_graph, export_python
-from builder.graph.preprocess import attach
-from builder.training import (
+from builder.engine.graph import compile_graph, export_python
+from builder.engine.graph.preprocess import attach
+from builder.engine.training import (
     DatasetError,
     TrainConfig,
     export_preprocessing,
@@ -20,7 +20,7 @@ from builder.training import (
     train,
     write_artifacts,
 )
-from builder.weights import load_into
+from builder.engine.weights import load_into
 
 
 def graph(name: str, shape: list[int], *layers: tuple[str, str, dict]) -> dict:
@@ -156,8 +156,8 @@ def test_standardize_must_be_true_or_false(tmp_path):
         load_dataset("iris", standardize=1)
 
     assert csv_error.value.field == "standardize" == builtin_error.value.field
-    assert csv_error.value.message == "standardize must be true or false; got 'no'"
-    assert builtin_error.value.message == "Option standardize must be true or false; got 1"
+    assert csv_error.value.message == "standardize must be true or false, got 'no'"
+    assert builtin_error.value.message == "standardize must be true or false, got 1"
 
 
 @pytest.mark.parametrize("name", ["iris", "wine", "breast_cancer", "diabetes"])
@@ -263,7 +263,7 @@ def test_resizing_is_built_into_the_export_so_it_takes_the_datasets_own_images(t
 
 
 def test_a_run_of_the_worker_on_an_uploaded_csv_writes_files_that_take_raw_inputs(tmp_path):
-    from builder.runs.executor import RunSpec, run
+    from builder.engine.executor import RunSpec, run
 
     path = line_csv(tmp_path)
     spec = RunSpec(

@@ -8,8 +8,8 @@ import pytest
 import torch
 from torch import nn
 
-from builder.training import load_dataset, metrics
-from builder.training.loop import SHORT_RUN_STEPS
+from builder.engine.training import load_dataset, metrics
+from builder.engine.training.loop import SHORT_RUN_STEPS
 
 from .conftest import mlp, run
 

@@ -6,9 +6,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from builder.graph import compile_graph
-from builder.training import load_dataset, loop
-from builder.training.errors import ModelRuntimeError
+from builder.engine.graph import compile_graph
+from builder.engine.training import load_dataset, loop
+from builder.engine.training.errors import ModelRuntimeError
 from tests.graph.graph_builders import chain, node
 from tests.helpers import DIGITS_MLP
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import torch
 
-from builder.training import load_dataset
-from builder.training.datasets.shapes import CLASSES
+from builder.engine.training import load_dataset
+from builder.engine.training.datasets.shapes import CLASSES
 
 
 def test_shapes_are_rgb_images_of_six_balanced_classes_in_the_unit_range():

@@ -6,7 +6,7 @@ import pytest
 import torch
 from PIL import Image
 
-from builder.training import DatasetError, UploadLimits, load_upload
+from builder.engine.training import DatasetError, UploadLimits, load_upload
 
 
 def write(tmp_path, name: str, text: str):

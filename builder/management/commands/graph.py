@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from builder.graph import GraphError, validate, write_export
+from builder.engine.graph import GraphError, validate, write_export
 
 
 def _load(path: str) -> Any:

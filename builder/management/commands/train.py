@@ -17,8 +17,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
-from builder.graph import GraphError
-from builder.training import (
+from builder.engine.graph import GraphError
+from builder.engine.training import (
     TrainConfig,
     TrainingError,
     events,
@@ -28,7 +28,7 @@ from builder.training import (
     train,
     write_artifacts,
 )
-from builder.training.loop import steps_per_epoch
+from builder.engine.training.loop import steps_per_epoch
 
 
 # a training option's kind -> how its command-line value is read (bool options are plain flags)

@@ -125,9 +125,11 @@ function ParamFieldView({ spec, value, serverError, onChange }: ParamFieldProps)
 
 function boundsHint(spec: ParamSpec): string {
   if (spec.kind !== "int" && spec.kind !== "float") return "";
-  if (spec.min != null && spec.max != null) return `${spec.min}…${spec.max}`;
-  if (spec.min != null) return `≥ ${spec.min}`;
-  if (spec.max != null) return `≤ ${spec.max}`;
+  const above = spec.min_exclusive ? ">" : "≥";
+  const below = spec.max_exclusive ? "<" : "≤";
+  if (spec.min != null && spec.max != null) return spec.min_exclusive || spec.max_exclusive ? `${above} ${spec.min}, ${below} ${spec.max}` : `${spec.min}…${spec.max}`;
+  if (spec.min != null) return `${above} ${spec.min}`;
+  if (spec.max != null) return `${below} ${spec.max}`;
   return "";
 }
 

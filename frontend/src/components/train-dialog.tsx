@@ -10,11 +10,11 @@ import { ParamField } from "@/components/param-field";
 import { UploadForm } from "@/components/upload-form";
 import { api, ApiError } from "@/lib/api";
 import { navigate } from "@/lib/router";
-import type { BuiltinDataset, DatasetList, DatasetPreview, OptionSpec, UploadedDataset } from "@/lib/run-types";
+import type { BuiltinDataset, DatasetList, DatasetPreview, UploadedDataset } from "@/lib/run-types";
 import { pickDataset } from "@/lib/dataset-pick";
 import { checkFromError, fieldErrors as splitFieldErrors, newerCheck, planSummary, type RunCheck } from "@/lib/run-check";
 import { BASIC_OPTIONS, buildRunRequest, fallbackOptions, optionToSpec, parseObjectValues } from "@/lib/train-form";
-import type { GraphError, ParamValue } from "@/lib/types";
+import type { GraphError, ParamSpec, ParamValue } from "@/lib/types";
 import { builderStore, selectIsDirty, useBuilder } from "@/store/builder-store";
 import { currentGraph } from "@/store/commands";
 
@@ -54,7 +54,7 @@ function TrainDialogView({ onClose }: { onClose(): void }) {
   const validation = useBuilder((s) => s.validation?.value ?? null);
   const initWeights = useBuilder((s) => s.initWeights);
   const [datasets, setDatasets] = useState<DatasetList | null>(null);
-  const [options, setOptions] = useState<OptionSpec[] | null>(null);
+  const [options, setOptions] = useState<ParamSpec[] | null>(null);
   const [optionsMissing, setOptionsMissing] = useState(false);
   const [selected, setSelected] = useState<string>("");
   const [datasetValues, setDatasetValues] = useState<Values>({});
@@ -237,6 +237,7 @@ function TrainDialogView({ onClose }: { onClose(): void }) {
               ))}
               <UploadForm
                 maxBytes={datasets.max_upload_bytes}
+                options={datasets.upload_options}
                 onUploaded={(u) => {
                   setDatasets((d) => (d ? { ...d, uploads: [u, ...d.uploads.filter((x) => x.id !== u.id)] } : d));
                   setSelected(u.key);

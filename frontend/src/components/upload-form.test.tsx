@@ -1,14 +1,24 @@
 import { fireEvent, render, screen, waitFor } from "@testing-library/react";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { UploadForm } from "@/components/upload-form";
+import type { UploadOptionSpecs } from "@/lib/upload-options";
 
 afterEach(() => vi.unstubAllGlobals());
+
+const option = (name: string, kind: string, value: unknown, extra: object = {}) =>
+  ({ name, kind, default: value, doc: `${name} doc`, required: false, nullable: false, inferred: false, ...extra });
+/** What GET /api/datasets publishes as `upload_options`. */
+const PUBLISHED = {
+  csv: [option("target", "string", null, { nullable: true }), option("task", "choice", "auto", { choices: ["auto", "classification", "regression"] }), option("delimiter", "string", ","), option("standardize", "bool", true)],
+  npz: [option("task", "choice", "auto", { choices: ["auto", "classification", "regression"] })],
+  imagezip: [option("size", "int", 32, { min: 4, max: 256 }), option("channels", "choice", "rgb", { choices: ["rgb", "grayscale"] })],
+} as unknown as UploadOptionSpecs;
 
 function upload(name: string) {
   const fetchMock = vi.fn().mockResolvedValue(new Response(JSON.stringify({ id: 1, name }), { status: 201, headers: { "Content-Type": "application/json" } }));
   vi.stubGlobal("fetch", fetchMock);
   const onUploaded = vi.fn();
-  render(<UploadForm maxBytes={1 << 20} onUploaded={onUploaded} />);
+  render(<UploadForm maxBytes={1 << 20} options={PUBLISHED} onUploaded={onUploaded} />);
   fireEvent.change(screen.getByTestId("upload-file"), { target: { files: [new File(["a,b\n1,2\n"], name, { type: "text/csv" })] } });
   const sentOptions = async () => {
     await waitFor(() => expect(onUploaded).toHaveBeenCalled());

@@ -3,15 +3,20 @@ import { memo, useState } from "react";
 import { api, ApiError } from "@/lib/api";
 import { formatBytes } from "@/lib/format";
 import type { UploadedDataset } from "@/lib/run-types";
-import { DEFAULT_IMAGE_SIZE, DEFAULT_STANDARDIZE, uploadKind, uploadOptions } from "@/lib/upload-options";
+import { uploadDefaults, uploadKind, uploadOption, uploadOptions, type UploadOptionSpecs } from "@/lib/upload-options";
 
-function UploadFormView({ maxBytes, onUploaded }: { maxBytes: number; onUploaded(d: UploadedDataset): void }) {
+/** `options`: the upload options the server publishes (`GET /api/datasets`); the fields start from their defaults. */
+function UploadFormView({ maxBytes, options, onUploaded }: { maxBytes: number; options: UploadOptionSpecs; onUploaded(d: UploadedDataset): void }) {
+  const initial = uploadDefaults(options);
   const [file, setFile] = useState<File | null>(null);
   const [name, setName] = useState("");
-  const [target, setTarget] = useState("");
-  const [task, setTask] = useState("");
-  const [standardize, setStandardize] = useState(DEFAULT_STANDARDIZE);
-  const [size, setSize] = useState(DEFAULT_IMAGE_SIZE);
+  const [target, setTarget] = useState(initial.target);
+  const [task, setTask] = useState(initial.task);
+  const [standardize, setStandardize] = useState(initial.standardize);
+  const [size, setSize] = useState(initial.size);
+  const taskSpec = uploadOption(options, "csv", "task");
+  const standardizeSpec = uploadOption(options, "csv", "standardize");
+  const sizeSpec = uploadOption(options, "imagezip", "size");
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const kind = uploadKind(file?.name);
@@ -51,20 +56,19 @@ function UploadFormView({ maxBytes, onUploaded }: { maxBytes: number; onUploaded
           <input type="text" placeholder={`Name (${file.name})`} value={name} onChange={(e) => setName(e.target.value)} />
           {kind === "csv" && (
             <div className="row">
-              <input type="text" placeholder="Target column (last if empty)" value={target} onChange={(e) => setTarget(e.target.value)} data-testid="upload-target" />
-              <select value={task} onChange={(e) => setTask(e.target.value)} aria-label="Task">
-                <option value="">task: guess</option>
-                <option value="classification">classification</option>
-                <option value="regression">regression</option>
+              <input type="text" placeholder="Target column (last if empty)" value={target} onChange={(e) => setTarget(e.target.value)} title={uploadOption(options, "csv", "target")?.doc} data-testid="upload-target" />
+              <select value={task} onChange={(e) => setTask(e.target.value)} aria-label="Task" title={taskSpec?.doc} data-testid="upload-task">
+                <option value="">task: {String(taskSpec?.default ?? "auto")}</option>
+                {(taskSpec?.choices ?? []).filter((c) => c !== taskSpec?.default).map((c) => <option key={c} value={c}>{c}</option>)}
               </select>
             </div>
           )}
           {kind === "csv" && (
-            <label className="check" title="Each feature column is scaled to mean 0 and std 1 for training; the exported model still takes the raw numbers.">
+            <label className="check" title={standardizeSpec?.doc}>
               <input type="checkbox" checked={standardize} onChange={(e) => setStandardize(e.target.checked)} data-testid="upload-standardize" /> Standardize features
             </label>
           )}
-          {kind === "imagezip" && <label className="row">Image size <input type="number" min={4} max={256} step={1} value={size} onChange={(e) => setSize(e.target.value)} title="Every image is resized to size × size pixels" data-testid="upload-size" /> px</label>}
+          {kind === "imagezip" && <label className="row">Image size <input type="number" min={sizeSpec?.min} max={sizeSpec?.max} step={1} value={size} onChange={(e) => setSize(e.target.value)} title={sizeSpec?.doc} data-testid="upload-size" /> px</label>}
           <button type="button" className="primary small" disabled={busy} onClick={() => void submit()} data-testid="upload-submit">
             {busy ? "Uploading…" : "Upload"}
           </button>

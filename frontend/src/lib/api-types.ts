@@ -607,7 +607,7 @@ export interface components {
             classes?: string[];
             /** Defaults */
             defaults: {
-                [key: string]: boolean | number | string | (number)[] | null;
+                [key: string]: boolean | number | string | (number)[] | string[] | null;
             };
             /** Description */
             description: string;
@@ -651,6 +651,11 @@ export interface components {
         DatasetDescription: {
             /** Classes */
             classes?: string[];
+            /**
+             * Decoded
+             * @description false: described by its facts without decoding (over NETBUILDER_CHECK_DECODE_BYTES); the run's process loads it
+             */
+            decoded?: boolean;
             /** Description */
             description: string;
             /** Dtype */
@@ -668,14 +673,14 @@ export interface components {
                 [key: string]: unknown;
             };
             /** Samples */
-            samples: number;
+            samples?: number;
             /** Target Size */
             target_size?: number;
             /** Task */
             task: string;
             /** Title */
             title: string;
-            validation: components["schemas"]["DatasetValidation"];
+            validation?: components["schemas"]["DatasetValidation"];
         };
         /** DatasetList */
         DatasetList: {
@@ -685,6 +690,10 @@ export interface components {
             max_dataset_bytes: number;
             /** Max Upload Bytes */
             max_upload_bytes: number;
+            /** Upload Options */
+            upload_options: {
+                [key: string]: components["schemas"]["OptionSpec"][];
+            };
             /** Uploads */
             uploads: components["schemas"]["UploadedDatasetOut"][];
         };
@@ -696,6 +705,11 @@ export interface components {
             };
             /** Classes */
             classes?: string[];
+            /**
+             * Decoded
+             * @description false: described by its facts without decoding (over NETBUILDER_CHECK_DECODE_BYTES); the run's process loads it
+             */
+            decoded?: boolean;
             /** Description */
             description: string;
             /** Dtype */
@@ -715,7 +729,7 @@ export interface components {
             /** Preview */
             preview: components["schemas"]["PreviewSample"][];
             /** Samples */
-            samples: number;
+            samples?: number;
             /** Target Mean */
             target_mean?: number[];
             /** Target Size */
@@ -726,7 +740,7 @@ export interface components {
             task: string;
             /** Title */
             title: string;
-            validation: components["schemas"]["DatasetValidation"];
+            validation?: components["schemas"]["DatasetValidation"];
         };
         /** DatasetValidation */
         DatasetValidation: {
@@ -833,7 +847,7 @@ export interface components {
              */
             outputs: number | null;
             /** Params */
-            params: components["schemas"]["ParamSpec"][];
+            params: components["schemas"]["OptionSpec"][];
             /** Type */
             type: string;
         };
@@ -864,29 +878,16 @@ export interface components {
             /** Shapes */
             shapes: number[][];
         };
-        /** OptionSpec */
+        /**
+         * OptionSpec
+         * @description One typed, bounded option (builder.engine.options.Option): a layer's parameter, a training option,
+         *     a dataset's or an upload's option all have this shape.
+         */
         OptionSpec: {
-            /** Default */
-            default: boolean | number | string | (number)[] | null;
-            /** Doc */
-            doc: string;
-            /** Kind */
-            kind: string;
-            /** Max */
-            max: number | null;
-            /** Min */
-            min: number | null;
-            /** Name */
-            name: string;
-            /** Nullable */
-            nullable: boolean;
-        };
-        /** ParamSpec */
-        ParamSpec: {
             /** Choices */
             choices?: string[];
             /** Default */
-            default: boolean | number | string | (number)[] | null;
+            default: boolean | number | string | (number)[] | string[] | null;
             /** Doc */
             doc: string;
             /** Inferred */
@@ -895,19 +896,27 @@ export interface components {
              * Kind
              * @enum {string}
              */
-            kind: "int" | "float" | "bool" | "choice" | "ints" | "int_or_ints" | "shape" | "floats";
+            kind: "int" | "float" | "bool" | "choice" | "string" | "strings" | "ints" | "int_or_ints" | "shape" | "floats" | "object";
             /** Length */
             length?: number | null;
             /** Max */
             max?: number;
+            /** Max Exclusive */
+            max_exclusive?: boolean;
             /** Min */
             min?: number;
+            /** Min Exclusive */
+            min_exclusive?: boolean;
             /** Name */
             name: string;
             /** Nullable */
-            nullable?: boolean;
+            nullable: boolean;
+            /** Pattern */
+            pattern?: string;
             /** Required */
             required: boolean;
+            /** Setting */
+            setting?: string;
         };
         /** PlanInput */
         PlanInput: {
@@ -1229,35 +1238,10 @@ export interface components {
             /** Path */
             path: string;
         };
-        /** TrainingOption */
-        TrainingOption: {
-            /** Choices */
-            choices?: string[];
-            /** Default */
-            default: boolean | number | string | (number)[] | null;
-            /** Doc */
-            doc: string;
-            /** Gt */
-            gt?: number;
-            /** Kind */
-            kind: string;
-            /** Lt */
-            lt?: number;
-            /** Max */
-            max?: number;
-            /** Min */
-            min?: number;
-            /** Name */
-            name: string;
-            /** Nullable */
-            nullable: boolean;
-            /** Setting */
-            setting?: string;
-        };
         /** TrainingOptions */
         TrainingOptions: {
             /** Fields */
-            fields: components["schemas"]["TrainingOption"][];
+            fields: components["schemas"]["OptionSpec"][];
         };
         /** UploadedDatasetOut */
         UploadedDatasetOut: {
@@ -1274,8 +1258,11 @@ export interface components {
              * @description upload:ID, the name a run gives as its dataset
              */
             key: string;
-            /** Kind */
-            kind: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "csv" | "npz" | "imagezip";
             /** Name */
             name: string;
             /** Options */

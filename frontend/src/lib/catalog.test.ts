@@ -44,6 +44,21 @@ describe("parsing what the user types", () => {
     expect(parseParam(p, "1.5")).toEqual({ ok: false, error: "Must be at most 1.", value: 1.5 });
   });
 
+  it("keeps a strict published bound strict (lr > 0, momentum < 1)", () => {
+    const lr = { name: "lr", kind: "float", min: 0, min_exclusive: true, max: 10 } as const;
+    const momentum = { name: "momentum", kind: "float", min: 0, max: 1, max_exclusive: true } as const;
+    expect(parseParam(lr, "0")).toEqual({ ok: false, error: "Must be greater than 0.", value: 0 });
+    expect(parseParam(lr, "0.001")).toEqual({ ok: true, value: 0.001 });
+    expect(parseParam(momentum, "1")).toEqual({ ok: false, error: "Must be less than 1.", value: 1 });
+    expect(parseParam(momentum, "0")).toEqual({ ok: true, value: 0 });
+  });
+
+  it("takes a choice, or a value the option's pattern admits (cuda:1)", () => {
+    const device: ParamSpec = { name: "device", kind: "choice", choices: ["auto", "cpu", "cuda", "mps"], pattern: "cuda:\\d+" };
+    expect(parseParam(device, "cuda:1")).toEqual({ ok: true, value: "cuda:1" });
+    expect(parseParam(device, "tpu")).toEqual({ ok: false, error: "Choose one of auto, cpu, cuda, mps." });
+  });
+
   it("accepts one int or a tuple of the right length", () => {
     const k = param("Conv2d", "kernel_size");
     expect(parseParam(k, "3")).toEqual({ ok: true, value: 3 });

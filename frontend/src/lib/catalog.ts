@@ -33,9 +33,10 @@ export type ParseResult = { ok: true; value: ParamValue | undefined } | { ok: fa
 
 const NULL_WORDS = new Set(["none", "null"]);
 
+/** The published bounds, strict where the option says so (`min_exclusive`: lr > 0). */
 function boundsError(spec: ParamSpec, n: number): string | null {
-  if (spec.min != null && n < spec.min) return `Must be at least ${spec.min}.`;
-  if (spec.max != null && n > spec.max) return `Must be at most ${spec.max}.`;
+  if (spec.min != null && (spec.min_exclusive ? !(n > spec.min) : n < spec.min)) return `Must be ${spec.min_exclusive ? "greater than" : "at least"} ${spec.min}.`;
+  if (spec.max != null && (spec.max_exclusive ? !(n < spec.max) : n > spec.max)) return `Must be ${spec.max_exclusive ? "less than" : "at most"} ${spec.max}.`;
   return null;
 }
 
@@ -81,7 +82,8 @@ export function parseParam(spec: ParamSpec, raw: string | boolean): ParseResult 
       return err ? { ok: false, error: err, value: n } : { ok: true, value: n };
     }
     case "choice": {
-      if (spec.choices && !spec.choices.includes(text)) return { ok: false, error: `Choose one of ${spec.choices.join(", ")}.` };
+      const matches = spec.pattern != null && new RegExp(`^(?:${spec.pattern})$`).test(text);
+      if (spec.choices && !spec.choices.includes(text) && !matches) return { ok: false, error: `Choose one of ${spec.choices.join(", ")}.` };
       return { ok: true, value: text };
     }
     case "ints":

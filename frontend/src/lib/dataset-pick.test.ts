@@ -5,7 +5,7 @@ import type { BuiltinDataset } from "@/lib/run-types";
 const ds = (name: string, input_shape: number[], extra: Partial<BuiltinDataset> = {}): BuiltinDataset => ({
   name, title: name, description: "", source: "synthetic", task: "classification", input_shape, dtype: "float32", options: [], defaults: {}, available: true, ...extra,
 });
-const features = { name: "features", kind: "int", min: 1, max: 4096 };
+const features = { name: "features", kind: "int", default: 3, doc: "", required: false, nullable: false, inferred: false, min: 1, max: 4096 } as const;
 const list = [
   ds("random", [784], { options: [features], classes: Array.from({ length: 10 }, (_, i) => String(i)) }),
   ds("linear", [3], { task: "regression", target_size: 1, options: [features] }),

@@ -25,7 +25,7 @@ export const DEFAULT_NODE_HEIGHT = 80;
 /** Below this zoom node labels stop being readable; a load or layout never goes lower. */
 export const READABLE_ZOOM = 0.75;
 
-/** The canvas pane of a laptop screen, palette and inspector open: 908×792 at 1440×900, 748×612 at 1280×720. */
+/** The canvas pane until the canvas reports its own size (`setPane`): a laptop screen with palette and inspector open, 908×792 at 1440×900, 748×612 at 1280×720. */
 export const LAYOUT_SCREEN: Size = { width: 900, height: 760 };
 
 // Room between layers for an edge's shape label.

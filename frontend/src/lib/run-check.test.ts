@@ -33,4 +33,9 @@ describe("the Train dialog's server check", () => {
   it("says what the run will train", () => {
     expect(planSummary(plan)).toBe("Ready: Iris (4) → 'y' (3), CrossEntropyLoss, 10 epochs");
   });
+
+  it("says when the server checked the dataset by its facts and the run will load the data", () => {
+    const big = { ...plan, dataset: { ...plan.dataset, decoded: false } };
+    expect(planSummary(big)).toBe("Ready: Iris (4) → 'y' (3), CrossEntropyLoss, 10 epochs; the data is loaded when the run starts");
+  });
 });

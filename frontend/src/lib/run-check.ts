@@ -39,5 +39,7 @@ const fmt = (shape: readonly number[]) => `(${shape.join(", ")})`;
 export function planSummary(plan: RunPlan): string {
   const title = plan.dataset.title ?? plan.dataset.name;
   const loss = plan.loss ? `${plan.loss}, ` : "";
-  return `Ready: ${title} ${fmt(plan.dataset.input_shape)} → '${plan.output.node}' ${fmt(plan.output.shape)}, ${loss}${String(plan.config.epochs ?? "?")} epochs`;
+  // a big dataset is checked by its facts; the run's own process decodes it (and may still refuse it)
+  const later = plan.dataset.decoded === false ? "; the data is loaded when the run starts" : "";
+  return `Ready: ${title} ${fmt(plan.dataset.input_shape)} → '${plan.output.node}' ${fmt(plan.output.shape)}, ${loss}${String(plan.config.epochs ?? "?")} epochs${later}`;
 }

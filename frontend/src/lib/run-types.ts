@@ -3,7 +3,7 @@
  * answers come from the generated api-types.ts (via `Schemas`); the websocket stream's messages are written
  * here, and so are the final metrics, which the schema leaves an open object.
  */
-import type { GraphDoc, Loose, ParamValue, Schemas } from "@/lib/types";
+import type { GraphDoc, Loose, OptionSpec, Schemas } from "@/lib/types";
 
 export type RunStatus = Schemas["RunSummary"]["status"];
 export const ACTIVE_STATUSES: readonly RunStatus[] = ["queued", "running"];
@@ -113,22 +113,7 @@ export const FINAL_TYPES: readonly string[] = ["finished", "failed", "stopped"];
 
 // Datasets -----------------------------------------------------------------------------------------
 
-/**
- * What a form reads of an option: a dataset's options and the training options (`TrainingOption`) are
- * both one, and so is a field made up from a dataset's defaults (lib/train-form.ts).
- */
-export interface OptionSpec {
-  name: string;
-  kind: string;
-  default?: ParamValue;
-  nullable?: boolean;
-  min?: number | null;
-  max?: number | null;
-  choices?: string[];
-  doc?: string;
-}
-
-export type BuiltinDataset = Omit<Schemas["BuiltinDataset"], "options"> & { options: OptionSpec[] };
+export type BuiltinDataset = Schemas["BuiltinDataset"];
 
 export type UploadedDataset = Schemas["UploadedDatasetOut"];
 
@@ -140,7 +125,7 @@ export type PreviewSample = Schemas["PreviewSample"];
 export type DatasetPreview = Partial<Schemas["DatasetPreview"]> & { columns?: string[]; [key: string]: unknown };
 
 /** One option of a run's `config` (the engine's TrainConfig), from GET /api/training/options. */
-export type TrainingOption = Schemas["TrainingOption"];
+export type TrainingOption = OptionSpec;
 
 /** `POST /api/runs/check`'s answer: what the run would be, resolved by the server's own checks. */
 export type RunPlan = Omit<Schemas["RunPlan"], "dataset" | "input"> & {

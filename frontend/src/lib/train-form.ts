@@ -1,35 +1,21 @@
 /** The Train dialog's form logic: option specs with the dataset's defaults, and the run request. */
-import type { OptionSpec, RunRequest } from "@/lib/run-types";
-import type { GraphDoc, ParamKind, ParamSpec, ParamValue } from "@/lib/types";
+import type { RunRequest } from "@/lib/run-types";
+import type { GraphDoc, ParamSpec, ParamValue } from "@/lib/types";
 
 /** The options most runs touch; the rest go under "More options". */
 export const BASIC_OPTIONS = ["epochs", "batch_size", "optimizer", "lr", "loss", "scheduler"];
 
-const KINDS: readonly string[] = ["int", "float", "bool", "choice", "ints", "int_or_ints", "shape", "floats"];
-
 /** A training or dataset option as a form field, its default being the dataset's when it has one. */
-export function optionToSpec(option: OptionSpec, datasetDefault?: ParamValue): ParamSpec {
-  const kind = (option.choices?.length ? "choice" : KINDS.includes(option.kind) ? option.kind : "str") as ParamKind;
-  return {
-    name: option.name,
-    kind,
-    required: false,
-    nullable: option.nullable ?? false,
-    default: datasetDefault !== undefined ? datasetDefault : option.default ?? null,
-    min: option.min ?? null,
-    max: option.max ?? null,
-    choices: option.choices,
-    doc: option.doc,
-  };
+export function optionToSpec(option: ParamSpec, datasetDefault?: ParamValue): ParamSpec {
+  return datasetDefault !== undefined ? { ...option, default: datasetDefault } : option;
 }
 
 /** When the server has no options list: the fields the dataset sets defaults for, typed by their values. */
-export function fallbackOptions(defaults: Record<string, ParamValue>): OptionSpec[] {
+export function fallbackOptions(defaults: Record<string, ParamValue>): ParamSpec[] {
   return Object.entries(defaults).map(([name, v]) => ({
     name,
-    kind: typeof v === "boolean" ? "bool" : typeof v === "number" ? (Number.isInteger(v) && name !== "lr" ? "int" : "float") : "str",
+    kind: typeof v === "boolean" ? "bool" : typeof v === "number" ? (Number.isInteger(v) && name !== "lr" ? "int" : "float") : "string",
     default: v,
-    min: typeof v === "number" ? (name === "lr" ? 0 : 1) : null,
   }));
 }
 
@@ -37,7 +23,7 @@ export function fallbackOptions(defaults: Record<string, ParamValue>): OptionSpe
  * Values of JSON-valued options (`kind: "object"`, e.g. augment) typed as text: JSON when it parses,
  * the plain string otherwise ("imagenet").
  */
-export function parseObjectValues(values: Record<string, ParamValue | undefined>, options: readonly OptionSpec[]): Record<string, unknown> {
+export function parseObjectValues(values: Record<string, ParamValue | undefined>, options: readonly ParamSpec[]): Record<string, unknown> {
   const objects = new Set(options.filter((o) => o.kind === "object").map((o) => o.name));
   const out: Record<string, unknown> = { ...values };
   for (const name of objects) {

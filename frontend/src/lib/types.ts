@@ -17,18 +17,18 @@ export type Loose<T, K extends keyof T> = Omit<T, K> & Partial<Pick<T, K>>;
 export const GRAPH_FORMAT = "netbuilder.graph/1";
 export const CATALOG_FORMAT = "netbuilder.catalog/1";
 
-export type ParamKind = Schemas["ParamSpec"]["kind"];
-
-export type ParamValue = Schemas["ParamSpec"]["default"];
-
-type WireParam = Schemas["ParamSpec"];
-
 /**
- * A parameter's form field: a catalog parameter as served, or a training or dataset option shaped like
- * one (lib/train-form.ts), whose bounds may be null and whose other keys may be absent.
+ * One option as the server publishes it (`builder/engine/options.py`): a layer's parameter, a training
+ * option, a dataset's or an upload's option all have this one shape.
  */
-export type ParamSpec = Pick<WireParam, "name" | "kind"> &
-  Partial<Omit<WireParam, "name" | "kind" | "min" | "max">> & { min?: number | null; max?: number | null };
+export type OptionSpec = Schemas["OptionSpec"];
+
+export type ParamKind = OptionSpec["kind"];
+
+export type ParamValue = OptionSpec["default"];
+
+/** A form field: an option as served; a field made up without the server (a test, a fallback) may leave keys out. */
+export type ParamSpec = Pick<OptionSpec, "name" | "kind"> & Partial<Omit<OptionSpec, "name" | "kind">>;
 
 export type LayerSpec = Omit<Schemas["LayerSpec"], "params"> & { params: ParamSpec[] };
 

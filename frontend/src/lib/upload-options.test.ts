@@ -1,9 +1,24 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_IMAGE_SIZE, DEFAULT_STANDARDIZE, uploadKind, uploadOptions } from "@/lib/upload-options";
+import { uploadDefaults, uploadKind, uploadOption, uploadOptions, type UploadOptionSpecs } from "@/lib/upload-options";
 
-const fields = { target: "", task: "", standardize: DEFAULT_STANDARDIZE, size: DEFAULT_IMAGE_SIZE };
+/** What GET /api/datasets publishes as `upload_options` (the parts the form reads). */
+const option = (name: string, kind: string, value: unknown, extra: object = {}) =>
+  ({ name, kind, default: value, doc: "", required: false, nullable: false, inferred: false, ...extra });
+const published = {
+  csv: [option("target", "string", null, { nullable: true }), option("task", "choice", "auto", { choices: ["auto", "classification", "regression"] }), option("standardize", "bool", true)],
+  npz: [option("task", "choice", "auto", { choices: ["auto", "classification", "regression"] })],
+  imagezip: [option("size", "int", 32, { min: 4, max: 256 })],
+} as unknown as UploadOptionSpecs;
+const fields = uploadDefaults(published);
 
 describe("uploadOptions", () => {
+  it("starts from the server's published defaults", () => {
+    expect(fields).toEqual({ target: "", task: "", standardize: true, size: "32" });
+    const off = { ...published, csv: [option("standardize", "bool", false)], imagezip: [option("size", "int", 64)] } as unknown as UploadOptionSpecs;
+    expect(uploadDefaults(off)).toEqual({ target: "", task: "", standardize: false, size: "64" });
+    expect(uploadOption(published, "imagezip", "size")?.max).toBe(256);
+  });
+
   it("sends the pre-filled image size as the one integer the server accepts", () => {
     expect(uploadOptions("imagezip", fields)).toEqual({ size: 32 });
   });
@@ -16,8 +31,7 @@ describe("uploadOptions", () => {
     expect(uploadOptions("csv", { ...fields, target: " y ", task: "regression" })).toEqual({ target: "y", task: "regression", standardize: true });
   });
 
-  it("standardizes a CSV's features unless told not to, as the server does", () => {
-    expect(DEFAULT_STANDARDIZE).toBe(true);
+  it("sends the standardize choice with a CSV", () => {
     expect(uploadOptions("csv", fields)).toEqual({ standardize: true });
     expect(uploadOptions("csv", { ...fields, standardize: false })).toEqual({ standardize: false });
   });

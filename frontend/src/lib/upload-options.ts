@@ -1,6 +1,12 @@
-/** The options an upload sends with its file; the server's dataset options decide what is valid. */
+/** The options an upload sends with its file: the fields start from the options the server publishes
+ *  (`GET /api/datasets` → `upload_options`, from `builder/engine/training/datasets/uploads.py`), and the
+ *  server's checks decide what is valid. */
+import type { ParamSpec, Schemas } from "@/lib/types";
 
 export type UploadKind = "csv" | "imagezip" | "npz";
+
+/** Every upload kind's options, as the server publishes them. */
+export type UploadOptionSpecs = Schemas["DatasetList"]["upload_options"];
 
 export interface UploadFields {
   target: string;
@@ -11,13 +17,21 @@ export interface UploadFields {
   size: string;
 }
 
-export const DEFAULT_IMAGE_SIZE = "32";
+/** One published option of an upload kind, or undefined when the server has none by that name. */
+export function uploadOption(specs: UploadOptionSpecs | undefined, kind: UploadKind, name: string): ParamSpec | undefined {
+  return specs?.[kind]?.find((o: ParamSpec) => o.name === name);
+}
 
-/**
- * The CSV upload's `standardize` default (`builder/training/datasets/uploads.py`). `GET
- * /api/datasets` does not publish the upload options, so it is repeated here and always sent.
- */
-export const DEFAULT_STANDARDIZE = true;
+/** The form's first values: the server's defaults (an empty task: the server's own default applies). */
+export function uploadDefaults(specs: UploadOptionSpecs | undefined): UploadFields {
+  const size = uploadOption(specs, "imagezip", "size")?.default;
+  return {
+    target: "",
+    task: "",
+    standardize: uploadOption(specs, "csv", "standardize")?.default === true,
+    size: typeof size === "number" ? String(size) : "",
+  };
+}
 
 export function uploadKind(fileName: string | undefined): UploadKind | null {
   const name = fileName?.toLowerCase() ?? "";

@@ -104,6 +104,17 @@ function Builder() {
   const empty = useBuilder((s) => s.nodes.length === 0);
   const addNode = useBuilder((s) => s.addNode);
 
+  useEffect(() => {
+    const el = canvasBox.current;
+    if (!el) return;
+    const report = () => builderStore.getState().setPane({ width: Math.round(el.clientWidth), height: Math.round(el.clientHeight) });
+    report();
+    if (typeof ResizeObserver === "undefined") return;
+    const observer = new ResizeObserver(report);
+    observer.observe(el);
+    return () => observer.disconnect();
+  }, []);
+
   const viewCenter = useCallback((): { screen: Position; flow: Position } => {
     const r = canvasBox.current?.getBoundingClientRect();
     const screen = r ? { x: r.left + r.width / 2, y: r.top + r.height / 2 } : { x: window.innerWidth / 2, y: window.innerHeight / 2 };

@@ -225,6 +225,29 @@ describe("loading, saving state and validation answers", () => {
     expect(s().nodes.map((n) => n.position.y)).toEqual([300, 0]);
   });
 
+  it("wraps a long graph to the proportions of the canvas pane it reports", async () => {
+    const ids = ["x", ...Array.from({ length: 40 }, (_, i) => `act_${i}`), "y"];
+    const doc = {
+      format: "netbuilder.graph/1" as const,
+      name: "Long",
+      nodes: ids.map((id, i) => ({ id, type: i === 0 ? "Input" : i === ids.length - 1 ? "Output" : "ReLU", position: { x: 0, y: 0 } })),
+      edges: ids.slice(1).map((id, i) => ({ source: ids[i]!, target: id })),
+    };
+    const extent = async (pane: { width: number; height: number }) => {
+      s().setPane(pane);
+      await s().loadGraph(fromGraphDoc(doc));
+      await s().autoLayout();
+      const xs = s().nodes.map((n) => n.position.x);
+      const ys = s().nodes.map((n) => n.position.y);
+      return { width: Math.max(...xs) - Math.min(...xs), height: Math.max(...ys) - Math.min(...ys) };
+    };
+    const wide = await extent({ width: 3000, height: 500 });
+    const tall = await extent({ width: 500, height: 3000 });
+    expect(s().pane).toEqual({ width: 500, height: 3000 });
+    expect(wide.width).toBeGreaterThan(wide.height);
+    expect(tall.height).toBeGreaterThan(tall.width);
+  });
+
   it("never lets an older validation answer replace a newer one", () => {
     mlp();
     s().applyValidation(5, validation({ params: 500, errors: [{ node: "linear_1", field: "in_features", message: "new" }] }));

@@ -23,7 +23,7 @@ import {
   type ShapeEdge,
   type Snapshot,
 } from "@/lib/graph";
-import { layoutPositions } from "@/lib/layout";
+import { LAYOUT_SCREEN, layoutPositions, type Size } from "@/lib/layout";
 import { newer, type Stamped } from "@/lib/sequence";
 import type { Catalog, LayerSpec, ParamValue, Position, ValidationResult, WeightsFile } from "@/lib/types";
 import { indexErrors, type ErrorIndex } from "@/lib/validation";
@@ -72,6 +72,8 @@ export interface BuilderState {
   fitRequest: number;
   /** A layout is being computed (in a worker): the canvas hides the nodes until they move. */
   layingOut: boolean;
+  /** The canvas pane's size as drawn; a layout wraps a tall graph to its proportions (LAYOUT_SCREEN until known). */
+  pane: Size | null;
   /** Weights attached to the next run (`init_weights`); dropped when another graph is loaded. */
   initWeights: InitWeights | null;
 }
@@ -107,6 +109,8 @@ export interface BuilderActions {
   redo(): void;
   /** Lays the graph out as one undo step; resolves once the nodes have moved. */
   autoLayout(): Promise<void>;
+  /** The canvas reports its size (on mount and on every resize). */
+  setPane(size: Size): void;
   /** Loads a graph, laid out when it came without positions; resolves once it is. */
   loadGraph(graph: LoadedGraph, opts?: { architecture?: SavedArchitecture | null; dirty?: boolean }): Promise<void>;
   newGraph(): void;
@@ -143,6 +147,7 @@ function initialState(): BuilderState {
     toasts: [],
     fitRequest: 0,
     layingOut: false,
+    pane: null,
     initWeights: null,
   };
 }
@@ -191,7 +196,7 @@ export function createBuilderStore(): StoreApi<BuilderStore> {
             return { id: n.id, width: size?.width, height: size?.height };
           }),
           edges: s.edges,
-        });
+        }, { screen: s.pane ?? LAYOUT_SCREEN });
       } catch (e) {
         if (request === layoutSeq) get().toast(`Could not lay out the graph: ${e instanceof Error ? e.message : String(e)}`, "error");
       }
@@ -434,6 +439,11 @@ export function createBuilderStore(): StoreApi<BuilderStore> {
 
       autoLayout: async () => {
         if (get().nodes.length) await layOut({ undoable: true });
+      },
+
+      setPane: (size) => {
+        const now = get().pane;
+        if (size.width > 0 && size.height > 0 && (now?.width !== size.width || now?.height !== size.height)) set({ pane: size });
       },
 
       loadGraph: async (graph, opts = {}) => {

@@ -1,7 +1,7 @@
 /**
  * torchvision's ResNet-18 as the server expands it, with a 10-class head: 71 nodes and 78 edges,
  * without positions. Made with
- * `python -c "from builder.graph.expand import torchvision_graph as t; import json; print(json.dumps(t('resnet18', 10, image_size=32)))"`.
+ * `python -c "from builder.engine.graph.expand import torchvision_graph as t; import json; print(json.dumps(t('resnet18', 10, image_size=32)))"`.
  */
 import type { GraphDoc } from "@/lib/types";
 

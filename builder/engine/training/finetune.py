@@ -7,7 +7,7 @@
   `model.meta["frozen"]`, stays in eval mode while the rest trains, so its running statistics do not
   move either. Call `hold_frozen_batchnorm(model)` after every `model.train()`.
 
-`builder.graph.compile_graph` sets all three from the graph's per-node `trainable` and `lr_mult`.
+`builder.engine.graph.compile_graph` sets all three from the graph's per-node `trainable` and `lr_mult`.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from builder.engine_settings import SETTING_NAMES, engine_settings
+from builder.engine.settings import SETTING_NAMES, engine_settings
 
 from .catalog import LAYERS, Layer, Value
 from .errors import NodeError, node_error

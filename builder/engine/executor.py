@@ -37,7 +37,7 @@ class RunSpec:
 
 
 def _load_dataset(spec: RunSpec):
-    from builder.training import UploadLimits, load_dataset, load_upload
+    from builder.engine.training import UploadLimits, load_dataset, load_upload
 
     if spec.upload is not None:
         return load_upload(
@@ -55,7 +55,7 @@ def execute(spec: RunSpec, conn, stop, suspend) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     _die_with_parent()
     if spec.engine is not None:  # a new process starts from the defaults: use the server's limits
-        from builder.engine_settings import install_engine_settings
+        from builder.engine.settings import install_engine_settings
 
         install_engine_settings(spec.engine)
     if spec.cuda_device is not None:
@@ -78,7 +78,7 @@ def execute(spec: RunSpec, conn, stop, suspend) -> None:
 
 def run(spec: RunSpec, send: Callable[[dict], None], *, stop: Callable[[], bool],
         suspend: Callable[[], bool], deferred: list[Callable[[], dict]] | None = None) -> dict:
-    """Train one run, sending its messages; returns its final message (builder.training.events).
+    """Train one run, sending its messages; returns its final message (builder.engine.training.events).
 
     The final message carries one more key for the worker alone, `outcome`: the files' paths, the
     checkpoint, a traceback, and whether the run was suspended (`suspend()`: the worker is leaving and
@@ -89,9 +89,17 @@ def run(spec: RunSpec, send: Callable[[dict], None], *, stop: Callable[[], bool]
     try:
         return _train(spec, send, stop, suspend, deferred)
     except Exception as e:  # a run-time error of this run: reported to the worker, never a crash
-        from builder.training import events
+        from builder.engine.training import events
 
-        return {**events.final("failed", message=_plain(e)), "outcome": _outcome(traceback=traceback.format_exc())}
+        node = getattr(e, "node", None)  # a RunPlanError: the data the process loaded doesn't fit this node
+        return {**events.final("failed", message=_plain(e), node=node, layer=_layer_of(spec.graph, node)),
+                "outcome": _outcome(traceback=traceback.format_exc())}
+
+
+def _layer_of(graph: Any, node: str | None) -> str | None:
+    nodes = graph.get("nodes") if isinstance(graph, dict) else None
+    found = next((n for n in nodes or [] if isinstance(n, dict) and n.get("id") == node), None) if node else None
+    return found.get("type") if found else None
 
 
 def _outcome(*, files: dict | None = None, checkpoint: str | None = None, traceback: str = "",
@@ -121,7 +129,8 @@ def _die_with_parent() -> None:
 def _train(spec: RunSpec, send, stop, suspend, deferred: list | None) -> dict:
     import torch
 
-    from builder.training import (
+    from builder.engine.training import (
+        Dataset,
         events,
         export_preprocessing,
         plan_run,
@@ -133,10 +142,11 @@ def _train(spec: RunSpec, send, stop, suspend, deferred: list | None) -> dict:
 
     plan = plan_run(spec.graph, lambda: _load_dataset(spec), spec.config)  # as the submit checked it
     dataset, config = plan.dataset, plan.config
+    assert isinstance(dataset, Dataset), "the training process checks the data itself, not its facts"
     torch.manual_seed(config.seed)  # the same seed gives the same initial weights
     model = plan.compile()
     if spec.init_weights and not spec.resume_from:
-        from builder.weights import load_into
+        from builder.engine.weights import load_into
 
         report = load_into(model, spec.init_weights)
         send(events.log(f"Started from uploaded weights: {len(report['matched'])} tensors"))
@@ -146,7 +156,7 @@ def _train(spec: RunSpec, send, stop, suspend, deferred: list | None) -> dict:
     send(events.log(f"Training on {device}: {params:,} parameters"))
 
     if spec.resume_from:
-        from builder.training.checkpoints import load_checkpoint
+        from builder.engine.training.checkpoints import load_checkpoint
 
         checkpoint = load_checkpoint(spec.resume_from)
         # The worker that died may not have stored all it was sent before: the checkpoint has it.

@@ -101,7 +101,7 @@ class Preprocess(nn.Module):
     """Augments training batches, then resizes and normalises every batch, then runs `model`.
 
     The training loop wraps the model in it. The files a run writes carry the normalisation (not the
-    resize) as buffers of the model (builder.training.preprocessing); the checkpoint holds the model alone.
+    resize) as buffers of the model (builder.engine.training.preprocessing); the checkpoint holds the model alone.
     """
 
     def __init__(self, model: nn.Module, *, resize: int | None = None, mean: tuple[float, ...] | None = None,

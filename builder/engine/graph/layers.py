@@ -16,7 +16,8 @@ from typing import Any
 import torch
 from torch import nn
 
-from .catalog import MAX_SIZE, Emitter, Layer, Param, Shape, Value, register
+from ..options import MAX_SIZE, Option
+from .catalog import Emitter, Layer, Shape, Value, register
 from .errors import NodeError
 
 P = dict[str, Any]
@@ -78,15 +79,15 @@ def _numel(shape: Shape) -> int:
     return math.prod(shape)
 
 
-def _param(name: str, kind: Any, doc: str, **kw: Any) -> Param:
-    return Param(name=name, kind=kind, doc=doc, **kw)
+def _param(name: str, kind: Any, doc: str, **kw: Any) -> Option:
+    return Option(name=name, kind=kind, doc=doc, **kw)
 
 
-def _size_param(name: str, doc: str) -> Param:
+def _size_param(name: str, doc: str) -> Option:
     return _param(name, "int", f"{doc}; inferred from the input when omitted.", inferred=True, min=1, max=MAX_SIZE)
 
 
-def _count(name: str, doc: str, default: int | None = None) -> Param:
+def _count(name: str, doc: str, default: int | None = None) -> Option:
     return _param(name, "int", doc, default=default, required=default is None, min=1, max=MAX_SIZE)
 
 
@@ -215,12 +216,12 @@ register(Layer(type="Identity", category="Core", module=nn.Identity, doc="Passes
 _SPATIAL = {1: "[C, L]", 2: "[C, H, W]", 3: "[C, D, H, W]"}
 
 
-def _conv_params(n: int, transposed: bool) -> tuple[Param, ...]:
-    def spatial(name: str, doc: str, default: int | None, min: int) -> Param:
+def _conv_params(n: int, transposed: bool) -> tuple[Option, ...]:
+    def spatial(name: str, doc: str, default: int | None, min: int) -> Option:
         return _param(name, "int_or_ints", doc, default=default, required=default is None, min=min,
                       max=MAX_SIZE, length=n)
 
-    params: tuple[Param, ...] = (
+    params: tuple[Option, ...] = (
         _size_param("in_channels", "Channels of the input"),
         _count("out_channels", "Channels of the output."),
         spatial("kernel_size", "Size of the convolving kernel.", None, 1),
@@ -327,11 +328,11 @@ def _pool_rule(n: int) -> Callable[[str, P, list[Value]], list[Value]]:
     return rule
 
 
-def _pool_params(n: int, max_pool: bool) -> tuple[Param, ...]:
-    def spatial(name: str, doc: str, default: Any, min: int, **kw: Any) -> Param:
+def _pool_params(n: int, max_pool: bool) -> tuple[Option, ...]:
+    def spatial(name: str, doc: str, default: Any, min: int, **kw: Any) -> Option:
         return _param(name, "int_or_ints", doc, default=default, min=min, max=MAX_SIZE, length=n, **kw)
 
-    params: tuple[Param, ...] = (
+    params: tuple[Option, ...] = (
         spatial("kernel_size", "Size of the pooling window.", None, 1, required=True),
         spatial("stride", "Stride of the window (null: kernel_size).", None, 1, nullable=True),
         spatial("padding", "Implicit padding on both sides.", 0, 0),
@@ -635,7 +636,7 @@ for _type, _inputs in (("TransformerEncoderLayer", 1), ("TransformerDecoderLayer
 
 # Activation -----------------------------------------------------------------------------------
 
-_ACTIVATIONS: dict[str, tuple[str, tuple[Param, ...]]] = {
+_ACTIVATIONS: dict[str, tuple[str, tuple[Option, ...]]] = {
     "ReLU": ("max(0, x).", ()),
     "ReLU6": ("min(max(0, x), 6).", ()),
     "LeakyReLU": ("x, or negative_slope · x below 0.", (

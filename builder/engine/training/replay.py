@@ -3,7 +3,7 @@
 The compiled GraphModule runs its generated forward at full speed, so training pays nothing for this:
 only once a call into the model has failed does the loop replay that call with the GraphModule's forward
 run node by node, and the fx node that raises names its graph node and layer type
-(``meta["netbuilder_origin"]``, set by builder.graph.compile).
+(``meta["netbuilder_origin"]``, set by builder.engine.graph.compile).
 """
 
 from __future__ import annotations

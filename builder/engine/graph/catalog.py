@@ -2,7 +2,7 @@
 
 This is the one list. ``GET /api/layers`` serves it (:func:`catalog_json`), the browser draws its
 palette and forms from it, and the compiler looks every type up here, so nothing a graph names is
-ever imported or evaluated. The layers themselves are registered in :mod:`builder.graph.layers`.
+ever imported or evaluated. The layers themselves are registered in :mod:`builder.engine.graph.layers`.
 
 Registering a layer type takes one :class:`Layer`: its parameters, a shape rule that maps the
 input tensors of one sample to its outputs (filling in inferred parameters), counts of parameters
@@ -19,13 +19,13 @@ from __future__ import annotations
 import builtins
 import copy
 import functools
-import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
 from torch import nn
 
+from ..options import Option, shown
 from .errors import node_error
 
 FORMAT = "netbuilder.catalog/1"
@@ -33,9 +33,6 @@ CATEGORIES = (
     "Input/Output", "Core", "Convolution", "Pooling", "Normalization", "Recurrent", "Attention",
     "Activation", "Merge", "Shape", "Pretrained",
 )
-MAX_SIZE = 1 << 20
-
-Kind = Literal["int", "float", "bool", "choice", "ints", "int_or_ints", "shape", "floats"]
 Shape = tuple[int, ...]
 
 
@@ -69,104 +66,6 @@ def _module_call(e: Emitter, p: dict[str, Any], args: list[Any]) -> Any:
     return e.module(*args)
 
 
-@dataclass(frozen=True)
-class Param:
-    """One constructor argument (or graph-operation argument) of a layer type, as the browser's form shows it."""
-
-    name: str
-    kind: Kind
-    doc: str
-    default: Any = None
-    required: bool = False
-    inferred: bool = False
-    min: float | None = None
-    max: float | None = None
-    choices: tuple[str, ...] = ()
-    length: int | None = None
-    nullable: bool = False
-
-    def as_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "name": self.name, "kind": self.kind, "required": self.required, "inferred": self.inferred,
-            "default": list(self.default) if isinstance(self.default, tuple) else self.default, "doc": self.doc,
-        }
-        if self.min is not None:
-            out["min"] = self.min
-        if self.max is not None:
-            out["max"] = self.max
-        if self.kind == "choice":
-            out["choices"] = list(self.choices)
-        if self.kind in ("ints", "int_or_ints", "floats"):
-            out["length"] = self.length
-        if self.nullable:
-            out["nullable"] = True
-        return out
-
-    def check(self, value: Any) -> Any:
-        """The value normalised (lists become tuples), or ValueError with a message for the user."""
-        if value is None and (self.nullable or self.inferred):
-            return None
-        if self.kind == "int":
-            return self._number(_int(value, self.name))
-        if self.kind == "float":
-            return self._number(_float(value, self.name))
-        if self.kind == "bool":
-            if not isinstance(value, bool):
-                raise ValueError(f"{self.name} must be true or false, got {_show(value)}")
-            return value
-        if self.kind == "choice":
-            if value not in self.choices:
-                options = ", ".join(repr(c) for c in self.choices)
-                raise ValueError(f"{self.name} must be one of {options}, got {_show(value)}")
-            return value
-        if self.kind == "int_or_ints" and not isinstance(value, list):
-            return self._number(_int(value, self.name))
-        if not isinstance(value, list):
-            raise ValueError(f"{self.name} must be a list, got {_show(value)}")
-        if self.length is not None and len(value) != self.length:
-            raise ValueError(f"{self.name} must have {self.length} entries, got {len(value)}")
-        if self.kind == "floats":
-            return tuple(self._number(_float(v, self.name)) for v in value)
-        items = tuple(_int(v, self.name) for v in value)
-        if self.kind == "shape":
-            if not items:
-                raise ValueError(f"{self.name} must have at least one dimension")
-            if any(v < 1 and v != -1 for v in items) or items.count(-1) > 1:
-                raise ValueError(f"{self.name} sizes must be at least 1 (one of them may be -1), got {list(items)}")
-            if any(v > MAX_SIZE for v in items):
-                raise ValueError(f"{self.name} sizes must be at most {MAX_SIZE}, got {list(items)}")
-            return items
-        return tuple(self._number(v) for v in items)
-
-    def _number(self, value: float) -> Any:
-        if self.min is not None and value < self.min:
-            raise ValueError(f"{self.name} must be at least {_num(self.min)}, got {_num(value)}")
-        if self.max is not None and value > self.max:
-            raise ValueError(f"{self.name} must be at most {_num(self.max)}, got {_num(value)}")
-        return value
-
-
-def _int(value: Any, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError(f"{name} must be an integer, got {_show(value)}")
-    return value
-
-
-def _float(value: Any, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise ValueError(f"{name} must be a number, got {_show(value)}")
-    return float(value)
-
-
-def _num(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else str(value)
-
-
-def _show(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
-
-
 def _no_params(p: dict[str, Any]) -> int:
     return 0
 
@@ -185,7 +84,7 @@ class Layer:
 
     ``infer(type, params, inputs)`` gets the checked parameters (defaults filled, inferred ones None
     unless given) and the input values in port order; it fills inferred parameters in place and
-    returns the output values, or raises :class:`~builder.graph.errors.NodeError`.
+    returns the output values, or raises :class:`~builder.engine.graph.errors.NodeError`.
 
     ``check(params)`` returns problems that make the graph unbuildable but leave its shapes known (a
     pretrained weights file that is missing), as a list of ``NodeError``. ``make(params)`` builds the
@@ -196,7 +95,7 @@ class Layer:
     category: str
     doc: str
     infer: Rule
-    params: tuple[Param, ...] = ()
+    params: tuple[Option, ...] = ()
     module: builtins.type[nn.Module] | None = None  # `type` is the field above here
     fixed_kwargs: Mapping[str, Any] = field(default_factory=dict)
     forward_only: frozenset[str] = frozenset()
@@ -233,7 +132,7 @@ class Layer:
         if raw is None:
             raw = {}
         if not isinstance(raw, dict):
-            return {}, [node_error(node, f"params must be an object, got {_show(raw)}", "params")]
+            return {}, [node_error(node, f"params must be an object, got {shown(raw)}", "params")]
         errors = [
             node_error(node, f"{self.type} has no parameter {name!r}", str(name))
             for name in raw if name not in self._params_by_name
@@ -252,7 +151,7 @@ class Layer:
         return resolved, errors
 
     @functools.cached_property
-    def _params_by_name(self) -> dict[str, Param]:
+    def _params_by_name(self) -> dict[str, Option]:
         return {p.name: p for p in self.params}
 
     def as_json(self) -> dict[str, Any]:
@@ -283,7 +182,7 @@ def catalog_json() -> dict[str, Any]:
     >>> [p["name"] for p in next(l for l in doc["layers"] if l["type"] == "Linear")["params"]]
     ['in_features', 'out_features', 'bias']
     """
-    from builder.engine_settings import SETTING_NAMES, engine_settings
+    from builder.engine.settings import SETTING_NAMES, engine_settings
 
     limits = {"max_params": engine_settings().max_params,
               "settings": {"max_params": SETTING_NAMES["max_params"]}}

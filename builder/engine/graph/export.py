@@ -96,14 +96,14 @@ def export_python(graph: Any, *, preprocessing: dict | None = None) -> str:
                 return fc1
         <BLANKLINE>
 
-    A ``TorchvisionModel`` node is written out as its layers (see :mod:`builder.graph.expand`), held
+    A ``TorchvisionModel`` node is written out as its layers (see :mod:`builder.engine.graph.expand`), held
     in nested ``nn.ModuleDict``s named as torchvision's modules, so the state-dict keys stay
     ``<node id>.<torchvision key>`` as in the GraphModule. Architectures that do not expand (ViT,
     ConvNeXt, EfficientNet) can't be exported as model.py.
 
-    ``preprocessing`` is the training data's scaling (see :mod:`builder.graph.preprocess`): the class
+    ``preprocessing`` is the training data's scaling (see :mod:`builder.engine.graph.preprocess`): the class
     then holds it as buffers, scales its input first and unscales its output last, as the GraphModule
-    that :func:`builder.graph.preprocess.attach` gives, so forward() takes raw inputs.
+    that :func:`builder.engine.graph.preprocess.attach` gives, so forward() takes raw inputs.
 
     Raises:
         GraphError: with every error of the graph.

@@ -25,7 +25,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from builder.graph.preprocess import BUFFERS
+from builder.engine.graph.preprocess import BUFFERS
 
 SUFFIXES = (".pth", ".pt", ".safetensors")
 # Checkpoint files often wrap the state dict: NetBuilder's checkpoint.pt under "model", others under these.
@@ -98,7 +98,7 @@ def _expected(target: nn.Module | dict[str, Any]) -> tuple[dict[str, torch.Size]
     """Shapes by key of what ``target`` holds, and the prefixes a bare torchvision file may sit under."""
     if isinstance(target, nn.Module):
         return {k: v.shape for k, v in target.state_dict().items()}, []
-    from builder.graph import compile_graph
+    from builder.engine.graph import compile_graph
 
     graph = copy.deepcopy(target)
     backbones: list[str] = []
@@ -115,7 +115,7 @@ def _expected(target: nn.Module | dict[str, Any]) -> tuple[dict[str, torch.Size]
 def _candidates(key: str, backbones: list[str]) -> list[str]:
     """Where an uploaded key may belong: as it is, with its module path joined by _ (an expanded
     network's node ids), and under a TorchvisionModel node (a bare torchvision file)."""
-    from builder.graph import expanded_key
+    from builder.engine.graph import expanded_key
 
     path, _, leaf = key.rpartition(".")
     out = [key]
@@ -140,7 +140,7 @@ def match_state_dict(target: nn.Module | dict[str, Any], state: dict[str, torch.
         GraphError: ``target`` is a graph with errors.
     """
     expected, backbones = _expected(target)
-    # A trained model.pth carries its data's scaling (builder.graph.preprocess); a new run gets its own.
+    # A trained model.pth carries its data's scaling (builder.engine.graph.preprocess); a new run gets its own.
     state = {k: v for k, v in state.items() if k not in _SCALING_KEYS or k in expected}
     matched: list[str] = []
     renamed: dict[str, str] = {}

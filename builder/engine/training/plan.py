@@ -1,7 +1,7 @@
 """Run preparation: what must hold before a run trains, checked once, in one order, for every way a run
 starts (`manage.py train`, `POST /api/runs` and `/api/runs/check`, the run's own training process).
 
-    >>> from builder.training import load_dataset
+    >>> from builder.engine.training import load_dataset
     >>> graph = {"format": "netbuilder.graph/1", "nodes": [
     ...     {"id": "x", "type": "Input", "params": {"shape": [2]}},
     ...     {"id": "fc", "type": "Linear", "params": {"out_features": 2}}, {"id": "y", "type": "Output"}],
@@ -19,13 +19,13 @@ from typing import Any
 
 import torch
 
-from builder.graph.analysis import Analysis
-from builder.graph.compile import build, checked, io_of
+from builder.engine.graph.analysis import Analysis
+from builder.engine.graph.compile import build, checked, io_of
 
 from .augment import model_input_shape
 from .checks import check_compatibility
 from .config import TrainConfig
-from .datasets import Dataset
+from .datasets import Dataset, DatasetFacts
 from .errors import ConfigError, RunPlanError
 
 
@@ -34,7 +34,7 @@ class RunPlan:
     """A run that can train: its graph's analysis, the dataset, the resolved config, the Input and Output."""
 
     analysis: Analysis
-    dataset: Dataset
+    dataset: Dataset | DatasetFacts  # facts only: the data is loaded and checked where the run trains
     config: TrainConfig
     input: dict[str, Any]  # {"node", "shape", "dtype"}: the graph's one Input, per sample
     output: dict[str, Any]  # {"node", "shape"}: its one Output
@@ -49,11 +49,13 @@ class RunPlan:
                 "output": self.output, "loss": self.config.loss_class}
 
 
-def plan_run(graph: Any, dataset: Dataset | Callable[[], Dataset], config: dict) -> RunPlan:
+def plan_run(graph: Any, dataset: Dataset | DatasetFacts | Callable[[], Dataset | DatasetFacts],
+             config: dict) -> RunPlan:
     """Check a run: the graph, then the config against the dataset, then the graph against both.
 
     `dataset` may be a function that loads it: it is called once the graph checks out, so a broken graph
-    is reported without loading any data. Raises GraphError (every error of the graph), the loader's
+    is reported without loading any data. It may be the dataset's facts (`describe_dataset`): every check
+    here needs only those, so a submission can be checked without decoding big data. Raises GraphError (every error of the graph), the loader's
     DatasetError, ConfigError (the option at fault) or RunPlanError (the Input or Output node that
     doesn't fit the dataset, with a field: `shape`, or `config.<option>`).
     """

@@ -46,14 +46,17 @@ VISION = {
 }
 
 
+SAMPLES = {"mnist": 70_000, "fashion_mnist": 70_000, "cifar10": 60_000}  # training and test images together
+
+
 def missing_files(name: str, data_dir: Path) -> list[Path]:
     _, folder, files, _, _ = VISION[name]
     return [data_dir / folder / f for f in files if not (data_dir / folder / f).is_file()]
 
 
-def load(name: str, data_dir: Path) -> Dataset:
-    """Load a torchvision dataset from `data_dir` with download=False; name the missing files if any."""
-    cls_name, folder, files, title, description = VISION[name]
+def check_files(name: str, data_dir: Path) -> None:
+    """Refuse a set whose files are not in `data_dir`, naming them and the folder they belong in."""
+    _, folder, _, title, _ = VISION[name]
     missing = missing_files(name, data_dir)
     if missing:
         raise DatasetError(
@@ -63,6 +66,12 @@ def load(name: str, data_dir: Path) -> Dataset:
             field="dataset",
             file=str(missing[0]),
         )
+
+
+def load(name: str, data_dir: Path) -> Dataset:
+    """Load a torchvision dataset from `data_dir` with download=False; name the missing files if any."""
+    cls_name, folder, files, title, description = VISION[name]
+    check_files(name, data_dir)
     try:
         import torchvision.datasets as tvd
     except ImportError as e:

@@ -31,7 +31,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from builder.engine_settings import engine_settings
+from builder.engine.settings import engine_settings
 
 from . import augment, events, finetune, metrics
 from .checkpoints import FILENAME, load_checkpoint, rng_state, save_checkpoint, set_rng_state
@@ -132,7 +132,7 @@ def train(
     or an epoch's end) and after the last epoch; each carries the run's epoch summaries and metrics
     points so far.
 
-    `callback` gets the run's messages (builder.training.events), the final one last.
+    `callback` gets the run's messages (builder.engine.training.events), the final one last.
     """
     emit: Callback = callback if callback is not None else (lambda event: None)
     device = resolve_device(config.device)

@@ -1,4 +1,4 @@
-"""The limits and folders the engine (``builder.graph``, ``builder.training``) works with, decided once.
+"""The limits and folders the engine (``builder.engine.graph``, ``builder.engine.training``) works with, decided once.
 
 Plain Python: it imports nothing of Django and reads no environment. The Django app builds one
 ``EngineSettings`` from ``django.conf.settings`` at startup (``builder.apps``) and installs it; the

@@ -3,7 +3,7 @@
 Pretrained weights are read from a local folder laid out as torchvision's cache, never downloaded:
 ``<weights dir>/hub/checkpoints/<file>``, where the weights dir is the engine settings' ``weights_dir``
 (the server's ``NETBUILDER_WEIGHTS_DIR``, else ``TORCH_HOME`` so an existing torch cache works as it is,
-else ``<NETBUILDER_VAR_DIR>/weights``; see ``builder.engine_settings``), and ``<file>`` is
+else ``<NETBUILDER_VAR_DIR>/weights``; see ``builder.engine.settings``), and ``<file>`` is
 the basename of the weights' published URL (``resnet18-f37072fd.pth``). A missing file is a node
 error naming both.
 
@@ -16,7 +16,7 @@ they are.
 Validation builds nothing per call: what a shape rule needs (parameter count, head, published FLOPs)
 is read once per architecture from a model built on the meta device, and cached.
 
-    >>> from builder.graph import validate
+    >>> from builder.engine.graph import validate
     >>> graph = {"format": "netbuilder.graph/1", "nodes": [
     ...     {"id": "x", "type": "Input", "params": {"shape": [3, 64, 64]}},
     ...     {"id": "net", "type": "TorchvisionModel", "params": {"arch": "resnet18", "head": "replace",
@@ -39,9 +39,10 @@ from typing import Any
 import torch
 from torch import nn
 
-from builder.engine_settings import engine_settings
+from builder.engine.settings import engine_settings
 
-from .catalog import Layer, Param, Value, register
+from ..options import Option
+from .catalog import Layer, Value, register
 from .errors import NodeError
 
 ARCHS = (
@@ -223,12 +224,12 @@ register(Layer(
     doc="A torchvision image classifier (ResNet, MobileNet, EfficientNet, VGG, ViT, ConvNeXt), random or "
         "pretrained; replace its head for your classes, or drop it to use the features.",
     params=(
-        Param("arch", "choice", "Architecture.", default="resnet18", choices=ARCHS),
-        Param("weights", "choice", "none: random initialisation; default: torchvision's pretrained weights, read "
+        Option("arch", "choice", "Architecture.", default="resnet18", choices=ARCHS),
+        Option("weights", "choice", "none: random initialisation; default: torchvision's pretrained weights, read "
                                    "from the weights folder.", default="none", choices=("none", "default")),
-        Param("head", "choice", "keep the ImageNet classifier, replace it with one for num_classes, or drop it "
+        Option("head", "choice", "keep the ImageNet classifier, replace it with one for num_classes, or drop it "
                                 "to output features.", default="keep", choices=("keep", "replace", "drop")),
-        Param("num_classes", "int", "Classes of the replaced head.", nullable=True, min=1, max=1 << 20),
+        Option("num_classes", "int", "Classes of the replaced head.", nullable=True, min=1, max=1 << 20),
     ),
     infer=_infer, count_params=_count, count_fresh=new_head_params, flops=_flops, check=_check,
     make=lambda p: build_backbone(p["arch"], weights=p["weights"], head=p["head"], num_classes=p["num_classes"]),

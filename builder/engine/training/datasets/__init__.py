@@ -13,18 +13,30 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from builder.engine_settings import engine_settings
+from builder.engine.options import Kind, Option
+from builder.engine.settings import engine_settings
 
 from ..errors import DatasetError
 from . import shapes, synthetic, tabular, vision
-from .base import Dataset, Split, check_decoded_size, max_dataset_bytes
-from .uploads import UploadLimits, load_upload
+from .base import (
+    STANDARDIZE,
+    Dataset,
+    DatasetFacts,
+    Split,
+    check_decoded_size,
+    check_options,
+    max_dataset_bytes,
+)
+from .uploads import UPLOAD_OPTIONS, UploadLimits, load_upload
 
 __all__ = [
     "max_dataset_bytes",
     "Dataset",
+    "DatasetFacts",
+    "describe_dataset",
     "DatasetSpec",
     "Option",
+    "UPLOAD_OPTIONS",
     "Split",
     "UploadLimits",
     "REGISTRY",
@@ -35,58 +47,9 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class Option:
-    """One dataset option, described in the layer catalog's vocabulary (kind int/float/bool, min, max)."""
-
-    name: str
-    kind: str
-    default: Any
-    min: float | None = None
-    max: float | None = None
-    doc: str = ""
-    nullable: bool = False  # None is allowed (and means what `doc` says)
-
-    def to_dict(self) -> dict:
-        return {
-            "name": self.name,
-            "kind": self.kind,
-            "default": self.default,
-            "nullable": self.nullable,
-            "min": self.min,
-            "max": self.max,
-            "doc": self.doc,
-        }
-
-    def check(self, value: Any) -> Any:
-        if value is None and self.nullable:
-            return None
-        if self.kind == "floats":
-            if not isinstance(value, list | tuple) or not value:
-                raise DatasetError(
-                    f"Option {self.name} must be a non-empty list of numbers; got {value!r}", field=self.name
-                )
-            return [Option(self.name, "float", None, self.min, self.max).check(v) for v in value]
-        if self.kind == "bool":
-            if not isinstance(value, bool):
-                raise DatasetError(f"Option {self.name} must be true or false; got {value!r}", field=self.name)
-            return value
-        if self.kind == "int":
-            ok = isinstance(value, int) and not isinstance(value, bool)
-        else:
-            ok = isinstance(value, int | float) and not isinstance(value, bool)
-            value = float(value) if ok else value
-        if not ok:
-            raise DatasetError(
-                f"Option {self.name} must be {'an integer' if self.kind == 'int' else 'a number'}; "
-                f"got {value!r}",
-                field=self.name,
-            )
-        if (self.min is not None and value < self.min) or (self.max is not None and value > self.max):
-            raise DatasetError(
-                f"Option {self.name} must be between {self.min} and {self.max}; got {value}", field=self.name
-            )
-        return value
+def _opt(name: str, kind: Kind, default: Any, min: float | None = None, max: float | None = None, doc: str = "",
+         nullable: bool = False) -> Option:
+    return Option(name, kind, doc, default=default, min=min, max=max, nullable=nullable)
 
 
 @dataclass(frozen=True)
@@ -105,21 +68,14 @@ class DatasetSpec:
 
 
 def _size(default: int) -> Option:
-    return Option("size", "int", default, 10, 1_000_000, "Number of samples.")
+    return _opt("size", "int", default, 10, 1_000_000, "Number of samples.")
 
 
 def _noise(default: float) -> Option:
-    return Option("noise", "float", default, 0.0, 1.0, "Standard deviation of the noise.")
+    return _opt("noise", "float", default, 0.0, 1.0, "Standard deviation of the noise.")
 
 
-_SEED = Option("seed", "int", 0, 0, 2**31 - 1, "Seed of the generator: the same seed gives the same data.")
-_STANDARDIZE = Option(
-    "standardize",
-    "bool",
-    True,
-    doc="Train on features scaled to mean 0, std 1 (a regression target too); the exported model takes "
-    "raw values and answers in the target's units either way.",
-)
+_SEED = _opt("seed", "int", 0, 0, 2**31 - 1, "Seed of the generator: the same seed gives the same data.")
 _DIGITS = tuple(str(i) for i in range(10))
 _TWO_D_DEFAULTS = {"optimizer": "adam", "lr": 0.01, "batch_size": 32, "epochs": 30}
 _TABLE_DEFAULTS = {"optimizer": "adam", "lr": 0.01, "batch_size": 16, "epochs": 50}
@@ -176,8 +132,8 @@ _SPECS = [
         _DIGITS,
         options=(
             _size(1000),
-            Option("features", "int", 784, 1, 65536, "Input features."),
-            Option("classes", "int", 10, 2, 1000, "Number of classes."),
+            _opt("features", "int", 784, 1, 65536, "Input features."),
+            _opt("classes", "int", 10, 2, 1000, "Number of classes."),
             _SEED,
         ),
         defaults={"optimizer": "adam", "lr": 1e-3, "batch_size": 64, "epochs": 10},
@@ -193,9 +149,9 @@ _SPECS = [
         target_size=1,
         options=(
             _size(1000),
-            Option("features", "int", 3, 1, 4096, "Input features."),
+            _opt("features", "int", 3, 1, 4096, "Input features."),
             _noise(0.1),
-            Option(
+            _opt(
                 "weight",
                 "floats",
                 None,
@@ -204,7 +160,7 @@ _SPECS = [
                 "The true w, one number per feature (null: drawn from the seed).",
                 nullable=True,
             ),
-            Option(
+            _opt(
                 "bias", "float", None, -100.0, 100.0, "The true b (null: drawn from the seed).", nullable=True
             ),
             _SEED,
@@ -234,7 +190,7 @@ _SPECS = [
         "Blobs around a circle, one per class.",
         synthetic.gaussians,
         0.2,
-        (Option("classes", "int", 2, 2, 8, "Number of blobs."),),
+        (_opt("classes", "int", 2, 2, 8, "Number of blobs."),),
     ),
     DatasetSpec(
         "digits",
@@ -259,7 +215,7 @@ _SPECS = [
         shapes.CLASSES,
         options=(
             _size(3000),
-            Option("image_size", "int", 32, 16, 128, "Side of each image in pixels (32 or 64 are typical)."),
+            _opt("image_size", "int", 32, 16, 128, "Side of each image in pixels (32 or 64 are typical)."),
             _SEED,
         ),
         defaults=_IMAGE_DEFAULTS,
@@ -273,7 +229,7 @@ _SPECS = [
         (4,),
         tabular.iris,
         ("setosa", "versicolor", "virginica"),
-        options=(_STANDARDIZE,),
+        options=(STANDARDIZE,),
         defaults=_TABLE_DEFAULTS,
     ),
     DatasetSpec(
@@ -285,7 +241,7 @@ _SPECS = [
         (13,),
         tabular.wine,
         ("class_0", "class_1", "class_2"),
-        options=(_STANDARDIZE,),
+        options=(STANDARDIZE,),
         defaults=_TABLE_DEFAULTS,
     ),
     DatasetSpec(
@@ -297,7 +253,7 @@ _SPECS = [
         (30,),
         tabular.breast_cancer,
         ("malignant", "benign"),
-        options=(_STANDARDIZE,),
+        options=(STANDARDIZE,),
         defaults=_TABLE_DEFAULTS,
     ),
     DatasetSpec(
@@ -309,7 +265,7 @@ _SPECS = [
         (10,),
         tabular.diabetes,
         target_size=1,
-        options=(_STANDARDIZE,),
+        options=(STANDARDIZE,),
         defaults={**_TABLE_DEFAULTS, "batch_size": 32, "loss": "MSELoss"},
     ),
     _vision("mnist", (1, 28, 28), _DIGITS),
@@ -358,7 +314,7 @@ def list_datasets(*, data_dir: str | Path | None = None) -> list[dict]:
             "task": spec.task,
             "input_shape": list(spec.input_shape),
             "dtype": "float32",
-            "options": [o.to_dict() for o in spec.options],
+            "options": [o.as_json() for o in spec.options],
             "defaults": dict(spec.defaults),
             "available": spec.source != "torchvision" or not vision.missing_files(spec.name, root),
         }
@@ -384,6 +340,38 @@ def load_dataset(
     """
     if isinstance(name_or_spec, Dataset):
         return name_or_spec
+    spec, values, _ = _resolve(name_or_spec, options, max_bytes)
+    if spec.source == "torchvision":
+        return spec.loader(Path(data_dir) if data_dir is not None else data_dir_default())
+    return spec.loader(**values)
+
+
+def describe_dataset(
+    name_or_spec: str | dict, *, data_dir: str | Path | None = None, max_bytes: int | None = None, **options: Any
+) -> DatasetFacts:
+    """What `load_dataset` with the same arguments would give, without making it: the same option checks
+    and size limit, the input shape, task and classes, and the bytes it would decode to. A torchvision set
+    whose files are missing is refused as loading it would be."""
+    spec, values, shape = _resolve(name_or_spec, options, max_bytes)
+    if spec.source == "torchvision":
+        root = Path(data_dir) if data_dir is not None else data_dir_default()
+        vision.check_files(spec.name, root)
+        samples: int | None = vision.SAMPLES[spec.name]
+    else:
+        samples = values.get("size")
+    classes = spec.classes
+    if spec.task == "classification" and isinstance(values.get("classes"), int):
+        classes = tuple(synthetic.class_names(values["classes"]))
+    return DatasetFacts(
+        name=spec.name, title=spec.title, task=spec.task, input_shape=shape,  # type: ignore[arg-type]
+        decoded_bytes=(samples or 0) * math.prod(shape) * 4, classes=list(classes) if classes else None,
+        target_size=spec.target_size, samples=samples, description=spec.description, options=values,
+    )
+
+
+def _resolve(name_or_spec: str | dict, options: dict, max_bytes: int | None) -> tuple[DatasetSpec, dict, tuple[int, ...]]:
+    """The dataset's spec, its checked option values and its input shape; a generated set that would decode
+    past `max_bytes` (default: NETBUILDER_MAX_DATASET_BYTES in force) is refused here."""
     if isinstance(name_or_spec, dict):
         options = {**name_or_spec.get("options", {}), **options}
         name = name_or_spec.get("name")
@@ -392,19 +380,13 @@ def load_dataset(
     spec = REGISTRY.get(str(name))
     if spec is None:
         raise DatasetError(f"Unknown dataset '{name}'; choose one of {', '.join(REGISTRY)}", field="dataset")
-    known = {o.name: o for o in spec.options}
-    for key in options:
-        if key not in known:
-            allowed = ", ".join(known) or "none"
-            raise DatasetError(f"Dataset '{spec.name}' has no option '{key}' (options: {allowed})", field=key)
-    values = {o.name: o.check(options.get(o.name, o.default)) for o in spec.options}
+    values = check_options(spec.options, options, f"Dataset '{spec.name}'")
+    shape: tuple[int, ...] = spec.input_shape
+    if "features" in values:
+        shape = (values["features"],)
+    elif "image_size" in values:
+        shape = (*spec.input_shape[:-2], values["image_size"], values["image_size"])
     if "size" in values:
-        if "features" in values:
-            shape: tuple[int, ...] = (values["features"],)
-        elif "image_size" in values:
-            shape = (*spec.input_shape[:-2], values["image_size"], values["image_size"])
-        else:
-            shape = spec.input_shape
         per_sample = math.prod(shape)
         check_decoded_size(
             values["size"] * per_sample * 4,  # float32 inputs
@@ -412,12 +394,10 @@ def load_dataset(
             limit=max_dataset_bytes() if max_bytes is None else max_bytes,
             field="size",
         )
-    if spec.source == "torchvision":
-        return spec.loader(Path(data_dir) if data_dir is not None else data_dir_default())
-    return spec.loader(**values)
+    return spec, values, shape
 
 
-def training_defaults(dataset: Dataset | str) -> dict:
+def training_defaults(dataset: Dataset | DatasetFacts | str) -> dict:
     """The TrainConfig fields that suit a dataset (empty for uploads)."""
     spec = REGISTRY.get(dataset if isinstance(dataset, str) else dataset.name)
     return dict(spec.defaults) if spec else {}

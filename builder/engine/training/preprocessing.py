@@ -5,9 +5,9 @@ regression target) where the dataset's `standardize` option is on, and, for imag
 transform of `TrainConfig` applied per batch. The loss and its curves are therefore in those scaled
 units. The files a run writes (see `write_artifacts`) take RAW inputs and answer in the target's own
 units: the scaling described here is built into model.pth/model.safetensors (as buffers), model.py and
-model.onnx by `builder.graph.preprocess`.
+model.onnx by `builder.engine.graph.preprocess`.
 
-    >>> from builder.training import load_dataset
+    >>> from builder.engine.training import load_dataset
     >>> scaling = export_preprocessing(load_dataset("diabetes"))
     >>> sorted(scaling), len(scaling["input"]["mean"]), len(scaling["target"]["std"])
     (['input', 'target'], 10, 1)
@@ -22,7 +22,7 @@ from .datasets import Dataset
 
 
 def export_preprocessing(dataset: Dataset, config: Any = None) -> dict | None:
-    """The scaling of `dataset` (and of `config.normalize`) as `builder.graph.preprocess` takes it, or None.
+    """The scaling of `dataset` (and of `config.normalize`) as `builder.engine.graph.preprocess` takes it, or None.
 
     With `config.resize`, the exported model takes the dataset's images and resizes them itself.
     """

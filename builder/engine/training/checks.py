@@ -9,7 +9,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .config import TrainConfig, canonical_loss, default_loss
-from .datasets import Dataset
+from .datasets import Dataset, DatasetFacts
 from .errors import ConfigError
 
 CLASS_LOSSES = ("CrossEntropyLoss", "NLLLoss")
@@ -69,13 +69,14 @@ def output_shape(model: nn.Module, dataset: Dataset) -> tuple[int, ...]:
 
 
 def check_compatibility(
-    model_or_shape: nn.Module | Sequence[int], dataset: Dataset, config: TrainConfig
+    model_or_shape: nn.Module | Sequence[int], dataset: Dataset | DatasetFacts, config: TrainConfig
 ) -> tuple[int, ...]:
     """Raise ConfigError with a plain message unless model output, loss and targets fit each other.
 
     `model_or_shape` is the model, or its per-sample output shape (no batch dimension). Returns that shape.
     """
     if isinstance(model_or_shape, nn.Module):
+        assert isinstance(dataset, Dataset), "a model's output shape is found by running it on samples"
         out = output_shape(model_or_shape, dataset)
     else:
         out = tuple(int(s) for s in model_or_shape)

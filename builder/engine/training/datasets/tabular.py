@@ -13,7 +13,7 @@ def standardize(x: np.ndarray) -> tuple[np.ndarray, dict]:
     """Scale each column to mean 0 and std 1; constant columns are only centred.
 
     The statistics are kept at full precision: an exported model applies them to raw inputs
-    (builder.training.preprocessing).
+    (builder.engine.training.preprocessing).
     """
     mean = x.mean(axis=0)
     std = x.std(axis=0)

@@ -15,7 +15,7 @@ from ..errors import DatasetError
 from .base import Dataset
 
 
-def _labels(n_classes: int) -> list[str]:
+def class_names(n_classes: int) -> list[str]:
     return [str(i) for i in range(n_classes)]
 
 
@@ -44,7 +44,7 @@ def random(*, size: int, features: int, classes: int, seed: int) -> Dataset:
         task="classification",
         x=x,
         y=y,
-        classes=_labels(classes),
+        classes=class_names(classes),
         description="Gaussian noise with random labels: a network can only memorise it.",
         options={"size": size, "features": features, "classes": classes, "seed": seed},
     )
@@ -107,7 +107,7 @@ def spirals(*, size: int, noise: float, seed: int) -> Dataset:
     xy = np.concatenate(arms) + rng.normal(0.0, noise, (2 * n, 2))
     labels = np.repeat(np.arange(2), n)
     return _two_d(
-        "spirals", "Two spirals", xy, labels, _labels(2), {"size": size, "noise": noise, "seed": seed}
+        "spirals", "Two spirals", xy, labels, class_names(2), {"size": size, "noise": noise, "seed": seed}
     )
 
 
@@ -121,7 +121,7 @@ def moons(*, size: int, noise: float, seed: int) -> Dataset:
     xy = np.concatenate([outer, inner]) - np.array([0.5, 0.25])  # centred on the origin
     xy = xy / 1.5 + rng.normal(0.0, noise, (size, 2))
     labels = np.concatenate([np.zeros(n_outer), np.ones(n_inner)])
-    return _two_d("moons", "Two moons", xy, labels, _labels(2), {"size": size, "noise": noise, "seed": seed})
+    return _two_d("moons", "Two moons", xy, labels, class_names(2), {"size": size, "noise": noise, "seed": seed})
 
 
 def circles(*, size: int, noise: float, seed: int) -> Dataset:
@@ -132,7 +132,7 @@ def circles(*, size: int, noise: float, seed: int) -> Dataset:
     xy = np.stack([r * np.cos(a), r * np.sin(a)], axis=1) + rng.normal(0.0, noise, (size, 2))
     labels = np.concatenate([np.zeros(n_inner), np.ones(n_outer)])
     return _two_d(
-        "circles", "Circle in a ring", xy, labels, _labels(2), {"size": size, "noise": noise, "seed": seed}
+        "circles", "Circle in a ring", xy, labels, class_names(2), {"size": size, "noise": noise, "seed": seed}
     )
 
 
@@ -142,7 +142,7 @@ def xor(*, size: int, noise: float, seed: int) -> Dataset:
     xy += np.sign(xy) * 0.05  # a small gap along the axes, as in the Playground
     labels = (xy[:, 0] * xy[:, 1] < 0).astype(np.int64)  # 0 in quadrants I and III, 1 in II and IV
     xy = xy + rng.normal(0.0, noise, (size, 2))
-    return _two_d("xor", "Exclusive or", xy, labels, _labels(2), {"size": size, "noise": noise, "seed": seed})
+    return _two_d("xor", "Exclusive or", xy, labels, class_names(2), {"size": size, "noise": noise, "seed": seed})
 
 
 def gaussians(*, size: int, noise: float, classes: int, seed: int) -> Dataset:
@@ -156,6 +156,6 @@ def gaussians(*, size: int, noise: float, classes: int, seed: int) -> Dataset:
         "Gaussian blobs",
         xy,
         labels,
-        _labels(classes),
+        class_names(classes),
         {"size": size, "noise": noise, "classes": classes, "seed": seed},
     )

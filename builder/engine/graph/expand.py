@@ -13,7 +13,7 @@ Key mapping: a node's id is its torchvision module path with ``_`` for ``.``, be
 node's id. So torchvision's ``layer1.0.conv1.weight`` is ``layer1_0_conv1.weight`` in
 :func:`torchvision_graph`'s graph, and a TorchvisionModel node ``net``'s ``net.layer1.0.conv1.weight``
 becomes ``net_layer1_0_conv1.weight`` once expanded (:func:`expanded_key`). Parameter names and
-counts are unchanged; ``builder.weights.match_state_dict`` applies the mapping by itself.
+counts are unchanged; ``builder.engine.weights.match_state_dict`` applies the mapping by itself.
 
     >>> graph = torchvision_graph("resnet18", image_size=64)
     >>> [n["id"] for n in graph["nodes"][:4]], graph["nodes"][1]["params"]["out_channels"]

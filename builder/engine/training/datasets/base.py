@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
-from typing import Literal, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 import torch
+
+from builder.engine.options import Option, OptionError
 
 from ..errors import DatasetError
 
@@ -15,9 +18,33 @@ Task = Literal["classification", "regression"]
 def max_dataset_bytes() -> int:
     """The most memory one dataset may decode to (its float32 tensors): NETBUILDER_MAX_DATASET_BYTES,
     from the engine settings in force (the training process gets the server's with its run)."""
-    from builder.engine_settings import engine_settings
+    from builder.engine.settings import engine_settings
 
     return engine_settings().max_dataset_bytes
+
+STANDARDIZE = Option(
+    "standardize", "bool",
+    "Train on features scaled to mean 0, std 1 (a regression target too); the exported model takes raw values "
+    "and answers in the target's units either way.", default=True)
+
+
+def check_option(option: Option, value: Any) -> Any:
+    """A dataset or upload option's value checked by its :class:`Option`; a refusal is a DatasetError naming it."""
+    try:
+        value = option.check(value)
+    except OptionError as e:
+        raise DatasetError(e.message, field=e.name) from e
+    return list(value) if isinstance(value, tuple) else value
+
+
+def check_options(options: tuple[Option, ...], given: dict, what: str) -> dict[str, Any]:
+    """Every option's value (its default when not given); an unknown name is a DatasetError listing the known."""
+    known = {o.name: o for o in options}
+    for key in given:
+        if key not in known:
+            raise DatasetError(f"{what} has no option '{key}' (options: {', '.join(known) or 'none'})", field=key)
+    return {o.name: check_option(o, given.get(o.name, o.default)) for o in options}
+
 
 # A preview sample with more values than this (the shapes set's largest image, 3×128×128) shows only
 # its first values: the preview is stored with an upload and sent to the browser.
@@ -33,6 +60,52 @@ def check_decoded_size(nbytes: int, what: str, *, limit: int, field: str | None 
             field=field,
             file=file,
         )
+
+
+@dataclass(frozen=True)
+class DatasetFacts:
+    """What a dataset is, known without decoding it: enough to check a run against it (its input shape,
+    task, classes or target size), and what decoding it would cost. A run that is only checked against
+    facts loads and checks the data itself, in its own process, before its first step."""
+
+    name: str
+    title: str
+    task: Task
+    input_shape: tuple[int, ...]
+    decoded_bytes: int  # the float32 inputs it decodes to
+    classes: list[str] | None = None
+    target_size: int | None = None
+    samples: int | None = None
+    description: str = ""
+    options: dict = field(default_factory=dict)
+
+    @classmethod
+    def of_description(cls, d: dict) -> DatasetFacts:
+        """The facts of a dataset from what its `describe()` gave (an upload's stored description);
+        KeyError or TypeError when the description lacks them."""
+        shape = tuple(int(n) for n in d["input_shape"])
+        samples = int(d["samples"])
+        return cls(name=d["name"], title=d.get("title") or d["name"], task=d["task"], input_shape=shape,
+                   decoded_bytes=samples * math.prod(shape) * 4, classes=d.get("classes"),
+                   target_size=d.get("target_size"), samples=samples, description=d.get("description", ""),
+                   options=dict(d.get("options") or {}))
+
+    @property
+    def num_classes(self) -> int | None:
+        return len(self.classes) if self.classes else None
+
+    def describe(self) -> dict:
+        """As Dataset.describe(), with what only decoding tells left out, and `"decoded": false`."""
+        out: dict = {"name": self.name, "title": self.title, "description": self.description, "task": self.task,
+                     "input_shape": list(self.input_shape), "dtype": "float32", "options": dict(self.options),
+                     "decoded": False}
+        if self.samples is not None:
+            out["samples"] = self.samples
+        if self.task == "classification":
+            out["classes"] = list(self.classes or [])
+        else:
+            out["target_size"] = self.target_size
+        return out
 
 
 class Split(NamedTuple):

@@ -19,8 +19,10 @@ from typing import Any
 import numpy as np
 import torch
 
+from builder.engine.options import Option
+
 from ..errors import DatasetError
-from .base import Dataset, Task, check_decoded_size, max_dataset_bytes
+from .base import STANDARDIZE, Dataset, Task, check_decoded_size, check_options, max_dataset_bytes
 from .tabular import standardize
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff"}
@@ -69,33 +71,42 @@ def load_upload(
     return loaders[kind](path, options, limits)
 
 
-def _pop_options(options: dict, allowed: dict[str, Any]) -> dict[str, Any]:
-    unknown = set(options) - set(allowed)
-    if unknown:
-        name = sorted(unknown)[0]
-        raise DatasetError(f"Unknown upload option '{name}' (options: {', '.join(allowed)})", field=name)
-    return {k: options.get(k, default) for k, default in allowed.items()}
+_TASK = Option("task", "choice", "What the target is; auto: class labels when they are text or few integers, "
+               "else values to regress", default="auto", choices=("auto", "classification", "regression"))
+# The options each kind of upload takes (GET /api/datasets publishes them as "upload_options").
+UPLOAD_OPTIONS: dict[str, tuple[Option, ...]] = {
+    "csv": (
+        Option("target", "string", "The column to predict; empty: the last one", nullable=True),
+        _TASK,
+        Option("delimiter", "string", "The character between cells (not a quote or a line break)", default=","),
+        STANDARDIZE,
+    ),
+    "npz": (
+        _TASK,
+        Option("classes", "strings", "Class names, one per label; empty: the labels themselves", nullable=True),
+    ),
+    "imagezip": (
+        Option("size", "int", "Images are resized to size × size pixels", default=32, min=4, max=256),
+        Option("channels", "choice", "Colour images, or one grey channel", default="rgb",
+               choices=("rgb", "grayscale")),
+    ),
+}
 
 
-def _check_task(task: Any) -> str:
-    if task not in ("auto", "classification", "regression"):
-        raise DatasetError(f"task must be auto, classification or regression; got {task!r}", field="task")
-    return task
+def _options(kind: str, options: dict) -> dict[str, Any]:
+    return check_options(UPLOAD_OPTIONS[kind], options, f"A {kind} upload")
 
 
 # --- CSV -------------------------------------------------------------------------------------------
 
 
 def _load_csv(path: Path, options: dict, limits: UploadLimits) -> Dataset:
-    opts = _pop_options(options, {"target": None, "task": "auto", "delimiter": ",", "standardize": True})
-    task = _check_task(opts["task"])
-    if not isinstance(opts["standardize"], bool):
-        raise DatasetError(f"standardize must be true or false; got {opts['standardize']!r}", field="standardize")
+    opts = _options("csv", options)
+    task = opts["task"]
     delimiter = opts["delimiter"]
-    if not isinstance(delimiter, str) or len(delimiter) != 1 or delimiter in '"\r\n':
-        raise DatasetError(
-            f"delimiter must be one character (not a quote or a line break); got {delimiter!r}", field="delimiter"
-        )
+    if len(delimiter) != 1 or delimiter in '"\r\n':
+        raise DatasetError(f"delimiter must be one character (not a quote or a line break), got {delimiter!r}",
+                           field="delimiter")
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as e:
@@ -251,8 +262,8 @@ def _is_float(text: str) -> bool:
 
 
 def _load_npz(path: Path, options: dict, limits: UploadLimits) -> Dataset:
-    opts = _pop_options(options, {"task": "auto", "classes": None})
-    task = _check_task(opts["task"])
+    opts = _options("npz", options)
+    task = opts["task"]
     members = _check_zip_members(path, limits)  # an .npz is a zip of .npy files
     _check_npy_headers(path, members, limits)
     try:
@@ -411,12 +422,8 @@ def _check_zip_members(path: Path, limits: UploadLimits) -> list[zipfile.ZipInfo
 def _load_imagezip(path: Path, options: dict, limits: UploadLimits) -> Dataset:
     from PIL import Image, UnidentifiedImageError
 
-    opts = _pop_options(options, {"size": 32, "channels": "rgb"})
+    opts = _options("imagezip", options)
     size, channels = opts["size"], opts["channels"]
-    if not isinstance(size, int) or isinstance(size, bool) or not 4 <= size <= 256:
-        raise DatasetError(f"size must be an integer between 4 and 256; got {size!r}", field="size")
-    if channels not in ("rgb", "grayscale"):
-        raise DatasetError(f"channels must be rgb or grayscale; got {channels!r}", field="channels")
 
     members = _check_zip_members(path, limits)
     images = [

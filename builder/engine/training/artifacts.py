@@ -37,11 +37,11 @@ def write_artifacts(
 
     `preprocessing` is the training data's scaling (`export_preprocessing(dataset, config)`): every file
     then takes raw inputs and answers in the target's units, the statistics held as the buffers
-    `input_mean`, `input_std`, `target_mean`, `target_std` (see builder.graph.preprocess). `model`
+    `input_mean`, `input_std`, `target_mean`, `target_std` (see builder.engine.graph.preprocess). `model`
     itself is left as it is; the checkpoint, for resuming, holds the network alone.
     """
     if preprocessing:
-        from builder.graph.preprocess import attach
+        from builder.engine.graph.preprocess import attach
 
         traced = model if isinstance(model, torch.fx.GraphModule) else torch.fx.symbolic_trace(model)
         model = attach(traced, preprocessing)
@@ -60,7 +60,7 @@ def write_artifacts(
     files["safetensors"] = str(out / "model.safetensors")
 
     if graph is not None:
-        from builder.graph import export_python, graph_io
+        from builder.engine.graph import export_python, graph_io
 
         (out / "model.py").write_text(export_python(graph, preprocessing=preprocessing), encoding="utf-8")
         files["model_py"] = str(out / "model.py")
@@ -90,7 +90,7 @@ def write_onnx(model: nn.Module, input_shape: Sequence[int] | None, out_dir: str
     if input_shape is None:
         return {"onnx_error": "ONNX export needs a model with exactly one input of known shape"}
     if preprocessing:
-        from builder.graph.preprocess import attach
+        from builder.engine.graph.preprocess import attach
 
         traced = model if isinstance(model, torch.fx.GraphModule) else torch.fx.symbolic_trace(model)
         model = attach(traced, preprocessing)
