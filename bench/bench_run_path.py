@@ -83,7 +83,7 @@ SPIRAL = {
         {"source": "h2", "target": "a2"}, {"source": "a2", "target": "o"}, {"source": "o", "target": "y"},
     ],
 }
-MY_NETWORK = json.loads((ROOT / "builder" / "graph" / "templates" / "mlp.json").read_text())["graph"]
+MY_NETWORK = json.loads((ROOT / "builder" / "engine" / "graph" / "templates" / "mlp.json").read_text())["graph"]
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ from tests.e2e.processes import Api, Deployment, free_port, ws_url  # noqa: E402
 
 REDIS_URL = os.environ.get("NETBUILDER_BENCH_REDIS", "redis://127.0.0.1:6379/14")
 
-SEED_MLP = json.loads((ROOT / "builder" / "graph" / "templates" / "mlp.json").read_text())["graph"]
+SEED_MLP = json.loads((ROOT / "builder" / "engine" / "graph" / "templates" / "mlp.json").read_text())["graph"]
 
 
 def percentile(values: list[float], q: float) -> float:

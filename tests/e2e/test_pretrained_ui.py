@@ -18,7 +18,7 @@ from tests.e2e.test_builder import connect, drag_from_palette, load_template, no
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
-TEMPLATES = Path(__file__).resolve().parents[2] / "builder" / "graph" / "templates"
+TEMPLATES = Path(__file__).resolve().parents[2] / "builder" / "engine" / "graph" / "templates"
 
 
 def template_graph(name: str) -> dict:
