@@ -32,7 +32,7 @@ def dataset_list(request):
 
 @router.get("/builtin/{name}/preview", response={200: DatasetPreview, **error_responses(401, 404, 422)})
 def builtin_preview(request, name: str, options: str = "{}"):
-    from builder.engine.training import DatasetError, load_dataset
+    from builder.engine.training import DatasetError
 
     try:
         parsed = json.loads(options)
@@ -41,14 +41,10 @@ def builtin_preview(request, name: str, options: str = "{}"):
     except ValueError as e:
         raise ApiError(422, f"options: {e}", [{"field": "options", "message": str(e)}]) from e
     try:
-        dataset = load_dataset(  # options as a spec, so that {"data_dir": ...} is an unknown option, not a keyword
-            {"name": name, "options": parsed}, data_dir=settings.NETBUILDER_DATA_DIR,
-            max_bytes=services.max_dataset_bytes(),
-        )
+        return services.builtin_preview(name, parsed)
     except DatasetError as e:
         field = getattr(e, "field", None) or "name"
         raise ApiError(404 if field == "dataset" else 422, str(e), [{"field": field, "message": str(e)}]) from e
-    return dataset.preview(8)
 
 
 @router.post("/uploads", response={201: UploadedDatasetOut, **error_responses(400, 401, 403, 413, 422)})

@@ -302,8 +302,14 @@ class PreviewSample(TypedDict):
     truncated: NotRequired[bool]
 
 
+class PreviewOf(TypedDict):
+    size: int
+
+
 class DatasetPreview(DatasetDescription):
     preview: list[PreviewSample]
+    preview_of: Annotated[NotRequired[PreviewOf], Field(description="a set over NETBUILDER_CHECK_DECODE_BYTES: "
+                                                        "the samples shown come from a draw of this size")]
     class_counts: NotRequired[dict[str, int]]
     target_mean: NotRequired[list[float]]
     target_std: NotRequired[list[float]]

@@ -96,3 +96,17 @@ def test_a_run_whose_data_does_not_fit_its_input_fails_naming_the_input_node(tmp
     assert final["type"] == "failed"
     assert (final["data"]["node"], final["data"]["layer"]) == ("x", "Input")
     assert final["data"]["message"] == "The dataset 'random' gives inputs of shape [784], but Input 'x' expects [100]"
+
+
+def test_a_big_sets_preview_is_its_facts_and_samples_of_a_smaller_draw(api, alice, settings):
+    settings.NETBUILDER_CHECK_DECODE_BYTES = 1 << 20  # 1 MiB: 334 samples of 784 float32 values
+    client = api.as_user(alice)
+
+    big = client.get('/api/datasets/builtin/random/preview?options={"size": 100000}').json()
+    small = client.get('/api/datasets/builtin/random/preview?options={"size": 100}').json()
+
+    assert (big["samples"], big["decoded"], big["preview_of"]) == (100_000, False, {"size": (1 << 20) // (784 * 4)})
+    assert big["options"]["size"] == 100_000
+    assert len(big["preview"]) == 8 and len(big["preview"][0]["x"]) == 32  # a long row shows its first 32 values
+    assert "class_counts" not in big
+    assert "preview_of" not in small and sum(small["class_counts"].values()) == 100

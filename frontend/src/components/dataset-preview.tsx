@@ -143,6 +143,11 @@ function DatasetPreviewView({ preview, loading, error }: { preview: DatasetPrevi
         </div>
       </dl>
       {counts && classes && <ClassCounts counts={counts} classes={classes} />}
+      {preview.preview_of && (
+        <p className="muted small-note" data-testid="preview-of">
+          Samples from a draw of {preview.preview_of.size.toLocaleString("en-US")} with the same options: the whole set is made when a run starts.
+        </p>
+      )}
       {preview.preview && preview.preview.length > 0 && <Samples samples={preview.preview} shape={preview.input_shape} classes={classes} columns={preview.columns} />}
     </div>
   );

@@ -728,6 +728,8 @@ export interface components {
             };
             /** Preview */
             preview: components["schemas"]["PreviewSample"][];
+            /** @description a set over NETBUILDER_CHECK_DECODE_BYTES: the samples shown come from a draw of this size */
+            preview_of?: components["schemas"]["PreviewOf"];
             /** Samples */
             samples?: number;
             /** Target Mean */
@@ -933,6 +935,11 @@ export interface components {
             node: string;
             /** Shape */
             shape: number[];
+        };
+        /** PreviewOf */
+        PreviewOf: {
+            /** Size */
+            size: number;
         };
         /** PreviewSample */
         PreviewSample: {
