@@ -7,8 +7,9 @@ from typing import Any
 from django.http import HttpResponse
 from ninja import Body, Router
 
+from builder import selectors
 from builder.api.errors import ApiError, error_responses
-from builder.api.schemas import Catalog, ExportIn, Template, ValidationResult, file_answer
+from builder.api.schemas import Catalog, ExportIn, ProbeIn, ProbeOut, Template, ValidationResult, file_answer
 from builder.engine import graph as compiler
 
 router = Router(tags=["graphs"])
@@ -38,6 +39,21 @@ def template_list(request):
 def graph_validate(request, graph: Body[dict[str, Any]]):
     require_graph_document(graph)
     return compiler.validate(graph)
+
+
+@router.post("/graphs/probe", response={200: ProbeOut, **error_responses(400, 401, 403, 404, 409, 413, 422)})
+def graph_probe(request, payload: ProbeIn):
+    """One dataset sample through the graph: every node's output shape, statistics and a preview, with
+    fresh weights or (`run`) the weights a run of the user's trained."""
+    from builder.services import probe, runs
+
+    require_graph_document(payload.graph)
+    run = selectors.run_get(owner=request.user, run_id=payload.run) if payload.run is not None else None
+    try:
+        dataset = runs.resolve_dataset(owner=request.user, dataset=payload.dataset, options=payload.dataset_options)
+        return probe.graph_probe(graph=payload.graph, dataset=dataset, sample=payload.sample, run=run)
+    except runs.RunError as e:
+        raise ApiError(e.status, str(e), e.errors) from e
 
 
 @router.post(

@@ -170,6 +170,37 @@ class ExportIn(Schema):
     format: Literal["py", "json"] = "py"
 
 
+class ProbeIn(Schema):
+    graph: dict[str, Any]
+    dataset: str | int
+    dataset_options: dict[str, Any] = Field(default_factory=dict)
+    sample: int = Field(default=0, description="the index of the dataset sample to run through the graph")
+    run: Id | None = Field(default=None, description="a run whose trained weights the graph runs with")
+
+
+class ProbeSample(TypedDict):
+    index: int
+    label: int | list[float]
+
+
+class NodeProbe(TypedDict):
+    shape: list[int]
+    mean: NotRequired[float]
+    std: NotRequired[float]
+    min: NotRequired[float]
+    max: NotRequired[float]
+    preview: NotRequired[Annotated[dict[str, Any], Field(
+        description='{"kind": "values", "values": [...], "truncated"?} for vectors; {"kind": "heatmap", '
+                    '"size", "range", "values"} for 2-D outputs; {"kind": "channels", "channels": [heatmap], '
+                    '"of": C} for 3-D ones (the first 16, each at most 32 × 32)')]]
+    parts: NotRequired[list[dict[str, Any]]]
+
+
+class ProbeOut(TypedDict):
+    sample: ProbeSample
+    nodes: dict[str, NodeProbe]
+
+
 class Template(TypedDict):
     id: str
     name: str

@@ -115,6 +115,7 @@ def test_a_good_request_to_every_operation_gets_a_documented_2xx(mine, bearer):
               query={"num_classes": 2, "image_size": 64})
     assert tv["name"] == "resnet18"
     assert len(call("POST", "/api/graphs/expand", 200, body={"graph": backbone, "node": "net"})["nodes"]) > 3
+    assert call("POST", "/api/graphs/probe", 200, body={"graph": GRAPH, "dataset": DATASET})["sample"]["index"] == 0
 
     assert call("GET", "/api/architectures", 200)[0]["id"] == mine["architecture"]
     assert call("POST", "/api/architectures", 201, body={"name": "copy", "graph": GRAPH})["version"] == 1

@@ -30,6 +30,7 @@ from .errors import ConfigError, DatasetError, RunPlanError, TrainingError
 from .loop import TrainResult, train
 from .plan import RunPlan, plan_run
 from .preprocessing import export_preprocessing
+from .probe import probe_graph
 
 __all__ = [
     "LOSSES",
@@ -51,6 +52,7 @@ __all__ = [
     "check_compatibility",
     "events",
     "plan_run",
+    "probe_graph",
     "export_preprocessing",
     "list_datasets",
     "load_dataset",

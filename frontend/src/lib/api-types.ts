@@ -199,6 +199,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/graphs/probe": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Graph Probe
+         * @description One dataset sample through the graph: every node's output shape, statistics and a preview, with
+         *     fresh weights or (`run`) the weights a run of the user's trained.
+         */
+        post: operations["builder_api_graphs_graph_probe"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/graphs/validate": {
         parameters: {
             query?: never;
@@ -869,6 +890,30 @@ export interface components {
             /** Key */
             key: string;
         };
+        /** NodeProbe */
+        NodeProbe: {
+            /** Max */
+            max?: number;
+            /** Mean */
+            mean?: number;
+            /** Min */
+            min?: number;
+            /** Parts */
+            parts?: {
+                [key: string]: unknown;
+            }[];
+            /**
+             * Preview
+             * @description {"kind": "values", "values": [...], "truncated"?} for vectors; {"kind": "heatmap", "size", "range", "values"} for 2-D outputs; {"kind": "channels", "channels": [heatmap], "of": C} for 3-D ones (the first 16, each at most 32 × 32)
+             */
+            preview?: {
+                [key: string]: unknown;
+            };
+            /** Shape */
+            shape: number[];
+            /** Std */
+            std?: number;
+        };
         /** NodeReport */
         NodeReport: {
             /** Flops */
@@ -949,6 +994,45 @@ export interface components {
             x: unknown;
             /** Y */
             y: unknown;
+        };
+        /** ProbeIn */
+        ProbeIn: {
+            /** Dataset */
+            dataset: string | number;
+            /** Dataset Options */
+            dataset_options?: {
+                [key: string]: unknown;
+            };
+            /** Graph */
+            graph: {
+                [key: string]: unknown;
+            };
+            /**
+             * Run
+             * @description a run whose trained weights the graph runs with
+             */
+            run?: number | null;
+            /**
+             * Sample
+             * @description the index of the dataset sample to run through the graph
+             * @default 0
+             */
+            sample?: number;
+        };
+        /** ProbeOut */
+        ProbeOut: {
+            /** Nodes */
+            nodes: {
+                [key: string]: components["schemas"]["NodeProbe"];
+            };
+            sample: components["schemas"]["ProbeSample"];
+        };
+        /** ProbeSample */
+        ProbeSample: {
+            /** Index */
+            index: number;
+            /** Label */
+            label: number | number[];
         };
         /** RunDetail */
         RunDetail: {
@@ -2251,6 +2335,93 @@ export interface operations {
             };
             /** @description Forbidden */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    builder_api_graphs_graph_probe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProbeIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProbeOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
