@@ -13,7 +13,9 @@ SGD lr 0.03 without momentum, batch 10, 300 epochs) trained five ways, each time
   (e) the seed's MyNetwork (784-128-ReLU-10, SGD lr 0.01, batch 64, 60,000 `random` samples): the
       hand-written loop against the full embedded path, in samples/s.
 
-Every figure is the median of `--repeats` runs, after one untimed warm-up run. The servers run with the
+Every figure is the median of `--repeats` runs, after one untimed warm-up run; both servers are started
+first and every part takes its turn within each repeat, so a slow minute of a shared machine hits all of
+them alike (the ratios compare runs made side by side, not minutes apart). The servers run with the
 settings a user gets (not the e2e tests' faster heartbeats); torch runs one thread on both sides unless
 --threads says otherwise (on a shared 2-core machine, more threads than free cores turn every figure into
 noise). The tables go into docs/performance.md between <!-- bench:run-path --> and <!-- /bench:run-path -->
@@ -29,6 +31,8 @@ an error and on Ctrl-C too.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import functools
 import json
 import os
 import platform
@@ -38,7 +42,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -269,20 +273,22 @@ def follow_run(base: str, token: str, api: Api, job: Job, **config: Any) -> dict
     }
 
 
-def full_path(deployment: Deployment, base: str, jobs: dict[str, Job], repeats: int) -> dict[str, list[dict]]:
-    """Each job `repeats` times on a started deployment, after one untimed warm-up run."""
+@dataclass
+class Server:
+    """A started deployment with a user: what `follow_run` submits to."""
+
+    base: str
+    token: str
+    api: Api
+
+    def run(self, job: Job, **config: Any) -> dict:
+        return follow_run(self.base, self.token, self.api, job, **config)
+
+
+def serving(deployment: Deployment, port: int) -> Server:
     token = deployment.create_user(f"bench{uuid.uuid4().hex[:6]}", "bench-Strong-pass-1")
-    api = Api(base, token)
-    warm = follow_run(base, token, api, next(iter(jobs.values())), epochs=1)
-    print(f"    warm-up run (1 epoch): first epoch after {warm['first_epoch_s']:.2f} s, "
-          f"finished after {warm['total_s']:.2f} s", flush=True)
-    out: dict[str, list[dict]] = {name: [] for name in jobs}
-    for name, job in jobs.items():
-        for i in range(repeats):
-            out[name].append(follow_run(base, token, api, job))
-            print(f"    {name} {i + 1}/{repeats}: {describe(out[name][-1])}", flush=True)
-    out["warm-up"] = [warm]
-    return out
+    base = f"http://127.0.0.1:{port}"
+    return Server(base, token, Api(base, token))
 
 
 def describe(r: dict) -> str:
@@ -294,8 +300,10 @@ def describe(r: dict) -> str:
     return ", ".join(parts)
 
 
-def embedded(jobs: dict[str, Job], repeats: int, threads: int) -> tuple[dict[str, list[dict]], float]:
-    """(c): `manage.py serve` as `make run` starts it, on a free port, SQLite in a temporary folder."""
+@contextmanager
+def embedded(threads: int) -> Iterator[tuple[Server, float]]:
+    """(c): `manage.py serve` as `make run` starts it, on a free port, SQLite in a temporary folder;
+    yields the server and the seconds it took to answer `/healthz`."""
     with tempfile.TemporaryDirectory() as tmp:
         deployment = BenchDeployment(var_dir=Path(tmp) / "var", threads=threads)
         try:
@@ -305,7 +313,7 @@ def embedded(jobs: dict[str, Job], repeats: int, threads: int) -> tuple[dict[str
             deployment.start_serve(port)
             ready = time.perf_counter() - start
             print(f"  (c) manage.py serve answered /healthz after {ready:.1f} s", flush=True)
-            return full_path(deployment, f"http://127.0.0.1:{port}", jobs, repeats), ready
+            yield serving(deployment, port), ready
         finally:
             deployment.stop_all()
 
@@ -344,7 +352,8 @@ def fresh_database() -> Iterator[str]:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def scaled_out(jobs: dict[str, Job], repeats: int, threads: int) -> dict[str, list[dict]]:
+@contextmanager
+def scaled_out(threads: int) -> Iterator[Server]:
     """(d): PostgreSQL + Redis, one Daphne process and one `runworker training` process."""
     with tempfile.TemporaryDirectory() as tmp, fresh_database() as url:
         deployment = BenchDeployment(var_dir=Path(tmp) / "var", database_url=url, redis_url=REDIS_URL,
@@ -354,7 +363,7 @@ def scaled_out(jobs: dict[str, Job], repeats: int, threads: int) -> dict[str, li
             port = free_port()
             deployment.start_daphne(port)
             deployment.start_worker("bench-worker")
-            return full_path(deployment, f"http://127.0.0.1:{port}", jobs, repeats)
+            yield serving(deployment, port)
         finally:
             deployment.stop_all()
 
@@ -512,37 +521,44 @@ def main() -> None:
         "engine": ("(b) train()", engine_direct, spiral),
         "mynetwork": ("(e) MyNetwork hand loop", lambda job: hand_my_network(job, device), my_job),
     }
-    chosen = {part: spec for part, spec in in_process.items() if part in parts}
-    for _, fn, job in chosen.values():  # warm-up: torch's first calls are slow
-        fn(replace(job, config={**job.config, "epochs": 1}))
-    for i in range(args.repeats):  # interleaved, so a slow moment of the machine hits each alike
-        for part, (label, fn, job) in chosen.items():
-            results.setdefault(part, []).append(fn(job))
-            print(f"  {label} {i + 1}/{args.repeats}: {describe(results[part][-1])}", flush=True)
-    my_hand = results.pop("mynetwork", [])
-    my_full: list[dict] = []
-    if "embedded" in parts or "mynetwork" in parts:
-        jobs = {}
+    with contextlib.ExitStack() as stack:
+        servers: dict[str, Server] = {}
+        if "embedded" in parts or "mynetwork" in parts:
+            servers["embedded"], ready = stack.enter_context(embedded(args.threads))
+            notes.append(f"`manage.py serve` answered `/healthz` {ready:.1f} s after it was started.")
+        if "scaled" in parts:
+            problem = services_problem()
+            if problem is not None:
+                print(f"  (d) skipped: {problem}", flush=True)
+                notes.append(f"(d) was skipped: {problem}.")
+            else:
+                servers["scaled"] = stack.enter_context(scaled_out(args.threads))
+                notes.append(f"(d) ran on a fresh database of the PostgreSQL at {PG_ADMIN_URL.rsplit('/', 1)[0]} "
+                             f"(dropped afterwards) and the Redis at {REDIS_URL}.")
+        # Every measurement, in process or through a server, in one loop per repeat: a slow moment of the
+        # shared machine hits each alike, and the ratios compare runs made side by side.
+        steps: list[tuple[str, str, Callable[[], dict]]] = [
+            (part, label, functools.partial(fn, job)) for part, (label, fn, job) in in_process.items() if part in parts]
         if "embedded" in parts:
-            jobs["embedded"] = spiral
+            steps.append(("embedded", "(c) embedded", functools.partial(servers["embedded"].run, spiral)))
+        if "scaled" in servers:
+            steps.append(("scaled", "(d) scaled out", functools.partial(servers["scaled"].run, spiral)))
         if "mynetwork" in parts:
-            jobs["mynetwork"] = my_job
-        out, ready = embedded(jobs, args.repeats, args.threads)
-        results["embedded-warm"] = out.pop("warm-up")
-        results["embedded"] = out.get("embedded", [])
-        my_full = out.get("mynetwork", [])
-        notes.append(f"`manage.py serve` answered `/healthz` {ready:.1f} s after it was started.")
-    if "scaled" in parts:
-        problem = services_problem()
-        if problem is not None:
-            print(f"  (d) skipped: {problem}", flush=True)
-            notes.append(f"(d) was skipped: {problem}.")
-        else:
-            out = scaled_out({"scaled": spiral}, args.repeats, args.threads)
-            results["scaled-warm"] = out.pop("warm-up")
-            results["scaled"] = out["scaled"]
-            notes.append(f"(d) ran on a fresh database of the PostgreSQL at {PG_ADMIN_URL.rsplit('/', 1)[0]} "
-                         f"(dropped afterwards) and the Redis at {REDIS_URL}.")
+            steps.append(("mynetwork-full", "(e) MyNetwork full path",
+                          functools.partial(servers["embedded"].run, my_job)))
+        for _, fn, job in (spec for part, spec in in_process.items() if part in parts):  # torch's first calls
+            fn(replace(job, config={**job.config, "epochs": 1}))
+        for name, server in servers.items():  # each server's first run waits for its training processes' imports
+            warm = server.run(spiral, epochs=1)
+            results[f"{name}-warm"] = [warm]
+            print(f"    {name} warm-up run (1 epoch): first epoch after {warm['first_epoch_s']:.2f} s, "
+                  f"finished after {warm['total_s']:.2f} s", flush=True)
+        for i in range(args.repeats):
+            for part, label, measure in steps:
+                results.setdefault(part, []).append(measure())
+                print(f"  {label} {i + 1}/{args.repeats}: {describe(results[part][-1])}", flush=True)
+    my_hand = results.pop("mynetwork", [])
+    my_full = results.pop("mynetwork-full", [])
 
     lines: list[str] = []
     if set(parts) & set(PLAYGROUND_PARTS):

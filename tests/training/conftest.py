@@ -39,6 +39,14 @@ def run(model: nn.Module, dataset, events: Events | None = None, **options) -> T
     return train(model, dataset, config, callback=events)
 
 
+@pytest.fixture
+def every_point_sent(monkeypatch):
+    """Every metrics point its own message at once: for tests that read the points as a clock of steps."""
+    from builder.engine.training import loop
+
+    monkeypatch.setattr(loop, "METRICS_SECONDS", 0.0)
+
+
 @pytest.fixture(autouse=True, scope="session")
 def one_thread():
     """The test models are tiny: one intra-op thread is faster, and steady when other jobs share the CPU."""

@@ -74,7 +74,7 @@ def test_the_same_seed_gives_the_same_numbers_on_cpu(moons):
 
 
 @pytest.mark.parametrize("stop_after", [20, 26])  # mid-epoch, and at an epoch boundary (13 steps each)
-def test_a_resumed_run_ends_exactly_where_an_uninterrupted_one_does(moons, tmp_path, stop_after):
+def test_a_resumed_run_ends_exactly_where_an_uninterrupted_one_does(moons, tmp_path, stop_after, every_point_sent):
     config = TrainConfig.from_dict(
         {
             "device": "cpu",
@@ -114,7 +114,7 @@ def test_a_resumed_run_ends_exactly_where_an_uninterrupted_one_does(moons, tmp_p
     assert [h["train_loss"] for h in resumed.history] == [h["train_loss"] for h in uninterrupted.history]
 
 
-def test_a_stop_lands_within_one_step(moons, tmp_path, events):
+def test_a_stop_lands_within_one_step(moons, tmp_path, events, every_point_sent):
     stop_at = 7
 
     def should_stop() -> bool:
@@ -217,7 +217,10 @@ def test_events_carry_step_metrics_epoch_metrics_and_a_final_confusion(moons, ev
     result = run(mlp(2, 2), moons, events, epochs=2, batch_size=32, log_every=5)
 
     metrics, epochs, finished = events.points(), events.of("epoch"), events.of("finished")
-    assert all(len(m["points"]) == 1 for m in events.of("metrics"))  # one message a point: the worker batches
+    # each epoch's points come before its summary, batched at most every METRICS_SECONDS
+    kinds = [e["type"] for e in events if e["type"] in ("metrics", "epoch")]
+    assert kinds[-1] == "epoch" and kinds.index("epoch") > kinds.index("metrics")
+    assert all(m["step"] == m["points"][-1]["step"] for m in events.of("metrics"))
     assert [m["step"] for m in metrics] == list(range(1, 21))  # a short run logs every step
     assert set(metrics[0]) == {"step", "epoch", "train_loss", "lr", "samples_per_s"}
     assert metrics[0]["lr"] == 0.01 and metrics[0]["samples_per_s"] > 0
@@ -228,6 +231,18 @@ def test_events_carry_step_metrics_epoch_metrics_and_a_final_confusion(moons, ev
     assert sum(map(sum, finished[0]["metrics"]["confusion"])) == 80 == sum(map(sum, result.confusion))
     assert finished[0]["metrics"]["val_accuracy"] == result.metrics["val_accuracy"] == epochs[-1]["val_accuracy"]
     assert finished[0] == events_module.final_of(result)["data"]
+
+
+def test_points_made_faster_than_they_can_be_watched_travel_together_before_their_epochs_summary(
+        moons, events, monkeypatch):
+    monkeypatch.setattr(loop, "METRICS_SECONDS", 3600.0)  # nothing goes out by time: only at epoch ends
+    run(mlp(2, 2), moons, events, epochs=3, batch_size=32, log_every=1)
+
+    kinds = [e["type"] for e in events if e["type"] in ("metrics", "epoch")]
+    messages = events.of("metrics")
+    assert kinds == ["metrics", "metrics", "epoch", "metrics", "epoch", "metrics", "epoch"]
+    assert [len(m["points"]) for m in messages] == [1, 9, 10, 10]  # the first at once, then each epoch's rest
+    assert [p["step"] for m in messages for p in m["points"]] == list(range(1, 31))
 
 
 def test_two_d_sets_send_a_64x64_boundary_each_epoch_and_points_once(moons, events):

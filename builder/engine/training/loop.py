@@ -46,6 +46,7 @@ EVAL_BATCH = 1024  # evaluation batches: larger than training ones, memory permi
 SHORT_RUN_STEPS = 200  # below this many steps in all, every step is logged
 CHECKPOINT_POINTS = 20_000  # the last metrics points a checkpoint carries (a resumed run restores them)
 BOUNDARY_SECONDS = 0.05  # 2-D data: a decision boundary at most this often (and on the first and last epoch)
+METRICS_SECONDS = 0.05  # metrics points go out together at most this often (and before each epoch's summary)
 
 
 @dataclass
@@ -244,6 +245,8 @@ def train(
     layer: str | None = None
     last_eval: metrics.Evaluation | None = None
     last_boundary = -math.inf
+    unsent: list[events.MetricsPoint] = []  # points made since the last metrics message
+    last_sent = -math.inf
 
     # The calls into the model, named so that a failure can replay the one that failed (see `replay`).
     def forward_batch() -> torch.Tensor:
@@ -324,7 +327,10 @@ def train(
                         "samples_per_s": (epoch_seen - window_seen) / max(now - window_start, 1e-9),
                     }
                     points.append(point)
-                    emit(events.metrics([point]))
+                    unsent.append(point)
+                    if now - last_sent >= METRICS_SECONDS:
+                        emit(events.metrics(unsent))
+                        unsent, last_sent = [], now
                     window_loss, window_seen, window_start = total, epoch_seen, now
                     if now - last_checkpoint >= checkpoint_seconds and batch + 1 < per_epoch:
                         checkpoint(epoch, batch + 1)  # a long epoch: resume mid-way
@@ -374,6 +380,9 @@ def train(
             epoch_mark = now
             summary.update(wall)  # after the checkpoint: a resumed run's history lacks this epoch's times
             data.update(wall)
+            if unsent:  # the epoch's last points come before its summary
+                emit(events.metrics(unsent))
+                unsent, last_sent = [], now
             emit(events.epoch(data))  # type: ignore[arg-type]
     except _NonFiniteLoss as e:
         status = "failed"
@@ -426,6 +435,8 @@ def train(
             labels_val, last_eval.predictions, dataset.num_classes or 0
         )
         result.classes = list(dataset.classes or [])
+    if unsent:  # a run stopped or failed mid-epoch: its last points before its final message
+        emit(events.metrics(unsent))
     emit(events.final_of(result, files=["checkpoint"] if written else ()))
     return result
 
