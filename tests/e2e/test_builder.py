@@ -182,3 +182,26 @@ def test_load_a_template_and_see_its_parameter_count(page: Page, screenshot):
     expect(page.get_by_test_id("summary-status")).to_have_text("Valid")
     expect(node(page, "fc1")).to_be_visible()
     screenshot()
+
+
+def test_probe_mode_shows_each_nodes_output_on_a_sample_and_follows_edits(page: Page, screenshot):
+    load_template(page, "playground_mlp")
+    wait_valid(page)
+
+    page.get_by_test_id("probe-toggle").click()
+
+    expect(page.get_by_test_id("probe-bar")).to_be_visible()
+    expect(page.get_by_test_id("probe-dataset")).to_have_value("spirals")  # picked to fit Input [2]
+    expect(node(page, "fc1").get_by_test_id("probe-bars").locator("rect")).to_have_count(8)
+    expect(node(page, "fc3").get_by_test_id("probe-bars").locator("rect")).to_have_count(2)
+    expect(page.get_by_test_id("probe-status")).to_contain_text("label")
+    screenshot()
+
+    set_param(page, "fc1", "out_features", "5")  # the probe follows the edit
+    expect(node(page, "fc1").get_by_test_id("probe-bars").locator("rect")).to_have_count(5)
+    page.get_by_test_id("probe-sample").fill("100000")
+    expect(page.get_by_test_id("probe-status")).to_contain_text("sample must be an index from 0 to")
+
+    page.get_by_test_id("probe-toggle").click()
+    expect(page.get_by_test_id("probe-bar")).to_have_count(0)
+    expect(page.get_by_test_id("probe-bars")).to_have_count(0)

@@ -7,7 +7,9 @@ import { memo, useEffect } from "react";
 import { keyParams } from "@/lib/catalog";
 import { formatShape } from "@/lib/format";
 import { inHandle, inputPortCount, outHandle, outputPortCount, type LayerNode } from "@/lib/graph";
+import { ProbePreview } from "@/components/probe-preview";
 import { useBuilder } from "@/store/builder-store";
+import { useProbe } from "@/store/probe-store";
 
 const NO_PORTS: number[] = [];
 
@@ -16,6 +18,7 @@ function LayerNodeView({ id, data, selected }: NodeProps<LayerNode>) {
   const report = useBuilder((s) => s.validation?.value.nodes[id]);
   const errors = useBuilder((s) => s.errors.byNode[id]);
   const catalogLoaded = useBuilder((s) => s.catalog !== null);
+  const probe = useProbe((s) => (s.on ? s.result?.nodes[id] : undefined));
   // Only variadic nodes (Add, Concat) grow ports with their edges; others never look at the edge list.
   const highestPort = useBuilder((s) => {
     if (spec && spec.inputs.max !== null) return -1;
@@ -89,6 +92,7 @@ function LayerNodeView({ id, data, selected }: NodeProps<LayerNode>) {
         </span>
         {report?.params ? <span className="layer-node-count">{report.params.toLocaleString("en-US")} p</span> : null}
       </div>
+      {probe && !firstError && <ProbePreview probe={probe} />}
       {(firstError || unknown) && (
         <div className="layer-node-error" data-testid={`node-error-${id}`} title={errors?.map((e) => e.message).join("\n")}>
           {firstError ? (

@@ -3,6 +3,7 @@ import { useRef, useState } from "react";
 import { NameDialog } from "@/components/name-dialog";
 import { useFitGraph } from "@/hooks/use-fit-graph";
 import { builderStore, selectCanRedo, selectCanUndo, selectInitWeights, selectIsDirty, useBuilder } from "@/store/builder-store";
+import { useProbe } from "@/store/probe-store";
 import { confirmDiscard, duplicateArchitecture, exportJson, exportPython, importGraphFile, newGraph, openArchitecture, save } from "@/store/commands";
 
 export type DialogKind = "open" | "templates" | "help" | "saveAs" | "duplicate" | "train" | "torchvision" | "weights" | null;
@@ -28,6 +29,8 @@ export function Toolbar({ onDialog }: ToolbarProps) {
   const [importOpen, setImportOpen] = useState(false);
   const initWeights = useBuilder(selectInitWeights);
   const detachInitWeights = useBuilder((s) => s.detachInitWeights);
+  const probing = useProbe((s) => s.on);
+  const toggleProbe = useProbe((s) => s.toggle);
 
   return (
     <div className="toolbar" role="toolbar" aria-label="Builder">
@@ -124,6 +127,17 @@ export function Toolbar({ onDialog }: ToolbarProps) {
         </button>
         <button type="button" className="icon-button" disabled={!canRedo} onClick={redo} title="Redo (Ctrl+Shift+Z)" aria-label="Redo" data-testid="redo-button">
           ↷
+        </button>
+        <button
+          type="button"
+          className={probing ? "on" : undefined}
+          aria-pressed={probing}
+          disabled={empty}
+          onClick={() => toggleProbe()}
+          title="Probe: run one dataset sample through the graph and show every node's output as you edit"
+          data-testid="probe-toggle"
+        >
+          Probe
         </button>
         <button type="button" onClick={autoLayout} title="Auto-layout (L)" data-testid="layout-button">
           Layout

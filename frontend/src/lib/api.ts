@@ -11,6 +11,7 @@ import type {
   GraphError,
   ImportedGraph,
   Me,
+  Schemas,
   Template,
   TorchvisionArch,
   ValidationResult,
@@ -104,6 +105,9 @@ export const api = {
   deleteArchitecture: (id: number) => request<void>(`/api/architectures/${id}`, { method: "DELETE" }),
 
   datasets: () => request<DatasetList>("/api/datasets"),
+  /** One dataset sample through the graph: every node's output (Probe mode). */
+  probe: (body: Schemas["ProbeIn"], signal?: AbortSignal) =>
+    request<Schemas["ProbeOut"]>("/api/graphs/probe", { method: "POST", body, signal }),
   datasetPreview: (name: string, options: Record<string, unknown> = {}, signal?: AbortSignal) =>
     request<DatasetPreview>(`/api/datasets/builtin/${encodeURIComponent(name)}/preview?options=${encodeURIComponent(JSON.stringify(options))}`, { signal }),
   upload: (id: number) => request<UploadedDataset>(`/api/datasets/uploads/${id}`),

@@ -6,6 +6,7 @@ import { HelpOverlay } from "@/components/help-overlay";
 import { Inspector } from "@/components/inspector";
 import { OpenDialog } from "@/components/open-dialog";
 import { Palette } from "@/components/palette";
+import { ProbeBar } from "@/components/probe-bar";
 import { QuickAdd } from "@/components/quick-add";
 import { SummaryBar } from "@/components/summary-bar";
 import { TemplatesDialog } from "@/components/templates-dialog";
@@ -17,6 +18,7 @@ import { WeightsDialog } from "@/components/weights-dialog";
 import { useDraftKeeper } from "@/hooks/use-draft-keeper";
 import { useFitGraph } from "@/hooks/use-fit-graph";
 import { useLiveValidation } from "@/hooks/use-live-validation";
+import { useProbeUpdates } from "@/hooks/use-probe";
 import { useShortcuts } from "@/hooks/use-shortcuts";
 import { api } from "@/lib/api";
 import { draftIsNews, readDraft } from "@/lib/draft";
@@ -26,6 +28,7 @@ import { nodeInUrl } from "@/lib/run-failure";
 import type { Position } from "@/lib/types";
 import { builderStore, selectSelectedNodeId, useBuilder } from "@/store/builder-store";
 import { architectureInUrl, expandNode, openArchitecture, save } from "@/store/commands";
+import { useProbe } from "@/store/probe-store";
 
 export function BuilderPage() {
   return (
@@ -93,7 +96,9 @@ type QuickAddAt = { screen: Position; flow: Position } | null;
 function Builder() {
   const { error: loadError, focus } = useInitialLoad();
   useLiveValidation();
+  useProbeUpdates();
   useDraftKeeper();
+  const probing = useProbe((s) => s.on);
   const flow = useReactFlow();
   const fitGraph = useFitGraph();
   const [dialog, setDialog] = useState<DialogKind>(null);
@@ -176,6 +181,7 @@ function Builder() {
       <div className="workspace">
         <Palette onAdd={addAtCenter} searchRef={searchRef} />
         <div className="canvas-box" ref={canvasBox}>
+          {probing && <ProbeBar />}
           <Canvas onQuickAdd={(screen, p) => setQuickAdd({ screen, flow: p })} pointer={pointer} focus={focus} />
           {empty && (
             <div className="empty-hint" data-testid="empty-hint">
