@@ -90,6 +90,8 @@ class TrainConfig:
     precision: str = option("fp32", "Mixed precision (autocast) on CUDA", kind="choice", choices=PRECISIONS,
                             aliases={"float32": "fp32", "bfloat16": "bf16", "float16": "fp16", "none": "fp32"})
     compile: bool = option(False, "torch.compile the model (slow first steps)", kind="bool")
+    health: bool = option(True, "Measure each node's training health (dead and saturated units, gradient "
+                          "norms, update ratios) on a fixed batch, at most 4 times a second", kind="bool")
     log_every: int = option(10, "Steps between metrics events", kind="int", min=1, max=1_000_000)
     augment: dict | None = option(None, 'Image batches: {"flip": true, "crop": 4, "jitter": 0.1}', kind="object",
                                   nullable=True)

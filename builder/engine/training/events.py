@@ -71,6 +71,10 @@ class EpochData(TypedDict):
     boundary: NotRequired[dict[str, Any]]  # 2-D data: the decision boundary, at a rate a person can watch
     points: NotRequired[dict[str, Any]]  # 2-D data, first epoch: a sample of the data to draw under it
     restored: NotRequired[bool]  # a summary a resumed run restored from its checkpoint
+    # per graph node, on a fixed batch (builder.engine.training.health), at a rate a person can watch:
+    # act_mean, act_std, dead_fraction, saturated_fraction, grad_norm, update_ratio (None where it doesn't apply)
+    health: NotRequired[dict[str, dict[str, float | None]]]
+    alerts: NotRequired[list[dict[str, str]]]  # {"node", "kind": dead|saturated|exploding, "message"} starting now
 
 
 class LogData(TypedDict):

@@ -39,6 +39,7 @@ from .checks import build_loss, check_compatibility, loss_targets, resolve_devic
 from .config import TrainConfig, default_loss
 from .datasets import Dataset
 from .errors import ConfigError
+from .health import HEALTH_SECONDS, HealthMonitor
 from .replay import locate_failure
 
 Callback = Callable[[dict], None]
@@ -244,7 +245,8 @@ def train(
     node: str | None = None
     layer: str | None = None
     last_eval: metrics.Evaluation | None = None
-    last_boundary = -math.inf
+    last_boundary = last_health = -math.inf
+    monitor = HealthMonitor.for_model(model, net, x_train, y_train, loss_fn) if config.health else None
     unsent: list[events.MetricsPoint] = []  # points made since the last metrics message
     last_sent = -math.inf
 
@@ -361,6 +363,17 @@ def train(
                     data["val_r2"] = last_eval.r2
             summary = dict(data)
             data["norms"] = metrics.layer_norms(model)
+            alerts: list[dict[str, str]] = []
+            if monitor is not None and (epoch == start_epoch or epoch + 1 == config.epochs
+                                        or time.perf_counter() - last_health >= HEALTH_SECONDS):
+                try:
+                    data["health"], alerts = monitor.measure(epoch + 1)
+                except Exception as e:  # a measure that fails must not fail the run
+                    monitor = None
+                    emit(events.log(f"Training health is not measured for this model: {e}"))
+                last_health = time.perf_counter()
+                if alerts:
+                    data["alerts"] = alerts
             last = epoch + 1 == config.epochs
             if two_d and (last or epoch == start_epoch or time.perf_counter() - last_boundary >= BOUNDARY_SECONDS):
                 replay = boundary
@@ -384,6 +397,8 @@ def train(
                 emit(events.metrics(unsent))
                 unsent, last_sent = [], now
             emit(events.epoch(data))  # type: ignore[arg-type]
+            for alert in alerts:
+                emit(events.log(alert["message"]))
     except _NonFiniteLoss as e:
         status = "failed"
         error = (

@@ -33,7 +33,7 @@ PICTURE_MAX = 32  # a 2-D output (or each channel of a 3-D one) is shown at most
 CHANNELS_MAX = 16  # the channels of a 3-D output that are shown
 
 
-class _Recorder(torch.fx.Interpreter):
+class NodeRecorder(torch.fx.Interpreter):
     """Runs a GraphModule node by node and keeps the value of every graph node (and of the Inputs)."""
 
     def __init__(self, module: torch.fx.GraphModule) -> None:
@@ -76,7 +76,7 @@ def probe_graph(graph: Any, dataset: Dataset, *, sample: int,
     if state_dict is not None:
         apply_state_dict(model, state_dict)  # by the weights' rules: its data scaling is the dataset's here
     model.eval()
-    recorder = _Recorder(model)
+    recorder = NodeRecorder(model)
     with torch.no_grad():
         recorder.run(dataset.x[sample:sample + 1])
     structure = analysis.structure

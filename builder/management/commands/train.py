@@ -6,6 +6,7 @@ metrics and the files written. Ctrl-C stops the run after the current step, with
 
 from __future__ import annotations
 
+import argparse
 import json
 import signal
 import sys
@@ -64,7 +65,8 @@ class Command(BaseCommand):
         for spec in TrainConfig.schema():  # every training option, as GET /api/training/options lists them
             flag = "--" + spec["name"].replace("_", "-")
             if spec["kind"] == "bool":
-                parser.add_argument(flag, dest=spec["name"], action="store_true", default=None, help=spec["doc"])
+                parser.add_argument(flag, dest=spec["name"], action=argparse.BooleanOptionalAction, default=None,
+                                    help=spec["doc"])
             else:
                 parser.add_argument(flag, dest=spec["name"], type=_READ.get(spec["kind"], str), default=None,
                                     help=spec["doc"])

@@ -54,6 +54,26 @@ export interface Boundary {
   classes: number[];
 }
 
+export interface NodeHealth {
+  act_mean: number;
+  act_std: number;
+  /** ReLU/ReLU6: units that are 0 for every sample of the batch. */
+  dead_fraction: number | null;
+  /** Tanh beyond ±0.99, Sigmoid outside 0.01–0.99. */
+  saturated_fraction: number | null;
+  grad_norm: number | null;
+  /** ‖Δw‖ / ‖w‖ since the last measurement. */
+  update_ratio: number | null;
+  /** The measures past their alert line now, as the server decides them. */
+  alerts?: HealthAlert["kind"][];
+}
+
+export interface HealthAlert {
+  node: string;
+  kind: "dead" | "saturated" | "exploding";
+  message: string;
+}
+
 export interface EpochData {
   epoch: number;
   epochs: number;
@@ -75,6 +95,10 @@ export interface EpochData {
   /** When the epoch ended, Unix seconds (the worker's clock). */
   ended_at?: number;
   norms?: Record<string, { weight: number; grad: number }>;
+  /** Per graph node, on a fixed batch, at most 4 times a second (builder/engine/training/health.py). */
+  health?: Record<string, NodeHealth>;
+  /** The alerts that start at this epoch (also sent as log messages). */
+  alerts?: HealthAlert[];
   boundary?: Boundary;
   /** [x, y, label] of a sample of the data; sent with the first epoch only. */
   points?: [number, number, number][];

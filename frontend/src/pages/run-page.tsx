@@ -3,6 +3,7 @@ import { useEffect, useState, type MouseEvent } from "react";
 import { BoundaryCanvas } from "@/components/boundary-canvas";
 import { ConfusionMatrix } from "@/components/confusion-matrix";
 import { DownloadsPanel } from "@/components/downloads-panel";
+import { HealthPanel } from "@/components/health-panel";
 import { NormsChart } from "@/components/norms-chart";
 import { AccuracyChart, LossChart, LrChart, useValidationMetric, validationTitle } from "@/components/run-charts";
 import { RunLogs } from "@/components/run-logs";
@@ -201,6 +202,12 @@ export function RunPage({ runId }: { runId: number }) {
               <h2>Layer norms</h2>
             </div>
             <NormsChart />
+          </section>
+          <section className="panel">
+            <div className="panel-head">
+              <h2>Training health</h2>
+            </div>
+            <HealthPanel />
           </section>
           <section className="panel">
             <div className="panel-head">
