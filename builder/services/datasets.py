@@ -27,6 +27,15 @@ def upload_limits():
     return UploadLimits(max_bytes=settings.NETBUILDER_MAX_UPLOAD_BYTES, max_dataset_bytes=max_dataset_bytes())
 
 
+def smaller_draw(facts) -> int | None:
+    """How many samples of a generated set fit NETBUILDER_CHECK_DECODE_BYTES, when the set is bigger than
+    that and its `size` can be chosen; None when it is made whole."""
+    budget = settings.NETBUILDER_CHECK_DECODE_BYTES
+    if facts.decoded_bytes <= budget or not facts.samples or "size" not in facts.options:
+        return None
+    return max(16, budget // (facts.decoded_bytes // facts.samples))
+
+
 def builtin_preview(name: str, options: dict) -> dict:
     """A built-in set's description and first samples. A generated set bigger than
     NETBUILDER_CHECK_DECODE_BYTES is not made in the request: its description is its facts, and the
@@ -36,11 +45,9 @@ def builtin_preview(name: str, options: dict) -> dict:
 
     spec = {"name": name, "options": options}  # as a spec: {"data_dir": ...} is an unknown option, not a keyword
     facts = describe_dataset(spec, data_dir=settings.NETBUILDER_DATA_DIR, max_bytes=max_dataset_bytes())
-    budget = settings.NETBUILDER_CHECK_DECODE_BYTES
-    if facts.decoded_bytes <= budget or not facts.samples or "size" not in facts.options:
+    size = smaller_draw(facts)
+    if size is None:
         return load_dataset(spec, data_dir=settings.NETBUILDER_DATA_DIR, max_bytes=max_dataset_bytes()).preview(8)
-    per_sample = facts.decoded_bytes // facts.samples
-    size = max(16, budget // per_sample)
     sample = load_dataset({"name": name, "options": {**facts.options, "size": size}}, max_bytes=max_dataset_bytes())
     return {**facts.describe(), "preview": sample.preview(8)["preview"], "preview_of": {"size": size}}
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from django.conf import settings
 
 from builder.models import RunStatus, TrainingRun
+from builder.services.datasets import smaller_draw
 from builder.services.runs import DatasetRef, RunError, dataset_facts, load_dataset_ref
 
 
@@ -22,10 +23,9 @@ def graph_probe(*, graph: dict, dataset: DatasetRef, sample: int, run: TrainingR
 
     state = _run_weights(run) if run is not None else None
     try:
-        facts = dataset_facts(dataset)
-        budget = settings.NETBUILDER_CHECK_DECODE_BYTES
-        if facts is not None and facts.decoded_bytes > budget and facts.samples and "size" in facts.options:
-            drawn = max(16, budget // (facts.decoded_bytes // facts.samples))
+        facts = dataset_facts(dataset) if dataset.upload is None else None
+        drawn = smaller_draw(facts) if facts is not None else None
+        if facts is not None and drawn is not None:
             dataset = DatasetRef(name=dataset.name, options={**facts.options, "size": drawn})
         data = load_dataset_ref(dataset)
         return probe_graph(graph, data, sample=sample, state_dict=state)

@@ -119,3 +119,15 @@ def test_a_strangers_run_is_404_and_a_run_without_weights_409(api, alice, bob):
     assert early.json()["detail"] == (f"Run {queued} has no trained weights: they are written when it ends "
                                       "(status queued)")
     assert TrainingRun.objects.get(pk=queued).status == "queued"
+
+
+def test_a_big_generated_set_is_drawn_only_as_large_as_the_decode_budget(api, alice, settings):
+    settings.NETBUILDER_CHECK_DECODE_BYTES = 1 << 20  # 334 samples of 784 float32 values
+    options = {"size": 100_000}
+
+    inside = probe(api, alice, dataset_options=options, sample=10)
+    outside = probe(api, alice, dataset_options=options, sample=500)
+
+    assert inside.status_code == 200, inside.json()
+    assert outside.status_code == 400
+    assert outside.json()["detail"] == "sample must be an index from 0 to 333, got 500"
