@@ -22,6 +22,7 @@ def graph_probe(*, graph: dict, dataset: DatasetRef, sample: int, run: TrainingR
     from builder.engine.training import DatasetError, RunPlanError, probe_graph
 
     state = _run_weights(run) if run is not None else None
+    drawn: int | None = None
     try:
         facts = dataset_facts(dataset) if dataset.upload is None else None
         drawn = smaller_draw(facts) if facts is not None else None
@@ -35,8 +36,12 @@ def graph_probe(*, graph: dict, dataset: DatasetRef, sample: int, run: TrainingR
         field = f"dataset_options.{e.field}" if e.field else "dataset_options"
         raise RunError(f"{field}: {e.message}", errors=[{"field": field, "message": e.message}]) from e
     except RunPlanError as e:
-        errors = [e.to_dict()] if e.node else [{"field": e.field or "graph", "message": e.message}]
-        raise RunError(e.message, errors=errors) from e
+        message = e.message
+        if e.field == "sample" and drawn is not None:
+            message += (f" (a set this big is probed on a draw of {drawn:,} samples with the same options: "
+                        "NETBUILDER_CHECK_DECODE_BYTES)")
+        errors = [e.to_dict()] if e.node else [{"field": e.field or "graph", "message": message}]
+        raise RunError(message, errors=errors) from e
     except weights.WeightsError as e:
         raise RunError(f"run: {e.message}", errors=[{"field": "run", "message": e.message}]) from e
 
