@@ -7,6 +7,7 @@ import logging
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
@@ -70,6 +71,12 @@ def install_error_handlers(api: NinjaAPI) -> None:
     def too_big(request, exc: RequestDataTooBig):
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         return respond(request, 413, f"The request body is over the {limit:,}-byte limit (NETBUILDER_MAX_GRAPH_BYTES)")
+
+    @api.exception_handler(MultiPartParserError)
+    def bad_multipart(request, exc: MultiPartParserError):
+        # a malformed multipart body (a part's headers over Django's limit, a broken boundary): the client's fault
+        return respond(request, 400, f"The multipart body can't be read: {exc}",
+                       [{"field": "body", "message": str(exc)}])
 
     @api.exception_handler(PermissionDenied)
     def forbidden(request, exc: PermissionDenied):

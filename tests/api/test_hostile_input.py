@@ -228,6 +228,18 @@ def test_an_empty_multipart_import_names_the_missing_file(api, alice):
     assert body["detail"] == "No graph file: send it as the multipart field 'file', or the JSON as the body"
 
 
+def test_a_multipart_body_whose_part_headers_never_end_is_a_400_naming_the_body(api, alice):
+    as_alice = api.as_user(alice)
+    boundary = "b0undary"
+    body = f"--{boundary}\r\n".encode() + b"X" * 20_000 + f"\r\n--{boundary}--\r\n".encode()  # no blank line
+
+    response = as_alice.client.post("/api/graphs/import", body, content_type=f"multipart/form-data; boundary={boundary}",
+                                    headers=as_alice.headers)
+
+    assert response.status_code == 400
+    assert response.json()["errors"] == [{"field": "body", "message": "Request max total header size exceeded."}]
+
+
 # --- 6. datasets that would decode past the limit ---------------------------------------------------
 
 
