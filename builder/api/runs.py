@@ -164,28 +164,22 @@ def run_download(request, run_id: Id, format: str = "pth"):
 
 
 def _stored_file(run, rel: str, filename: str) -> Path:
-    """The run's file at `rel` under NETBUILDER_RUNS_DIR; 404 when it isn't there (or points outside)."""
-    runs_dir = Path(settings.NETBUILDER_RUNS_DIR).resolve()
-    path = (runs_dir / rel).resolve()
-    if runs_dir not in path.parents or not path.is_file():
-        raise ApiError(404, f"Run {run.pk}'s {filename} is missing on this server")
-    return path
+    try:
+        return services.run_file(run, rel, filename)
+    except services.RunError as e:
+        raise _run_error(e) from e
 
 
 @router.get("/{int:run_id}/weights", response={200: RunWeightsOut, **error_responses(401, 404, 409, 422)})
 def run_weights(request, run_id: Id):
     """Every parameter and buffer of the trained model: statistics, a histogram, the values of small ones."""
     run = selectors.run_get(owner=request.user, run_id=run_id)
-    rel = run.files.get("pth")
-    if rel is None:
-        if run.status in (RunStatus.QUEUED, RunStatus.RUNNING):
-            raise ApiError(
-                409,
-                f"Run {run_id} has no saved weights yet: they are written when it ends (status {run.status})",
-            )
-        raise ApiError(404, f"Run {run_id} has no saved weights (status {run.status})")
     try:
-        tensors = state_stats(load_state(_stored_file(run, rel, "model.pth")))
+        path = services.run_weights_file(run)
+    except services.RunError as e:
+        raise _run_error(e) from e
+    try:
+        tensors = state_stats(load_state(path))
     except TrainingError as e:
         raise ApiError(409, f"Run {run_id}'s {e}") from e
     return {"id": run.pk, "status": run.status, "tensors": tensors}

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -164,6 +166,25 @@ def _check_limits(*, owner: AbstractBaseUser, config: dict) -> None:
     # GET /api/training/options advertises
 
 
+@contextlib.contextmanager
+def engine_errors() -> Iterator[None]:
+    """The engine's refusals of a run (or a probe) as RunError: the graph's errors, or the config field,
+    the dataset option, the Input or Output node at fault, each named in `errors`."""
+    from builder.engine.graph import GraphError
+    from builder.engine.training import ConfigError, DatasetError, RunPlanError
+
+    try:
+        yield
+    except GraphError as e:
+        raise RunError(f"The graph has {len(e.errors)} error(s): {e.errors[0]['message']}", errors=e.errors) from e
+    except (ConfigError, DatasetError) as e:
+        where = "dataset_options" if isinstance(e, DatasetError) else "config"
+        field = f"{where}.{e.field}" if e.field else where
+        raise RunError(f"{field}: {e.message}", errors=[{"field": field, "message": e.message}]) from e
+    except RunPlanError as e:
+        raise RunError(e.message, errors=[e.to_dict()] if e.node or e.field else None) from e
+
+
 def run_check(
     *, owner: AbstractBaseUser, graph: dict, dataset: DatasetRef, config: dict, init_weights: WeightsFile | None = None
 ) -> dict:
@@ -174,20 +195,11 @@ def run_check(
     Raises RunError listing the graph's errors, the configuration field at fault, or the mismatch of
     model, loss and dataset in plain words.
     """
-    from builder.engine.graph import GraphError
-    from builder.engine.training import ConfigError, DatasetError, RunPlanError, plan_run
+    from builder.engine.training import plan_run
 
     _check_limits(owner=owner, config=config)
-    try:
+    with engine_errors():
         plan = plan_run(graph, lambda: dataset_to_check(dataset), config)  # the graph first, then the data
-    except GraphError as e:
-        raise RunError(f"The graph has {len(e.errors)} error(s): {e.errors[0]['message']}", errors=e.errors) from e
-    except (ConfigError, DatasetError) as e:
-        where = "dataset_options" if isinstance(e, DatasetError) else "config"
-        field = f"{where}.{e.field}" if e.field else where
-        raise RunError(f"{field}: {e.message}", errors=[{"field": field, "message": e.message}]) from e
-    except RunPlanError as e:
-        raise RunError(e.message, errors=[e.to_dict()] if e.node else None) from e
     if init_weights is not None:
         check_init_weights(graph=graph, record=init_weights)
     return plan.describe()
@@ -448,6 +460,26 @@ def run_stop(*, run: TrainingRun) -> TrainingRun:
         run.stop_requested = True
         run.save(update_fields=["stop_requested"])
     return run
+
+
+def run_file(run: TrainingRun, rel: str, filename: str) -> Path:
+    """The run's file at `rel` under NETBUILDER_RUNS_DIR; RunError 404 when it isn't there (or points outside)."""
+    runs_dir = Path(settings.NETBUILDER_RUNS_DIR).resolve()
+    path = (runs_dir / rel).resolve()
+    if runs_dir not in path.parents or not path.is_file():
+        raise RunError(f"Run {run.pk}'s {filename} is missing on this server", status=404)
+    return path
+
+
+def run_weights_file(run: TrainingRun) -> Path:
+    """The model.pth a run trained: 409 while it is still to be written, 404 when the run ended without one."""
+    rel = run.files.get("pth")
+    if rel is None:
+        if run.status in (RunStatus.QUEUED, RunStatus.RUNNING):
+            raise RunError(f"Run {run.pk} has no saved weights yet: they are written when it ends "
+                           f"(status {run.status})", status=409, errors=[{"field": "run", "message": "no weights yet"}])
+        raise RunError(f"Run {run.pk} has no saved weights (status {run.status})", status=404)
+    return run_file(run, rel, "model.pth")
 
 
 def run_files_dir(run_id: int) -> Path:

@@ -116,7 +116,7 @@ def test_a_strangers_run_is_404_and_a_run_without_weights_409(api, alice, bob):
 
     assert strangers.status_code == 404
     assert early.status_code == 409
-    assert early.json()["detail"] == (f"Run {queued} has no trained weights: they are written when it ends "
+    assert early.json()["detail"] == (f"Run {queued} has no saved weights yet: they are written when it ends "
                                       "(status queued)")
     assert TrainingRun.objects.get(pk=queued).status == "queued"
 

@@ -8,6 +8,7 @@ Each test leaves a screenshot in var/test-artifacts/<test name>.png.
 from __future__ import annotations
 
 import importlib.util
+import re
 import subprocess
 import sys
 import time
@@ -127,7 +128,14 @@ def test_train_from_the_builder_streams_growing_curves_and_draws_the_boundary(pa
     expect(page.get_by_test_id("progress-epoch")).to_have_text("Epoch 60 / 60")
     expect(page.get_by_test_id("norms-chart")).to_have_attribute("data-layers", "3")
     assert int(page.get_by_test_id("run-logs").get_attribute("data-lines") or 0) >= 1
+    # Each node's health, measured by the training process, streamed and drawn: the last epoch's always.
+    health = page.get_by_test_id("health-panel")
+    expect(health).to_contain_text("after epoch 60, on a fixed batch")
+    expect(page.get_by_test_id("health-fc1").locator("td")).to_have_count(7)
+    expect(page.get_by_test_id("health-tanh1").locator("td").nth(4)).to_have_text(re.compile(r"^\d+ %$"))
     screenshot()
+    health.scroll_into_view_if_needed()
+    screenshot("health")
 
 
 def test_a_mismatched_dataset_is_refused_by_the_servers_check_before_submitting(page: Page, screenshot):

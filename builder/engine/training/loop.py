@@ -246,7 +246,12 @@ def train(
     layer: str | None = None
     last_eval: metrics.Evaluation | None = None
     last_boundary = last_health = -math.inf
-    monitor = HealthMonitor.for_model(model, net, x_train, y_train, loss_fn) if config.health else None
+    monitor: HealthMonitor | None = None
+    if config.health:
+        try:
+            monitor = HealthMonitor.for_model(model, net, x_train, y_train, loss_fn)
+        except Exception:  # the model fails on its data: the first step reports it, naming the node
+            monitor = None
     unsent: list[events.MetricsPoint] = []  # points made since the last metrics message
     last_sent = -math.inf
 

@@ -1,7 +1,6 @@
 /** Probe mode's controls above the canvas: which dataset and sample every node shows its output for. */
-import { memo, useEffect, useState } from "react";
-import { api } from "@/lib/api";
-import type { BuiltinDataset } from "@/lib/run-types";
+import { memo, useEffect } from "react";
+import { probeDatasets } from "@/hooks/use-probe";
 import { useProbe } from "@/store/probe-store";
 
 function ProbeBarView() {
@@ -13,9 +12,9 @@ function ProbeBarView() {
   const setDataset = useProbe((s) => s.setDataset);
   const setSample = useProbe((s) => s.setSample);
   const toggle = useProbe((s) => s.toggle);
-  const [builtin, setBuiltin] = useState<BuiltinDataset[]>([]);
+  const builtin = useProbe((s) => s.datasets) ?? [];
   useEffect(() => {
-    api.datasets().then((d) => setBuiltin(d.builtin.filter((b) => b.available)), () => setBuiltin([]));
+    probeDatasets().catch(() => undefined); // the bar still shows the picked dataset without the list
   }, []);
   const label = result ? (Array.isArray(result.sample.label) ? result.sample.label.map((v) => v.toFixed(2)).join(", ") : String(result.sample.label)) : null;
 

@@ -6,6 +6,7 @@
 import { useEffect } from "react";
 import { api, ApiError } from "@/lib/api";
 import { pickDataset } from "@/lib/dataset-pick";
+import type { BuiltinDataset } from "@/lib/run-types";
 import { builderStore } from "@/store/builder-store";
 import { currentGraph } from "@/store/commands";
 import { probeStore } from "@/store/probe-store";
@@ -22,14 +23,23 @@ function ioShapes(): { input: number[] | null; output: number[] | null } {
   return { input: shape("Input"), output: shape("Output") };
 }
 
+/** The built-in datasets on this server, asked for once. */
+export async function probeDatasets(): Promise<BuiltinDataset[]> {
+  const known = probeStore.getState().datasets;
+  if (known) return known;
+  const list = (await api.datasets()).builtin.filter((d) => d.available);
+  probeStore.setState({ datasets: list });
+  return list;
+}
+
 export async function probeNow(): Promise<void> {
   const p = probeStore.getState();
   if (!p.on) return;
   let dataset = p.dataset;
   if (!dataset) {
-    const list = await api.datasets();
+    const list = await probeDatasets();
     const { input, output } = ioShapes();
-    dataset = pickDataset(list.builtin, input, output);
+    dataset = pickDataset(list, input, output);
     if (!probeStore.getState().on) return;
     if (!dataset) {
       probeStore.getState().answer(probeStore.getState().begin(), { error: "No dataset fits this graph's Input." });

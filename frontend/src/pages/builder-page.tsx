@@ -180,7 +180,7 @@ function Builder() {
       <Toolbar onDialog={setDialog} />
       <div className="workspace">
         <Palette onAdd={addAtCenter} searchRef={searchRef} />
-        <div className="canvas-box" ref={canvasBox}>
+        <div className={`canvas-box${probing ? " probing" : ""}`} ref={canvasBox}>
           {probing && <ProbeBar />}
           <Canvas onQuickAdd={(screen, p) => setQuickAdd({ screen, flow: p })} pointer={pointer} focus={focus} />
           {empty && (

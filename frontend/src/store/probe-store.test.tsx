@@ -41,7 +41,7 @@ beforeEach(() => {
   builderStore.getState().applyValidation(builderStore.getState().revision, validation({ nodes: {
     x: { shape: [2], shapes: [[2]], params: 0, flops: 0 }, fc: { shape: [2], shapes: [[2]], params: 6, flops: 4 }, y: { shape: [2], shapes: [[2]], params: 0, flops: 0 },
   } }));
-  probeStore.setState({ on: false, dataset: null, sample: 0, result: null, error: null, loading: false });
+  probeStore.setState({ on: false, dataset: null, sample: 0, datasets: null, result: null, error: null, loading: false });
   fetchMock = vi.fn();
   vi.stubGlobal("fetch", fetchMock);
 });

@@ -6,6 +6,7 @@
 import { useStore } from "zustand";
 import { createStore } from "zustand/vanilla";
 import type { DatasetPick } from "@/lib/dataset-pick";
+import type { BuiltinDataset } from "@/lib/run-types";
 import type { Schemas } from "@/lib/types";
 
 export type ProbeResult = Schemas["ProbeOut"];
@@ -16,6 +17,8 @@ export interface ProbeState {
   /** The dataset the sample comes from; null until one is picked for the graph. */
   dataset: DatasetPick | null;
   sample: number;
+  /** The built-in datasets that are on this server, loaded once for the bar and the first pick. */
+  datasets: BuiltinDataset[] | null;
   result: ProbeResult | null;
   error: string | null;
   loading: boolean;
@@ -40,6 +43,7 @@ export function createProbeStore() {
     on: false,
     dataset: null,
     sample: 0,
+    datasets: null,
     result: null,
     error: null,
     loading: false,
