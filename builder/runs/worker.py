@@ -140,7 +140,8 @@ class RunRelay:
 # Training processes are forked from a server process that has imported these once (torch alone takes
 # seconds), so a run starts training at once; each run still has a fresh process of its own.
 PRELOAD = ["torch", "torch._dynamo", "torch.fx", "onnx", "onnxscript",
-           "builder.engine.graph", "builder.engine.training", "builder.engine.executor", "builder.engine.weights"]
+           "builder.engine.graph", "builder.engine.training", "builder.engine.executor", "builder.engine.weights",
+           "builder.runs.fork_server"]
 
 
 def training_context():

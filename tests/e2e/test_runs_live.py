@@ -150,7 +150,7 @@ def test_sigterm_checkpoints_and_requeues_then_another_worker_finishes(scaled_ou
     os.killpg(first.pid, signal.SIGTERM)
     assert first.wait(timeout=60) == 0, logs(first)
     run = api.get(f"/api/runs/{run_id}")[1]
-    assert run["status"] == "queued", run
+    assert run["status"] == "queued", (run, logs(first))
     scaled_out.start_worker("second")
     run = api.wait_for(run_id, lambda r: r["status"] in ("succeeded", "failed"), what="an end")
     assert run["status"] == "succeeded", run["error"]
