@@ -104,6 +104,20 @@ def run_events(*, run: TrainingRun, after: int | None = None) -> list[dict]:
     return out
 
 
+def run_pictures(*, run: TrainingRun) -> dict:
+    """What the run last showed of its insides: the latest stored `units`, `feature_maps` and `health`."""
+    def latest(*keys: str) -> dict | None:
+        found = Q()
+        for key in keys:
+            found |= Q(data__has_key=key)
+        return run.events.filter(found, type="epoch").order_by("-id").values_list("data", flat=True).first()
+
+    drawn, measured = latest("units", "feature_maps"), latest("health")
+    epoch = (drawn or measured or {}).get("epoch")
+    return {"run": run.pk, "epoch": epoch, "units": (drawn or {}).get("units"),
+            "feature_maps": (drawn or {}).get("feature_maps"), "health": (measured or {}).get("health")}
+
+
 def run_snapshot(*, run: TrainingRun, after: int | None = None) -> dict:
     """What a watcher gets first: the run's state and every stored message (after `after`)."""
     return {"run": run_detail(run), "events": run_events(run=run, after=after)}

@@ -21,6 +21,7 @@ from builder.api.schemas import (
     RunDetail,
     RunIn,
     RunMetrics,
+    RunPictures,
     RunPlan,
     RunSummary,
     RunWeightsOut,
@@ -115,6 +116,12 @@ def run_get(request, run_id: Id):
 def run_metrics(request, run_id: Id, after: int | None = Query(None, ge=0, le=MAX_ID)):
     run = selectors.run_get(owner=request.user, run_id=run_id)
     return {"id": run.pk, "status": run.status, "events": selectors.run_events(run=run, after=after)}
+
+
+@router.get("/{int:run_id}/pictures", response={200: RunPictures, **error_responses(401, 404, 422)})
+def run_pictures(request, run_id: Id):
+    """The run's latest pictures of its insides (epoch messages' `units`, `feature_maps`) and `health`."""
+    return selectors.run_pictures(run=selectors.run_get(owner=request.user, run_id=run_id))
 
 
 @router.post("/{int:run_id}/stop", response={200: RunDetail, **error_responses(401, 403, 404, 409, 422)})

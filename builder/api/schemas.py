@@ -447,6 +447,14 @@ class RunMetrics(TypedDict):
     events: list[StreamEvent]
 
 
+class RunPictures(TypedDict):
+    run: int
+    epoch: Annotated[int | None, Field(description="the epoch of the pictures (or of the health) shown")]
+    units: Annotated[dict[str, Any] | None, Field(description="2-D data: every unit over the data's square")]
+    feature_maps: Annotated[dict[str, Any] | None, Field(description="images: a fixed sample's feature maps")]
+    health: Annotated[dict[str, Any] | None, Field(description="every node's last training-health measures")]
+
+
 class HistogramOut(Schema):
     edges: list[float] = Field(description="33 bin edges, lowest first")
     counts: list[int] = Field(description="32 counts of finite elements")

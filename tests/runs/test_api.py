@@ -129,6 +129,7 @@ def test_a_strangers_run_is_404_for_every_verb(api, alice, bob):
     for response in (
         as_bob.get(f"/api/runs/{run_id}"),
         as_bob.get(f"/api/runs/{run_id}/metrics"),
+        as_bob.get(f"/api/runs/{run_id}/pictures"),
         as_bob.post(f"/api/runs/{run_id}/stop"),
         as_bob.get(f"/api/runs/{run_id}/download?format=pth"),
         as_bob.delete(f"/api/runs/{run_id}"),
@@ -137,6 +138,24 @@ def test_a_strangers_run_is_404_for_every_verb(api, alice, bob):
         assert response.json()["detail"] == f"No run {run_id}"
     assert as_bob.get("/api/runs").json() == []
     assert TrainingRun.objects.filter(pk=run_id).exists()
+
+
+def test_a_runs_pictures_are_the_latest_stored_units_feature_maps_and_health(api, alice):
+    as_alice = api.as_user(alice)
+    run_id = submit(as_alice).json()["id"]
+    assert as_alice.get(f"/api/runs/{run_id}/pictures").json() == {
+        "run": run_id, "epoch": None, "units": None, "feature_maps": None, "health": None}
+    unit = {"size": 2, "range": [0, 1], "values": [[0, 1, 1, 0]]}
+    services.run_events_append(run_id=run_id, events=[
+        {"type": "epoch", "step": 10, "data": {"epoch": 1, "units": {"fc": unit}, "health": {"fc": {"act_mean": 1}}}},
+        {"type": "epoch", "step": 20, "data": {"epoch": 2, "units": {"fc": {**unit, "range": [0, 2]}},
+                                               "feature_maps": {"nodes": {}}}},
+        {"type": "epoch", "step": 30, "data": {"epoch": 3, "health": {"fc": {"act_mean": 3}}}},
+        {"type": "log", "step": 30, "data": {"message": "units"}},
+    ])
+    assert as_alice.get(f"/api/runs/{run_id}/pictures").json() == {
+        "run": run_id, "epoch": 2, "units": {"fc": {**unit, "range": [0, 2]}}, "feature_maps": {"nodes": {}},
+        "health": {"fc": {"act_mean": 3}}}
 
 
 def test_claiming_takes_the_oldest_queued_run_once(api, alice):

@@ -102,6 +102,12 @@ def build(analysis: Analysis) -> torch.fx.GraphModule:
     return gm
 
 
+def node_layers(gm: torch.fx.GraphModule) -> dict[str, str]:
+    """Graph node id -> layer type for the nodes whose output an fx node holds, in graph order."""
+    return {n.meta["netbuilder_node"]: n.meta["netbuilder_origin"][1] for n in gm.graph.nodes
+            if "netbuilder_node" in n.meta and "netbuilder_origin" in n.meta}
+
+
 def _fine_tuning(gm: torch.fx.GraphModule, analysis: Analysis) -> None:
     """Apply the nodes' ``trainable`` and ``lr_mult``: what the training engine reads (docs/training.md).
 

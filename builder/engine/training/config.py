@@ -92,6 +92,9 @@ class TrainConfig:
     compile: bool = option(False, "torch.compile the model (slow first steps)", kind="bool")
     health: bool = option(True, "Measure each node's training health (dead and saturated units, gradient "
                           "norms, update ratios) on a fixed batch, at most 4 times a second", kind="bool")
+    units: bool = option(True, "Draw every unit's picture: over the data's square for 2-D data, and the feature "
+                         "maps of Conv/Pool nodes for a fixed sample of images; at most 10 times a second",
+                         kind="bool")
     log_every: int = option(10, "Steps between metrics events", kind="int", min=1, max=1_000_000)
     augment: dict | None = option(None, 'Image batches: {"flip": true, "crop": 4, "jitter": 0.1}', kind="object",
                                   nullable=True)

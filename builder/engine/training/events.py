@@ -75,6 +75,12 @@ class EpochData(TypedDict):
     # act_mean, act_std, dead_fraction, saturated_fraction, grad_norm, update_ratio (None where it doesn't apply)
     health: NotRequired[dict[str, dict[str, float | None]]]
     alerts: NotRequired[list[dict[str, str]]]  # {"node", "kind": dead|saturated|exploding, "message"} starting now
+    # builder.engine.training.pictures, at a rate a person can watch: 2-D data, every node with at most 64
+    # outputs over the data's square, {node: {"size": S, "range": [lo, hi], "values": [[S*S] per unit]}};
+    units: NotRequired[dict[str, dict[str, Any]]]
+    # images, a fixed validation sample's feature maps: {"sample": {"index", "label", "prediction", "image"},
+    # "nodes": {node: {"channels": [picture, ...], "of": C}}}
+    feature_maps: NotRequired[dict[str, Any]]
 
 
 class LogData(TypedDict):

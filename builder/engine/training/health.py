@@ -17,7 +17,9 @@ import torch
 import torch.fx
 from torch import nn
 
-from .probe import NodeRecorder
+from builder.engine.graph.compile import node_layers
+
+from .probe import NodeRecorder, received_by
 
 HEALTH_BATCH = 256  # samples of the fixed batch, fewer for big inputs (HEALTH_VALUES in all)
 HEALTH_VALUES = 1 << 20
@@ -38,8 +40,7 @@ class HealthMonitor:
         self.model = model
         self.x, self.y = x, y[: x.shape[0]]
         self.loss_fn = loss_fn
-        self.layers = {n.meta["netbuilder_node"]: n.meta["netbuilder_origin"][1] for n in model.graph.nodes
-                       if "netbuilder_node" in n.meta and "netbuilder_origin" in n.meta}
+        self.layers = node_layers(model)
         self.previous = self._weights()
         self.grads: dict[str, deque[tuple[int, float]]] = {}
         self.active: dict[tuple[str, str], int] = {}  # (node, kind) -> the epoch the alert started
@@ -51,23 +52,8 @@ class HealthMonitor:
         calls (it may resize and normalise first: the fixed batch is what `model` itself receives)."""
         if not isinstance(model, torch.fx.GraphModule) or not x.shape[0]:
             return None
-        def received(batch: torch.Tensor) -> torch.Tensor:  # what `model` gets when `net` is called on `batch`
-            if net is model:
-                return batch
-            seen: list[torch.Tensor] = []
-            hook = model.register_forward_pre_hook(lambda module, args: seen.append(args[0].detach()))
-            was_training = net.training
-            try:
-                net.eval()
-                with torch.no_grad():
-                    net(batch)
-            finally:
-                hook.remove()
-                net.train(was_training)
-            return seen[0]
-
-        per_sample = received(x[:1])[0].numel()
-        x = received(x[: max(2, min(HEALTH_BATCH, HEALTH_VALUES // max(1, per_sample)))])
+        per_sample = received_by(model, net, x[:1])[0].numel()
+        x = received_by(model, net, x[: max(2, min(HEALTH_BATCH, HEALTH_VALUES // max(1, per_sample)))])
         return cls(model, x, y[: x.shape[0]], loss_fn)
 
     def _weights(self) -> dict[str, torch.Tensor]:

@@ -33,7 +33,7 @@ from torch import nn
 
 from builder.engine.settings import engine_settings
 
-from . import augment, events, finetune, metrics
+from . import augment, events, finetune, metrics, pictures
 from .checkpoints import FILENAME, load_checkpoint, rng_state, save_checkpoint, set_rng_state
 from .checks import build_loss, check_compatibility, loss_targets, resolve_device
 from .config import TrainConfig, default_loss
@@ -252,6 +252,12 @@ def train(
             monitor = HealthMonitor.for_model(model, net, x_train, y_train, loss_fn)
         except Exception:  # the model fails on its data: the first step reports it, naming the node
             monitor = None
+    units: pictures.UnitPictures | None = None
+    maps: pictures.FeatureMaps | None = None
+    if config.units:
+        units = pictures.UnitPictures.for_model(model, x_range, y_range, device=device) if two_d else None
+        maps = pictures.FeatureMaps.for_model(model, net, x_val, split.y_val, classify=classify)
+    pictures_every, last_pictures = pictures.every_epochs(config.epochs), -math.inf
     unsent: list[events.MetricsPoint] = []  # points made since the last metrics message
     last_sent = -math.inf
 
@@ -386,6 +392,17 @@ def train(
                 last_boundary = time.perf_counter()
                 if epoch == start_epoch:
                     data["points"] = metrics.sample_points(dataset.x, dataset.y, seed=config.seed)
+            if (units or maps) and (last or epoch == start_epoch or (
+                    (epoch + 1) % pictures_every == 0 and time.perf_counter() - last_pictures >= pictures.PICTURES_SECONDS)):
+                try:
+                    if units is not None:
+                        data["units"] = units.measure()
+                    if maps is not None:
+                        data["feature_maps"] = maps.measure()
+                except Exception as e:  # pictures that fail must not fail the run
+                    units = maps = None
+                    emit(events.log(f"Unit pictures are not drawn for this model: {e}"))
+                last_pictures = time.perf_counter()
             history.append(summary)
             if last or time.perf_counter() - last_checkpoint >= checkpoint_seconds:
                 checkpoint(epoch + 1, 0)

@@ -118,16 +118,39 @@ def _preview(t: torch.Tensor) -> dict[str, Any]:
             preview["truncated"] = True
         return preview
     if t.dim() == 2:  # (H, W) or (sequence, features): one heatmap
-        return {"kind": "heatmap", **_picture(t)}
+        return {"kind": "heatmap", **picture(t)}
     channels = t.reshape(-1, *t.shape[-2:])  # (C, H, W); more leading dimensions are folded into C
     shown = channels[:CHANNELS_MAX]
-    return {"kind": "channels", "channels": [_picture(c) for c in shown], "of": int(channels.shape[0])}
+    return {"kind": "channels", "channels": [picture(c) for c in shown], "of": int(channels.shape[0])}
 
 
-def _picture(t: torch.Tensor) -> dict[str, Any]:
-    """A 2-D tensor pooled down to at most PICTURE_MAX on a side, with its size and range."""
+def picture(t: torch.Tensor, *, side: int = PICTURE_MAX) -> dict[str, Any]:
+    """A 2-D tensor pooled down to at most `side` on a side, with its size and range."""
     h, w = t.shape
-    size = (min(h, PICTURE_MAX), min(w, PICTURE_MAX))
+    size = (min(h, side), min(w, side))
     pooled = F.adaptive_avg_pool2d(t[None, None], size)[0, 0] if (h, w) != size else t
-    return {"size": list(size), "range": [float(pooled.min()), float(pooled.max())],
-            "values": [[round(v, 4) for v in row] for row in pooled.tolist()]}
+    return {"size": list(size), "range": [float(pooled.min()), float(pooled.max())], "values": rounded(pooled)}
+
+
+def rounded(t: torch.Tensor, digits: int = 4) -> list:
+    """`t` as (nested) lists of floats rounded to `digits` decimals: short JSON, 0.1234 not 0.12340000271."""
+    scale = 10.0 ** digits
+    return (t.detach().double() * scale).round().div(scale).tolist()
+
+
+def received_by(model: torch.nn.Module, net: torch.nn.Module, batch: torch.Tensor) -> torch.Tensor:
+    """What `model` receives when `net`, the module a training step calls, is called on `batch`: `net`
+    may resize and normalise images before `model` (builder.engine.training.augment)."""
+    if net is model:
+        return batch
+    seen: list[torch.Tensor] = []
+    hook = model.register_forward_pre_hook(lambda module, args: seen.append(args[0].detach()))
+    was_training = net.training
+    try:
+        net.eval()
+        with torch.no_grad():
+            net(batch)
+    finally:
+        hook.remove()
+        net.train(was_training)
+    return seen[0]

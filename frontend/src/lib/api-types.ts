@@ -361,6 +361,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/runs/{run_id}/pictures": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Run Pictures
+         * @description The run's latest pictures of its insides (epoch messages' `units`, `feature_maps`) and `health`.
+         */
+        get: operations["builder_api_runs_run_pictures"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/runs/{run_id}/stop": {
         parameters: {
             query?: never;
@@ -1142,6 +1162,37 @@ export interface components {
              * @enum {string}
              */
             status: "queued" | "running" | "succeeded" | "failed" | "stopped";
+        };
+        /** RunPictures */
+        RunPictures: {
+            /**
+             * Epoch
+             * @description the epoch of the pictures (or of the health) shown
+             */
+            epoch: number | null;
+            /**
+             * Feature Maps
+             * @description images: a fixed sample's feature maps
+             */
+            feature_maps: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Health
+             * @description every node's last training-health measures
+             */
+            health: {
+                [key: string]: unknown;
+            } | null;
+            /** Run */
+            run: number;
+            /**
+             * Units
+             * @description 2-D data: every unit over the data's square
+             */
+            units: {
+                [key: string]: unknown;
+            } | null;
         };
         /** RunPlan */
         RunPlan: {
@@ -2963,6 +3014,55 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RunMetrics"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    builder_api_runs_run_pictures: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunPictures"];
                 };
             };
             /** @description Unauthorized */
