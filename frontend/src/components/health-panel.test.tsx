@@ -1,16 +1,17 @@
 import { render, screen } from "@testing-library/react";
 import { afterEach, describe, expect, it } from "vitest";
 import { HealthPanel } from "@/components/health-panel";
-import { createRunSeries, type EpochSummary } from "@/lib/run-series";
+import { applyMessage, createRunSeries } from "@/lib/run-series";
+import type { EpochData } from "@/lib/run-types";
 import { runStore } from "@/store/run-store";
 
 const base = { epochs: 3, step: 10, train_loss: 0.5, time_s: 0.1, samples_per_s: 100 };
 const healthy = { act_mean: 0.1, act_std: 0.9, dead_fraction: null, saturated_fraction: null, grad_norm: 0.4, update_ratio: 0.002, alerts: [] };
 
-function show(epochs: EpochSummary[]) {
+function show(epochs: EpochData[]) {
   const series = createRunSeries();
-  series.epochs = epochs;
-  runStore.setState({ series, version: series.version + 1 });
+  for (const data of epochs) applyMessage(series, { type: "epoch", data });
+  runStore.setState({ series, version: series.version });
   render(<HealthPanel />);
 }
 

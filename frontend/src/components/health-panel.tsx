@@ -4,8 +4,6 @@
  * every alert the run raised, in plain words, each naming its node.
  */
 import { memo } from "react";
-import type { EpochSummary } from "@/lib/run-series";
-import type { HealthAlert, NodeHealth } from "@/lib/run-types";
 import { useRun } from "@/store/run-store";
 
 function pct(v: number | null): string {
@@ -18,25 +16,11 @@ function num(v: number | null): string {
   return a !== 0 && (a < 0.001 || a >= 1000) ? v.toExponential(1) : v.toFixed(3);
 }
 
-export function latestHealth(epochs: readonly EpochSummary[]): { epoch: number; health: Record<string, NodeHealth> } | null {
-  for (let i = epochs.length - 1; i >= 0; i--) {
-    const e = epochs[i]!;
-    if (e.health) return { epoch: e.epoch, health: e.health };
-  }
-  return null;
-}
-
-export function runAlerts(epochs: readonly EpochSummary[]): HealthAlert[] {
-  return epochs.flatMap((e) => e.alerts ?? []);
-}
-
 function HealthPanelView() {
-  useRun((s) => s.version);
-  const epochs = useRun((s) => s.series.epochs);
-  const latest = latestHealth(epochs);
-  const alerts = runAlerts(epochs);
+  const latest = useRun((s) => s.series.latest.health);
+  const alerts = useRun((s) => s.series.alerts);
   if (!latest) return <p className="muted pad">Each node's health appears after the first epoch.</p>;
-  const rows = Object.entries(latest.health);
+  const rows = Object.entries(latest.value);
   return (
     <div className="health-panel" data-testid="health-panel">
       {alerts.length > 0 && (

@@ -7,9 +7,11 @@ import { memo, useEffect } from "react";
 import { keyParams } from "@/lib/catalog";
 import { formatShape } from "@/lib/format";
 import { inHandle, inputPortCount, outHandle, outputPortCount, type LayerNode } from "@/lib/graph";
+import { NodeFeatureMaps, NodeUnits } from "@/components/node-pictures";
 import { ProbePreview } from "@/components/probe-preview";
 import { useBuilder } from "@/store/builder-store";
 import { useProbe } from "@/store/probe-store";
+import { lastRunPictures, useRunPictures } from "@/store/run-pictures-store";
 
 const NO_PORTS: number[] = [];
 
@@ -19,6 +21,10 @@ function LayerNodeView({ id, data, selected }: NodeProps<LayerNode>) {
   const errors = useBuilder((s) => s.errors.byNode[id]);
   const catalogLoaded = useBuilder((s) => s.catalog !== null);
   const probe = useProbe((s) => (s.on ? s.result?.nodes[id] : undefined));
+  // The last run's pictures, unless Probe mode shows this graph's own outputs.
+  const probing = useProbe((s) => s.on);
+  const picturesOn = useRunPictures((s) => s.on && s.pictures !== null);
+  const runPictures = picturesOn && !probing;
   // Only variadic nodes (Add, Concat) grow ports with their edges; others never look at the edge list.
   const highestPort = useBuilder((s) => {
     if (spec && spec.inputs.max !== null) return -1;
@@ -93,6 +99,12 @@ function LayerNodeView({ id, data, selected }: NodeProps<LayerNode>) {
         {report?.params ? <span className="layer-node-count">{report.params.toLocaleString("en-US")} p</span> : null}
       </div>
       {probe && !firstError && <ProbePreview probe={probe} />}
+      {runPictures && (
+        <div className="layer-node-pictures">
+          <NodeUnits nodeId={id} source={lastRunPictures} testId="node-unit" />
+          <NodeFeatureMaps nodeId={id} source={lastRunPictures} testId="node-fmap" />
+        </div>
+      )}
       {(firstError || unknown) && (
         <div className="layer-node-error" data-testid={`node-error-${id}`} title={errors?.map((e) => e.message).join("\n")}>
           {firstError ? (

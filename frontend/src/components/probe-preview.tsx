@@ -3,6 +3,8 @@
  * heatmap for a 2-D output, the first channel of a 3-D one (the server pools each to at most 32 × 32).
  */
 import { memo, useEffect, useRef, type ReactElement } from "react";
+import { paintPicture } from "@/components/node-pictures";
+import type { Picture as RunPicture } from "@/lib/run-types";
 import type { NodeProbe } from "@/store/probe-store";
 
 type Picture = { size: number[]; range: number[]; values: number[][] };
@@ -31,19 +33,8 @@ function Heatmap({ picture }: { picture: Picture }) {
   const ref = useRef<HTMLCanvasElement>(null);
   const [h, w] = picture.size as [number, number];
   useEffect(() => {
-    const ctx = ref.current?.getContext("2d");
-    if (!ctx) return; // jsdom has no canvas drawing
-    const [lo, hi] = picture.range as [number, number];
-    const span = hi - lo || 1;
-    const image = ctx.createImageData(w, h);
-    picture.values.forEach((row, y) =>
-      row.forEach((v, x) => {
-        const g = Math.round(((v - lo) / span) * 255);
-        image.data.set([g, g, g, 255], (y * w + x) * 4);
-      }),
-    );
-    ctx.putImageData(image, 0, 0);
-  }, [picture, h, w]);
+    if (ref.current) paintPicture(ref.current, picture as RunPicture);
+  }, [picture]);
   return <canvas ref={ref} className="probe-heatmap" width={w} height={h} data-testid="probe-heatmap" aria-label={`${h}×${w} picture`} />;
 }
 

@@ -3,7 +3,9 @@ import { useRef, useState } from "react";
 import { NameDialog } from "@/components/name-dialog";
 import { useFitGraph } from "@/hooks/use-fit-graph";
 import { builderStore, selectCanRedo, selectCanUndo, selectInitWeights, selectIsDirty, useBuilder } from "@/store/builder-store";
+import { navigate } from "@/lib/router";
 import { useProbe } from "@/store/probe-store";
+import { hasPictures, useRunPictures } from "@/store/run-pictures-store";
 import { confirmDiscard, duplicateArchitecture, exportJson, exportPython, importGraphFile, newGraph, openArchitecture, save } from "@/store/commands";
 
 export type DialogKind = "open" | "templates" | "help" | "saveAs" | "duplicate" | "train" | "torchvision" | "weights" | null;
@@ -31,6 +33,9 @@ export function Toolbar({ onDialog }: ToolbarProps) {
   const detachInitWeights = useBuilder((s) => s.detachInitWeights);
   const probing = useProbe((s) => s.on);
   const toggleProbe = useProbe((s) => s.toggle);
+  const runPictures = useRunPictures((s) => (hasPictures(s.pictures) ? s.pictures : null));
+  const runPicturesOn = useRunPictures((s) => s.on);
+  const toggleRunPictures = useRunPictures((s) => s.toggle);
 
   return (
     <div className="toolbar" role="toolbar" aria-label="Builder">
@@ -139,6 +144,35 @@ export function Toolbar({ onDialog }: ToolbarProps) {
         >
           Probe
         </button>
+        {runPictures && (
+          <span className="run-pictures-tool">
+            <button
+              type="button"
+              className={runPicturesOn && !probing ? "on" : undefined}
+              aria-pressed={runPicturesOn}
+              disabled={probing}
+              onClick={() => toggleRunPictures()}
+              title={probing ? "Probe mode shows this graph's own outputs" : "Show each node's pictures from the run this graph was last trained in"}
+              data-testid="run-pictures-toggle"
+            >
+              Last run's pictures
+            </button>
+            <a
+              className="run-pictures-label muted"
+              href={`/runs/${runPictures.run}/`}
+              onClick={(e) => {
+                if (e.metaKey || e.ctrlKey || e.shiftKey || e.button !== 0) return;
+                e.preventDefault();
+                navigate(`/runs/${runPictures.run}/`);
+              }}
+              title="Open that run"
+              data-testid="run-pictures-label"
+            >
+              #{runPictures.run}
+              {runPictures.epoch !== null ? ` · epoch ${runPictures.epoch}` : ""}
+            </a>
+          </span>
+        )}
         <button type="button" onClick={autoLayout} title="Auto-layout (L)" data-testid="layout-button">
           Layout
         </button>

@@ -186,6 +186,7 @@ function TrainDialogView({ onClose }: { onClose(): void }) {
     setServerError(null);
     try {
       const run = await api.createRun(requestFor());
+      builderStore.getState().setLastRun(run.id);
       onClose();
       navigate(`/runs/${run.id}/`);
     } catch (e) {

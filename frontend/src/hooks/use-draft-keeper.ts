@@ -16,6 +16,7 @@ function flush(): void {
     graph: currentGraph(),
     architectureId: s.architecture?.id ?? null,
     architectureVersion: s.architecture?.version ?? null,
+    runId: s.lastRunId,
     savedAt: new Date().toISOString(),
   });
 }
@@ -24,6 +25,12 @@ export function useDraftKeeper(): void {
   useEffect(() => {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const unsubscribe = builderStore.subscribe((s, prev) => {
+      if (s.lastRunId !== prev.lastRunId) {
+        // A run was just submitted and the page is about to change: keep the run with the draft now.
+        clearTimeout(timer);
+        flush();
+        return;
+      }
       if (s.changeCount === prev.changeCount && s.savedChangeCount === prev.savedChangeCount) return;
       clearTimeout(timer);
       timer = setTimeout(flush, DRAFT_DELAY_MS);

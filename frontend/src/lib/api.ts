@@ -2,7 +2,7 @@
  * The JSON API (docs/api.md) as typed functions. Requests carry the session cookie and, when they
  * change state, the CSRF token; a 401/403 sends the browser to the login page.
  */
-import type { DatasetList, DatasetPreview, RunDetail, RunPlan, RunRequest, RunSummary, StreamMessage, TrainingOption, UploadedDataset } from "@/lib/run-types";
+import type { DatasetList, DatasetPreview, RunDetail, RunPictures, RunPlan, RunRequest, RunSummary, StreamMessage, TrainingOption, UploadedDataset } from "@/lib/run-types";
 import type {
   Architecture,
   ArchitectureSummary,
@@ -132,6 +132,8 @@ export const api = {
     request<{ id: number; status: string; events: StreamMessage[] }>(`/api/runs/${id}/metrics${after !== undefined ? `?after=${after}` : ""}`),
   runModelPy: (id: number) => request<string>(`/api/runs/${id}/download?format=py`, { accept: "text" }),
   runWeights: (id: number, signal?: AbortSignal) => request<RunWeights>(`/api/runs/${id}/weights`, { signal }),
+  /** The last stored epoch's unit pictures, feature maps and health. */
+  runPictures: (id: number, signal?: AbortSignal) => request<RunPictures>(`/api/runs/${id}/pictures`, { signal }),
 
   torchvision: () => request<TorchvisionArch[]>("/api/torchvision"),
   /** A whole torchvision architecture as an editable graph; `numClasses` replaces its head. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { draftIsNews, readDraft, writeDraft, type Draft } from "@/lib/draft";
+import { DRAFT_KEY, draftIsNews, readDraft, writeDraft, type Draft } from "@/lib/draft";
 
 class MemoryStorage implements Storage {
   private items = new Map<string, string>();
@@ -37,5 +37,21 @@ describe("drafts", () => {
 
   it("from before tabs were recorded are news", () => {
     expect(draftIsNews(draft, new MemoryStorage())).toBe(true);
+  });
+});
+
+describe("a draft's run", () => {
+  it("comes back with the draft, so the builder shows that run's pictures after a reload", () => {
+    const local = new MemoryStorage();
+    writeDraft({ ...draft, runId: 42 }, local, new MemoryStorage());
+    expect(readDraft(local)?.runId).toBe(42);
+  });
+
+  it("is null in a draft written before drafts kept one, which stays readable", () => {
+    const local = new MemoryStorage();
+    local.setItem(DRAFT_KEY, JSON.stringify(draft));
+    expect(readDraft(local)).toMatchObject({ graph: draft.graph, runId: null });
+    local.setItem(DRAFT_KEY, JSON.stringify({ ...draft, runId: "7" }));
+    expect(readDraft(local)?.runId).toBeNull();
   });
 });

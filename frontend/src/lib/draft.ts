@@ -9,6 +9,8 @@ export interface Draft {
   graph: GraphDoc;
   architectureId: number | null;
   architectureVersion: number | null;
+  /** The run this graph was last trained in (its pictures show on the nodes); drafts from before it lack it. */
+  runId?: number | null;
   savedAt: string;
   /** The tab that wrote it: a draft this tab wrote (a reload, a visit to the runs page) is not news. */
   tab?: string;
@@ -46,10 +48,15 @@ export function readDraft(storage: Storage = window.localStorage): Draft | null 
     const raw = storage.getItem(DRAFT_KEY);
     if (!raw) return null;
     const d = JSON.parse(raw) as Draft;
-    return d && typeof d === "object" && d.graph ? d : null;
+    if (!d || typeof d !== "object" || !d.graph) return null;
+    return { ...d, runId: draftRunId(d.runId) };
   } catch {
     return null;
   }
+}
+
+function draftRunId(raw: unknown): number | null {
+  return typeof raw === "number" && Number.isInteger(raw) && raw > 0 ? raw : null;
 }
 
 export function clearDraft(storage: Storage = window.localStorage): void {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { applyMessage, backfill, boundaryAt, Column, createRunSeries, lastIndexAtOrBelow, lossColumns, MAX_LOG_LINES, normColumns, resumeStep, validationColumns } from "@/lib/run-series";
+import { applyMessage, backfill, boundaryAt, Column, createRunSeries, lastIndexAtOrBelow, lossColumns, MAX_LOG_LINES, nodeAlerts, normColumns, resumeStep, validationColumns } from "@/lib/run-series";
 import { epoch, metrics, snapshot } from "@/test/run-fixtures";
 
 const steps = (s: ReturnType<typeof createRunSeries>) => Array.from(s.steps.view());
@@ -160,5 +160,60 @@ describe("loss and validation columns", () => {
     expect(validationColumns(s.epochs)).toEqual({ metric: "accuracy", x: [1], ys: [[0.6]] });
     applyMessage(s, epoch(2, 20, { val_top5: 0.9 }));
     expect(validationColumns(s.epochs).ys).toEqual([[0.6, 0.7], [null, 0.9]]);
+  });
+});
+
+describe("the latest pictures", () => {
+  const units = (v: number) => ({ fc1: { size: 2, range: [v, v] as [number, number], values: [[v, v, v, v]] } });
+  const maps = (v: number) => ({
+    sample: { index: 3, label: 1, prediction: 1, image: { channels: [{ size: [1, 1] as [number, number], range: [0, 1] as [number, number], values: [[v]] }], of: 1 } },
+    nodes: {},
+  });
+  const healthOf = (dead: number) => ({ relu: { act_mean: 0, act_std: 0, dead_fraction: dead, saturated_fraction: null, grad_norm: null, update_ratio: null, alerts: [] } });
+
+  it("keeps only the newest units, feature maps and health, each with its epoch, out of the summaries", () => {
+    const s = createRunSeries();
+    applyMessage(s, epoch(1, 10, { units: units(1), feature_maps: maps(1), health: healthOf(0.5) }));
+    applyMessage(s, epoch(2, 20, { units: units(2) }));
+    expect(s.latest.units).toEqual({ epoch: 2, value: units(2) });
+    expect(s.latest.featureMaps).toEqual({ epoch: 1, value: maps(1) }); // epoch 2 sent none: the last that came stays
+    expect(s.latest.health?.epoch).toBe(1);
+    for (const e of s.epochs) {
+      expect(Object.keys(e)).not.toContain("units");
+      expect(Object.keys(e)).not.toContain("feature_maps");
+      expect(Object.keys(e)).not.toContain("health");
+    }
+  });
+
+  it("is a new object when it changes and the same one when an epoch brings none", () => {
+    const s = createRunSeries();
+    applyMessage(s, epoch(1, 10, { units: units(1) }));
+    const before = s.latest;
+    const unitsBefore = s.latest.units;
+    applyMessage(s, epoch(2, 20));
+    expect(s.latest).toBe(before);
+    applyMessage(s, epoch(3, 30, { health: healthOf(1) }));
+    expect(s.latest).not.toBe(before);
+    expect(s.latest.units).toBe(unitsBefore); // the nodes' pictures did not change: nothing to redraw
+  });
+
+  it("is never replaced by an older epoch filled in later", () => {
+    const s = createRunSeries();
+    applyMessage(s, metrics(5));
+    applyMessage(s, epoch(3, 30, { units: units(3) }));
+    backfill(s, [epoch(2, 20, { units: units(2), health: healthOf(0.25) })]);
+    expect(s.latest.units).toEqual({ epoch: 3, value: units(3) });
+    expect(s.latest.health?.epoch).toBe(2); // the only health there is
+  });
+
+  it("collects every alert once, and each node's latest of a kind", () => {
+    const s = createRunSeries();
+    const dead = { node: "relu", kind: "dead" as const, message: "relu: 100% of units dead since epoch 1" };
+    applyMessage(s, snapshot(1, [epoch(1, 10, { alerts: [dead] })]));
+    applyMessage(s, snapshot(1, [epoch(1, 10, { alerts: [dead] })])); // a reconnect's replay
+    applyMessage(s, epoch(2, 20, { alerts: [{ node: "fc1", kind: "exploding", message: "fc1: gradients exploding" }] }));
+    expect(s.alerts.map((a) => a.node)).toEqual(["relu", "fc1"]);
+    expect(nodeAlerts(s.alerts, "relu")).toEqual([dead]);
+    expect(nodeAlerts(s.alerts, "fc2")).toEqual([]);
   });
 });

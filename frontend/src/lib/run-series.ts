@@ -8,7 +8,7 @@
  * They are mutated in place (copying 100,000 points per message is not an option); `version` counts the
  * changes, and that number is what stores and charts compare.
  */
-import type { Boundary, EpochData, FinalData, MetricsPoint, StreamMessage } from "@/lib/run-types";
+import type { Boundary, EpochData, FeatureMaps, FinalData, HealthAlert, MetricsPoint, NodeHealth, StreamMessage, UnitPictures } from "@/lib/run-types";
 
 /** An append-only column of numbers backed by a Float64Array that doubles when full. */
 export class Column {
@@ -49,8 +49,48 @@ export class Column {
   }
 }
 
-/** An epoch's summary without its heavy parts (boundary grid, data points). */
-export type EpochSummary = Omit<EpochData, "boundary" | "points">;
+/** An epoch's summary without its heavy parts (boundary grid, data points, pictures, health) and its alerts, kept apart. */
+export type EpochSummary = Omit<EpochData, "boundary" | "points" | "units" | "feature_maps" | "health" | "alerts">;
+
+/** A heavy part of an epoch, kept for the latest epoch that sent it only. */
+export interface Latest<T> {
+  epoch: number;
+  value: T;
+}
+
+/** The newest pictures and health of a run: only the latest of each is kept (each is a new object when it changes). */
+export interface LatestPictures {
+  units: Latest<Record<string, UnitPictures>> | null;
+  featureMaps: Latest<FeatureMaps> | null;
+  health: Latest<Record<string, NodeHealth>> | null;
+}
+
+export function noPictures(): LatestPictures {
+  return { units: null, featureMaps: null, health: null };
+}
+
+function newer<T>(kept: Latest<T> | null, epoch: number, value: T | undefined | null): Latest<T> | null {
+  if (value === undefined || value === null) return kept;
+  return kept && kept.epoch > epoch ? kept : { epoch, value };
+}
+
+/**
+ * The latest pictures with an epoch's folded in: each part is replaced only by one of the same or a
+ * later epoch, so a backfilled older epoch never hides a newer picture. Unchanged parts keep their
+ * identity; the answer is `latest` itself when nothing changed.
+ */
+export function foldPictures(latest: LatestPictures, data: Pick<EpochData, "epoch" | "units" | "feature_maps" | "health">): LatestPictures {
+  const units = newer(latest.units, data.epoch, data.units);
+  const featureMaps = newer(latest.featureMaps, data.epoch, data.feature_maps);
+  const health = newer(latest.health, data.epoch, data.health);
+  if (units === latest.units && featureMaps === latest.featureMaps && health === latest.health) return latest;
+  return { units, featureMaps, health };
+}
+
+function summaryOf(data: EpochData): EpochSummary {
+  const { boundary: _b, points: _p, units: _u, feature_maps: _f, health: _h, alerts: _a, ...summary } = data;
+  return summary;
+}
 
 export const MAX_LOG_LINES = 2000;
 export const MAX_BOUNDARIES = 1000;
@@ -73,6 +113,10 @@ export interface RunSeries {
   boundaries: { epoch: number; boundary: Boundary }[];
   /** A sample of the data, [x, y, label], for drawing under the boundary. */
   points: [number, number, number][] | null;
+  /** The newest unit pictures, feature maps and health, each from the latest epoch that sent one. */
+  latest: LatestPictures;
+  /** Every alert the run raised, in the order they came. */
+  alerts: HealthAlert[];
   logs: string[];
   final: ({ type: "finished" | "failed" | "stopped" } & FinalData) | null;
   /** Bumped by every change. */
@@ -92,6 +136,8 @@ export function createRunSeries(capacity = 1024): RunSeries {
     epochs: [],
     boundaries: [],
     points: null,
+    latest: noPictures(),
+    alerts: [],
     logs: [],
     final: null,
     version: 0,
@@ -150,11 +196,17 @@ function alignEpoch(series: RunSeries, data: EpochData): void {
   series.epochLossAtStep[i] = data.train_loss;
 }
 
+function keepHeavyParts(series: RunSeries, data: EpochData): void {
+  series.latest = foldPictures(series.latest, data);
+  if (data.alerts?.length) series.alerts = [...series.alerts, ...data.alerts];
+}
+
 /** Keeps an epoch newer than the last one kept; returns whether it was kept. */
 export function addEpoch(series: RunSeries, data: EpochData): boolean {
   if (!(data.epoch > lastEpochNumber(series))) return false;
-  const { boundary, points, ...summary } = data;
-  series.epochs.push(summary);
+  const { boundary, points } = data;
+  series.epochs.push(summaryOf(data));
+  keepHeavyParts(series, data);
   alignEpoch(series, data);
   if (boundary) {
     series.boundaries.push({ epoch: data.epoch, boundary });
@@ -269,9 +321,10 @@ export function backfillPoints(series: RunSeries, points: readonly MetricsPoint[
 export function backfillEpoch(series: RunSeries, data: EpochData): boolean {
   if (data.epoch > lastEpochNumber(series)) return applyMessage(series, { type: "epoch", data });
   if (series.epochs.some((e) => e.epoch === data.epoch)) return false;
-  const { boundary, points, ...summary } = data;
+  const { boundary, points } = data;
   const at = series.epochs.findIndex((e) => e.epoch > data.epoch);
-  series.epochs.splice(at < 0 ? series.epochs.length : at, 0, summary);
+  series.epochs.splice(at < 0 ? series.epochs.length : at, 0, summaryOf(data));
+  keepHeavyParts(series, data);
   alignEpoch(series, data);
   if (boundary) {
     const b = series.boundaries.findIndex((x) => x.epoch > data.epoch);
@@ -323,4 +376,11 @@ export function validationColumns(epochs: readonly EpochSummary[]): { metric: Va
   const ys = [epochs.map((e) => e.val_accuracy ?? null)];
   if (epochs.some((e) => e.val_top5 !== undefined)) ys.push(epochs.map((e) => e.val_top5 ?? null));
   return { metric, x, ys };
+}
+
+/** A node's alerts, the latest of each kind, in the order they first came. */
+export function nodeAlerts(alerts: readonly HealthAlert[], node: string): HealthAlert[] {
+  const byKind = new Map<string, HealthAlert>();
+  for (const a of alerts) if (a.node === node) byKind.set(a.kind, a);
+  return [...byKind.values()];
 }

@@ -74,6 +74,35 @@ export interface HealthAlert {
   message: string;
 }
 
+/**
+ * Each unit's output over the data's square (2-D data only): `size`×`size` values per unit, row-major,
+ * row r the r-th step of y from its min (as the boundary's `classes`); `range` is over all the node's units.
+ */
+export interface UnitPictures {
+  size: number;
+  range: [number, number];
+  values: number[][];
+}
+
+/** A 2-D picture as the probe's: rows of values, `range` its [lo, hi] (drawn black to white). */
+export interface Picture {
+  size: [number, number];
+  range: [number, number];
+  values: number[][];
+}
+
+/** The first channels of a (C, H, W) output, `of` C in all. */
+export interface ChannelPictures {
+  channels: Picture[];
+  of: number;
+}
+
+/** Image runs: one fixed validation sample, and every Conv/Pool node's first channels on it. */
+export interface FeatureMaps {
+  sample: { index: number; label: number | null; prediction: number | null; image: ChannelPictures };
+  nodes: Record<string, ChannelPictures>;
+}
+
 export interface EpochData {
   epoch: number;
   epochs: number;
@@ -100,8 +129,21 @@ export interface EpochData {
   /** The alerts that start at this epoch (also sent as log messages). */
   alerts?: HealthAlert[];
   boundary?: Boundary;
+  /** 2-D data: every node with a vector output of at most 64 values, each unit's picture (at a watchable rate). */
+  units?: Record<string, UnitPictures>;
+  /** Image data: the fixed sample and the Conv/Pool nodes' feature maps (at a watchable rate). */
+  feature_maps?: FeatureMaps;
   /** [x, y, label] of a sample of the data; sent with the first epoch only. */
   points?: [number, number, number][];
+}
+
+/** `GET /api/runs/{id}/pictures`: the last stored epoch's pictures and health (null where it sent none). */
+export interface RunPictures {
+  run: number;
+  epoch: number | null;
+  units: Record<string, UnitPictures> | null;
+  feature_maps: FeatureMaps | null;
+  health: Record<string, NodeHealth> | null;
 }
 
 /** A `status` message's data: exactly the run's summary as `GET /api/runs` lists it. */

@@ -17,6 +17,7 @@ import { TrainDialog } from "@/components/train-dialog";
 import { WeightsDialog } from "@/components/weights-dialog";
 import { useDraftKeeper } from "@/hooks/use-draft-keeper";
 import { useFitGraph } from "@/hooks/use-fit-graph";
+import { useLastRunPictures } from "@/hooks/use-last-run-pictures";
 import { useLiveValidation } from "@/hooks/use-live-validation";
 import { useProbeUpdates } from "@/hooks/use-probe";
 import { useShortcuts } from "@/hooks/use-shortcuts";
@@ -27,7 +28,7 @@ import { TORCHVISION_TYPE } from "@/lib/pretrained";
 import { nodeInUrl } from "@/lib/run-failure";
 import type { Position } from "@/lib/types";
 import { builderStore, selectSelectedNodeId, useBuilder } from "@/store/builder-store";
-import { architectureInUrl, expandNode, openArchitecture, save } from "@/store/commands";
+import { architectureInUrl, expandNode, openArchitecture, rememberLatestRun, save } from "@/store/commands";
 import { useProbe } from "@/store/probe-store";
 
 export function BuilderPage() {
@@ -70,7 +71,7 @@ function useInitialLoad(): { error: string | null; focus: string | null } {
       try {
         const loaded = fromGraphDoc(draft.graph);
         const architecture = draft.architectureId !== null && draft.architectureVersion !== null ? { id: draft.architectureId, version: draft.architectureVersion } : null;
-        void store.loadGraph(loaded, { architecture, dirty: true }).then(() => {
+        void store.loadGraph(loaded, { architecture, dirty: true, lastRunId: draft.runId ?? null }).then(() => {
           if (!node) return;
           const s = builderStore.getState();
           if (!s.nodes.some((n) => n.id === node)) {
@@ -80,6 +81,7 @@ function useInitialLoad(): { error: string | null; focus: string | null } {
           s.selectOnly(node);
           setFocus(node);
         });
+        if (!draft.runId && architecture) void rememberLatestRun(architecture.id);
         if (draftIsNews(draft)) store.toast("Restored your unsaved draft from this browser.", "info");
         return;
       } catch {
@@ -98,6 +100,7 @@ function Builder() {
   useLiveValidation();
   useProbeUpdates();
   useDraftKeeper();
+  useLastRunPictures();
   const probing = useProbe((s) => s.on);
   const flow = useReactFlow();
   const fitGraph = useFitGraph();

@@ -3,10 +3,12 @@ import { useEffect, useState, type MouseEvent } from "react";
 import { BoundaryCanvas } from "@/components/boundary-canvas";
 import { ConfusionMatrix } from "@/components/confusion-matrix";
 import { DownloadsPanel } from "@/components/downloads-panel";
+import { FeatureMapsPanel } from "@/components/feature-maps-panel";
 import { HealthPanel } from "@/components/health-panel";
 import { NormsChart } from "@/components/norms-chart";
 import { AccuracyChart, LossChart, LrChart, useValidationMetric, validationTitle } from "@/components/run-charts";
 import { RunLogs } from "@/components/run-logs";
+import { RunNetwork } from "@/components/run-network";
 import { RunProgress } from "@/components/run-progress";
 import { StatusBadge } from "@/components/status-badge";
 import { WeightsPanel } from "@/components/weights-panel";
@@ -50,10 +52,10 @@ function useSamplesPerEpoch(run: RunDetail | null): number | null {
   return n;
 }
 
-/** Opens the run's graph in the builder; with `node`, that node is selected and centred there. */
+/** Opens the run's graph in the builder (its nodes showing this run's pictures); with `node`, that node is selected and centred there. */
 function openInBuilder(run: RunDetail, node?: string) {
   if (readDraft() && !window.confirm("Open this run's graph in the builder?\nThe unsaved draft there will be replaced.")) return;
-  writeDraft({ graph: run.graph, architectureId: null, architectureVersion: null, savedAt: new Date().toISOString() });
+  writeDraft({ graph: run.graph, architectureId: null, architectureVersion: null, runId: run.id, savedAt: new Date().toISOString() });
   navigate(node ? builderNodeUrl(node) : "/");
 }
 
@@ -88,6 +90,7 @@ export function RunPage({ runId }: { runId: number }) {
   const error = useRun((s) => s.error);
   const stopping = useRun((s) => s.stopping);
   const hasBoundary = useRun((s) => s.series.boundaries.length > 0);
+  const hasFeatureMaps = useRun((s) => s.series.latest.featureMaps !== null);
   const final = useRun((s) => s.series.final);
   const finalMetrics = final?.metrics ?? null;
   const samplesPerEpoch = useSamplesPerEpoch(run);
@@ -183,6 +186,7 @@ export function RunPage({ runId }: { runId: number }) {
             </div>
             <LossChart logY={logY} />
           </section>
+          <section className="panel network-panel">{run ? <RunNetwork graph={run.graph} /> : <p className="muted pad">…</p>}</section>
           <div className="two-up">
             <section className="panel">
               <div className="panel-head">
@@ -229,6 +233,14 @@ export function RunPage({ runId }: { runId: number }) {
                 <h2>Decision boundary</h2>
               </div>
               <BoundaryCanvas classes={boundaryClasses} />
+            </section>
+          )}
+          {hasFeatureMaps && (
+            <section className="panel">
+              <div className="panel-head">
+                <h2>Feature maps</h2>
+              </div>
+              <FeatureMapsPanel classes={classes} />
             </section>
           )}
           {confusion && (

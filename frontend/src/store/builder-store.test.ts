@@ -266,3 +266,20 @@ describe("loading, saving state and validation answers", () => {
     expect(s().errors.general.map((e) => e.message)).toEqual(["graph has no Output", "old"]);
   });
 });
+
+describe("the run a graph was last trained in", () => {
+  it("comes with a loaded graph (a run's, a draft's) and goes with another or a new one, without dirtying it", () => {
+    mlp();
+    const doc = toGraphDoc("Run", { nodes: s().nodes, edges: s().edges });
+    s().loadGraph(fromGraphDoc(doc), { lastRunId: 12 });
+    expect(s().lastRunId).toBe(12);
+    s().setLastRun(13); // trained again from here
+    expect(s().lastRunId).toBe(13);
+    expect(selectIsDirty(s())).toBe(false);
+    s().loadGraph(fromGraphDoc(doc));
+    expect(s().lastRunId).toBeNull();
+    s().setLastRun(14);
+    s().newGraph();
+    expect(s().lastRunId).toBeNull();
+  });
+});

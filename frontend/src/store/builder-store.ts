@@ -76,6 +76,8 @@ export interface BuilderState {
   pane: Size | null;
   /** Weights attached to the next run (`init_weights`); dropped when another graph is loaded. */
   initWeights: InitWeights | null;
+  /** The run this graph was last trained in, whose pictures its nodes show; null for a graph never trained here. */
+  lastRunId: number | null;
 }
 
 export interface BuilderActions {
@@ -97,6 +99,8 @@ export interface BuilderActions {
    */
   replaceGraph(snap: Snapshot, opts?: { layout?: boolean }): Promise<void>;
   attachInitWeights(weights: InitWeights): void;
+  /** The graph was trained in run `runId` (submitted from here, or opened from it). */
+  setLastRun(runId: number | null): void;
   detachInitWeights(): void;
   renameNode(oldId: string, newId: string): string | null;
   deleteSelected(): void;
@@ -112,7 +116,7 @@ export interface BuilderActions {
   /** The canvas reports its size (on mount and on every resize). */
   setPane(size: Size): void;
   /** Loads a graph, laid out when it came without positions; resolves once it is. */
-  loadGraph(graph: LoadedGraph, opts?: { architecture?: SavedArchitecture | null; dirty?: boolean }): Promise<void>;
+  loadGraph(graph: LoadedGraph, opts?: { architecture?: SavedArchitecture | null; dirty?: boolean; lastRunId?: number | null }): Promise<void>;
   newGraph(): void;
   markSaved(architecture: SavedArchitecture, name?: string): void;
   applyValidation(revision: number, result: ValidationResult): boolean;
@@ -149,6 +153,7 @@ function initialState(): BuilderState {
     layingOut: false,
     pane: null,
     initWeights: null,
+    lastRunId: null,
   };
 }
 
@@ -352,6 +357,8 @@ export function createBuilderStore(): StoreApi<BuilderStore> {
 
       attachInitWeights: (weights) => set({ initWeights: weights }),
 
+      setLastRun: (lastRunId) => set({ lastRunId }),
+
       detachInitWeights: () => set({ initWeights: null }),
 
       renameNode: (oldId, newId) => {
@@ -466,6 +473,7 @@ export function createBuilderStore(): StoreApi<BuilderStore> {
           errors: EMPTY_ERRORS,
           fitRequest: graph.needsLayout ? s.fitRequest : s.fitRequest + 1,
           initWeights: null,
+          lastRunId: opts.lastRunId ?? null,
         });
         if (graph.needsLayout) await layOut({ undoable: false, sizes: new Map() });
       },
@@ -486,6 +494,7 @@ export function createBuilderStore(): StoreApi<BuilderStore> {
           savedChangeCount: s.changeCount + 1,
           errors: EMPTY_ERRORS,
           initWeights: null,
+          lastRunId: null,
         });
       },
 

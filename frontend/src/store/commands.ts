@@ -56,6 +56,24 @@ function loadArchitecture(arch: Architecture): void {
   store.getState().loadGraph({ ...loaded, name: arch.name }, { architecture: { id: arch.id, version: arch.version } });
   rememberInUrl(arch.id);
   clearDraft();
+  void rememberLatestRun(arch.id);
+}
+
+/**
+ * The open architecture's newest run (`GET /api/runs?architecture=`) becomes the graph's last run,
+ * whose pictures its nodes show; unless another graph was opened, or a run named, meanwhile.
+ */
+export async function rememberLatestRun(architectureId: number): Promise<void> {
+  let runs;
+  try {
+    runs = await api.runs({ architecture: architectureId });
+  } catch {
+    return; // no pictures then: nothing else depends on them
+  }
+  const s = store.getState();
+  if (s.architecture?.id !== architectureId || s.lastRunId !== null) return;
+  const newest = runs.reduce<(typeof runs)[number] | null>((best, r) => (!best || r.id > best.id ? r : best), null);
+  if (newest) s.setLastRun(newest.id);
 }
 
 /** Saves to the open architecture (a new version), or creates one named `name` when none is open. */

@@ -7,6 +7,8 @@
 import { useStore } from "zustand";
 import { createStore, type StoreApi } from "zustand/vanilla";
 import { api, ApiError, wsUrl } from "@/lib/api";
+import type { HealthMeasure } from "@/lib/health-scale";
+import type { PictureSource } from "@/lib/picture-source";
 import { applyMessage, backfill, createRunSeries, resumeStep, settled, type RunSeries } from "@/lib/run-series";
 import { CLOSE_UNAUTHENTICATED, loginUrl, openStream, type ConnectionState, type StreamHandle, type StreamOptions } from "@/lib/run-socket";
 import { isActive, type RunDetail, type RunStatus, type StreamMessage } from "@/lib/run-types";
@@ -22,6 +24,8 @@ export interface RunState {
   version: number;
   error: string | null;
   stopping: boolean;
+  /** The health measure the Network panel colours its nodes by (null: none); kept from run to run. */
+  colourBy: HealthMeasure | null;
 }
 
 export interface RunActions {
@@ -33,12 +37,13 @@ export interface RunActions {
   stop(): Promise<void>;
   /** The websocket URL for the next (re)connect: `?after=` the last step kept, once there is one. */
   streamUrl(): string;
+  setColourBy(measure: HealthMeasure | null): void;
 }
 
 export type RunStore = RunState & RunActions;
 
 function initialState(): RunState {
-  return { runId: null, run: null, status: null, device: "", connection: "closed", series: createRunSeries(), version: 0, error: null, stopping: false };
+  return { runId: null, run: null, status: null, device: "", connection: "closed", series: createRunSeries(), version: 0, error: null, stopping: false, colourBy: null };
 }
 
 export interface RunStoreOptions {
@@ -81,7 +86,7 @@ export function createRunStore(options: RunStoreOptions = {}): StoreApi<RunStore
         handle?.close();
         if (backfillTimer) clearTimeout(backfillTimer);
         snapshots = 0;
-        set({ ...initialState(), runId, connection: "connecting" });
+        set({ ...initialState(), colourBy: get().colourBy, runId, connection: "connecting" });
         handle = openStream<StreamMessage>(() => get().streamUrl(), {
           onMessage: (m) => get().receive(m),
           onState: (connection) => {
@@ -101,7 +106,7 @@ export function createRunStore(options: RunStoreOptions = {}): StoreApi<RunStore
         handle?.close();
         if (backfillTimer) clearTimeout(backfillTimer);
         handle = null;
-        set(initialState());
+        set({ ...initialState(), colourBy: get().colourBy });
       },
 
       streamUrl: () => {
@@ -168,6 +173,8 @@ export function createRunStore(options: RunStoreOptions = {}): StoreApi<RunStore
         if (changed || Object.keys(patch).length) set({ ...patch, version: s.series.version });
       },
 
+      setColourBy: (colourBy) => set({ colourBy }),
+
       stop: async () => {
         const id = get().runId;
         if (id === null) return;
@@ -185,6 +192,17 @@ export function createRunStore(options: RunStoreOptions = {}): StoreApi<RunStore
 }
 
 export const runStore = createRunStore();
+
+/** The watched run's latest pictures, node by node, for the Network panel's nodes. */
+export function runPictureSource(store: StoreApi<RunStore>): PictureSource {
+  return {
+    units: (id) => store.getState().series.latest.units?.value[id],
+    featureMaps: (id) => store.getState().series.latest.featureMaps?.value.nodes[id],
+    subscribe: (listener) => store.subscribe(listener),
+  };
+}
+
+export const runPictures = runPictureSource(runStore);
 
 export function useRun<T>(selector: (s: RunStore) => T): T {
   return useStore(runStore, selector);

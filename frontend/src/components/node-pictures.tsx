@@ -1,0 +1,175 @@
+/**
+ * A node's live pictures: one small heatmap per unit (2-D data) and the first feature-map channels
+ * (image data). They re-render only when the number of pictures changes; new values are drawn
+ * straight onto the canvases (putImageData), all nodes' together once per animation frame.
+ */
+import { memo, useCallback, useEffect, useRef, useState, useSyncExternalStore } from "react";
+import { frames } from "@/lib/frame";
+import { divergingScale, greyPixels, imagePixels, unitPixels } from "@/lib/heatmap";
+import { valueRange, type PictureSource } from "@/lib/picture-source";
+import type { Picture } from "@/lib/run-types";
+
+const images = new WeakMap<HTMLCanvasElement, ImageData>();
+
+/** Fills `canvas` (w×h pixels) through `fill`, reusing its ImageData; jsdom has no 2-D context and draws nothing. */
+export function paint(canvas: HTMLCanvasElement, w: number, h: number, fill: (out: Uint8ClampedArray<ArrayBuffer>) => void): void {
+  if (canvas.width !== w) canvas.width = w;
+  if (canvas.height !== h) canvas.height = h;
+  const ctx = canvas.getContext("2d");
+  if (!ctx) return;
+  let image = images.get(canvas);
+  if (!image || image.width !== w || image.height !== h) {
+    image = ctx.createImageData(w, h);
+    images.set(canvas, image);
+  }
+  fill(image.data as Uint8ClampedArray<ArrayBuffer>);
+  ctx.putImageData(image, 0, 0);
+}
+
+/** Draws a picture in grey (or a sample image's channels in colour). */
+export function paintPicture(canvas: HTMLCanvasElement, picture: Picture | readonly Picture[]): void {
+  const channels = Array.isArray(picture) ? (picture as readonly Picture[]) : [picture as Picture];
+  const first = channels[0];
+  if (!first) return;
+  const [h, w] = first.size;
+  paint(canvas, w, h, (out) => (channels.length > 1 ? imagePixels(channels, out) : greyPixels(first, out)));
+}
+
+function fmt(v: number): string {
+  const a = Math.abs(v);
+  return a !== 0 && (a < 0.01 || a >= 1000) ? v.toExponential(1) : v.toFixed(2);
+}
+
+export interface NodePicturesProps {
+  nodeId: string;
+  source: PictureSource;
+  /** Each canvas is `<testId>-<nodeId>-<k>`. */
+  testId: string;
+}
+
+function useCanvasList() {
+  const list = useRef<(HTMLCanvasElement | null)[]>([]);
+  const refs = useRef(new Map<number, (el: HTMLCanvasElement | null) => void>());
+  const refFor = useCallback((k: number) => {
+    let ref = refs.current.get(k);
+    if (!ref) {
+      ref = (el) => {
+        list.current[k] = el;
+      };
+      refs.current.set(k, ref);
+    }
+    return ref;
+  }, []);
+  return { list, refFor };
+}
+
+function NodeUnitsView({ nodeId, source, testId }: NodePicturesProps) {
+  const count = useSyncExternalStore(source.subscribe, () => source.units(nodeId)?.values.length ?? 0);
+  const { list, refFor } = useCanvasList();
+  const [hovered, setHovered] = useState<number | null>(null);
+  const popover = useRef<HTMLCanvasElement>(null);
+  const popoverText = useRef<HTMLSpanElement>(null);
+  const key = useRef({});
+
+  useEffect(() => {
+    const batchKey = key.current;
+    let drawn: unknown = null;
+    const draw = () => {
+      const units = source.units(nodeId);
+      if (!units) return;
+      const scale = divergingScale(units.range);
+      const n = units.size;
+      list.current.forEach((canvas, k) => {
+        const values = units.values[k];
+        if (canvas && values) paint(canvas, n, n, (out) => unitPixels(values, n, scale, out));
+      });
+      const values = hovered === null ? undefined : units.values[hovered];
+      if (popover.current && values) {
+        paint(popover.current, n, n, (out) => unitPixels(values, n, scale, out));
+        const [lo, hi] = valueRange(values);
+        if (popoverText.current) popoverText.current.textContent = `unit ${hovered} · ${fmt(lo)} to ${fmt(hi)}`;
+      }
+    };
+    const update = () => {
+      const units = source.units(nodeId);
+      if (units === drawn) return;
+      drawn = units;
+      frames.schedule(batchKey, draw);
+    };
+    update();
+    const unsubscribe = source.subscribe(update);
+    return () => {
+      unsubscribe();
+      frames.cancel(batchKey);
+    };
+  }, [source, nodeId, count, hovered, list]);
+
+  if (!count) return null;
+  return (
+    <div className="node-units" data-units={count} onMouseLeave={() => setHovered(null)}>
+      {Array.from({ length: count }, (_, k) => (
+        <canvas
+          key={k}
+          ref={refFor(k)}
+          className="unit-heatmap"
+          data-testid={`${testId}-${nodeId}-${k}`}
+          onMouseEnter={() => setHovered(k)}
+          aria-label={`${nodeId} unit ${k}`}
+        />
+      ))}
+      {hovered !== null && hovered < count && (
+        <div className="unit-popover" data-testid={`${testId}-popover-${nodeId}`}>
+          <canvas ref={popover} className="unit-popover-canvas" />
+          <span ref={popoverText} className="unit-popover-text">
+            unit {hovered}
+          </span>
+        </div>
+      )}
+    </div>
+  );
+}
+
+export const NodeUnits = memo(NodeUnitsView);
+
+function NodeFeatureMapsView({ nodeId, source, testId, max = 4 }: NodePicturesProps & { max?: number }) {
+  const shown = useSyncExternalStore(source.subscribe, () => Math.min(max, source.featureMaps(nodeId)?.channels.length ?? 0));
+  const of = useSyncExternalStore(source.subscribe, () => source.featureMaps(nodeId)?.of ?? 0);
+  const { list, refFor } = useCanvasList();
+  const key = useRef({});
+
+  useEffect(() => {
+    const batchKey = key.current;
+    let drawn: unknown = null;
+    const draw = () => {
+      const maps = source.featureMaps(nodeId);
+      list.current.forEach((canvas, k) => {
+        const picture = maps?.channels[k];
+        if (canvas && picture) paintPicture(canvas, picture);
+      });
+    };
+    const update = () => {
+      const maps = source.featureMaps(nodeId);
+      if (maps === drawn) return;
+      drawn = maps;
+      frames.schedule(batchKey, draw);
+    };
+    update();
+    const unsubscribe = source.subscribe(update);
+    return () => {
+      unsubscribe();
+      frames.cancel(batchKey);
+    };
+  }, [source, nodeId, shown, list]);
+
+  if (!shown) return null;
+  return (
+    <div className="node-fmaps" title={`The first ${shown} of ${of} channels on the fixed sample`}>
+      {Array.from({ length: shown }, (_, k) => (
+        <canvas key={k} ref={refFor(k)} className="fmap-thumb" data-testid={`${testId}-${nodeId}-${k}`} aria-label={`${nodeId} channel ${k}`} />
+      ))}
+      <span className="node-fmaps-of muted">{of > shown ? `+${of - shown}` : ""}</span>
+    </div>
+  );
+}
+
+export const NodeFeatureMaps = memo(NodeFeatureMapsView);
