@@ -67,6 +67,8 @@ def run_summary(run: TrainingRun) -> dict:
         "epoch": run.epoch,
         "error": run.error,
         "final_metrics": {k: v for k, v in run.final_metrics.items() if k not in ("confusion", "classes")},
+        "best_epoch": run.final_metrics.get("best_epoch"),
+        "best_metrics": run.final_metrics.get("best_metrics"),
         "created_at": run.created_at.isoformat(),
         "started_at": run.started_at.isoformat() if run.started_at else None,
         "finished_at": run.finished_at.isoformat() if run.finished_at else None,

@@ -36,6 +36,7 @@ router = Router(tags=["runs"])
 
 DOWNLOADS = {
     "pth": ("pth", "model.pth", "application/octet-stream"),
+    "best_pth": ("best_pth", "model-best.pth", "application/octet-stream"),  # the best epoch's weights
     "safetensors": ("safetensors", "model.safetensors", "application/octet-stream"),
     "checkpoint": ("checkpoint", "checkpoint.pt", "application/octet-stream"),
     "py": ("model_py", "model.py", "text/x-python"),

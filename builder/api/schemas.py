@@ -26,7 +26,7 @@ UploadKind = Literal["csv", "npz", "imagezip"]
 Graph = Annotated[dict[str, Any], Field(description="a netbuilder.graph/1 document (docs/graph-format.md)")]
 Shape = list[int]
 RunStatusName = Literal[tuple(RunStatus.values)]
-FileKind = Literal["pth", "safetensors", "checkpoint", "model_py", "onnx", "graph"]
+FileKind = Literal["pth", "best_pth", "safetensors", "checkpoint", "model_py", "onnx", "graph"]
 OPEN = ConfigDict(extra="allow")  # an object that may carry more keys than the ones named; they are kept
 
 
@@ -420,6 +420,9 @@ class RunSummary(TypedDict):
     epoch: int
     error: str
     final_metrics: dict[str, Any]
+    best_epoch: Annotated[int | None, Field(description="the epoch of lowest val loss (runs with validation)")]
+    best_metrics: Annotated[dict[str, float] | None, Field(description="that epoch's val_loss, val_accuracy, "
+                                                                      "val_top5 and val_r2, those it has")]
     created_at: str
     started_at: str | None
     finished_at: str | None

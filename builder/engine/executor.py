@@ -180,7 +180,7 @@ def _train(spec: RunSpec, send, stop, suspend, deferred: list | None) -> dict:
         model.to("cpu")
         out, preprocessing = Path(spec.out_dir), export_preprocessing(dataset, config)  # raw inputs in, target units out
         files = write_artifacts(model, spec.graph, out, checkpoint_path=result.checkpoint_path,
-                                preprocessing=preprocessing, onnx=deferred is None)
+                                preprocessing=preprocessing, onnx=deferred is None, best_state=result.best_state)
         if deferred is not None:
             pending.append("onnx")
             kinds = set(files)

@@ -154,3 +154,29 @@ def test_the_onnx_export_follows_the_final_message_when_deferred(tmp_path):
     assert follow["data"] == {"files": sorted([*final["data"]["files"], "onnx"])}
     assert follow["outcome"] == {"files": {"onnx": str(tmp_path / "out" / "model.onnx")}}
     assert (tmp_path / "out" / "model.onnx").stat().st_size > 0
+
+
+def test_a_run_with_validation_sends_and_writes_its_best_epochs_weights(tmp_path):
+    import dataclasses
+
+    spec = dataclasses.replace(run_spec(tmp_path), config={"epochs": 3, "batch_size": 64, "seed": 3})
+    final = execute_here(spec)[-1]
+
+    assert final["type"] == "finished" and "best_pth" in final["data"]["files"]
+    path = final["outcome"]["files"]["best_pth"]
+    assert path == str(tmp_path / "out" / "model-best.pth")
+    metrics = final["data"]["metrics"]
+    assert 1 <= metrics["best_epoch"] <= 3
+    assert set(metrics["best_metrics"]) == {"val_loss", "val_accuracy", "val_top5"}
+    assert list(torch.load(path, weights_only=True)) == list(torch.load(final["outcome"]["files"]["pth"],
+                                                                        weights_only=True))
+
+
+def test_an_early_stopping_run_without_validation_fails_naming_the_option(tmp_path):
+    import dataclasses
+
+    spec = dataclasses.replace(run_spec(tmp_path), config={"epochs": 3, "val_fraction": 0, "early_stopping": 2})
+    final = execute_here(spec)[-1]
+
+    assert final["type"] == "failed" and final["data"]["files"] == []
+    assert final["data"]["message"].startswith("Early stopping watches the validation loss")

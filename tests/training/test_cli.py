@@ -30,8 +30,10 @@ def test_train_writes_the_files_and_prints_the_result_as_its_last_json_line(tmp_
     out = tmp_path / "out"
     assert answer["status"] == "succeeded"
     assert answer["metrics"]["val_accuracy"] > 0.85 and answer["metrics"]["epoch"] == 3
+    assert 1 <= answer["metrics"]["best_epoch"] <= 3
     assert answer["files"] == {
         "pth": str(out / "model.pth"),
+        "best_pth": str(out / "model-best.pth"),  # the weights of its epoch of lowest val loss
         "safetensors": str(out / "model.safetensors"),
         "model_py": str(out / "model.py"),
         "graph": str(out / "graph.json"),
@@ -132,3 +134,11 @@ def test_every_training_option_is_a_flag_read_by_its_kind():
     assert (opts["nesterov"], opts["resize"], opts["normalize"], opts["augment"], opts["lr"]) == (
         True, 16, "imagenet", {"flip": True}, 0.5)
     assert opts["compile"] is None  # not given: the dataset's default stands
+
+
+def test_early_stopping_without_validation_fails_before_training_naming_the_option(tmp_path):
+    answer = train_cli(tmp_path, "--dataset", "digits", "--early-stopping", "3", "--val-fraction", "0")
+
+    assert answer["status"] == "failed"
+    assert [e["field"] for e in answer["errors"]] == ["early_stopping"]
+    assert answer["error"].startswith("Early stopping watches the validation loss, but 'Digits (8×8)'")

@@ -1,4 +1,5 @@
-"""The files a user takes home after a run: weights, model.py, graph.json, checkpoint and ONNX."""
+"""The files a user takes home after a run: weights (the last and the best epoch's), model.py, graph.json,
+checkpoint and ONNX."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from torch import nn
 from .checkpoints import FILENAME
 
 log = logging.getLogger(__name__)
+BEST_FILENAME = "model-best.pth"
 
 
 def write_artifacts(
@@ -28,8 +30,10 @@ def write_artifacts(
     onnx: bool = True,
     input_shape: Sequence[int] | None = None,
     preprocessing: dict | None = None,
+    best_state: dict[str, torch.Tensor] | None = None,
 ) -> dict[str, str]:
-    """Write model.pth, model.safetensors, model.py, graph.json, checkpoint.pt and model.onnx into `out_dir`.
+    """Write model.pth, model.safetensors, model.py, graph.json, checkpoint.pt and model.onnx into `out_dir`,
+    and model-best.pth given `best_state` (the run's `TrainResult.best_state`).
 
     Returns kind -> path for each file written. model.py and graph.json need the graph; ONNX needs the
     input shape (from the graph, or `input_shape` without batch dimension). When ONNX export fails the
@@ -38,7 +42,8 @@ def write_artifacts(
     `preprocessing` is the training data's scaling (`export_preprocessing(dataset, config)`): every file
     then takes raw inputs and answers in the target's units, the statistics held as the buffers
     `input_mean`, `input_std`, `target_mean`, `target_std` (see builder.engine.graph.preprocess). `model`
-    itself is left as it is; the checkpoint, for resuming, holds the network alone.
+    itself is left as it is; the checkpoint, for resuming, holds the network alone. model-best.pth is
+    model.pth with the network's tensors of the best epoch: the same keys, buffers and scaling.
     """
     if preprocessing:
         from builder.engine.graph.preprocess import attach
@@ -52,6 +57,9 @@ def write_artifacts(
 
     torch.save(state, out / "model.pth")
     files["pth"] = str(out / "model.pth")
+    if best_state is not None:
+        torch.save(best_weights(state, best_state), out / BEST_FILENAME)
+        files["best_pth"] = str(out / BEST_FILENAME)
 
     from safetensors.torch import save_file
 
@@ -79,6 +87,15 @@ def write_artifacts(
     if onnx:
         files.update(write_onnx(model, raw_input_shape(preprocessing) or input_shape, out))
     return files
+
+
+def best_weights(state: dict[str, torch.Tensor], best: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """`state` (an exported model's, the scaling's buffers included) with the network's tensors from `best`."""
+    from builder.engine.graph.preprocess import BUFFERS
+
+    scaling = {name for pair in BUFFERS.values() for name in pair}
+    assert set(state) - set(best) <= scaling, "the best epoch's weights are the same network's"
+    return {k: best.get(k, v) for k, v in state.items()}
 
 
 def write_onnx(model: nn.Module, input_shape: Sequence[int] | None, out_dir: str | Path, *,

@@ -119,6 +119,22 @@ def check_compatibility(
     return out
 
 
+def has_validation(dataset: Dataset | DatasetFacts, config: TrainConfig) -> bool:
+    """True when the run holds samples out for validation: the set's own, or a val_fraction above 0."""
+    fraction = dataset.val_fraction if config.val_fraction is None else config.val_fraction
+    return dataset.fixed_split or fraction > 0
+
+
+def check_validation(dataset: Dataset | DatasetFacts, config: TrainConfig) -> None:
+    """Raise ConfigError naming the option that needs validation samples when the run has none."""
+    if config.early_stopping is not None and not has_validation(dataset, config):
+        raise ConfigError(
+            "early_stopping",
+            f"Early stopping watches the validation loss, but '{dataset.title}' with val_fraction 0 holds no "
+            "samples out for validation; set val_fraction above 0 or leave early_stopping empty",
+        )
+
+
 def loss_targets(y: torch.Tensor, *, dataset: Dataset, loss: str, outputs: int) -> torch.Tensor:
     """The dataset's targets in the form the loss expects: class indices, one-hot floats or values."""
     if dataset.task == "regression" or loss in CLASS_LOSSES:

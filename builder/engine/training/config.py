@@ -85,6 +85,11 @@ class TrainConfig:
                        kind="int", min=0, max=2**63 - 1)
     grad_clip: float | None = option(None, "Clip the global gradient norm to this", kind="float",
                                      min=0.0, min_exclusive=True, nullable=True)
+    early_stopping: int | None = option(None, "End the run when the validation loss has not improved by more "
+                                        "than min_delta for this many epochs; empty: off", kind="int", min=1,
+                                        max=100_000, nullable=True)
+    min_delta: float = option(0.0, "The least fall of the validation loss that early stopping counts as "
+                              "better", kind="float", min=0.0)
     device: str = option("auto", "auto: cuda, then mps, then cpu; or cpu, cuda, cuda:N, mps", kind="choice",
                          choices=("auto", "cpu", "cuda", "mps"), pattern=r"cuda:\d+", aliases={})
     precision: str = option("fp32", "Mixed precision (autocast) on CUDA", kind="choice", choices=PRECISIONS,

@@ -67,6 +67,7 @@ class EpochData(TypedDict):
     val_accuracy: NotRequired[float]
     val_top5: NotRequired[float]
     val_r2: NotRequired[float]
+    best_epoch: NotRequired[int]  # runs with validation: the epoch of lowest val loss so far
     norms: NotRequired[dict[str, dict[str, float]]]
     boundary: NotRequired[dict[str, Any]]  # 2-D data: the decision boundary, at a rate a person can watch
     points: NotRequired[dict[str, Any]]  # 2-D data, first epoch: a sample of the data to draw under it
@@ -89,8 +90,11 @@ class LogData(TypedDict):
 
 class FinalData(TypedDict):
     status: Literal["succeeded", "failed", "stopped"]
-    metrics: dict[str, Any]  # the last epoch's summary, the run's totals, a confusion matrix
-    files: list[str]  # the kinds of file written: pth, safetensors, model_py, onnx, graph, checkpoint
+    # the last epoch's summary, the run's totals, a confusion matrix; with validation `best_epoch` and
+    # `best_metrics` (that epoch's val_loss, val_accuracy, val_top5, val_r2), and `stopped_early_at` (an epoch)
+    metrics: dict[str, Any]
+    # the kinds of file written: pth, best_pth, safetensors, model_py, onnx, graph, checkpoint
+    files: list[str]
     message: NotRequired[str]  # why it failed or stopped
     node: NotRequired[str]  # a failure inside the model: the graph node it came from
     layer: NotRequired[str]  # ... and that node's layer type

@@ -35,12 +35,13 @@ from builder.engine.settings import engine_settings
 
 from . import augment, events, finetune, metrics, pictures
 from .checkpoints import FILENAME, load_checkpoint, rng_state, save_checkpoint, set_rng_state
-from .checks import build_loss, check_compatibility, loss_targets, resolve_device
+from .checks import build_loss, check_compatibility, check_validation, loss_targets, resolve_device
 from .config import TrainConfig, default_loss
 from .datasets import Dataset
 from .errors import ConfigError
 from .health import HEALTH_SECONDS, HealthMonitor
 from .replay import locate_failure
+from .stopping import ValLossWatch, best_metrics
 
 Callback = Callable[[dict], None]
 EVAL_BATCH = 1024  # evaluation batches: larger than training ones, memory permitting
@@ -64,6 +65,8 @@ class TrainResult:
     steps: int = 0
     epochs: int = 0  # finished epochs
     device: str = "cpu"
+    # the model's state_dict (CPU copies) after its best epoch, metrics["best_epoch"]: runs with validation
+    best_state: dict[str, torch.Tensor] | None = None
 
 
 class _NonFiniteLoss(Exception):
@@ -132,7 +135,11 @@ def train(
     from which `resume_from` continues to the same result as a run that was never stopped.
     Checkpoints are also written every `checkpoint_seconds` of training (engine settings; at a logged step
     or an epoch's end) and after the last epoch; each carries the run's epoch summaries and metrics
-    points so far.
+    points so far, and the weights of the best epoch.
+
+    With validation, the weights of the epoch of lowest val loss are kept (`best_state`; `best_epoch` and
+    `best_metrics` in the metrics). `config.early_stopping` ends the run "succeeded" after that many
+    epochs without a fall of the val loss of more than `min_delta` (`stopped_early_at` in the metrics).
 
     `callback` gets the run's messages (builder.engine.training.events), the final one last.
     """
@@ -141,6 +148,7 @@ def train(
     loss_name = config.loss or default_loss(dataset.task)
     net = augment.wrap(model, config, dataset)  # resize, normalise, augment batches; `model` when none is set
     out_shape = check_compatibility(net, dataset, config)  # before anything moves or changes
+    check_validation(dataset, config)
     classify = dataset.task == "classification"
     split = dataset.split(config.val_fraction, config.seed)
 
@@ -184,6 +192,9 @@ def train(
     points: deque[events.MetricsPoint] = deque(maxlen=CHECKPOINT_POINTS)  # the last points, for checkpoints
     epoch_loss = torch.zeros((), device=device)  # sum of loss × batch size over this epoch
     epoch_seen = 0
+    watch = ValLossWatch(patience=config.early_stopping, min_delta=config.min_delta)
+    best_state: dict[str, torch.Tensor] | None = None  # the weights of watch.best_epoch
+    stopped_early_at: int | None = None
     if resume_from is not None:
         ckpt = load_checkpoint(resume_from)
         try:
@@ -200,6 +211,8 @@ def train(
         epoch_seen = ckpt["epoch_seen"]
         history = list(ckpt.get("history", []))
         points.extend(ckpt.get("points", []))
+        watch = ValLossWatch.replay(history, patience=config.early_stopping, min_delta=config.min_delta)
+        best_state = ckpt.get("best_state")
         set_rng_state(ckpt["rng"])
         emit(events.log(f"Resumed from {Path(resume_from).name} at epoch {start_epoch + 1}, step {step}"))
 
@@ -228,6 +241,7 @@ def train(
                 "rng": rng_state(),
                 "history": history,
                 "points": list(points),
+                "best_state": best_state,
                 "config": config.to_dict(),
                 "dataset": dataset.name,
             },
@@ -372,10 +386,16 @@ def train(
                     data["val_top5"] = last_eval.top5
                 if last_eval.r2 is not None:
                     data["val_r2"] = last_eval.r2
+                if watch.update(epoch + 1, last_eval.loss):  # cheap for these models: a copy off the device
+                    best_state = {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
+            early = bool(n_val) and epoch + 1 < config.epochs and watch.should_stop(epoch + 1)
+            last = epoch + 1 == config.epochs or early  # the last epoch's figures and checkpoint
             summary = dict(data)
+            if watch.best_epoch is not None:
+                data["best_epoch"] = watch.best_epoch
             data["norms"] = metrics.layer_norms(model)
             alerts: list[dict[str, str]] = []
-            if monitor is not None and (epoch == start_epoch or epoch + 1 == config.epochs
+            if monitor is not None and (epoch == start_epoch or last
                                         or time.perf_counter() - last_health >= HEALTH_SECONDS):
                 try:
                     data["health"], alerts = monitor.measure(epoch + 1)
@@ -385,7 +405,6 @@ def train(
                 last_health = time.perf_counter()
                 if alerts:
                     data["alerts"] = alerts
-            last = epoch + 1 == config.epochs
             if two_d and (last or epoch == start_epoch or time.perf_counter() - last_boundary >= BOUNDARY_SECONDS):
                 replay = boundary
                 data["boundary"] = boundary()
@@ -421,6 +440,10 @@ def train(
             emit(events.epoch(data))  # type: ignore[arg-type]
             for alert in alerts:
                 emit(events.log(alert["message"]))
+            if early:
+                stopped_early_at = epoch + 1
+                emit(events.log(watch.message(epoch + 1)))
+                break
     except _NonFiniteLoss as e:
         status = "failed"
         error = (
@@ -450,6 +473,11 @@ def train(
     final.update({"epoch": len(history), "steps": step, "time_s": time.perf_counter() - run_start})
     if status == "stopped" and epoch_seen:
         final["train_loss"] = float(epoch_loss) / epoch_seen  # the epoch the stop cut short
+    if watch.best_epoch is not None:
+        final["best_epoch"] = watch.best_epoch
+        final["best_metrics"] = best_metrics(next(s for s in history if s["epoch"] == watch.best_epoch))
+    if stopped_early_at is not None:
+        final["stopped_early_at"] = stopped_early_at
     result = TrainResult(
         status=status,
         metrics=final,
@@ -461,6 +489,7 @@ def train(
         steps=step,
         epochs=len(history),
         device=str(device),
+        best_state=best_state if watch.best_epoch is not None else None,
     )
     if (
         status == "succeeded"

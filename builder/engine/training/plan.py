@@ -23,7 +23,7 @@ from builder.engine.graph.analysis import Analysis
 from builder.engine.graph.compile import build, checked, io_of
 
 from .augment import model_input_shape
-from .checks import check_compatibility
+from .checks import check_compatibility, check_validation
 from .config import TrainConfig
 from .datasets import Dataset, DatasetFacts
 from .errors import ConfigError, RunPlanError
@@ -56,13 +56,14 @@ def plan_run(graph: Any, dataset: Dataset | DatasetFacts | Callable[[], Dataset 
     `dataset` may be a function that loads it: it is called once the graph checks out, so a broken graph
     is reported without loading any data. It may be the dataset's facts (`describe_dataset`): every check
     here needs only those, so a submission can be checked without decoding big data. Raises GraphError (every error of the graph), the loader's
-    DatasetError, ConfigError (the option at fault) or RunPlanError (the Input or Output node that
+    DatasetError, ConfigError (the option at fault, or `early_stopping` on a run without validation) or RunPlanError (the Input or Output node that
     doesn't fit the dataset, with a field: `shape`, or `config.<option>`).
     """
     analysis = checked(graph)
     if callable(dataset):
         dataset = dataset()
     cfg = TrainConfig.from_dict(config, dataset=dataset)
+    check_validation(dataset, cfg)
     io = io_of(analysis)
     inputs, outputs = io["inputs"], io["outputs"]
     if len(inputs) != 1 or len(outputs) != 1:

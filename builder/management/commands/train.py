@@ -45,7 +45,8 @@ _READ = {"int": int, "float": float, "choice": str, "str": str, "object": _json_
 
 class Command(BaseCommand):
     help = (
-        "Train a netbuilder.graph/1 file on a dataset and write model.pth, model.py, ONNX and a checkpoint."
+        "Train a netbuilder.graph/1 file on a dataset and write model.pth (and the best epoch's model-best.pth), "
+        "model.py, ONNX and a checkpoint."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -126,6 +127,7 @@ class Command(BaseCommand):
             files = write_artifacts(
                 model, graph, out, checkpoint_path=result.checkpoint_path, onnx=not opts["no_onnx"],
                 preprocessing=export_preprocessing(dataset, config),  # raw inputs in, target units out
+                best_state=result.best_state,
             )
         elif result.checkpoint_path:
             files = {"checkpoint": result.checkpoint_path}

@@ -1060,6 +1060,18 @@ export interface components {
             architecture: number | null;
             /** Architecture Version */
             architecture_version: number | null;
+            /**
+             * Best Epoch
+             * @description the epoch of lowest val loss (runs with validation)
+             */
+            best_epoch: number | null;
+            /**
+             * Best Metrics
+             * @description that epoch's val_loss, val_accuracy, val_top5 and val_r2, those it has
+             */
+            best_metrics: {
+                [key: string]: number;
+            } | null;
             /** Config */
             config: {
                 [key: string]: unknown;
@@ -1084,7 +1096,7 @@ export interface components {
              * Files
              * @description the kinds of file GET /api/runs/{id}/download has
              */
-            files: ("pth" | "safetensors" | "checkpoint" | "model_py" | "onnx" | "graph")[];
+            files: ("pth" | "best_pth" | "safetensors" | "checkpoint" | "model_py" | "onnx" | "graph")[];
             /** Final Metrics */
             final_metrics: {
                 [key: string]: unknown;
@@ -1212,6 +1224,18 @@ export interface components {
             architecture: number | null;
             /** Architecture Version */
             architecture_version: number | null;
+            /**
+             * Best Epoch
+             * @description the epoch of lowest val loss (runs with validation)
+             */
+            best_epoch: number | null;
+            /**
+             * Best Metrics
+             * @description that epoch's val_loss, val_accuracy, val_top5 and val_r2, those it has
+             */
+            best_metrics: {
+                [key: string]: number;
+            } | null;
             /** Created At */
             created_at: string;
             /** Dataset */

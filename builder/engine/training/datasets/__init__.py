@@ -366,6 +366,7 @@ def describe_dataset(
         name=spec.name, title=spec.title, task=spec.task, input_shape=shape,  # type: ignore[arg-type]
         decoded_bytes=(samples or 0) * math.prod(shape) * 4, classes=list(classes) if classes else None,
         target_size=spec.target_size, samples=samples, description=spec.description, options=values,
+        fixed_split=spec.source == "torchvision",  # the sets with an official test split
     )
 
 

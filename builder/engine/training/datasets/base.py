@@ -13,6 +13,7 @@ from builder.engine.options import Option, OptionError
 from ..errors import DatasetError
 
 Task = Literal["classification", "regression"]
+VAL_FRACTION = 0.2  # the share of samples held out for validation when neither the set nor the run says
 
 
 def max_dataset_bytes() -> int:
@@ -78,6 +79,8 @@ class DatasetFacts:
     samples: int | None = None
     description: str = ""
     options: dict = field(default_factory=dict)
+    fixed_split: bool = False  # it brings its own validation set (MNIST's and CIFAR-10's test split)
+    val_fraction: float = VAL_FRACTION  # otherwise the share it holds out when the run names none
 
     @classmethod
     def of_description(cls, d: dict) -> DatasetFacts:
@@ -85,10 +88,12 @@ class DatasetFacts:
         KeyError or TypeError when the description lacks them."""
         shape = tuple(int(n) for n in d["input_shape"])
         samples = int(d["samples"])
+        validation = d.get("validation") or {}
         return cls(name=d["name"], title=d.get("title") or d["name"], task=d["task"], input_shape=shape,
                    decoded_bytes=samples * math.prod(shape) * 4, classes=d.get("classes"),
                    target_size=d.get("target_size"), samples=samples, description=d.get("description", ""),
-                   options=dict(d.get("options") or {}))
+                   options=dict(d.get("options") or {}), fixed_split=bool(validation.get("fixed")),
+                   val_fraction=float(validation.get("fraction", VAL_FRACTION)))
 
     @property
     def num_classes(self) -> int | None:
@@ -131,7 +136,7 @@ class Dataset:
     y: torch.Tensor
     classes: list[str] | None = None
     description: str = ""
-    val_fraction: float = 0.2
+    val_fraction: float = VAL_FRACTION
     x_val: torch.Tensor | None = None
     y_val: torch.Tensor | None = None
     options: dict = field(default_factory=dict)
