@@ -88,6 +88,22 @@ ACTIVE_STATUSES = (RunStatus.QUEUED, RunStatus.RUNNING)
 FINAL_STATUSES = (RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.STOPPED)
 
 
+class Sweep(models.Model):
+    """A set of runs made at once from one request: a grid or random sample of options, or several designs."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sweeps")
+    name = models.CharField(max_length=200, blank=True)
+    request = models.JSONField(default=dict, help_text="What was asked for: the options varied and how.")
+    options = models.JSONField(default=list, help_text="The config options the sweep varies, in order.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"sweep {self.pk} ({self.name})"
+
+
 class TrainingRun(models.Model):
     """One training job: a frozen graph, a dataset and a configuration, claimed by one worker."""
 
@@ -123,10 +139,18 @@ class TrainingRun(models.Model):
         "WeightsFile", on_delete=models.SET_NULL, null=True, blank=True, related_name="runs",
         help_text="Weights loaded into the model before its first step.",
     )
+    # The queue: workers claim queued runs that are not held, highest priority first, then oldest.
+    priority = models.IntegerField(default=0)
+    held = models.BooleanField(default=False, help_text="A held queued run is not claimed until released.")
+    parent = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="children",
+        help_text="The run this one continues from (its last checkpoint).",
+    )
+    sweep = models.ForeignKey(Sweep, on_delete=models.CASCADE, null=True, blank=True, related_name="runs")
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["status", "created_at"])]
+        indexes = [models.Index(fields=["status", "created_at"]), models.Index(fields=["status", "-priority", "created_at"])]
 
     def __str__(self) -> str:
         return f"run {self.pk} ({self.status})"

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import json
+
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from builder.models import Architecture, ArchitectureVersion, TrainingRun, UploadedDataset, WeightsFile
+from builder.models import (
+    Architecture,
+    ArchitectureVersion,
+    RunStatus,
+    Sweep,
+    TrainingRun,
+    UploadedDataset,
+    WeightsFile,
+)
 
 
 def architecture_list(*, owner: AbstractBaseUser) -> QuerySet[Architecture]:
@@ -38,6 +48,26 @@ def run_list(
     if architecture_id:
         runs = runs.filter(architecture_id=architecture_id)
     return runs
+
+
+# The order workers claim queued runs in: highest priority first, then the oldest.
+CLAIM_ORDER = ("-priority", "created_at", "id")
+
+
+def claimable() -> QuerySet[TrainingRun]:
+    """The queued runs a worker may take (not held, no stop asked for), in the order it takes them."""
+    return TrainingRun.objects.filter(status=RunStatus.QUEUED, stop_requested=False, held=False).order_by(*CLAIM_ORDER)
+
+
+def queue_position(run: TrainingRun) -> int | None:
+    """1 for the run a worker takes next, 2 for the one after...; None for a run that isn't claimable."""
+    if run.status != RunStatus.QUEUED or run.held or run.stop_requested:
+        return None
+    ahead = claimable().filter(
+        Q(priority__gt=run.priority)
+        | Q(priority=run.priority, created_at__lt=run.created_at)
+        | Q(priority=run.priority, created_at=run.created_at, id__lt=run.pk))
+    return ahead.count() + 1
 
 
 def run_get(*, owner: AbstractBaseUser, run_id: int) -> TrainingRun:
@@ -73,6 +103,11 @@ def run_summary(run: TrainingRun) -> dict:
         "started_at": run.started_at.isoformat() if run.started_at else None,
         "finished_at": run.finished_at.isoformat() if run.finished_at else None,
         "duration_s": duration,
+        "priority": run.priority,
+        "held": run.held,
+        "queue_position": queue_position(run),
+        "parent": run.parent_id,
+        "sweep": run.sweep_id,
     }
 
 
@@ -104,6 +139,53 @@ def run_events(*, run: TrainingRun, after: int | None = None) -> list[dict]:
             data = {**data, "points": [p for p in data.get("points", []) if p.get("step", 0) > after]}
         out.append({"type": e["type"], "data": data})
     return out
+
+
+def sweep_list(*, owner: AbstractBaseUser) -> QuerySet[Sweep]:
+    return Sweep.objects.filter(owner=owner)
+
+
+def sweep_get(*, owner: AbstractBaseUser, sweep_id: int) -> Sweep:
+    """The owner's sweep; 404 for a missing id and for another user's alike."""
+    sweep = Sweep.objects.filter(owner=owner, pk=sweep_id).first()
+    if sweep is None:
+        raise Http404(f"No sweep {sweep_id}")
+    return sweep
+
+
+def sweep_status(sweep: Sweep) -> str:
+    """running while any run runs (queued while none has started), else how its runs ended: succeeded
+    when all did, stopped when any was stopped, failed otherwise."""
+    statuses = set(sweep.runs.values_list("status", flat=True))
+    for active in (RunStatus.RUNNING, RunStatus.QUEUED):
+        if active in statuses:
+            return active
+    if statuses <= {RunStatus.SUCCEEDED}:
+        return RunStatus.SUCCEEDED
+    return RunStatus.STOPPED if RunStatus.STOPPED in statuses else RunStatus.FAILED
+
+
+def sweep_summary(sweep: Sweep) -> dict:
+    return {"id": sweep.pk, "name": sweep.name, "status": sweep_status(sweep), "options": sweep.options,
+            "runs": list(sweep.runs.order_by("id").values_list("id", flat=True)),
+            "created_at": sweep.created_at.isoformat()}
+
+
+def sweep_detail(sweep: Sweep) -> dict:
+    """The sweep with each run's summary, its config and its graph's size (parameters, FLOPs)."""
+    from builder.engine.graph import validate
+
+    sizes: dict[str, dict] = {}  # a sweep trains one or a few designs: measure each once
+
+    def size(graph: dict) -> dict:
+        key = json.dumps(graph, sort_keys=True)
+        if key not in sizes:
+            report = validate(graph)
+            sizes[key] = {"params": report["params"], "flops": report["flops"]}
+        return sizes[key]
+
+    runs = [{**run_summary(r), "config": r.config, **size(r.graph)} for r in sweep.runs.order_by("id")]
+    return {**sweep_summary(sweep), "request": sweep.request, "runs": runs}
 
 
 def run_pictures(*, run: TrainingRun) -> dict:

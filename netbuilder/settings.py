@@ -223,7 +223,9 @@ NETBUILDER_MAX_UPLOAD_BYTES = env_int("NETBUILDER_MAX_UPLOAD_BYTES", 100 * 1024 
 NETBUILDER_MAX_GRAPH_BYTES = env_int("NETBUILDER_MAX_GRAPH_BYTES", 2 * 1024 * 1024)
 # Largest body for anything outside the API (login, signup, admin forms); routes: netbuilder/body_limits.py
 NETBUILDER_MAX_FORM_BYTES = env_int("NETBUILDER_MAX_FORM_BYTES", 1024 * 1024)
-NETBUILDER_MAX_ACTIVE_RUNS = env_int("NETBUILDER_MAX_ACTIVE_RUNS", 4)
+NETBUILDER_MAX_ACTIVE_RUNS = env_int("NETBUILDER_MAX_ACTIVE_RUNS", 4)  # outside sweeps
+# Queued + running runs of one user's sweeps (and so the most one sweep can have)
+NETBUILDER_MAX_SWEEP_RUNS = env_int("NETBUILDER_MAX_SWEEP_RUNS", 64)
 NETBUILDER_MAX_EPOCHS = env_int("NETBUILDER_MAX_EPOCHS", EngineSettings.max_epochs)
 NETBUILDER_MAX_DATASET_BYTES = env_int("NETBUILDER_MAX_DATASET_BYTES", EngineSettings.max_dataset_bytes)
 NETBUILDER_MAX_PARAMS = env_int("NETBUILDER_MAX_PARAMS", EngineSettings.max_params)  # the largest model

@@ -72,6 +72,9 @@ class ApiClient:
     def post(self, path: str, body: Any = None, **extra):
         return self._call("post", path, body, **extra)
 
+    def patch(self, path: str, body: Any = None, **extra):
+        return self._call("patch", path, body, **extra)
+
     def put(self, path: str, body: Any = None, **extra):
         return self._call("put", path, body, **extra)
 

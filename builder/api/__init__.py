@@ -13,6 +13,7 @@ from builder.api.graphs import router as graphs_router
 from builder.api.pretrained import router as pretrained_router
 from builder.api.runs import router as runs_router
 from builder.api.schemas import Me
+from builder.api.sweeps import router as sweeps_router
 from builder.api.training import router as training_router
 
 api = NinjaAPI(
@@ -38,5 +39,6 @@ api.add_router("", graphs_router)
 api.add_router("", pretrained_router)
 api.add_router("/architectures", architectures_router)
 api.add_router("/runs", runs_router)
+api.add_router("/sweeps", sweeps_router)
 api.add_router("/datasets", datasets_router)
 api.add_router("/training", training_router)

@@ -18,9 +18,11 @@ from builder.api.schemas import (
     MAX_ID,
     FileKind,
     Id,
+    RunContinueIn,
     RunDetail,
     RunIn,
     RunMetrics,
+    RunPatchIn,
     RunPictures,
     RunPlan,
     RunSummary,
@@ -131,6 +133,42 @@ def run_stop(request, run_id: Id):
     if run.status not in (RunStatus.QUEUED, RunStatus.RUNNING):
         raise ApiError(409, f"Run {run_id} has already ended ({run.status})")
     return selectors.run_detail(services.run_stop(run=run))
+
+
+@router.post("/{int:run_id}/continue", response={201: RunDetail, **SUBMIT_ERRORS, **error_responses(409)})
+def run_continue(request, run_id: Id, payload: RunContinueIn):
+    """A new run that trains `epochs` more epochs from this run's last checkpoint (`"parent"`: this run)."""
+    run = selectors.run_get(owner=request.user, run_id=run_id)
+    try:
+        child = services.run_continue(run=run, epochs=payload.epochs, config=payload.config)
+    except services.RunError as e:
+        raise _run_error(e) from e
+    return Status(201, selectors.run_detail(child))
+
+
+@router.post("/{int:run_id}/hold", response={200: RunDetail, **error_responses(401, 403, 404, 409, 422)})
+def run_hold(request, run_id: Id):
+    """Keep a queued run from being taken by a worker until it is released."""
+    return _queue_change(services.run_hold, request, run_id)
+
+
+@router.post("/{int:run_id}/release", response={200: RunDetail, **error_responses(401, 403, 404, 409, 422)})
+def run_release(request, run_id: Id):
+    return _queue_change(services.run_release, request, run_id)
+
+
+@router.patch("/{int:run_id}", response={200: RunDetail, **error_responses(401, 403, 404, 409, 422)})
+def run_patch(request, run_id: Id, payload: RunPatchIn):
+    """A queued run's `priority`: workers take higher priorities first, then the oldest."""
+    return _queue_change(services.run_set_priority, request, run_id, priority=payload.priority)
+
+
+def _queue_change(change, request, run_id: int, **kwargs) -> dict:
+    run = selectors.run_get(owner=request.user, run_id=run_id)
+    try:
+        return selectors.run_detail(change(run=run, **kwargs))
+    except services.RunError as e:
+        raise _run_error(e) from e
 
 
 @router.delete("/{int:run_id}", response={204: None, **error_responses(401, 403, 404, 422)})

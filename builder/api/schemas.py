@@ -388,6 +388,31 @@ class RunIn(Schema):
     init_weights: Id | None = Field(default=None, description="id of an uploaded weights file to start from")
 
 
+PRIORITY_MAX = 1_000_000
+
+
+class RunContinueIn(Schema):
+    epochs: int = Field(ge=1, description="epochs to train on from the run's last checkpoint")
+    config: dict[str, Any] = Field(default_factory=dict, description="training options to change")
+
+
+class RunPatchIn(Schema):
+    priority: int = Field(ge=-PRIORITY_MAX, le=PRIORITY_MAX)
+
+
+class SweepIn(Schema):
+    name: str = Field(default="", max_length=200)
+    graph: dict[str, Any] | None = None
+    architecture: Id | None = None
+    architectures: list[Id] | None = Field(default=None, max_length=64, description="several designs to compare")
+    dataset: str | int
+    dataset_options: dict[str, Any] = Field(default_factory=dict)
+    config: dict[str, Any] = Field(default_factory=dict, description="the options every run shares")
+    grid: dict[str, list[Any]] | None = Field(default=None, description="option -> values: every combination")
+    random: dict[str, Any] | None = Field(
+        default=None, description='{"samples": n, "seed"?: s, "space": {option: {"min", "max", "log"?}}}')
+
+
 class PlanInput(TypedDict):
     node: str
     shape: Shape
@@ -427,6 +452,11 @@ class RunSummary(TypedDict):
     started_at: str | None
     finished_at: str | None
     duration_s: float | None
+    priority: Annotated[int, Field(description="workers take queued runs of higher priority first, then the oldest")]
+    held: Annotated[bool, Field(description="a held queued run waits until it is released")]
+    queue_position: Annotated[int | None, Field(description="1: the queued run a worker takes next; null when not waiting")]
+    parent: Annotated[int | None, Field(description="the run this one continues")]
+    sweep: int | None
 
 
 class RunDetail(RunSummary):
@@ -437,6 +467,31 @@ class RunDetail(RunSummary):
     onnx_error: str | None
     traceback: str
     stop_requested: bool
+
+
+class SweepSummary(TypedDict):
+    id: int
+    name: str
+    status: RunStatusName
+    options: Annotated[list[str], Field(description="the training options the sweep varies")]
+    runs: list[int]
+    created_at: str
+
+
+class SweepRun(RunSummary):
+    config: dict[str, Any]
+    params: int
+    flops: int
+
+
+class SweepDetail(TypedDict):
+    id: int
+    name: str
+    status: RunStatusName
+    options: list[str]
+    created_at: str
+    request: dict[str, Any]
+    runs: list[SweepRun]
 
 
 class StreamEvent(TypedDict):

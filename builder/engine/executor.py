@@ -30,6 +30,8 @@ class RunSpec:
     data_dir: str
     upload: dict | None = None  # {"path", "kind", "options", "max_bytes"} for an uploaded dataset
     resume_from: str | None = None
+    continue_from: str | None = None  # a parent run's checkpoint this run continues from (not on resume)
+    parent: int | None = None  # ... and that run's id, for the log
     init_weights: str | None = None  # a weights file loaded before the first step (not on resume)
     cuda_device: int | None = None
     engine: Any = None  # the EngineSettings in force where the run was queued (limits and folders)
@@ -96,6 +98,21 @@ def run(spec: RunSpec, send: Callable[[dict], None], *, stop: Callable[[], bool]
                 "outcome": _outcome(traceback=traceback.format_exc())}
 
 
+def _continued(spec: RunSpec, config, send: Callable[[dict], None]) -> str:
+    """The checkpoint this run resumes from when it continues its parent's (see training.continuation)."""
+    from builder.engine.training import events
+    from builder.engine.training.checkpoints import load_checkpoint, save_checkpoint
+    from builder.engine.training.continuation import continuation
+
+    assert spec.continue_from is not None
+    state, notes = continuation(load_checkpoint(spec.continue_from), config)
+    path = save_checkpoint(Path(spec.checkpoint_dir) / "continued.pt", state)
+    parent = f"run {spec.parent}" if spec.parent is not None else "its parent run"
+    send(events.log(f"Continuing {parent} from epoch {state['epoch'] + 1}, step {state['step']}"
+                    + (f"; {'; '.join(notes)}" if notes else "")))
+    return str(path)
+
+
 def _layer_of(graph: Any, node: str | None) -> str | None:
     nodes = graph.get("nodes") if isinstance(graph, dict) else None
     found = next((n for n in nodes or [] if isinstance(n, dict) and n.get("id") == node), None) if node else None
@@ -145,7 +162,10 @@ def _train(spec: RunSpec, send, stop, suspend, deferred: list | None) -> dict:
     assert isinstance(dataset, Dataset), "the training process checks the data itself, not its facts"
     torch.manual_seed(config.seed)  # the same seed gives the same initial weights
     model = plan.compile()
-    if spec.init_weights and not spec.resume_from:
+    resume_from = spec.resume_from
+    if spec.continue_from and not resume_from:
+        resume_from = _continued(spec, config, send)
+    if spec.init_weights and not resume_from:
         from builder.engine.weights import load_into
 
         report = load_into(model, spec.init_weights)
@@ -171,7 +191,7 @@ def _train(spec: RunSpec, send, stop, suspend, deferred: list | None) -> dict:
         callback=forward,
         should_stop=lambda: stop() or suspend(),
         checkpoint_dir=spec.checkpoint_dir,
-        resume_from=spec.resume_from,
+        resume_from=resume_from,
     )
     suspended = result.status == "stopped" and suspend() and not stop()
     files: dict = {}

@@ -36,7 +36,7 @@ def group_event(message: dict) -> dict:
     The message is serialised once here, not once per watcher; `metrics` events also carry their
     step range so a watcher can skip or trim points it already has without parsing the text.
     """
-    event = {"type": "run.message", "text": json.dumps(message)}
+    event = {"type": "run.message", "text": json.dumps(message, separators=(",", ":"))}  # compact: pictures are big
     if message["type"] == METRICS:
         points = message["data"]["points"]
         event["first_step"] = points[0]["step"] if points else message["data"]["step"]

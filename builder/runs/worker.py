@@ -286,10 +286,12 @@ class TrainingSupervisor:
                       "max_bytes": settings.NETBUILDER_MAX_UPLOAD_BYTES}
         checkpoint = services.run_checkpoint_path(run.pk)
         resume = str(checkpoint) if run.attempts > 1 and checkpoint.exists() else None
+        parent = services.run_continue_path(run.pk)  # a continued run's start: its parent's checkpoint
         return RunSpec(
             run_id=run.pk, graph=run.graph, dataset=run.dataset, dataset_options=run.dataset_options,
             config=run.config, out_dir=str(services.run_files_dir(run.pk)), checkpoint_dir=str(checkpoint.parent),
             data_dir=str(settings.NETBUILDER_DATA_DIR), upload=upload, resume_from=resume,
+            continue_from=str(parent) if parent.exists() else None, parent=run.parent_id,
             init_weights=run.init_weights.path if run.init_weights else None,
             cuda_device=cuda_device, engine=engine_settings(),
         )

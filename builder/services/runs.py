@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ from builder.models import (
     WeightsFile,
 )
 from builder.runs import stream
+from builder.selectors import claimable
 
 log = logging.getLogger("builder.runs")
 
@@ -58,7 +60,7 @@ class DatasetRef:
         return f"upload:{self.upload.pk}" if self.upload else self.name
 
 
-def _wake_workers(run_id: int) -> None:
+def wake_workers(run_id: int) -> None:
     """Wake the training workers after the transaction commits (they also poll the queue)."""
     layer = get_channel_layer()
     if layer is None:
@@ -154,7 +156,8 @@ def dataset_to_check(ref: DatasetRef):
 
 
 def _check_limits(*, owner: AbstractBaseUser, config: dict) -> None:
-    active = TrainingRun.objects.filter(owner=owner, status__in=ACTIVE_STATUSES).count()
+    # A sweep's runs count against NETBUILDER_MAX_SWEEP_RUNS instead (builder.services.sweeps).
+    active = TrainingRun.objects.filter(owner=owner, status__in=ACTIVE_STATUSES, sweep__isnull=True).count()
     limit = settings.NETBUILDER_MAX_ACTIVE_RUNS
     if active >= limit:
         raise RunError(
@@ -186,20 +189,23 @@ def engine_errors() -> Iterator[None]:
 
 
 def run_check(
-    *, owner: AbstractBaseUser, graph: dict, dataset: DatasetRef, config: dict, init_weights: WeightsFile | None = None
+    *, owner: AbstractBaseUser, graph: dict, dataset: DatasetRef, config: dict, init_weights: WeightsFile | None = None,
+    data=None, active_limit: bool = True,
 ) -> dict:
     """Everything that must hold before a run is queued; returns what the run will be:
     `{"config", "dataset", "input", "output", "loss"}` (the normalised config, the dataset's description,
     the graph's Input and Output with their shapes, and the loss class the run trains with).
 
     Raises RunError listing the graph's errors, the configuration field at fault, or the mismatch of
-    model, loss and dataset in plain words.
+    model, loss and dataset in plain words. `data`: the dataset (or its facts, `dataset_to_check`) when the
+    caller has it already; `active_limit`: False for a sweep's runs, which have a limit of their own.
     """
     from builder.engine.training import plan_run
 
-    _check_limits(owner=owner, config=config)
+    if active_limit:
+        _check_limits(owner=owner, config=config)
     with engine_errors():
-        plan = plan_run(graph, lambda: dataset_to_check(dataset), config)  # the graph first, then the data
+        plan = plan_run(graph, data if data is not None else (lambda: dataset_to_check(dataset)), config)
     if init_weights is not None:
         check_init_weights(graph=graph, record=init_weights)
     return plan.describe()
@@ -245,16 +251,16 @@ def run_submit(
         config=normalised,
         init_weights=init_weights,
     )
-    _wake_workers(run.pk)
+    wake_workers(run.pk)
     broadcast_status(run)
     return run
 
 
 def run_claim(*, worker: str) -> TrainingRun | None:
-    """Atomically take the oldest queued run for `worker`, or None when the queue is empty."""
+    """Atomically take the first claimable run (`claimable`) for `worker`, or None when there is none."""
     now = timezone.now()
     with transaction.atomic():
-        queued = TrainingRun.objects.filter(status=RunStatus.QUEUED, stop_requested=False).order_by("created_at", "id")
+        queued = claimable()
         if connection.vendor == "postgresql":
             run = queued.select_for_update(skip_locked=True).first()
             if run is None:
@@ -277,6 +283,55 @@ def run_claim(*, worker: str) -> TrainingRun | None:
                     break
         run = TrainingRun.objects.get(pk=run.pk)
         broadcast_status(run)
+    broadcast_queue()  # after the claim's transaction: it holds the row no longer than it must
+    return run
+
+
+def broadcast_queue(*, limit: int = 200) -> None:
+    """Every queued run's place has moved: a status message for each of the first `limit` claimable runs."""
+    for run in claimable()[:limit]:
+        broadcast_status(run)
+
+
+def _queued(run: TrainingRun, action: str) -> TrainingRun:
+    run = TrainingRun.objects.select_for_update().get(pk=run.pk)
+    if run.status != RunStatus.QUEUED:
+        raise RunError(f"Only a queued run can be {action}; run {run.pk} is {run.status}", status=409,
+                       errors=[{"field": "status", "message": f"run is {run.status}"}])
+    return run
+
+
+def run_hold(*, run: TrainingRun) -> TrainingRun:
+    """Keep a queued run in the queue without letting a worker take it, until it is released."""
+    with transaction.atomic():
+        run = _queued(run, "held")
+        run.held = True
+        run.save(update_fields=["held"])
+    broadcast_status(run)
+    broadcast_queue()
+    return run
+
+
+def run_release(*, run: TrainingRun) -> TrainingRun:
+    """Let workers take a held run again (at its place: priority, then age)."""
+    with transaction.atomic():
+        run = _queued(run, "released")
+        run.held = False
+        run.save(update_fields=["held"])
+    wake_workers(run.pk)
+    broadcast_status(run)
+    broadcast_queue()
+    return run
+
+
+def run_set_priority(*, run: TrainingRun, priority: int) -> TrainingRun:
+    """Move a queued run: workers take higher priorities first, then the oldest."""
+    with transaction.atomic():
+        run = _queued(run, "reprioritised")
+        run.priority = priority
+        run.save(update_fields=["priority"])
+    broadcast_status(run)
+    broadcast_queue()
     return run
 
 
@@ -406,7 +461,7 @@ def run_requeue(
     if reason:
         RunEvent.objects.create(run=run, type=events.LOG, step=run.step, data={"message": reason})
     broadcast_status(run)
-    _wake_workers(run.pk)
+    wake_workers(run.pk)
     return run
 
 
@@ -456,6 +511,7 @@ def run_stop(*, run: TrainingRun) -> TrainingRun:
         RunEvent.objects.create(run=run, type=final["type"], step=run.step, data=final["data"])
         broadcast_status(run)
         run_publish(run.pk, final)
+        transaction.on_commit(broadcast_queue)
     elif run.status == RunStatus.RUNNING:
         run.stop_requested = True
         run.save(update_fields=["stop_requested"])
@@ -492,6 +548,48 @@ def run_checkpoint_path(run_id: int) -> Path:
     from builder.engine.training.checkpoints import FILENAME
 
     return run_files_dir(run_id) / "checkpoints" / FILENAME
+
+
+def run_continue_path(run_id: int) -> Path:
+    """A continued run's copy of its parent's checkpoint, taken when it was queued (the parent may go)."""
+    return run_files_dir(run_id) / "checkpoints" / "parent.pt"
+
+
+def run_continue(*, run: TrainingRun, epochs: int, config: dict | None = None) -> TrainingRun:
+    """Queue a new run that trains `epochs` more epochs from `run`'s last checkpoint, with `config`'s
+    options changed (training.continuation says what carries over)."""
+    if run.status in (RunStatus.QUEUED, RunStatus.RUNNING):
+        raise RunError(f"Run {run.pk} is {run.status}; a run can be continued once it has ended", status=409,
+                       errors=[{"field": "run", "message": f"run is {run.status}"}])
+    source = run_checkpoint_path(run.pk)
+    if not source.is_file():
+        raise RunError(f"Run {run.pk} has no checkpoint to continue from", status=409,
+                       errors=[{"field": "run", "message": "no checkpoint"}])
+    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
+        raise RunError(f"epochs: the epochs to train on must be a whole number of at least 1, got {epochs!r}",
+                       errors=[{"field": "epochs", "message": "at least 1"}])
+    changes = dict(config or {})
+    if "epochs" in changes:
+        raise RunError('config.epochs: give the epochs to train on as "epochs", beside "config"',
+                       errors=[{"field": "config.epochs", "message": "use epochs"}])
+    merged = {**run.config, **changes, "epochs": run.epoch + epochs}
+    dataset = resolve_dataset(owner=run.owner, dataset=run.dataset, options=run.dataset_options)
+    normalised = run_check(owner=run.owner, graph=run.graph, dataset=dataset, config=merged)["config"]
+    with transaction.atomic():  # no worker sees the run before its starting checkpoint is in place
+        child = TrainingRun.objects.create(
+            owner=run.owner, architecture=run.architecture, architecture_version=run.architecture_version,
+            name=run.name, graph=run.graph, dataset=run.dataset, dataset_options=run.dataset_options,
+            config=normalised, parent=run, priority=run.priority, step=run.step, epoch=run.epoch,
+        )
+        target = run_continue_path(child.pk)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(source, target)  # the parent's file never changes again: share it
+        except OSError:
+            shutil.copyfile(source, target)
+    wake_workers(child.pk)
+    broadcast_status(child)
+    return child
 
 
 def run_delete(*, run: TrainingRun) -> None:

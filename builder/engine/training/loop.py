@@ -201,7 +201,8 @@ def train(
             model.load_state_dict(ckpt["model"])
         except RuntimeError as e:
             raise ConfigError("resume_from", f"The checkpoint doesn't fit this model: {e}") from e
-        optimizer.load_state_dict(ckpt["optimizer"])
+        if ckpt.get("optimizer") is not None:  # a continued run may start its optimizer fresh (continuation)
+            optimizer.load_state_dict(ckpt["optimizer"])
         if scheduler is not None and ckpt.get("scheduler") is not None:
             scheduler.load_state_dict(ckpt["scheduler"])
         if scaler is not None and ckpt.get("scaler") is not None:

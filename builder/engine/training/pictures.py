@@ -28,12 +28,21 @@ from builder.engine.graph.compile import node_layers
 from .probe import CHANNELS_MAX, VALUES_MAX, NodeRecorder, picture, received_by, rounded
 
 UNITS_SIZE = 16  # the grid's side: 36 units of Playground's spiral net are ~9k values, ~65 kB a message
+UNITS_DIGITS = 3  # significant digits of a node's values, relative to its largest (a 0.1 % step of its scale)
 UNITS_MAX = VALUES_MAX  # a node with at most this many outputs is drawn unit by unit
 PICTURES_SECONDS = 0.1  # at most this often (and on the first and last epoch)
 PICTURES_PER_RUN = 200  # a run's messages carry at most about this many sets of pictures
 FEATURE_MAP_SIDE = 24  # a feature map is pooled to at most this on a side ...
 FEATURE_MAP_VALUES = 100_000  # ... and smaller when a graph has many Conv/Pool nodes
 FEATURE_MAP_LAYERS = ("Conv", "Pool")  # layer types whose name holds one of these
+
+
+def digits_for(lo: float, hi: float, significant: int = UNITS_DIGITS) -> int:
+    """Decimals that keep `significant` digits of the largest magnitude in [lo, hi] (a picture needs no more)."""
+    scale = max(abs(lo), abs(hi))
+    if not math.isfinite(scale) or scale == 0:
+        return significant
+    return min(12, max(0, significant - 1 - math.floor(math.log10(scale))))
 
 
 def every_epochs(epochs: int) -> int:
@@ -73,7 +82,7 @@ class UnitPictures:
             v = value.detach().float()  # (S*S, units)
             finite = v[torch.isfinite(v)]
             lo, hi = (float(finite.min()), float(finite.max())) if finite.numel() else (0.0, 0.0)
-            out[node] = {"size": self.size, "range": [lo, hi], "values": rounded(v.T)}
+            out[node] = {"size": self.size, "range": [lo, hi], "values": rounded(v.T, digits_for(lo, hi))}
         return out
 
 

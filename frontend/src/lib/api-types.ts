@@ -324,6 +324,30 @@ export interface paths {
         delete: operations["builder_api_runs_run_delete"];
         options?: never;
         head?: never;
+        /**
+         * Run Patch
+         * @description A queued run's `priority`: workers take higher priorities first, then the oldest.
+         */
+        patch: operations["builder_api_runs_run_patch"];
+        trace?: never;
+    };
+    "/api/runs/{run_id}/continue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Run Continue
+         * @description A new run that trains `epochs` more epochs from this run's last checkpoint (`"parent"`: this run).
+         */
+        post: operations["builder_api_runs_run_continue"];
+        delete?: never;
+        options?: never;
+        head?: never;
         patch?: never;
         trace?: never;
     };
@@ -338,6 +362,26 @@ export interface paths {
         get: operations["builder_api_runs_run_download"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/runs/{run_id}/hold": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Run Hold
+         * @description Keep a queued run from being taken by a worker until it is released.
+         */
+        post: operations["builder_api_runs_run_hold"];
         delete?: never;
         options?: never;
         head?: never;
@@ -381,6 +425,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/runs/{run_id}/release": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Run Release */
+        post: operations["builder_api_runs_run_release"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/runs/{run_id}/stop": {
         parameters: {
             query?: never;
@@ -412,6 +473,65 @@ export interface paths {
         get: operations["builder_api_runs_run_weights"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/sweeps": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Sweep List */
+        get: operations["builder_api_sweeps_sweep_list"];
+        put?: never;
+        /**
+         * Sweep Create
+         * @description Queue one run per combination of `grid` (or sample of `random`) and design, all checked first.
+         */
+        post: operations["builder_api_sweeps_sweep_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/sweeps/{sweep_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Sweep Get */
+        get: operations["builder_api_sweeps_sweep_get"];
+        put?: never;
+        post?: never;
+        /** Sweep Delete */
+        delete: operations["builder_api_sweeps_sweep_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/sweeps/{sweep_id}/stop": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sweep Stop
+         * @description Stop every queued and running run of the sweep.
+         */
+        post: operations["builder_api_sweeps_sweep_stop"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1054,6 +1174,21 @@ export interface components {
             /** Label */
             label: number | number[];
         };
+        /** RunContinueIn */
+        RunContinueIn: {
+            /**
+             * Config
+             * @description training options to change
+             */
+            config?: {
+                [key: string]: unknown;
+            };
+            /**
+             * Epochs
+             * @description epochs to train on from the run's last checkpoint
+             */
+            epochs: number;
+        };
         /** RunDetail */
         RunDetail: {
             /** Architecture */
@@ -1110,12 +1245,32 @@ export interface components {
             graph: {
                 [key: string]: unknown;
             };
+            /**
+             * Held
+             * @description a held queued run waits until it is released
+             */
+            held: boolean;
             /** Id */
             id: number;
             /** Name */
             name: string;
             /** Onnx Error */
             onnx_error: string | null;
+            /**
+             * Parent
+             * @description the run this one continues
+             */
+            parent: number | null;
+            /**
+             * Priority
+             * @description workers take queued runs of higher priority first, then the oldest
+             */
+            priority: number;
+            /**
+             * Queue Position
+             * @description 1: the queued run a worker takes next; null when not waiting
+             */
+            queue_position: number | null;
             /** Started At */
             started_at: string | null;
             /**
@@ -1127,6 +1282,8 @@ export interface components {
             step: number;
             /** Stop Requested */
             stop_requested: boolean;
+            /** Sweep */
+            sweep: number | null;
             /** Traceback */
             traceback: string;
             /** Worker */
@@ -1174,6 +1331,11 @@ export interface components {
              * @enum {string}
              */
             status: "queued" | "running" | "succeeded" | "failed" | "stopped";
+        };
+        /** RunPatchIn */
+        RunPatchIn: {
+            /** Priority */
+            priority: number;
         };
         /** RunPictures */
         RunPictures: {
@@ -1254,10 +1416,30 @@ export interface components {
             };
             /** Finished At */
             finished_at: string | null;
+            /**
+             * Held
+             * @description a held queued run waits until it is released
+             */
+            held: boolean;
             /** Id */
             id: number;
             /** Name */
             name: string;
+            /**
+             * Parent
+             * @description the run this one continues
+             */
+            parent: number | null;
+            /**
+             * Priority
+             * @description workers take queued runs of higher priority first, then the oldest
+             */
+            priority: number;
+            /**
+             * Queue Position
+             * @description 1: the queued run a worker takes next; null when not waiting
+             */
+            queue_position: number | null;
             /** Started At */
             started_at: string | null;
             /**
@@ -1267,6 +1449,8 @@ export interface components {
             status: "queued" | "running" | "succeeded" | "failed" | "stopped";
             /** Step */
             step: number;
+            /** Sweep */
+            sweep: number | null;
             /** Worker */
             worker: string;
         };
@@ -1293,6 +1477,177 @@ export interface components {
             };
             /** Type */
             type: string;
+        };
+        /** SweepDetail */
+        SweepDetail: {
+            /** Created At */
+            created_at: string;
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+            /** Options */
+            options: string[];
+            /** Request */
+            request: {
+                [key: string]: unknown;
+            };
+            /** Runs */
+            runs: components["schemas"]["SweepRun"][];
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "queued" | "running" | "succeeded" | "failed" | "stopped";
+        };
+        /** SweepIn */
+        SweepIn: {
+            /** Architecture */
+            architecture?: number | null;
+            /**
+             * Architectures
+             * @description several designs to compare
+             */
+            architectures?: number[] | null;
+            /**
+             * Config
+             * @description the options every run shares
+             */
+            config?: {
+                [key: string]: unknown;
+            };
+            /** Dataset */
+            dataset: string | number;
+            /** Dataset Options */
+            dataset_options?: {
+                [key: string]: unknown;
+            };
+            /** Graph */
+            graph?: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Grid
+             * @description option -> values: every combination
+             */
+            grid?: {
+                [key: string]: unknown[];
+            } | null;
+            /**
+             * Name
+             * @default
+             */
+            name?: string;
+            /**
+             * Random
+             * @description {"samples": n, "seed"?: s, "space": {option: {"min", "max", "log"?}}}
+             */
+            random?: {
+                [key: string]: unknown;
+            } | null;
+        };
+        /** SweepRun */
+        SweepRun: {
+            /** Architecture */
+            architecture: number | null;
+            /** Architecture Version */
+            architecture_version: number | null;
+            /**
+             * Best Epoch
+             * @description the epoch of lowest val loss (runs with validation)
+             */
+            best_epoch: number | null;
+            /**
+             * Best Metrics
+             * @description that epoch's val_loss, val_accuracy, val_top5 and val_r2, those it has
+             */
+            best_metrics: {
+                [key: string]: number;
+            } | null;
+            /** Config */
+            config: {
+                [key: string]: unknown;
+            };
+            /** Created At */
+            created_at: string;
+            /** Dataset */
+            dataset: string;
+            /** Device */
+            device: string;
+            /** Duration S */
+            duration_s: number | null;
+            /** Epoch */
+            epoch: number;
+            /** Error */
+            error: string;
+            /** Final Metrics */
+            final_metrics: {
+                [key: string]: unknown;
+            };
+            /** Finished At */
+            finished_at: string | null;
+            /** Flops */
+            flops: number;
+            /**
+             * Held
+             * @description a held queued run waits until it is released
+             */
+            held: boolean;
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+            /** Params */
+            params: number;
+            /**
+             * Parent
+             * @description the run this one continues
+             */
+            parent: number | null;
+            /**
+             * Priority
+             * @description workers take queued runs of higher priority first, then the oldest
+             */
+            priority: number;
+            /**
+             * Queue Position
+             * @description 1: the queued run a worker takes next; null when not waiting
+             */
+            queue_position: number | null;
+            /** Started At */
+            started_at: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "queued" | "running" | "succeeded" | "failed" | "stopped";
+            /** Step */
+            step: number;
+            /** Sweep */
+            sweep: number | null;
+            /** Worker */
+            worker: string;
+        };
+        /** SweepSummary */
+        SweepSummary: {
+            /** Created At */
+            created_at: string;
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+            /**
+             * Options
+             * @description the training options the sweep varies
+             */
+            options: string[];
+            /** Runs */
+            runs: number[];
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "queued" | "running" | "succeeded" | "failed" | "stopped";
         };
         /** Template */
         Template: {
@@ -2964,6 +3319,175 @@ export interface operations {
             };
         };
     };
+    builder_api_runs_run_patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RunPatchIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunDetail"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    builder_api_runs_run_continue: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RunContinueIn"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunDetail"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
     builder_api_runs_run_download: {
         parameters: {
             query?: {
@@ -3000,6 +3524,73 @@ export interface operations {
             };
             /** @description Not Found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    builder_api_runs_run_hold: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunDetail"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3100,6 +3691,73 @@ export interface operations {
             };
             /** @description Not Found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    builder_api_runs_run_release: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunDetail"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3225,6 +3883,285 @@ export interface operations {
             };
             /** @description Conflict */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    builder_api_sweeps_sweep_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SweepSummary"][];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    builder_api_sweeps_sweep_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SweepIn"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SweepSummary"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    builder_api_sweeps_sweep_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sweep_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SweepDetail"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    builder_api_sweeps_sweep_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sweep_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    builder_api_sweeps_sweep_stop: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sweep_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SweepSummary"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
