@@ -4,18 +4,26 @@
  */
 import { memo } from "react";
 import { PictureCanvas } from "@/components/picture-canvas";
+import type { SampleTarget } from "@/lib/run-types";
 import { useRun } from "@/store/run-store";
 
-function className(classes: readonly string[], index: number | null): string {
-  if (index === null) return "–";
-  return classes[index] ?? String(index);
+/** A class's name where the run knows them (its index otherwise); a regression target's values. */
+function targetText(classes: readonly string[], target: SampleTarget): string {
+  if (target === null) return "–";
+  if (Array.isArray(target)) return target.map((v) => v.toFixed(3)).join(", ");
+  return classes[target] ?? String(target);
+}
+
+function sameTarget(a: SampleTarget, b: SampleTarget): boolean | null {
+  if (a === null || b === null || Array.isArray(a) || Array.isArray(b)) return null;
+  return a === b;
 }
 
 function FeatureMapsPanelView({ classes }: { classes: readonly string[] }) {
   const latest = useRun((s) => s.series.latest.featureMaps);
   if (!latest) return <p className="muted pad">The feature maps appear after the first epoch.</p>;
   const { sample, nodes } = latest.value;
-  const right = sample.label !== null && sample.label === sample.prediction;
+  const right = sameTarget(sample.label, sample.prediction);
   return (
     <div className="feature-maps" data-testid="feature-maps-panel" data-epoch={latest.epoch}>
       <div className="feature-sample">
@@ -24,10 +32,10 @@ function FeatureMapsPanelView({ classes }: { classes: readonly string[] }) {
           <dt>sample</dt>
           <dd>#{sample.index}</dd>
           <dt>label</dt>
-          <dd data-testid="feature-sample-label">{className(classes, sample.label)}</dd>
+          <dd data-testid="feature-sample-label">{targetText(classes, sample.label)}</dd>
           <dt>prediction</dt>
-          <dd data-testid="feature-sample-prediction" className={sample.prediction === null ? undefined : right ? "good" : "bad"}>
-            {className(classes, sample.prediction)}
+          <dd data-testid="feature-sample-prediction" className={right === null ? undefined : right ? "good" : "bad"}>
+            {targetText(classes, sample.prediction)}
           </dd>
           <dt>epoch</dt>
           <dd>{latest.epoch}</dd>

@@ -1,3 +1,4 @@
+import { ReactFlowProvider } from "@xyflow/react";
 import { act, fireEvent, render, screen } from "@testing-library/react";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { NodeFeatureMaps, NodeUnits } from "@/components/node-pictures";
@@ -68,11 +69,16 @@ describe("a node's unit heatmaps", () => {
   it("enlarge the hovered unit with its index and range", () => {
     const src = source();
     src.set({ fc1: unitsOf(2, 1) });
-    render(<NodeUnits nodeId="fc1" source={src} testId="node-unit" />);
+    render(
+      <ReactFlowProvider>
+        <NodeUnits nodeId="fc1" source={src} testId="node-unit" />
+      </ReactFlowProvider>,
+    );
     fireEvent.mouseEnter(screen.getByTestId("node-unit-fc1-1"));
     act(() => frames.flush());
     const popover = screen.getByTestId("node-unit-popover-fc1");
     expect(popover.textContent).toBe("unit 1 · 0.00 to 1.00");
+    expect(popover.style.transform).toBe("scale(1)"); // as large on screen at any zoom
     fireEvent.mouseLeave(popover.parentElement!);
     expect(screen.queryByTestId("node-unit-popover-fc1")).toBeNull();
   });

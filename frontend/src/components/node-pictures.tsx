@@ -3,7 +3,8 @@
  * (image data). They re-render only when the number of pictures changes; new values are drawn
  * straight onto the canvases (putImageData), all nodes' together once per animation frame.
  */
-import { memo, useCallback, useEffect, useRef, useState, useSyncExternalStore } from "react";
+import { useStore as useFlowStore } from "@xyflow/react";
+import { memo, useCallback, useEffect, useRef, useState, useSyncExternalStore, type ReactNode } from "react";
 import { frames } from "@/lib/frame";
 import { divergingScale, greyPixels, imagePixels, unitPixels } from "@/lib/heatmap";
 import { valueRange, type PictureSource } from "@/lib/picture-source";
@@ -63,6 +64,18 @@ function useCanvasList() {
   return { list, refFor };
 }
 
+const zoomOf = (s: { transform: [number, number, number] }) => s.transform[2];
+
+/** Keeps its content the same size on screen whatever the canvas's zoom (the enlarged unit is ~128 px). */
+function Unzoomed({ children, className, testId }: { children: ReactNode; className: string; testId: string }) {
+  const zoom = useFlowStore(zoomOf);
+  return (
+    <div className={className} data-testid={testId} style={{ transform: `scale(${1 / (zoom || 1)})` }}>
+      {children}
+    </div>
+  );
+}
+
 function NodeUnitsView({ nodeId, source, testId }: NodePicturesProps) {
   const count = useSyncExternalStore(source.subscribe, () => source.units(nodeId)?.values.length ?? 0);
   const { list, refFor } = useCanvasList();
@@ -118,12 +131,12 @@ function NodeUnitsView({ nodeId, source, testId }: NodePicturesProps) {
         />
       ))}
       {hovered !== null && hovered < count && (
-        <div className="unit-popover" data-testid={`${testId}-popover-${nodeId}`}>
+        <Unzoomed className="unit-popover" testId={`${testId}-popover-${nodeId}`}>
           <canvas ref={popover} className="unit-popover-canvas" />
           <span ref={popoverText} className="unit-popover-text">
             unit {hovered}
           </span>
-        </div>
+        </Unzoomed>
       )}
     </div>
   );

@@ -3,7 +3,7 @@
  * the data (2-D data), its first feature maps (images), its alerts, and its colour on a chosen health
  * measure. Pannable and zoomable; nothing can be moved, connected or deleted.
  */
-import { Background, BackgroundVariant, Controls, ReactFlow, ReactFlowProvider, useNodesState, useReactFlow, type NodeChange } from "@xyflow/react";
+import { Background, BackgroundVariant, Controls, ReactFlow, ReactFlowProvider, useNodesState, useReactFlow } from "@xyflow/react";
 import { memo, useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { runNodeTypes } from "@/components/flow-types";
 import { api } from "@/lib/api";
@@ -76,7 +76,7 @@ function PicturesNote() {
   if (epoch !== null) {
     return (
       <span className="muted hint" data-testid="run-network-epoch">
-        {units !== null ? "each unit over the data's square" : "feature maps of a fixed sample"} · after epoch {epoch} · hover a unit to enlarge
+        {units !== null ? "each unit over the data's square · hover one to enlarge" : "the first channels on a fixed sample"} · after epoch {epoch}
       </span>
     );
   }
@@ -99,7 +99,12 @@ function RunFlow({ graph }: { graph: GraphDoc }) {
   const laying = useRef(false);
   const hasPictures = useRun((s) => s.series.latest.units !== null || s.series.latest.featureMaps !== null);
 
-  const fit = useCallback(() => requestAnimationFrame(() => void flow.fitView(FIT)), [flow]);
+  // Bumped when the view should fit the graph again; fitted once the moved nodes are drawn.
+  const [fitRequest, setFitRequest] = useState(0);
+  const fit = useCallback(() => setFitRequest((n) => n + 1), []);
+  useEffect(() => {
+    if (fitRequest) requestAnimationFrame(() => void flow.fitView(FIT));
+  }, [fitRequest, flow]);
 
   const layOut = useCallback(
     async (sizes: Map<string, { width?: number; height?: number }>) => {
@@ -148,19 +153,11 @@ function RunFlow({ graph }: { graph: GraphDoc }) {
   }, [hasPictures, fit]);
 
   // Pictures make nodes taller than the builder drew them: once drawn overlapping, lay them out by their real sizes.
-  const onChange = useCallback(
-    (changes: NodeChange<RunFlowNode>[]) => {
-      onNodesChange(changes);
-      if (!changes.some((c) => c.type === "dimensions")) return;
-      requestAnimationFrame(() => {
-        const drawn = flow.getNodes();
-        if (relayouts.current >= MAX_RELAYOUTS || laying.current || !overlapping(drawn)) return;
-        relayouts.current++;
-        void layOut(new Map(drawn.map((n) => [n.id, n.measured ?? {}])));
-      });
-    },
-    [onNodesChange, flow, layOut],
-  );
+  useEffect(() => {
+    if (relayouts.current >= MAX_RELAYOUTS || laying.current || !overlapping(nodes)) return;
+    relayouts.current++;
+    void layOut(new Map(nodes.map((n) => [n.id, n.measured ?? {}])));
+  }, [nodes, layOut]);
 
   if (!loaded) return <p className="muted pad">This run's graph cannot be drawn.</p>;
   return (
@@ -169,7 +166,7 @@ function RunFlow({ graph }: { graph: GraphDoc }) {
         nodes={nodes}
         edges={loaded.edges.length ? loaded.edges : EMPTY_EDGES}
         nodeTypes={runNodeTypes}
-        onNodesChange={onChange}
+        onNodesChange={onNodesChange}
         nodesDraggable={false}
         nodesConnectable={false}
         elementsSelectable={false}

@@ -3,7 +3,6 @@ import { useRef, useState } from "react";
 import { NameDialog } from "@/components/name-dialog";
 import { useFitGraph } from "@/hooks/use-fit-graph";
 import { builderStore, selectCanRedo, selectCanUndo, selectInitWeights, selectIsDirty, useBuilder } from "@/store/builder-store";
-import { navigate } from "@/lib/router";
 import { useProbe } from "@/store/probe-store";
 import { hasPictures, useRunPictures } from "@/store/run-pictures-store";
 import { confirmDiscard, duplicateArchitecture, exportJson, exportPython, importGraphFile, newGraph, openArchitecture, save } from "@/store/commands";
@@ -145,33 +144,21 @@ export function Toolbar({ onDialog }: ToolbarProps) {
           Probe
         </button>
         {runPictures && (
-          <span className="run-pictures-tool">
-            <button
-              type="button"
-              className={runPicturesOn && !probing ? "on" : undefined}
-              aria-pressed={runPicturesOn}
-              disabled={probing}
-              onClick={() => toggleRunPictures()}
-              title={probing ? "Probe mode shows this graph's own outputs" : "Show each node's pictures from the run this graph was last trained in"}
-              data-testid="run-pictures-toggle"
-            >
-              Last run's pictures
-            </button>
-            <a
-              className="run-pictures-label muted"
-              href={`/runs/${runPictures.run}/`}
-              onClick={(e) => {
-                if (e.metaKey || e.ctrlKey || e.shiftKey || e.button !== 0) return;
-                e.preventDefault();
-                navigate(`/runs/${runPictures.run}/`);
-              }}
-              title="Open that run"
-              data-testid="run-pictures-label"
-            >
+          <button
+            type="button"
+            className={`run-pictures-toggle${runPicturesOn && !probing ? " on" : ""}`}
+            aria-pressed={runPicturesOn}
+            disabled={probing}
+            onClick={() => toggleRunPictures()}
+            title={probing ? "Probe mode shows this graph's own outputs" : `Show each node's pictures from run #${runPictures.run}, the run this graph was last trained in`}
+            data-testid="run-pictures-toggle"
+          >
+            Last run's pictures
+            <span className="run-pictures-label" data-testid="run-pictures-label">
               #{runPictures.run}
               {runPictures.epoch !== null ? ` · epoch ${runPictures.epoch}` : ""}
-            </a>
-          </span>
+            </span>
+          </button>
         )}
         <button type="button" onClick={autoLayout} title="Auto-layout (L)" data-testid="layout-button">
           Layout

@@ -97,9 +97,12 @@ export interface ChannelPictures {
   of: number;
 }
 
+/** A class index (classification), or a regression target's values. */
+export type SampleTarget = number | number[] | null;
+
 /** Image runs: one fixed validation sample, and every Conv/Pool node's first channels on it. */
 export interface FeatureMaps {
-  sample: { index: number; label: number | null; prediction: number | null; image: ChannelPictures };
+  sample: { index: number; label: SampleTarget; prediction: SampleTarget; image: ChannelPictures };
   nodes: Record<string, ChannelPictures>;
 }
 
@@ -138,13 +141,11 @@ export interface EpochData {
 }
 
 /** `GET /api/runs/{id}/pictures`: the last stored epoch's pictures and health (null where it sent none). */
-export interface RunPictures {
-  run: number;
-  epoch: number | null;
+export type RunPictures = Omit<Schemas["RunPictures"], "units" | "feature_maps" | "health"> & {
   units: Record<string, UnitPictures> | null;
   feature_maps: FeatureMaps | null;
   health: Record<string, NodeHealth> | null;
-}
+};
 
 /** A `status` message's data: exactly the run's summary as `GET /api/runs` lists it. */
 export type StatusData = RunSummary;
