@@ -78,3 +78,15 @@ def test_what_a_continuation_keeps_of_the_parents_checkpoint(tmp_path):
     moved, notes = continuation(mid, TrainConfig.from_dict({**CONFIG, "batch_size": 32}, dataset="digits"))
     assert (moved["epoch"], moved["batch"], moved["epoch_seen"]) == (2, 0, 0)
     assert notes == ["batch_size 64 → 32: it starts at the next epoch"]
+
+
+def test_a_continued_runs_early_stopping_counts_its_patience_from_its_own_first_epoch(tmp_path):
+    # A learning rate of 1e-12 never beats the parent's best by min_delta: it stops `patience` epochs into itself
+    # (replayed with min_delta 0.5, the parent's own epochs would have used that patience up).
+    parent = spec(tmp_path, "parent", epochs=3)
+    execute(parent)
+    child = replace(spec(tmp_path, "child", epochs=10, lr=1e-12, early_stopping=2, min_delta=0.5),
+                    continue_from=f"{parent.checkpoint_dir}/checkpoint.pt")
+    messages = execute(child)
+    assert [m["data"]["epoch"] for m in messages if m["type"] == "epoch"] == [4, 5]
+    assert messages[-1]["data"]["metrics"]["stopped_early_at"] == 5

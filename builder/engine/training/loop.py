@@ -213,6 +213,8 @@ def train(
         history = list(ckpt.get("history", []))
         points.extend(ckpt.get("points", []))
         watch = ValLossWatch.replay(history, patience=config.early_stopping, min_delta=config.min_delta)
+        # A continued run's patience counts from its own first epoch (its best is still the lineage's).
+        watch.mark_epoch = max(watch.mark_epoch, ckpt.get("continued_at", 0))
         best_state = ckpt.get("best_state")
         set_rng_state(ckpt["rng"])
         emit(events.log(f"Resumed from {Path(resume_from).name} at epoch {start_epoch + 1}, step {step}"))
