@@ -275,7 +275,7 @@ def run_claim(*, worker: str) -> TrainingRun | None:
                 run = queued.first()
                 if run is None:
                     return None
-                claimed = TrainingRun.objects.filter(pk=run.pk, status=RunStatus.QUEUED).update(
+                claimed = claimable().filter(pk=run.pk).update(  # still claimable: not taken, held or stopped
                     status=RunStatus.RUNNING, worker=worker, started_at=run.started_at or now,
                     heartbeat_at=now, attempts=F("attempts") + 1,
                 )
