@@ -97,6 +97,8 @@ function RunFlow({ graph }: { graph: GraphDoc }) {
   const box = useRef<HTMLDivElement>(null);
   const relayouts = useRef(0);
   const laying = useRef(false);
+  // For the page's readers (and tests): a layout is on its way (ELK's worker can take seconds to start).
+  const [layingOut, setLayingOut] = useState(false);
   const hasPictures = useRun((s) => s.series.latest.units !== null || s.series.latest.featureMaps !== null);
 
   // Bumped when the view should fit the graph again; fitted once the moved nodes are drawn.
@@ -110,6 +112,7 @@ function RunFlow({ graph }: { graph: GraphDoc }) {
     async (sizes: Map<string, { width?: number; height?: number }>) => {
       if (!loaded || laying.current) return;
       laying.current = true;
+      setLayingOut(true);
       try {
         const el = box.current;
         const screen = el ? { width: el.clientWidth, height: el.clientHeight } : undefined;
@@ -122,6 +125,7 @@ function RunFlow({ graph }: { graph: GraphDoc }) {
         // Keep the positions there are: overlapping nodes beat no graph.
       } finally {
         laying.current = false;
+        setLayingOut(false);
         setReady(true);
         fit();
       }
@@ -161,7 +165,7 @@ function RunFlow({ graph }: { graph: GraphDoc }) {
 
   if (!loaded) return <p className="muted pad">This run's graph cannot be drawn.</p>;
   return (
-    <div className={`run-network${ready ? "" : " is-laying-out"}`} ref={box} data-testid="run-network" data-nodes={nodes.length}>
+    <div className={`run-network${ready ? "" : " is-laying-out"}`} ref={box} data-testid="run-network" data-nodes={nodes.length} data-laying-out={layingOut ? "true" : "false"}>
       <ReactFlow<RunFlowNode>
         nodes={nodes}
         edges={loaded.edges.length ? loaded.edges : EMPTY_EDGES}

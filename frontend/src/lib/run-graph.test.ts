@@ -19,6 +19,7 @@ describe("a run's graph as a read-only picture", () => {
     expect(g.nodes.map((n) => [n.id, n.type, n.data.layerType, n.position.y])).toEqual([["x", "run", "Input", 0], ["fc1", "run", "Linear", 120]]);
     expect(g.edges.map((e) => [e.source, e.target])).toEqual([["x", "fc1"]]);
     expect(g.edges[0]!.type).toBeUndefined(); // a plain edge: no shape labels to compute
+    expect(g.edges[0]!.sourceHandle).toBeUndefined(); // the nodes' one handle a side
   });
 
   it("asks for a layout when the document has no positions", () => {

@@ -25,7 +25,8 @@ export interface RunFlowGraph {
 export function runFlowGraph(doc: GraphDoc): RunFlowGraph {
   const loaded = fromGraphDoc(doc);
   const nodes: RunFlowNode[] = loaded.nodes.map((n) => ({ id: n.id, type: "run", position: n.position, data: { layerType: n.data.layerType } }));
-  const edges: Edge[] = loaded.edges.map((e) => ({ id: e.id, source: e.source, target: e.target, sourceHandle: e.sourceHandle, targetHandle: e.targetHandle }));
+  // One handle a side: the picture shows what feeds what, not which port.
+  const edges: Edge[] = loaded.edges.map((e) => ({ id: e.id, source: e.source, target: e.target }));
   return { nodes, edges, needsLayout: loaded.needsLayout };
 }
 
