@@ -301,6 +301,8 @@ class BuiltinDataset(TypedDict):
     defaults: dict[str, Value]
     available: bool
     classes: NotRequired[list[str]]
+    label_shape: Annotated[NotRequired[Shape], Field(description="a class per position: the labels' shape per "
+                                                     "sample, e.g. [L] for a sequence (absent: one class per sample)")]
     target_size: NotRequired[int]
 
 
@@ -321,6 +323,8 @@ class DatasetDescription(TypedDict):
     validation: NotRequired[DatasetValidation]
     options: dict[str, Any]
     classes: NotRequired[list[str]]
+    label_shape: Annotated[NotRequired[Shape], Field(description="a class per position: the labels' shape per "
+                                                     "sample, e.g. [L] for a sequence (absent: one class per sample)")]
     target_size: NotRequired[int]
     info: NotRequired[dict[str, Any]]
     decoded: Annotated[NotRequired[bool], Field(description="false: described by its facts without decoding "

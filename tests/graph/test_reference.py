@@ -57,10 +57,10 @@ def test_resnet18_from_primitives_equals_torchvision_in_parameters_and_outputs()
 class TransformerClassifier(nn.Module):
     def __init__(self):
         super().__init__()
-        self.embed = nn.Embedding(10_000, 64)
-        self.enc1 = nn.TransformerEncoderLayer(64, 4, dim_feedforward=128, batch_first=True)
-        self.enc2 = nn.TransformerEncoderLayer(64, 4, dim_feedforward=128, batch_first=True)
-        self.fc = nn.Linear(64, 2)
+        self.embed = nn.Embedding(128, 32)
+        self.enc1 = nn.TransformerEncoderLayer(32, 4, dim_feedforward=64, batch_first=True)
+        self.enc2 = nn.TransformerEncoderLayer(32, 4, dim_feedforward=64, batch_first=True)
+        self.fc = nn.Linear(32, 4)
 
     def forward(self, tokens):
         return self.fc(self.enc2(self.enc1(self.embed(tokens))).mean(dim=1))
@@ -69,23 +69,36 @@ class TransformerClassifier(nn.Module):
 class LSTMClassifier(nn.Module):
     def __init__(self):
         super().__init__()
-        self.embed = nn.Embedding(10_000, 64)
-        self.lstm = nn.LSTM(64, 128, batch_first=True)
-        self.fc = nn.Linear(128, 2)
+        self.embed = nn.Embedding(128, 32)
+        self.lstm = nn.LSTM(32, 64, batch_first=True)
+        self.fc = nn.Linear(64, 4)
 
     def forward(self, tokens):
         output, _ = self.lstm(self.embed(tokens))
         return self.fc(output[:, -1])
 
 
-def test_templates_of_text_classifiers_equal_their_handwritten_modules():
-    for template_id, reference in (("transformer_encoder", TransformerClassifier()), ("lstm_text", LSTMClassifier())):
+class CharLSTM(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.embed = nn.Embedding(96, 48)
+        self.lstm = nn.LSTM(48, 128, batch_first=True)
+        self.next = nn.Linear(128, 96)
+
+    def forward(self, chars):
+        output, _ = self.lstm(self.embed(chars))
+        return self.next(output)  # (B, L, 96): scores for the next character at every position
+
+
+def test_templates_of_sequence_models_equal_their_handwritten_modules():
+    for template_id, reference, length in (("transformer_encoder", TransformerClassifier(), 16),
+                                           ("lstm_text", LSTMClassifier(), 16), ("char_lstm", CharLSTM(), 32)):
         graph = template(template_id)
         reference.eval()
         assert validate(graph)["params"] == sum(p.numel() for p in reference.parameters()), template_id
         gm = compile_graph(graph).eval()
         gm.load_state_dict(reference.state_dict())
-        tokens = torch.randint(0, 10_000, (3, 64))
+        tokens = torch.randint(0, 96, (3, length))
         with torch.no_grad():
             torch.testing.assert_close(gm(tokens), reference(tokens))
 
@@ -93,7 +106,8 @@ def test_templates_of_text_classifiers_equal_their_handwritten_modules():
 def test_every_template_validates_and_says_what_it_is():
     templates = list_templates()
     assert {t["id"] for t in templates} >= {"mlp", "linear_regression", "logistic_regression", "lenet5", "cifar_cnn",
-                                            "resnet_small", "lstm_text", "transformer_encoder", "playground_mlp"}
+                                            "resnet_small", "lstm_text", "transformer_encoder", "playground_mlp",
+                                            "char_lstm"}
     for t in templates:
         assert validate(t["graph"])["ok"], t["id"]
         assert t["name"] and t["description"]

@@ -22,6 +22,8 @@ def test_the_registry_lists_every_dataset_with_shape_task_and_options(tmp_path):
         "wine",
         "breast_cancer",
         "diabetes",
+        "sequences",
+        "chars",
         "mnist",
         "fashion_mnist",
         "cifar10",
@@ -157,7 +159,10 @@ def test_a_sets_facts_are_what_loading_it_describes(name):
 
     assert {k: v for k, v in facts.describe().items() if k not in ("decoded", "description")} == {
         k: described[k] for k in facts.describe() if k not in ("decoded", "description")}
-    assert facts.decoded_bytes == (loaded.x.numel() * 4 if facts.samples is not None else 0)
+    labels = loaded.y.numel() * 8 if loaded.label_shape else 0  # per-position int64 labels
+    assert facts.decoded_bytes == (loaded.x.numel() * loaded.x.element_size() + labels if facts.samples is not None
+                                   else 0)
+    assert (facts.dtype, facts.label_shape, facts.vocab_size) == (loaded.dtype, loaded.label_shape, loaded.vocab_size)
 
 
 def test_facts_refuse_what_loading_refuses_without_making_anything(tmp_path):

@@ -183,3 +183,61 @@ def test_an_unknown_upload_option_is_named(tmp_path):
         load_upload(path, kind="csv", options={"targte": "b"})
 
     assert e.value.field == "targte"
+
+
+def test_an_npz_of_int64_tokens_stays_int64_and_says_so_in_its_facts(tmp_path):
+    from builder.engine.training import DatasetFacts, RunPlanError, plan_run
+
+    path = tmp_path / "tokens.npz"
+    x = np.random.default_rng(0).integers(0, 50, size=(30, 12))  # int64 token ids
+    np.savez(path, x=x, y=np.arange(30) % 3)
+    ds = load_upload(path, kind="npz", options={})
+    facts = DatasetFacts.of_description(ds.describe())  # what a stored upload is checked against
+
+    assert ds.x.dtype == torch.int64 and torch.equal(ds.x, torch.from_numpy(x))
+    assert ds.describe()["dtype"] == facts.dtype == "int64" and ds.info["vocab_size"] == facts.vocab_size == int(x.max()) + 1
+    assert facts.decoded_bytes == 30 * 12 * 8
+    graph = {"format": "netbuilder.graph/1", "nodes": [
+        {"id": "feats", "type": "Input", "params": {"shape": [12]}},
+        {"id": "fc", "type": "Linear", "params": {"out_features": 3}}, {"id": "y", "type": "Output"}],
+        "edges": [{"source": "feats", "target": "fc"}, {"source": "fc", "target": "y"}]}
+    with pytest.raises(RunPlanError) as e:
+        plan_run(graph, facts, {})
+    assert (e.value.node, e.value.field) == ("feats", "dtype")
+    assert "gives int64 inputs (token ids for an Embedding), but Input 'feats' has dtype float32" in e.value.message
+
+
+def test_an_npz_dtype_option_says_whether_integers_are_tokens_or_features(tmp_path):
+    path = tmp_path / "pixels.npz"
+    np.savez(path, x=np.arange(40, dtype=np.int64).reshape(10, 4), y=np.arange(10) % 2)
+    assert load_upload(path, kind="npz", options={"dtype": "float32"}).x.dtype == torch.float32
+    uint8 = tmp_path / "uint8.npz"
+    np.savez(uint8, x=np.zeros((10, 4), dtype=np.uint8), y=np.arange(10) % 2)
+    assert load_upload(uint8, kind="npz", options={}).x.dtype == torch.float32  # auto: uint8 images are features
+    floats = tmp_path / "floats.npz"
+    np.savez(floats, x=np.full((10, 4), 0.5), y=np.arange(10) % 2)
+    with pytest.raises(DatasetError, match="x with dtype int64 must hold integers") as e:
+        load_upload(floats, kind="npz", options={"dtype": "int64"})
+    assert e.value.field == "x"
+
+
+def test_a_negative_token_id_is_refused_naming_its_sample(tmp_path):
+    path = tmp_path / "tokens.npz"
+    x = np.zeros((10, 4), dtype=np.int64)
+    x[6, 2] = -1
+    np.savez(path, x=x, y=np.arange(10) % 2)
+    with pytest.raises(DatasetError) as e:
+        load_upload(path, kind="npz", options={})
+    assert e.value.message == "x holds token ids, which must be 0 or more; found -1 (first in sample 6)"
+    assert (e.value.field, e.value.row) == ("x", 6)
+
+
+def test_an_npz_with_a_label_per_position_is_a_sequence_classification(tmp_path):
+    path = tmp_path / "tags.npz"
+    x = np.random.default_rng(1).integers(0, 9, size=(20, 5))
+    np.savez(path, x=x, y=x % 3)  # a tag per token
+    ds = load_upload(path, kind="npz", options={"task": "classification"})
+
+    assert ds.task == "classification" and ds.label_shape == (5,) and ds.classes == ["0", "1", "2"]
+    assert torch.equal(ds.y, torch.from_numpy(x % 3)) and ds.describe()["label_shape"] == [5]
+    assert load_upload(path, kind="npz", options={}).task == "regression"  # auto: a 2-D y is values, as before

@@ -37,8 +37,23 @@ def resolve_device(name: str) -> torch.device:
     return device
 
 
+class ClassesLast(nn.Module):
+    """A class loss over outputs whose last dimension is the classes, (B, C) or (B, L, C) against labels (B,)
+    or (B, L): every position is one more sample (torch's own losses want the classes in dimension 1)."""
+
+    def __init__(self, loss: nn.Module) -> None:
+        super().__init__()
+        self.loss = loss
+
+    def forward(self, out: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        if out.dim() > 2:
+            return self.loss(out.flatten(0, -2), target.flatten())  # (B·L, C), (B·L,)
+        return self.loss(out, target)
+
+
 def build_loss(name: str) -> nn.Module:
-    return getattr(nn, canonical_loss(name))()
+    loss = getattr(nn, canonical_loss(name))()
+    return ClassesLast(loss) if canonical_loss(name) in CLASS_LOSSES else loss
 
 
 def _shape(shape: Sequence[int]) -> str:
@@ -81,14 +96,23 @@ def check_compatibility(
     else:
         out = tuple(int(s) for s in model_or_shape)
     loss = loss_cls = config.loss or default_loss(dataset.task)
-    if len(out) != 1:
+    positions = tuple(dataset.label_shape) if dataset.task == "classification" else ()
+    if positions and out[:-1] != positions:
+        length = positions[0] if len(positions) == 1 else _shape(positions)
+        raise ConfigError(
+            "model",
+            f"'{dataset.title}' has a class per position ({_shape(positions)}), so {loss_cls} needs outputs of "
+            f"shape {_shape([*positions, dataset.num_classes or 0])}, scores for each of the {length} positions; "
+            f"the model gives {_shape(out)}",
+        )
+    if not positions and len(out) != 1:
         what = "class scores" if dataset.task == "classification" else "target values"
         raise ConfigError(
             "model",
             f"The model gives outputs of shape {_shape(out)} per sample; {loss_cls} here "
             f"needs a flat vector of {what} (add a Flatten or a Linear layer)",
         )
-    k = out[0]
+    k = out[-1]
     if dataset.task == "classification":
         c = dataset.num_classes or 0
         if loss in CLASS_LOSSES and k != c:
@@ -136,9 +160,13 @@ def check_validation(dataset: Dataset | DatasetFacts, config: TrainConfig) -> No
 
 
 def loss_targets(y: torch.Tensor, *, dataset: Dataset, loss: str, outputs: int) -> torch.Tensor:
-    """The dataset's targets in the form the loss expects: class indices, one-hot floats or values."""
+    """The dataset's targets in the form the loss expects: class indices, one-hot floats or values.
+
+    `outputs` is the model's last output dimension (its class scores); labels per position (N, L) give
+    targets per position: (N, L) indices, or (N, L, C) one-hot.
+    """
     if dataset.task == "regression" or loss in CLASS_LOSSES:
-        return y
+        return y  # (N,) or (N, L) indices (ClassesLast flattens the positions), (N, k) values
     if outputs == 1:  # a single logit for two classes
-        return y.to(torch.float32).unsqueeze(1)  # (N, 1)
-    return F.one_hot(y, num_classes=outputs).to(torch.float32)  # (N, C)
+        return y.to(torch.float32).unsqueeze(-1)  # (N, 1) or (N, L, 1)
+    return F.one_hot(y, num_classes=outputs).to(torch.float32)  # (N, C) or (N, L, C)

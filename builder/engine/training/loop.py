@@ -165,14 +165,14 @@ def train(
     # The whole dataset lives on the device.
     try:
         x_train = split.x_train.to(device)  # (N, *input_shape)
-        y_train = loss_targets(split.y_train, dataset=dataset, loss=loss_name, outputs=out_shape[0]).to(
+        y_train = loss_targets(split.y_train, dataset=dataset, loss=loss_name, outputs=out_shape[-1]).to(
             device
         )
         x_val = split.x_val.to(device)
-        y_val = loss_targets(split.y_val, dataset=dataset, loss=loss_name, outputs=out_shape[0]).to(device)
+        y_val = loss_targets(split.y_val, dataset=dataset, loss=loss_name, outputs=out_shape[-1]).to(device)
         labels_val = split.y_val.to(device) if classify else None
     except torch.OutOfMemoryError as e:
-        size = (dataset.x.numel() * 4) / 2**20
+        size = (dataset.x.numel() * dataset.x.element_size()) / 2**20
         raise ConfigError("device", f"The dataset ({size:,.0f} MB) doesn't fit in {device} memory") from e
     n_train, n_val = x_train.shape[0], x_val.shape[0]
 
@@ -320,9 +320,9 @@ def train(
                     checkpoint(epoch, batch)
                     break
                 idx = perm[batch * batch_size : (batch + 1) * batch_size]
-                xb, yb = x_train[idx], y_train[idx]  # (B, *input_shape), (B,) or (B, k)
+                xb, yb = x_train[idx], y_train[idx]  # (B, *input_shape), (B,), (B, L) or (B, k)
                 with autocast:
-                    out = step_model(xb)  # (B, k)
+                    out = step_model(xb)  # (B, k), or (B, L, C): a class per position
                     loss = loss_fn(out, yb)
                 optimizer.zero_grad(set_to_none=True)
                 if scaler is not None:

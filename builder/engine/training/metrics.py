@@ -13,10 +13,11 @@ MAX_POINTS = 500
 
 
 def predict(out: torch.Tensor) -> torch.Tensor:
-    """Class indices from model outputs (B, C); a single logit (B, 1) means class 1 when above 0."""
-    if out.shape[1] == 1:
-        return (out[:, 0] > 0).long()
-    return out.argmax(dim=1)
+    """Class indices from model outputs (B, C), or (B, L, C) for a class per position; a single logit
+    (B, 1) means class 1 when above 0."""
+    if out.shape[-1] == 1:
+        return (out[..., 0] > 0).long()
+    return out.argmax(dim=-1)
 
 
 @dataclass
@@ -25,7 +26,7 @@ class Evaluation:
     accuracy: float | None = None  # classification only
     top5: float | None = None  # classification with more than 5 classes
     r2: float | None = None  # regression only: 1 - SS_res / SS_tot, averaged over the target's outputs
-    predictions: torch.Tensor | None = None  # (N,) class indices, on the device
+    predictions: torch.Tensor | None = None  # (N,) or (N, L) class indices, on the device
 
 
 @torch.no_grad()
@@ -42,6 +43,7 @@ def evaluate(
 ) -> Evaluation:
     """Mean loss over (x, y_loss) and, given class labels, top-1/top-5 accuracy (R² for `regression`).
 
+    Labels per position (N, L) count each position: the accuracy is the share of positions right.
     The model is left in eval mode.
     """
     model.eval()
@@ -54,7 +56,7 @@ def evaluate(
     for i in range(0, n, batch_size):
         xb, yb = x[i : i + batch_size], y_loss[i : i + batch_size]
         with autocast or contextlib.nullcontext():
-            out = model(xb)  # (B, C) or (B, target_size)
+            out = model(xb)  # (B, C), (B, L, C) or (B, target_size)
             loss_sum += loss_fn(out, yb).float() * xb.shape[0]
         if regression:
             target = yb.reshape(out.shape).double()  # (B, k)
@@ -64,10 +66,10 @@ def evaluate(
         if labels is not None:
             out = out.float()
             preds.append(predict(out))
-            with_top5 = out.shape[1] > 5
+            with_top5 = out.shape[-1] > 5
             if with_top5:
-                top5 = out.topk(5, dim=1).indices  # (B, 5)
-                top5_hits += (top5 == labels[i : i + batch_size, None]).any(dim=1).sum()
+                top5 = out.topk(5, dim=-1).indices  # (B, 5) or (B, L, 5)
+                top5_hits += (top5 == labels[i : i + batch_size, ..., None]).any(dim=-1).sum()
     result = Evaluation(loss=float(loss_sum) / n)
     if regression:
         total = y_sq - y_sum**2 / n  # (k,) SS_tot
@@ -79,13 +81,13 @@ def evaluate(
         result.predictions = predictions
         result.accuracy = float((predictions == labels).float().mean())
         if with_top5:
-            result.top5 = float(top5_hits) / n
+            result.top5 = float(top5_hits) / labels.numel()
     return result
 
 
 def confusion_matrix(labels: torch.Tensor, predictions: torch.Tensor, num_classes: int) -> list[list[int]]:
-    """Counts [true][predicted]."""
-    flat = labels.to(torch.long) * num_classes + predictions.to(torch.long)
+    """Counts [true][predicted]; labels per position count each position."""
+    flat = (labels.to(torch.long) * num_classes + predictions.to(torch.long)).flatten()
     return torch.bincount(flat, minlength=num_classes * num_classes).view(num_classes, num_classes).tolist()
 
 

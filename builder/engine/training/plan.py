@@ -57,7 +57,8 @@ def plan_run(graph: Any, dataset: Dataset | DatasetFacts | Callable[[], Dataset 
     is reported without loading any data. It may be the dataset's facts (`describe_dataset`): every check
     here needs only those, so a submission can be checked without decoding big data. Raises GraphError (every error of the graph), the loader's
     DatasetError, ConfigError (the option at fault, or `early_stopping` on a run without validation) or RunPlanError (the Input or Output node that
-    doesn't fit the dataset, with a field: `shape`, or `config.<option>`).
+    doesn't fit the dataset, with a field: `shape`, `dtype`, an Embedding's `num_embeddings`, or
+    `config.<option>`).
     """
     analysis = checked(graph)
     if callable(dataset):
@@ -75,8 +76,30 @@ def plan_run(graph: Any, dataset: Dataset | DatasetFacts | Callable[[], Dataset 
         raise RunPlanError(
             f"The dataset '{dataset.name}' gives inputs of shape {want}{resized}, but Input '{inputs[0]['node']}' "
             f"expects {got}", node=inputs[0]["node"], field="shape", at_node=f"dataset gives {want}")
+    node, dtype = inputs[0]["node"], inputs[0]["dtype"]
+    if dtype != dataset.dtype:
+        hint = ("token ids for an Embedding" if dataset.dtype == "int64" else "float features")
+        raise RunPlanError(
+            f"The dataset '{dataset.name}' gives {dataset.dtype} inputs ({hint}), but Input '{node}' has dtype "
+            f"{dtype}; set its dtype to {dataset.dtype}", node=node, field="dtype",
+            at_node=f"dataset gives {dataset.dtype}; set dtype to {dataset.dtype}")
+    _check_vocabulary(analysis, dataset)
     try:
         check_compatibility(outputs[0]["shape"], dataset, cfg)
     except ConfigError as e:
         raise RunPlanError(e.message, node=outputs[0]["node"], field=f"config.{e.field}") from e
     return RunPlan(analysis=analysis, dataset=dataset, config=cfg, input=inputs[0], output=outputs[0])
+
+
+def _check_vocabulary(analysis: Analysis, dataset: Dataset | DatasetFacts) -> None:
+    """Every Embedding must cover the dataset's token ids, or the first step fails with an index error."""
+    vocab = dataset.vocab_size
+    if vocab is None:
+        return
+    for node_id, info in analysis.nodes.items():
+        if info.layer.type == "Embedding" and info.params["num_embeddings"] < vocab:
+            have = info.params["num_embeddings"]
+            raise RunPlanError(
+                f"The dataset '{dataset.name}' has token ids 0 to {vocab - 1}, but Embedding '{node_id}' has "
+                f"num_embeddings {have} (ids 0 to {have - 1}); set num_embeddings to at least {vocab}",
+                node=node_id, field="num_embeddings", at_node=f"dataset has token ids up to {vocab - 1}; needs num_embeddings ≥ {vocab}")

@@ -776,6 +776,11 @@ export interface components {
             dtype: string;
             /** Input Shape */
             input_shape: number[];
+            /**
+             * Label Shape
+             * @description a class per position: the labels' shape per sample, e.g. [L] for a sequence (absent: one class per sample)
+             */
+            label_shape?: number[];
             /** Name */
             name: string;
             /** Options */
@@ -827,6 +832,11 @@ export interface components {
             };
             /** Input Shape */
             input_shape: number[];
+            /**
+             * Label Shape
+             * @description a class per position: the labels' shape per sample, e.g. [L] for a sequence (absent: one class per sample)
+             */
+            label_shape?: number[];
             /** Name */
             name: string;
             /** Options */
@@ -881,6 +891,11 @@ export interface components {
             };
             /** Input Shape */
             input_shape: number[];
+            /**
+             * Label Shape
+             * @description a class per position: the labels' shape per sample, e.g. [L] for a sequence (absent: one class per sample)
+             */
+            label_shape?: number[];
             /** Name */
             name: string;
             /** Options */

@@ -11,26 +11,30 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from builder.engine.options import Kind, Option
 from builder.engine.settings import engine_settings
 
 from ..errors import DatasetError
-from . import shapes, synthetic, tabular, vision
+from . import sequences, shapes, synthetic, tabular, vision
 from .base import (
+    DTYPES,
     STANDARDIZE,
     Dataset,
     DatasetFacts,
+    DType,
     Split,
     check_decoded_size,
     check_options,
+    decoded_sample_bytes,
     max_dataset_bytes,
 )
 from .uploads import UPLOAD_OPTIONS, UploadLimits, load_upload
 
 __all__ = [
     "max_dataset_bytes",
+    "DTYPES",
     "Dataset",
     "DatasetFacts",
     "describe_dataset",
@@ -48,8 +52,17 @@ __all__ = [
 
 
 def _opt(name: str, kind: Kind, default: Any, min: float | None = None, max: float | None = None, doc: str = "",
-         nullable: bool = False) -> Option:
-    return Option(name, kind, doc, default=default, min=min, max=max, nullable=nullable)
+         nullable: bool = False, choices: tuple[str, ...] = ()) -> Option:
+    return Option(name, kind, doc, default=default, min=min, max=max, nullable=nullable, choices=choices)
+
+
+class Layout(NamedTuple):
+    """What a set's options make of its samples, known before it is made."""
+
+    input_shape: tuple[int, ...]
+    classes: tuple[str, ...] | None
+    label_shape: tuple[int, ...] = ()
+    vocab_size: int | None = None  # int64 inputs: token ids lie in [0, vocab_size)
 
 
 @dataclass(frozen=True)
@@ -65,6 +78,8 @@ class DatasetSpec:
     target_size: int | None = None
     options: tuple[Option, ...] = ()
     defaults: dict = field(default_factory=dict)  # TrainConfig fields that suit this dataset
+    dtype: DType = "float32"  # of the inputs: "int64" for token ids
+    layout: Callable[[dict], Layout] | None = None  # shapes and classes from the options, where they decide them
 
 
 def _size(default: int) -> Option:
@@ -80,6 +95,17 @@ _DIGITS = tuple(str(i) for i in range(10))
 _TWO_D_DEFAULTS = {"optimizer": "adam", "lr": 0.01, "batch_size": 32, "epochs": 30}
 _TABLE_DEFAULTS = {"optimizer": "adam", "lr": 0.01, "batch_size": 16, "epochs": 50}
 _IMAGE_DEFAULTS = {"optimizer": "adam", "lr": 1e-3, "batch_size": 64, "epochs": 5}
+_SEQUENCE_DEFAULTS = {"optimizer": "adam", "lr": 3e-3, "batch_size": 64, "epochs": 10}
+
+
+def _length(default: int) -> Option:
+    return _opt("length", "int", default, 2, 1024, "Tokens in each sequence.")
+
+
+def _sequences_layout(values: dict) -> Layout:
+    task, length = values["task"], values["length"]
+    per_position = (length,) if task in sequences.PER_POSITION else ()
+    return Layout((length,), tuple(sequences.task_classes(task, values["vocab"])), per_position, values["vocab"])
 
 
 def _two_d(
@@ -268,6 +294,46 @@ _SPECS = [
         options=(STANDARDIZE,),
         defaults={**_TABLE_DEFAULTS, "batch_size": 32, "loss": "MSELoss"},
     ),
+    DatasetSpec(
+        "sequences",
+        "Sequences",
+        "Random token sequences to learn a rule from: the majority token, the parity of the sum, or the "
+        "sorted or reversed sequence (a class per position). int64 token ids, for an Embedding; no download.",
+        "synthetic",
+        "classification",
+        (16,),
+        sequences.sequences,
+        tuple(sequences.task_classes("majority", 4)),
+        options=(
+            _opt("task", "choice", "majority", doc="majority: the most frequent token; parity: whether the sum "
+                 "is odd; sort, reverse: the sorted or reversed sequence, a class per position.",
+                 choices=sequences.TASKS),
+            _length(16),
+            _opt("vocab", "int", 4, 2, 1000, "Tokens are drawn from 0 to vocab - 1."),
+            _size(4000),
+            _SEED,
+        ),
+        defaults=_SEQUENCE_DEFAULTS,
+        dtype="int64",
+        layout=_sequences_layout,
+    ),
+    DatasetSpec(
+        "chars",
+        "Characters (Python docstrings)",
+        "Character-level language modelling on the docstrings of the standard library's modules, as this "
+        f"Python ships them (at most {sequences.CORPUS_MAX_CHARS:,} characters, {len(sequences.VOCAB)} "
+        "classes: newline and printable ASCII): each position's target is the next character. The vocabulary "
+        "is in the dataset's info.",
+        "synthetic",
+        "classification",
+        (32,),
+        sequences.chars,
+        sequences.VOCAB,
+        options=(_length(32), _size(4000), _SEED),
+        defaults={**_SEQUENCE_DEFAULTS, "epochs": 5},
+        dtype="int64",
+        layout=lambda values: Layout((values["length"],), sequences.VOCAB, (values["length"],), len(sequences.VOCAB)),
+    ),
     _vision("mnist", (1, 28, 28), _DIGITS),
     _vision(
         "fashion_mnist",
@@ -313,13 +379,16 @@ def list_datasets(*, data_dir: str | Path | None = None) -> list[dict]:
             "source": spec.source,
             "task": spec.task,
             "input_shape": list(spec.input_shape),
-            "dtype": "float32",
+            "dtype": spec.dtype,
             "options": [o.as_json() for o in spec.options],
             "defaults": dict(spec.defaults),
             "available": spec.source != "torchvision" or not vision.missing_files(spec.name, root),
         }
         if spec.task == "classification":
             item["classes"] = list(spec.classes or ())
+            labels = spec.layout({o.name: o.default for o in spec.options}).label_shape if spec.layout else ()
+            if labels:
+                item["label_shape"] = list(labels)
         else:
             item["target_size"] = spec.target_size
         out.append(item)
@@ -352,27 +421,28 @@ def describe_dataset(
     """What `load_dataset` with the same arguments would give, without making it: the same option checks
     and size limit, the input shape, task and classes, and the bytes it would decode to. A torchvision set
     whose files are missing is refused as loading it would be."""
-    spec, values, shape = _resolve(name_or_spec, options, max_bytes)
+    spec, values, layout = _resolve(name_or_spec, options, max_bytes)
     if spec.source == "torchvision":
         root = Path(data_dir) if data_dir is not None else data_dir_default()
         vision.check_files(spec.name, root)
         samples: int | None = vision.SAMPLES[spec.name]
     else:
         samples = values.get("size")
-    classes = spec.classes
-    if spec.task == "classification" and isinstance(values.get("classes"), int):
-        classes = tuple(synthetic.class_names(values["classes"]))
+    classes = layout.classes
     return DatasetFacts(
-        name=spec.name, title=spec.title, task=spec.task, input_shape=shape,  # type: ignore[arg-type]
-        decoded_bytes=(samples or 0) * math.prod(shape) * 4, classes=list(classes) if classes else None,
+        name=spec.name, title=spec.title, task=spec.task, input_shape=layout.input_shape,  # type: ignore[arg-type]
+        decoded_bytes=(samples or 0) * decoded_sample_bytes(layout.input_shape, spec.dtype, layout.label_shape),
+        classes=list(classes) if classes else None,
         target_size=spec.target_size, samples=samples, description=spec.description, options=values,
         fixed_split=spec.source == "torchvision",  # the sets with an official test split
+        dtype=spec.dtype, label_shape=layout.label_shape, vocab_size=layout.vocab_size,
     )
 
 
-def _resolve(name_or_spec: str | dict, options: dict, max_bytes: int | None) -> tuple[DatasetSpec, dict, tuple[int, ...]]:
-    """The dataset's spec, its checked option values and its input shape; a generated set that would decode
-    past `max_bytes` (default: NETBUILDER_MAX_DATASET_BYTES in force) is refused here."""
+def _resolve(name_or_spec: str | dict, options: dict, max_bytes: int | None) -> tuple[DatasetSpec, dict, Layout]:
+    """The dataset's spec, its checked option values and its layout (input shape, classes, label shape); a
+    generated set that would decode past `max_bytes` (default: NETBUILDER_MAX_DATASET_BYTES in force) is
+    refused here."""
     if isinstance(name_or_spec, dict):
         options = {**name_or_spec.get("options", {}), **options}
         name = name_or_spec.get("name")
@@ -382,20 +452,27 @@ def _resolve(name_or_spec: str | dict, options: dict, max_bytes: int | None) -> 
     if spec is None:
         raise DatasetError(f"Unknown dataset '{name}'; choose one of {', '.join(REGISTRY)}", field="dataset")
     values = check_options(spec.options, options, f"Dataset '{spec.name}'")
-    shape: tuple[int, ...] = spec.input_shape
-    if "features" in values:
-        shape = (values["features"],)
-    elif "image_size" in values:
-        shape = (*spec.input_shape[:-2], values["image_size"], values["image_size"])
+    if spec.layout is not None:
+        layout = spec.layout(values)
+    else:
+        shape: tuple[int, ...] = spec.input_shape
+        if "features" in values:
+            shape = (values["features"],)
+        elif "image_size" in values:
+            shape = (*spec.input_shape[:-2], values["image_size"], values["image_size"])
+        classes = spec.classes
+        if spec.task == "classification" and isinstance(values.get("classes"), int):
+            classes = tuple(synthetic.class_names(values["classes"]))
+        layout = Layout(shape, classes)
     if "size" in values:
-        per_sample = math.prod(shape)
+        per_sample = math.prod(layout.input_shape)
         check_decoded_size(
-            values["size"] * per_sample * 4,  # float32 inputs
+            values["size"] * decoded_sample_bytes(layout.input_shape, spec.dtype, layout.label_shape),
             f"Dataset '{spec.name}' with size {values['size']:,} × {per_sample:,} values per sample",
             limit=max_dataset_bytes() if max_bytes is None else max_bytes,
             field="size",
         )
-    return spec, values, shape
+    return spec, values, layout
 
 
 def training_defaults(dataset: Dataset | DatasetFacts | str) -> dict:

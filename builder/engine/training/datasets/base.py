@@ -13,6 +13,9 @@ from builder.engine.options import Option, OptionError
 from ..errors import DatasetError
 
 Task = Literal["classification", "regression"]
+DType = Literal["float32", "int64"]
+# What a dataset's inputs may be: float32 features, or int64 token ids (for an Embedding).
+DTYPES: dict[str, torch.dtype] = {"float32": torch.float32, "int64": torch.int64}
 VAL_FRACTION = 0.2  # the share of samples held out for validation when neither the set nor the run says
 
 
@@ -73,9 +76,12 @@ class DatasetFacts:
     title: str
     task: Task
     input_shape: tuple[int, ...]
-    decoded_bytes: int  # the float32 inputs it decodes to
+    decoded_bytes: int  # the inputs (and per-position labels) it decodes to
     classes: list[str] | None = None
     target_size: int | None = None
+    dtype: DType = "float32"  # of the inputs
+    label_shape: tuple[int, ...] = ()  # classification: () one class per sample, (L,) one per position
+    vocab_size: int | None = None  # int64 inputs: token ids lie in [0, vocab_size)
     samples: int | None = None
     description: str = ""
     options: dict = field(default_factory=dict)
@@ -89,11 +95,16 @@ class DatasetFacts:
         shape = tuple(int(n) for n in d["input_shape"])
         samples = int(d["samples"])
         validation = d.get("validation") or {}
+        dtype = d.get("dtype", "float32")  # descriptions stored before int64 inputs were float32
+        if dtype not in DTYPES:
+            raise TypeError(f"unknown input dtype {dtype!r}")
+        labels = tuple(int(n) for n in d.get("label_shape") or ())
         return cls(name=d["name"], title=d.get("title") or d["name"], task=d["task"], input_shape=shape,
-                   decoded_bytes=samples * math.prod(shape) * 4, classes=d.get("classes"),
+                   decoded_bytes=samples * decoded_sample_bytes(shape, dtype, labels), classes=d.get("classes"),
                    target_size=d.get("target_size"), samples=samples, description=d.get("description", ""),
                    options=dict(d.get("options") or {}), fixed_split=bool(validation.get("fixed")),
-                   val_fraction=float(validation.get("fraction", VAL_FRACTION)))
+                   val_fraction=float(validation.get("fraction", VAL_FRACTION)), dtype=dtype, label_shape=labels,
+                   vocab_size=(d.get("info") or {}).get("vocab_size"))
 
     @property
     def num_classes(self) -> int | None:
@@ -102,15 +113,23 @@ class DatasetFacts:
     def describe(self) -> dict:
         """As Dataset.describe(), with what only decoding tells left out, and `"decoded": false`."""
         out: dict = {"name": self.name, "title": self.title, "description": self.description, "task": self.task,
-                     "input_shape": list(self.input_shape), "dtype": "float32", "options": dict(self.options),
+                     "input_shape": list(self.input_shape), "dtype": self.dtype, "options": dict(self.options),
                      "decoded": False}
         if self.samples is not None:
             out["samples"] = self.samples
         if self.task == "classification":
             out["classes"] = list(self.classes or [])
+            if self.label_shape:
+                out["label_shape"] = list(self.label_shape)
         else:
             out["target_size"] = self.target_size
         return out
+
+
+def decoded_sample_bytes(input_shape: tuple[int, ...], dtype: str, label_shape: tuple[int, ...] = ()) -> int:
+    """What one sample decodes to: its inputs in their dtype, and its per-position int64 labels."""
+    size = torch.empty((), dtype=DTYPES[dtype]).element_size()
+    return math.prod(input_shape) * size + (math.prod(label_shape) * 8 if label_shape else 0)
 
 
 class Split(NamedTuple):
@@ -124,7 +143,8 @@ class Split(NamedTuple):
 class Dataset:
     """All samples of one dataset as CPU tensors, and its metadata.
 
-    `x` is float32 (N, *input_shape). `y` holds int64 class indices (N,) for classification, or
+    `x` is float32 (N, *input_shape), or int64 token ids (`dtype` "int64"). `y` holds int64 class indices
+    for classification, (N,) or (N, *label_shape) for one class per position (a sequence's next token), or
     float32 (N, target_size) for regression. Sets with an official test split (MNIST, CIFAR-10) carry
     it in `x_val`/`y_val`; the others are split by `split(val_fraction, seed)`.
     """
@@ -144,10 +164,10 @@ class Dataset:
 
     def __post_init__(self) -> None:
         n = self.x.shape[0]
-        assert self.x.dtype == torch.float32, self.x.dtype
+        assert self.x.dtype in DTYPES.values(), self.x.dtype
         assert self.y.shape[0] == n, (self.x.shape, self.y.shape)
         if self.task == "classification":
-            assert self.y.dtype == torch.int64 and self.y.dim() == 1, (self.y.dtype, self.y.shape)
+            assert self.y.dtype == torch.int64 and self.y.dim() >= 1, (self.y.dtype, self.y.shape)
             assert self.classes, "a classification dataset names its classes"
         else:
             assert self.y.dtype == torch.float32 and self.y.dim() == 2, (self.y.dtype, self.y.shape)
@@ -157,6 +177,21 @@ class Dataset:
     @property
     def input_shape(self) -> tuple[int, ...]:
         return tuple(self.x.shape[1:])
+
+    @property
+    def dtype(self) -> DType:
+        """The inputs' dtype by name: "float32", or "int64" for token ids."""
+        return "int64" if self.x.dtype == torch.int64 else "float32"
+
+    @property
+    def label_shape(self) -> tuple[int, ...]:
+        """Classification: () for one class per sample, (L,) for one per position of a sequence."""
+        return tuple(self.y.shape[1:]) if self.task == "classification" else ()
+
+    @property
+    def vocab_size(self) -> int | None:
+        """int64 inputs: token ids lie in [0, vocab_size) (`info["vocab_size"]`)."""
+        return self.info.get("vocab_size")
 
     @property
     def num_classes(self) -> int | None:
@@ -206,7 +241,7 @@ class Dataset:
             "description": self.description,
             "task": self.task,
             "input_shape": list(self.input_shape),
-            "dtype": "float32",
+            "dtype": self.dtype,
             "samples": len(self),
             "validation": (
                 {"fixed": True, "samples": int(self.x_val.shape[0])}
@@ -217,6 +252,8 @@ class Dataset:
         }
         if self.task == "classification":
             out["classes"] = list(self.classes or [])
+            if self.label_shape:
+                out["label_shape"] = list(self.label_shape)
         else:
             out["target_size"] = self.target_size
         if self.info:
@@ -232,13 +269,18 @@ class Dataset:
             cut = x.dim() > 1 and x.numel() > PREVIEW_MAX_VALUES
             if x.dim() == 1 or cut:
                 shown = [round(v, 4) for v in x.flatten()[:32].tolist()]  # long rows are cut for display
+            elif not x.is_floating_point():
+                shown = x.tolist()
             else:
                 shown = torch.round(x, decimals=4).tolist()  # (C, H, W) image
-            label = int(self.y[i]) if self.task == "classification" else self.y[i][:32].tolist()
+            if self.task == "classification":
+                label = int(self.y[i]) if self.y.dim() == 1 else self.y[i].flatten()[:32].tolist()
+            else:
+                label = self.y[i][:32].tolist()
             samples.append({"x": shown, "y": label, **({"truncated": True} if cut else {})})
         out = {**self.describe(), "preview": samples}
         if self.task == "classification":
-            counts = torch.bincount(self.y, minlength=len(self.classes or []))
+            counts = torch.bincount(self.y.flatten(), minlength=len(self.classes or []))  # positions count each
             out["class_counts"] = {
                 c: int(k) for c, k in zip(self.classes or [], counts.tolist(), strict=True)
             }

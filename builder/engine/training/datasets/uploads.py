@@ -84,6 +84,8 @@ UPLOAD_OPTIONS: dict[str, tuple[Option, ...]] = {
     "npz": (
         _TASK,
         Option("classes", "strings", "Class names, one per label; empty: the labels themselves", nullable=True),
+        Option("dtype", "choice", "What x holds; auto: int32/int64 arrays are token ids (int64, for an "
+               "Embedding), any other numbers float32 features", default="auto", choices=("auto", "float32", "int64")),
     ),
     "imagezip": (
         Option("size", "int", "Images are resized to size × size pixels", default=32, min=4, max=256),
@@ -294,18 +296,24 @@ def _load_npz(path: Path, options: dict, limits: UploadLimits) -> Dataset:
         )
     if not (np.issubdtype(x.dtype, np.number) or x.dtype == np.bool_):
         raise DatasetError(f"x must be numeric; its dtype is {x.dtype}", field="x")
-    x = x.astype(np.float32)
-    if not np.isfinite(x).all():
-        first = int(np.argwhere(~np.isfinite(x.reshape(n, -1)))[0][0])
-        raise DatasetError(f"x holds NaN or infinite values (first in sample {first})", field="x", row=first)
+    info: dict[str, Any] = {}
+    tokens = opts["dtype"] == "int64" or (opts["dtype"] == "auto" and x.dtype in (np.int32, np.int64))
+    if tokens:
+        x, info["vocab_size"] = _npz_tokens(x, n)
+    else:
+        x = x.astype(np.float32)
+        if not np.isfinite(x).all():
+            first = int(np.argwhere(~np.isfinite(x.reshape(n, -1)))[0][0])
+            raise DatasetError(f"x holds NaN or infinite values (first in sample {first})", field="x", row=first)
 
-    if y.ndim == 1 and (np.issubdtype(y.dtype, np.integer) or y.dtype.kind in "USb") and task != "regression":
-        y_t, classes = _npz_labels(y, opts["classes"])
+    labels = np.issubdtype(y.dtype, np.integer) or y.dtype.kind in "USb"
+    if labels and (y.ndim == 1 or task == "classification") and task != "regression":
+        y_t, classes = _npz_labels(y, opts["classes"])  # (N,), or (N, L) with task classification: per position
         task_name: Task = "classification"
     elif task == "classification":
         raise DatasetError(
-            f"Class labels in y must be integers or strings of shape ({n},); y has dtype {y.dtype} "
-            f"and shape {list(y.shape)}",
+            f"Class labels in y must be integers or strings of shape ({n},), or ({n}, L) for a class per "
+            f"position; y has dtype {y.dtype} and shape {list(y.shape)}",
             field="y",
         )
     else:
@@ -322,9 +330,22 @@ def _load_npz(path: Path, options: dict, limits: UploadLimits) -> Dataset:
         x=torch.from_numpy(np.ascontiguousarray(x)),
         y=y_t,
         classes=classes,
-        description=f"{n} samples of shape {list(x.shape[1:])}.",
-        options={"task": opts["task"]},
+        description=f"{n} samples of shape {list(x.shape[1:])}" + (" (int64 token ids)." if tokens else "."),
+        options={"task": opts["task"], "dtype": "int64" if tokens else "float32"},
+        info=info,
     )
+
+
+def _npz_tokens(x: np.ndarray, n: int) -> tuple[np.ndarray, int]:
+    """x as int64 token ids, and how many ids there are (the largest + 1): what an Embedding must cover."""
+    if not (np.issubdtype(x.dtype, np.integer) or x.dtype == np.bool_):
+        raise DatasetError(f"x with dtype int64 must hold integers (token ids); its dtype is {x.dtype}", field="x")
+    x = x.astype(np.int64)
+    if x.min() < 0:
+        first = int(np.argwhere(x.reshape(n, -1) < 0)[0][0])
+        raise DatasetError(f"x holds token ids, which must be 0 or more; found {int(x.min())} (first in sample "
+                           f"{first})", field="x", row=first)
+    return x, int(x.max()) + 1
 
 
 def _check_npy_headers(path: Path, members: list[zipfile.ZipInfo], limits: UploadLimits) -> None:
@@ -354,8 +375,8 @@ def _check_npy_headers(path: Path, members: list[zipfile.ZipInfo], limits: Uploa
                 raise DatasetError(
                     f"Array {name} is not a readable .npy: {e}", file=path.name
                 ) from e
-            # the array as stored, and as the float32 tensor it becomes
-            total += math.prod(shape) * (dtype.itemsize + 4)
+            # the array as stored, and as the tensor it becomes (int64 for integers, else float32)
+            total += math.prod(shape) * (dtype.itemsize + (8 if dtype.kind in "iub" else 4))
             check_decoded_size(
                 total,
                 f"Array {name} (shape {list(shape)}, {dtype})",
@@ -367,9 +388,8 @@ def _check_npy_headers(path: Path, members: list[zipfile.ZipInfo], limits: Uploa
 
 def _npz_labels(y: np.ndarray, names: list[str] | None) -> tuple[torch.Tensor, list[str]]:
     if y.dtype.kind in "US":
-        classes = sorted(set(y.tolist()))
-        index = {c: i for i, c in enumerate(classes)}
-        return torch.tensor([index[v] for v in y.tolist()], dtype=torch.int64), [str(c) for c in classes]
+        classes, index = np.unique(y, return_inverse=True)  # sorted names; each label's place among them
+        return torch.from_numpy(index.reshape(y.shape).astype(np.int64)), [str(c) for c in classes.tolist()]
     y = y.astype(np.int64)
     if y.min() < 0:
         raise DatasetError(f"Class labels in y must be 0 or more; found {int(y.min())}", field="y")

@@ -1,0 +1,31 @@
+"""`POST /api/runs/check` with token data: an Input's dtype is checked against the dataset's, naming the node."""
+
+from __future__ import annotations
+
+import pytest
+
+from builder.engine.graph import list_templates
+
+pytestmark = [pytest.mark.django_db]
+
+FLOAT_MLP = {"format": "netbuilder.graph/1", "nodes": [
+    {"id": "x", "type": "Input", "params": {"shape": [16]}},
+    {"id": "fc", "type": "Linear", "params": {"out_features": 4}}, {"id": "y", "type": "Output"}],
+    "edges": [{"source": "x", "target": "fc"}, {"source": "fc", "target": "y"}]}
+
+
+def test_a_float_input_for_the_sequences_set_is_a_400_naming_the_input_and_dtype(api, alice):
+    response = api.as_user(alice).post("/api/runs/check", {"graph": FLOAT_MLP, "dataset": "sequences"})
+    assert response.status_code == 400, response.json()
+    assert response.json()["detail"] == ("The dataset 'sequences' gives int64 inputs (token ids for an Embedding), "
+                                         "but Input 'x' has dtype float32; set its dtype to int64")
+    assert response.json()["errors"][0] == {"node": "x", "field": "dtype",
+                                            "message": "dataset gives int64; set dtype to int64"}
+
+
+def test_the_lstm_template_checks_out_on_the_sequences_set(api, alice):
+    graph = next(t["graph"] for t in list_templates() if t["id"] == "lstm_text")
+    response = api.as_user(alice).post("/api/runs/check", {"graph": graph, "dataset": "sequences"})
+    assert response.status_code == 200, response.json()
+    assert response.json()["input"] == {"node": "tokens", "shape": [16], "dtype": "int64"}
+    assert response.json()["dataset"]["dtype"] == "int64"
