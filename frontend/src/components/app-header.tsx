@@ -35,6 +35,9 @@ export function AppHeader() {
         <NavLink to="/runs/" active={path.startsWith("/runs")}>
           Runs
         </NavLink>
+        <NavLink to="/sweeps/" active={path.startsWith("/sweeps")}>
+          Sweeps
+        </NavLink>
       </nav>
       <span className="spacer" />
       {me && (

@@ -7,7 +7,7 @@ import { useProbe } from "@/store/probe-store";
 import { hasPictures, useRunPictures } from "@/store/run-pictures-store";
 import { confirmDiscard, duplicateArchitecture, exportJson, exportPython, importGraphFile, newGraph, openArchitecture, save } from "@/store/commands";
 
-export type DialogKind = "open" | "templates" | "help" | "saveAs" | "duplicate" | "train" | "torchvision" | "weights" | null;
+export type DialogKind = "open" | "templates" | "help" | "saveAs" | "duplicate" | "train" | "sweep" | "torchvision" | "weights" | null;
 
 export interface ToolbarProps {
   onDialog(kind: DialogKind): void;
@@ -178,6 +178,9 @@ export function Toolbar({ onDialog }: ToolbarProps) {
       )}
       <button type="button" className="train-button primary" disabled={empty} onClick={() => onDialog("train")} title={empty ? "Add layers first" : "Train this graph on a dataset"} data-testid="train-button">
         ▶ Train
+      </button>
+      <button type="button" disabled={empty} onClick={() => onDialog("sweep")} title={empty ? "Add layers first" : "Train this graph many times over a grid or a random sample of options"} data-testid="sweep-button">
+        Sweep…
       </button>
       <button type="button" className="icon-button" onClick={() => onDialog("help")} title="Shortcuts (?)" aria-label="Help" data-testid="help-button">
         ?

@@ -6,137 +6,59 @@
 import { memo, useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { DatasetPreviewPanel } from "@/components/dataset-preview";
 import { Modal } from "@/components/modal";
-import { ParamField } from "@/components/param-field";
-import { UploadForm } from "@/components/upload-form";
+import { DatasetChooser, OptionFields, ServerErrorBox, useDatasetPreview, useSetupLists, type ServerRefusal, type Values } from "@/components/run-setup";
 import { api, ApiError } from "@/lib/api";
 import { navigate } from "@/lib/router";
-import type { BuiltinDataset, DatasetList, DatasetPreview, UploadedDataset } from "@/lib/run-types";
+import type { DatasetList } from "@/lib/run-types";
 import { pickDataset } from "@/lib/dataset-pick";
 import { checkFromError, fieldErrors as splitFieldErrors, newerCheck, planSummary, type RunCheck } from "@/lib/run-check";
-import { BASIC_OPTIONS, buildRunRequest, fallbackOptions, optionToSpec, parseObjectValues } from "@/lib/train-form";
-import type { GraphError, ParamSpec, ParamValue } from "@/lib/types";
+import { BASIC_OPTIONS, buildRunRequest, configSpecs, optionToSpec, parseObjectValues } from "@/lib/train-form";
+import type { ParamValue } from "@/lib/types";
 import { builderStore, selectIsDirty, useBuilder } from "@/store/builder-store";
 import { currentGraph } from "@/store/commands";
 
-type Values = Record<string, ParamValue | undefined>;
-
-const GROUPS: { title: string; test: (d: BuiltinDataset) => boolean }[] = [
-  { title: "2-D (draws a decision boundary)", test: (d) => d.input_shape.length === 1 && d.input_shape[0] === 2 && d.task === "classification" },
-  { title: "Images", test: (d) => d.input_shape.length >= 2 },
-  { title: "Tabular and synthetic", test: () => true },
-];
-
-function groupBuiltins(list: BuiltinDataset[]): { title: string; items: BuiltinDataset[] }[] {
-  const left = [...list];
-  return GROUPS.map((g) => {
-    const items = left.filter(g.test);
-    for (const d of items) left.splice(left.indexOf(d), 1);
-    return { title: g.title, items };
-  }).filter((g) => g.items.length);
-}
-
-function uploadPreview(u: UploadedDataset): DatasetPreview {
-  return { ...(u.preview ?? {}), name: u.key, title: u.name, task: u.task, input_shape: u.input_shape, samples: u.samples, classes: u.classes ?? undefined, target_size: u.target_size ?? undefined };
-}
-
-function OptionFields({ specs, values, onChange, errors }: { specs: ReturnType<typeof optionToSpec>[]; values: Values; onChange(name: string, v: ParamValue | undefined): void; errors: Record<string, string> }) {
-  return (
-    <>
-      {specs.map((spec) => (
-        <ParamField key={spec.name} spec={spec} value={values[spec.name]} onChange={onChange} serverError={errors[spec.name]} />
-      ))}
-    </>
-  );
+/** The dataset the dialog starts from: one whose samples fit the canvas's Input and Output (see pickDataset). */
+export function canvasPick(d: DatasetList) {
+  const input = currentGraph().nodes.find((n) => n.type === "Input")?.params?.shape;
+  const shapes = builderStore.getState().validation?.value.output_shapes;
+  const output = Array.isArray(shapes) && shapes.length === 1 && Array.isArray(shapes[0]) ? (shapes[0] as number[]) : null;
+  return pickDataset(d.builtin, Array.isArray(input) ? (input as number[]) : null, output);
 }
 
 function TrainDialogView({ onClose }: { onClose(): void }) {
   const graphName = useBuilder((s) => s.name);
   const validation = useBuilder((s) => s.validation?.value ?? null);
   const initWeights = useBuilder((s) => s.initWeights);
-  const [datasets, setDatasets] = useState<DatasetList | null>(null);
-  const [options, setOptions] = useState<ParamSpec[] | null>(null);
-  const [optionsMissing, setOptionsMissing] = useState(false);
   const [selected, setSelected] = useState<string>("");
   const [datasetValues, setDatasetValues] = useState<Values>({});
   const [config, setConfig] = useState<Values>({});
   const [name, setName] = useState(graphName);
-  const [preview, setPreview] = useState<DatasetPreview | null>(null);
-  const [previewError, setPreviewError] = useState<string | null>(null);
-  const [previewLoading, setPreviewLoading] = useState(false);
   const [submitting, setSubmitting] = useState(false);
-  const [serverError, setServerError] = useState<{ message: string; errors: GraphError[] } | null>(null);
-  const [loadError, setLoadError] = useState<string | null>(null);
-  const previewSeq = useRef(0);
-
-  useEffect(() => {
-    api.datasets().then(
-      (d) => {
-        setDatasets(d);
-        // Start from a dataset whose samples fit the graph's Input and Output (see pickDataset).
-        const input = currentGraph().nodes.find((n) => n.type === "Input")?.params?.shape;
-        const shapes = builderStore.getState().validation?.value.output_shapes;
-        const output = Array.isArray(shapes) && shapes.length === 1 && Array.isArray(shapes[0]) ? (shapes[0] as number[]) : null;
-        const pick = pickDataset(d.builtin, Array.isArray(input) ? (input as number[]) : null, output);
-        if (pick) {
-          setSelected(pick.name); // the list is drawn only now, so the user has not chosen yet
-          setDatasetValues(pick.options);
-        }
-      },
-      (e: unknown) => setLoadError(`Could not load the datasets: ${e instanceof Error ? e.message : String(e)}`),
-    );
-    api.trainingOptions().then(
-      (o) => setOptions(o.fields),
-      (e: unknown) => {
-        if (e instanceof ApiError && e.status === 404) setOptionsMissing(true);
-        else setLoadError(`Could not load the training options: ${e instanceof Error ? e.message : String(e)}`);
-      },
-    );
-  }, []);
+  const [serverError, setServerError] = useState<ServerRefusal | null>(null);
+  const { datasets, setDatasets, options, optionsMissing, loadError } = useSetupLists((d) => {
+    const pick = canvasPick(d);
+    if (pick) {
+      setSelected(pick.name); // the list is drawn only now, so the user has not chosen yet
+      setDatasetValues(pick.options);
+    }
+  });
 
   const builtin = datasets?.builtin.find((d) => d.name === selected) ?? null;
   const upload = datasets?.uploads.find((u) => u.key === selected) ?? null;
 
   // The preview follows the dataset and its options; an older answer never replaces a newer one.
+  const { preview, error: previewError, loading: previewLoading } = useDatasetPreview(datasets, selected, datasetValues);
   const optionsKey = JSON.stringify(datasetValues);
-  useEffect(() => {
-    setServerError(null);
-    if (upload) {
-      setPreview(uploadPreview(upload));
-      setPreviewError(null);
-      return;
-    }
-    if (!builtin) return;
-    const seq = ++previewSeq.current;
-    setPreviewLoading(true);
-    const timer = setTimeout(() => {
-      const opts = Object.fromEntries(Object.entries(datasetValues).filter(([, v]) => v !== undefined));
-      api.datasetPreview(builtin.name, opts).then(
-        (p) => {
-          if (seq !== previewSeq.current) return;
-          setPreview(p);
-          setPreviewError(null);
-          setPreviewLoading(false);
-        },
-        (e: unknown) => {
-          if (seq !== previewSeq.current) return;
-          setPreview(null);
-          setPreviewError(e instanceof Error ? e.message : String(e));
-          setPreviewLoading(false);
-        },
-      );
-    }, 250);
-    return () => clearTimeout(timer);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [selected, optionsKey, datasets]);
+  useEffect(() => setServerError(null), [selected, optionsKey]);
 
   const defaults = builtin?.defaults ?? {};
-  const configSpecs = useMemo(() => {
-    const list = options ?? (optionsMissing ? fallbackOptions(defaults) : []);
-    return list.map((o) => optionToSpec(o, defaults[o.name]));
+  const specs = useMemo(
+    () => configSpecs(options, optionsMissing, defaults),
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [options, optionsMissing, selected, datasets]);
-  const basic = configSpecs.filter((s) => BASIC_OPTIONS.includes(s.name));
-  const advanced = configSpecs.filter((s) => !BASIC_OPTIONS.includes(s.name));
+    [options, optionsMissing, selected, datasets],
+  );
+  const basic = specs.filter((s) => BASIC_OPTIONS.includes(s.name));
+  const advanced = specs.filter((s) => !BASIC_OPTIONS.includes(s.name));
   const datasetSpecs = useMemo(() => (builtin?.options ?? []).map((o) => optionToSpec(o)), [builtin]);
 
   const graphErrors = validation && !validation.ok ? validation.errors.length : 0;
@@ -203,48 +125,22 @@ function TrainDialogView({ onClose }: { onClose(): void }) {
           <h3>Dataset</h3>
           {loadError && <p className="field-error">{loadError}</p>}
           {!datasets && !loadError && <p className="muted">Loading…</p>}
-          {datasets &&
-            groupBuiltins(datasets.builtin).map((g) => (
-              <div key={g.title} className="dataset-group">
-                <div className="dataset-group-title">{g.title}</div>
-                {g.items.map((d) => (
-                  <button
-                    key={d.name}
-                    type="button"
-                    className={`dataset-item${selected === d.name ? " on" : ""}`}
-                    disabled={!d.available}
-                    title={d.available ? d.description : `${d.description} (not on this server: download it first)`}
-                    onClick={() => {
-                      setSelected(d.name);
-                      setDatasetValues({});
-                      setConfig({});
-                    }}
-                    data-testid={`dataset-item-${d.name}`}
-                  >
-                    <span className="dataset-title">{d.title}</span>
-                    <span className="dataset-shape">{d.input_shape.join("×")}</span>
-                  </button>
-                ))}
-              </div>
-            ))}
           {datasets && (
-            <div className="dataset-group">
-              <div className="dataset-group-title">Your uploads</div>
-              {datasets.uploads.map((u) => (
-                <button key={u.key} type="button" className={`dataset-item${selected === u.key ? " on" : ""}`} onClick={() => setSelected(u.key)} data-testid={`dataset-item-${u.key}`}>
-                  <span className="dataset-title">{u.name}</span>
-                  <span className="dataset-shape">{u.input_shape.join("×")}</span>
-                </button>
-              ))}
-              <UploadForm
-                maxBytes={datasets.max_upload_bytes}
-                options={datasets.upload_options}
-                onUploaded={(u) => {
-                  setDatasets((d) => (d ? { ...d, uploads: [u, ...d.uploads.filter((x) => x.id !== u.id)] } : d));
-                  setSelected(u.key);
-                }}
-              />
-            </div>
+            <DatasetChooser
+              datasets={datasets}
+              selected={selected}
+              onPick={(key, kind) => {
+                setSelected(key);
+                if (kind === "builtin") {
+                  setDatasetValues({});
+                  setConfig({});
+                }
+              }}
+              onUploaded={(u) => {
+                setDatasets((d) => (d ? { ...d, uploads: [u, ...d.uploads.filter((x) => x.id !== u.id)] } : d));
+                setSelected(u.key);
+              }}
+            />
           )}
         </div>
         <div className="train-col preview-col">
@@ -291,22 +187,7 @@ function TrainDialogView({ onClose }: { onClose(): void }) {
             </p>
           )}
           {check?.state === "checking" && !shownError && <p className="muted" data-testid="train-checking">Checking…</p>}
-          {shownError && (
-            <div className="server-error" data-testid="train-error">
-              <b>{shownError.message}</b>
-              {shownError.errors.filter((e) => e.message !== shownError.message).length > 0 && (
-                <ul>
-                  {shownError.errors
-                    .filter((e) => e.message !== shownError.message)
-                    .map((e, i) => (
-                      <li key={i}>
-                        {e.node || e.field ? <code>{e.node ?? e.field}:</code> : null} {e.message}
-                      </li>
-                    ))}
-                </ul>
-              )}
-            </div>
-          )}
+          {shownError && <ServerErrorBox error={shownError} testId="train-error" />}
         </div>
         <button type="button" onClick={onClose}>
           Cancel

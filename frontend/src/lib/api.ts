@@ -3,6 +3,7 @@
  * change state, the CSRF token; a 401/403 sends the browser to the login page.
  */
 import type { DatasetList, DatasetPreview, RunDetail, RunPictures, RunPlan, RunRequest, RunSummary, StreamMessage, TrainingOption, UploadedDataset } from "@/lib/run-types";
+import type { SweepDetail, SweepRequest, SweepSummary } from "@/lib/sweep-types";
 import type {
   Architecture,
   ArchitectureSummary,
@@ -47,7 +48,7 @@ function redirectToLogin(): void {
 }
 
 interface RequestOptions {
-  method?: "GET" | "POST" | "PUT" | "DELETE";
+  method?: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
   body?: unknown;
   signal?: AbortSignal;
   accept?: "json" | "text";
@@ -128,6 +129,19 @@ export const api = {
   checkRun: (body: RunRequest, signal?: AbortSignal) => request<RunPlan>("/api/runs/check", { method: "POST", body, signal }),
   stopRun: (id: number) => request<RunDetail>(`/api/runs/${id}/stop`, { method: "POST" }),
   deleteRun: (id: number) => request<void>(`/api/runs/${id}`, { method: "DELETE" }),
+  /** Queue control (queued runs only; 409 otherwise): keep it from being taken, let it go, move it. */
+  holdRun: (id: number) => request<RunDetail>(`/api/runs/${id}/hold`, { method: "POST" }),
+  releaseRun: (id: number) => request<RunDetail>(`/api/runs/${id}/release`, { method: "POST" }),
+  setRunPriority: (id: number, priority: number) => request<RunDetail>(`/api/runs/${id}`, { method: "PATCH", body: { priority } }),
+  /** A new queued run that trains `epochs` more from the run's last checkpoint, with `config`'s changes. */
+  continueRun: (id: number, body: { epochs: number; config?: Record<string, unknown> }) =>
+    request<RunDetail>(`/api/runs/${id}/continue`, { method: "POST", body }),
+
+  sweeps: () => request<SweepSummary[]>("/api/sweeps"),
+  sweep: (id: number) => request<SweepDetail>(`/api/sweeps/${id}`),
+  createSweep: (body: SweepRequest) => request<SweepSummary>("/api/sweeps", { method: "POST", body }),
+  stopSweep: (id: number) => request<SweepSummary>(`/api/sweeps/${id}/stop`, { method: "POST" }),
+  deleteSweep: (id: number) => request<void>(`/api/sweeps/${id}`, { method: "DELETE" }),
   runEvents: (id: number, after?: number) =>
     request<{ id: number; status: string; events: StreamMessage[] }>(`/api/runs/${id}/metrics${after !== undefined ? `?after=${after}` : ""}`),
   runModelPy: (id: number) => request<string>(`/api/runs/${id}/download?format=py`, { accept: "text" }),

@@ -27,6 +27,11 @@ describe("snippets", () => {
     expect(s).toContain("torch.randn(1, 2)");
   });
 
+  it("loads the best epoch's weights from model-best.pth, as model.pth", () => {
+    const s = snippetFor("best_pth", { className: "Playground", inputShape: [2], inputDtype: "float32", runId: 3 });
+    expect(s).toContain('net.load_state_dict(torch.load("model-best.pth", weights_only=True))');
+  });
+
   it("uses safetensors, onnxruntime and the checkpoint's model entry", () => {
     const ctx = { className: "Net", inputShape: [1, 8, 8], inputDtype: "float32", runId: 7 };
     expect(snippetFor("safetensors", ctx)).toContain("from safetensors.torch import load_file");

@@ -11,6 +11,7 @@ export interface DownloadSpec {
 
 export const DOWNLOADS: readonly DownloadSpec[] = [
   { kind: "pth", format: "pth", filename: "model.pth", label: "PyTorch weights (.pth)" },
+  { kind: "best_pth", format: "best_pth", filename: "model-best.pth", label: "Best epoch's weights (.pth)" },
   { kind: "safetensors", format: "safetensors", filename: "model.safetensors", label: "safetensors" },
   { kind: "model_py", format: "py", filename: "model.py", label: "model.py" },
   { kind: "onnx", format: "onnx", filename: "model.onnx", label: "ONNX" },
@@ -51,12 +52,13 @@ export function snippetFor(kind: DownloadSpec["kind"], ctx: SnippetContext): str
   const x = exampleInput(ctx, "torch");
   switch (kind) {
     case "pth":
+    case "best_pth":
       return [
         "import torch",
         `from model import ${C}`,
         "",
         `net = ${C}()`,
-        'net.load_state_dict(torch.load("model.pth", weights_only=True))',
+        `net.load_state_dict(torch.load("${kind === "pth" ? "model.pth" : "model-best.pth"}", weights_only=True))`,
         "net.eval()",
         `print(net(${x}).shape)`,
       ].join("\n");

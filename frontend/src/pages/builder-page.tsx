@@ -9,6 +9,7 @@ import { Palette } from "@/components/palette";
 import { ProbeBar } from "@/components/probe-bar";
 import { QuickAdd } from "@/components/quick-add";
 import { SummaryBar } from "@/components/summary-bar";
+import { SweepDialog } from "@/components/sweep-dialog";
 import { TemplatesDialog } from "@/components/templates-dialog";
 import { Toasts } from "@/components/toasts";
 import { DuplicateDialog, SaveAsDialog, Toolbar, type DialogKind } from "@/components/toolbar";
@@ -221,6 +222,7 @@ function Builder() {
       {dialog === "saveAs" && <SaveAsDialog onClose={closeDialog} />}
       {dialog === "duplicate" && <DuplicateDialog onClose={closeDialog} />}
       {dialog === "train" && <TrainDialog onClose={closeDialog} />}
+      {dialog === "sweep" && <SweepDialog fromCanvas onClose={closeDialog} />}
       {dialog === "torchvision" && <TorchvisionDialog onClose={closeDialog} />}
       {dialog === "weights" && <WeightsDialog onClose={closeDialog} />}
       <Toasts />

@@ -2,11 +2,13 @@
 import { useEffect, useState, type MouseEvent } from "react";
 import { BoundaryCanvas } from "@/components/boundary-canvas";
 import { ConfusionMatrix } from "@/components/confusion-matrix";
+import { ContinueButton } from "@/components/continue-button";
 import { DownloadsPanel } from "@/components/downloads-panel";
 import { FeatureMapsPanel } from "@/components/feature-maps-panel";
 import { HealthPanel } from "@/components/health-panel";
 import { NormsChart } from "@/components/norms-chart";
 import { AccuracyChart, LossChart, LrChart, useValidationMetric, validationTitle } from "@/components/run-charts";
+import { RunLineageNote } from "@/components/run-lineage-note";
 import { RunLogs } from "@/components/run-logs";
 import { RunNetwork } from "@/components/run-network";
 import { RunProgress } from "@/components/run-progress";
@@ -145,12 +147,14 @@ export function RunPage({ runId }: { runId: number }) {
             Open in builder
           </button>
         )}
+        <ContinueButton run={run} status={status} />
         {active && (
           <button type="button" className="danger" onClick={() => void runStore.getState().stop()} disabled={stopping || run?.stop_requested} data-testid="stop-button">
             {stopping || run?.stop_requested ? "Stopping…" : "■ Stop"}
           </button>
         )}
       </header>
+      <RunLineageNote run={run} />
       {error && <p className="load-error inline">{error}</p>}
       {failure ? (
         <div className="run-error" data-testid="run-error" data-node={failure.node ?? ""}>

@@ -4,13 +4,16 @@
  */
 import { useCallback, useEffect, useMemo, useState, type MouseEvent } from "react";
 import { ComparePanel } from "@/components/compare-panel";
+import { QueueControls } from "@/components/queue-controls";
+import { RunLinks } from "@/components/run-links";
 import { StatusBadge } from "@/components/status-badge";
+import { useRunUpdates } from "@/hooks/use-run-updates";
 import { applyStatus } from "@/lib/run-list";
-import { api, ApiError, wsUrl } from "@/lib/api";
+import { api, ApiError } from "@/lib/api";
 import { formatDuration } from "@/lib/progress";
 import { navigate } from "@/lib/router";
-import { CLOSE_UNAUTHENTICATED, loginUrl, openStream } from "@/lib/run-socket";
-import { isActive, RUN_STATUSES, type RunSummary, type StatusData } from "@/lib/run-types";
+import { inQueue, queueLabel } from "@/lib/run-queue";
+import { isActive, RUN_STATUSES, type RunSummary } from "@/lib/run-types";
 
 function go(e: MouseEvent<HTMLAnchorElement>, to: string) {
   if (e.metaKey || e.ctrlKey || e.shiftKey || e.button !== 0) return;
@@ -32,8 +35,6 @@ function rememberSelection(ids: number[]): void {
   window.history.replaceState(null, "", url.pathname + (query ? `?${query}` : ""));
 }
 
-type RunListMessage = { type: "snapshot"; data: { runs: RunSummary[] } } | { type: "status"; data: StatusData };
-
 /** The user's runs: loaded once, then kept current by the run-list websocket. */
 function useRunList(): { runs: RunSummary[] | null; error: string | null; reload(): void; remove(id: number): void } {
   const [runs, setRuns] = useState<RunSummary[] | null>(null);
@@ -41,20 +42,11 @@ function useRunList(): { runs: RunSummary[] | null; error: string | null; reload
   const reload = useCallback(() => {
     api.runs().then(setRuns, (e: unknown) => setError(`Could not load runs: ${e instanceof Error ? e.message : String(e)}`));
   }, []);
-  useEffect(() => {
-    const handle = openStream<RunListMessage>(() => wsUrl("/ws/runs/"), {
-      onMessage: (m) => {
-        if (m.type === "snapshot") setRuns(m.data.runs);
-        // A status message carries the run's whole summary: it replaces the row (no refetch).
-        else if (m.type === "status") setRuns((prev) => (prev ? applyStatus(prev, m.data) : prev));
-      },
-      // Logged out (the session expired): log in again and come back to the list.
-      onRefused: (code) => {
-        if (code === CLOSE_UNAUTHENTICATED) window.location.assign(loginUrl(window.location.pathname));
-      },
-    });
-    return () => handle.close();
-  }, [reload]);
+  useRunUpdates((m) => {
+    if (m.type === "snapshot") setRuns(m.data.runs);
+    // A status message carries the run's whole summary: it replaces the row (no refetch).
+    else if (m.type === "status") setRuns((prev) => (prev ? applyStatus(prev, m.data) : prev));
+  });
   const remove = useCallback((id: number) => setRuns((prev) => prev?.filter((r) => r.id !== id) ?? prev), []);
   return { runs, error, reload, remove };
 }
@@ -176,13 +168,14 @@ function RunList() {
                     <a href={`/runs/${r.id}/`} onClick={(e) => go(e, `/runs/${r.id}/`)} data-testid={`run-link-${r.id}`}>
                       {r.name}
                     </a>
+                    <RunLinks run={r} />
                     {r.error && <div className="row-error" title={r.error}>{r.error}</div>}
                   </td>
                   <td>
                     <StatusBadge status={r.status} />
                   </td>
                   <td>{r.dataset}</td>
-                  <td className="muted">{isActive(r.status) ? `epoch ${r.epoch || "…"} · step ${r.step}` : m.epoch !== undefined ? `${m.epoch}${epochs ? ` / ${epochs}` : ""} epochs` : "—"}</td>
+                  <td className="muted" data-testid={`run-progress-${r.id}`}>{queueLabel(r) ?? (isActive(r.status) ? `epoch ${r.epoch || "…"} · step ${r.step}` : m.epoch !== undefined ? `${m.epoch}${epochs ? ` / ${epochs}` : ""} epochs` : "—")}</td>
                   <td className="num">{metric(m.train_loss)}</td>
                   <td className="num">{metric(m.val_loss)}</td>
                   <td className="num">{metric(m.val_accuracy, true)}</td>
@@ -191,7 +184,8 @@ function RunList() {
                     {new Date(r.created_at).toLocaleString()}
                   </td>
                   <td className="row-actions">
-                    {isActive(r.status) && (
+                    {inQueue(r) && <QueueControls run={r} onError={setBusy} />}
+                    {r.status === "running" && (
                       <button type="button" className="small" onClick={() => void onStop(r)}>
                         Stop
                       </button>
