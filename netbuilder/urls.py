@@ -14,5 +14,5 @@ urlpatterns = [
     path("accounts/signup/", views.signup, name="signup"),
     path("admin/", admin.site.urls),
     path("", views.app_shell, name="app"),
-    re_path(r"^(?:runs|builder|architectures)(?:/.*)?$", views.app_shell),
+    re_path(r"^(?:runs|sweeps|builder|architectures)(?:/.*)?$", views.app_shell),
 ]

@@ -50,6 +50,14 @@ def test_app_shell_sends_anonymous_users_to_login(client):
     assert response["Location"].startswith("/accounts/login/?next=/")
 
 
+@pytest.mark.parametrize("path", ["/runs/", "/runs/7/", "/sweeps/", "/sweeps/3/", "/builder/"])
+def test_every_page_of_the_app_is_served_by_the_app_shell(client, alice, path):
+    client.force_login(alice)
+    response = client.get(path)
+    assert response.status_code == 200, path
+    assert b'id="root"' in response.content
+
+
 def test_create_token_prints_a_token_that_authenticates(client, alice):
     out = io.StringIO()
     call_command("create_token", "alice", stdout=out)
