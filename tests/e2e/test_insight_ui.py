@@ -112,8 +112,10 @@ def cleanup_runs(live_server):
 
 def test_every_unit_of_a_2d_run_is_drawn_over_the_data_on_the_run_page_and_in_the_builder(
         page: Page, live_server, cleanup_runs, screenshot):
+    status, arch = live_server.api.post("/api/architectures", {"name": "Playground insight", "graph": PLAYGROUND})
+    assert status == 201, arch
     run_id = run_to_the_end(live_server, cleanup_runs, {
-        **SMALL_2D, "graph": PLAYGROUND, "name": "see inside",
+        **SMALL_2D, "architecture": arch["id"], "name": "see inside",
         "config": {"epochs": 6, "batch_size": 16, "lr": 0.03},
     })
     status, stored = live_server.api.get(f"/api/runs/{run_id}/pictures")
@@ -150,12 +152,26 @@ def test_every_unit_of_a_2d_run_is_drawn_over_the_data_on_the_run_page_and_in_th
         expect(page.locator(f"[data-testid^=node-unit-{node_id}-]")).to_have_count(units)
     for canvas in canvas_pixels(page, [f"node-unit-fc1-{k}" for k in range(8)]):
         assert canvas["painted"] > 0 and canvas["colours"] > 4, canvas
-    # The toolbar toggle hides them; Probe mode never shows them.
+    # The toolbar toggle hides them; Probe mode shows its own previews instead.
     page.get_by_test_id("run-pictures-toggle").click()
     expect(page.locator("[data-testid^=node-unit-]")).to_have_count(0)
     page.get_by_test_id("run-pictures-toggle").click()
     expect(page.locator("[data-testid^=node-unit-fc1-]")).to_have_count(8)
     screenshot("builder")
+    page.get_by_test_id("probe-toggle").click()
+    expect(page.locator("[data-testid^=node-unit-]")).to_have_count(0)
+    page.get_by_test_id("probe-toggle").click()
+    expect(page.locator("[data-testid^=node-unit-fc1-]")).to_have_count(8)
+
+    # Opening the saved architecture finds its newest run's pictures (GET /api/runs?architecture=).
+    page.get_by_test_id("templates-button").click()
+    page.get_by_test_id("template-playground_mlp").click()  # another graph: no pictures
+    expect(page.get_by_test_id("run-pictures-toggle")).to_have_count(0)
+    page.get_by_test_id("open-button").click()
+    page.get_by_test_id(f"arch-open-{arch['id']}").click()
+    expect(page.get_by_test_id("arch-name")).to_have_value("Playground insight")
+    expect(page.get_by_test_id("run-pictures-label")).to_have_text(f"#{run_id} · epoch 6")
+    expect(page.locator("[data-testid^=node-unit-tanh1-]")).to_have_count(8)
 
 
 def test_a_dead_layer_is_pinned_to_its_node_in_plain_words_and_coloured_dead(
