@@ -122,7 +122,7 @@ def test_the_onnx_export_takes_raw_inputs_and_agrees_with_model_py(line_run):
     session = ort.InferenceSession(files["onnx"], providers=["CPUExecutionProvider"])
     x = torch.tensor([[-4.0], [3.0], [10.0], [24.5]])  # (4, 1) raw
 
-    (onnx_out,) = session.run(None, {"input": x.numpy()})
+    (onnx_out,) = session.run(None, {"x": x.numpy()})
     with torch.no_grad():
         expected = strict_load(files, "Line")(x).numpy()
 
@@ -207,7 +207,7 @@ def test_the_diabetes_onnx_agrees_with_its_model_py(diabetes_run):
     raw = load_dataset("diabetes", standardize=False).x[:50]
     session = ort.InferenceSession(files["onnx"], providers=["CPUExecutionProvider"])
 
-    (onnx_out,) = session.run(None, {"input": raw.numpy()})
+    (onnx_out,) = session.run(None, {"x": raw.numpy()})
     with torch.no_grad():
         expected = strict_load(files, "Progression")(raw).numpy()
 
@@ -253,7 +253,7 @@ def test_resizing_is_built_into_the_export_so_it_takes_the_datasets_own_images(t
     with torch.no_grad():
         expected = model.eval()((resized - 0.3) / 0.4)  # what the training loop's Preprocess feeds the network
         exported = strict_load(files, "Resized")(x)
-    (onnx_out,) = ort.InferenceSession(files["onnx"], providers=["CPUExecutionProvider"]).run(None, {"input": x.numpy()})
+    (onnx_out,) = ort.InferenceSession(files["onnx"], providers=["CPUExecutionProvider"]).run(None, {"x": x.numpy()})
 
     assert scaling["resize"] == {"from": [1, 8, 8], "to": [16, 16]}
     assert "Inputs are raw" in (tmp_path / "model.py").read_text()

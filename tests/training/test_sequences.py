@@ -213,4 +213,4 @@ def test_the_executor_trains_a_template_on_token_data_and_writes_its_files(tmp_p
     assert messages[0]["data"]["dataset"]["dtype"] == "int64"
     assert final["type"] == "finished" and final["data"]["status"] == "succeeded", final["data"]
     assert final["data"]["metrics"]["val_accuracy"] > 0.8
-    assert {"pth", "model_py", "checkpoint"} <= set(final["data"]["files"])
+    assert {"pth", "model_py", "checkpoint", "onnx"} <= set(final["data"]["files"]), final["data"].get("onnx_error")

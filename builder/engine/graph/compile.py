@@ -98,6 +98,8 @@ def build(analysis: Analysis) -> torch.fx.GraphModule:
     graph.lint()
     gm = torch.fx.GraphModule(root, graph, class_name=class_name(structure.doc.name))
     gm.meta["graph_name"] = structure.doc.name
+    io = io_of(analysis)  # forward()'s signature, for whoever exports it (ONNX names its inputs and outputs so)
+    gm.meta["inputs"], gm.meta["outputs"] = io["inputs"], io["outputs"]
     _fine_tuning(gm, analysis)
     return gm
 
@@ -152,6 +154,8 @@ def compile_graph(graph: Any) -> torch.fx.GraphModule:
     ...     "edges": [{"source": "x", "target": "fc1"}, {"source": "fc1", "target": "y"}]})
     >>> type(gm).__name__, gm(torch.zeros(2, 784)).shape, list(gm.state_dict())
     ('MyNetwork', torch.Size([2, 10]), ['fc1.weight', 'fc1.bias'])
+    >>> gm.meta["inputs"], gm.meta["outputs"]  # forward()'s tensors per sample, as graph_io gives them
+    ([{'node': 'x', 'shape': [784], 'dtype': 'float32'}], [{'node': 'y', 'shape': [10]}])
 
     Raises:
         GraphError: with every error of the graph, each naming its node.
