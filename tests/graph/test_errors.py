@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import torch
 from graph_builders import FORMAT, chain, layer_graph, node
 
 from builder.engine.graph import GraphError, compile_graph, validate
@@ -109,16 +110,50 @@ def test_reading_an_output_a_node_lacks_is_named():
     assert errors(graph) == [{"node": "y", "field": "source_port", "message": "reads output 1 of 'fc', which has 1 output"}]
 
 
+IDENTIFIER = "must be a Python identifier (letters, digits and _, not starting with a digit)"
+RESERVED = "is reserved (it names part of the generated module)"
+
+
 @pytest.mark.parametrize(("node_id", "message"), [
-    ("fc-1", "node id 'fc-1' must be a Python identifier (letters, digits and _, not starting with a digit)"),
-    ("class", "node id 'class' must be a Python identifier (letters, digits and _, not starting with a digit)"),
-    ("fc\n", "node id 'fc\\n' must be a Python identifier (letters, digits and _, not starting with a digit)"),
-    ("forward", "node id 'forward' is reserved (it names part of the generated module); choose another"),
-    ("training", "node id 'training' is reserved (it names part of the generated module); choose another"),
+    ("fc-1", f"node id 'fc-1' {IDENTIFIER}; choose another, e.g. 'fc_1'"),
+    ("class", "node id 'class' is a Python keyword; choose another, e.g. 'class_1'"),
+    ("fc\n", f"node id 'fc\\n' {IDENTIFIER}; choose another, e.g. 'fc'"),
+    ("2nd", f"node id '2nd' {IDENTIFIER}; choose another, e.g. 'n2nd'"),
+    ("__w", "node id '__w' starts with __, which Python mangles inside a class; choose another, e.g. 'w'"),
+    ("forward", f"node id 'forward' {RESERVED}; choose another, e.g. 'forward_1'"),
+    ("training", f"node id 'training' {RESERVED}; choose another, e.g. 'training_1'"),
+    ("meta", f"node id 'meta' {RESERVED}; choose another, e.g. 'meta_1'"),
+    ("_graph", f"node id '_graph' {RESERVED}; choose another, e.g. 'graph_1'"),
+    ("input_mean", f"node id 'input_mean' {RESERVED}; choose another, e.g. 'input_mean_1'"),
 ])
 def test_node_ids_that_cannot_name_a_submodule_are_refused(node_id, message):
     graph = chain(node("x", "Input", shape=[4]), node(node_id, "ReLU"), node("y", "Output"))
     assert errors(graph) == [{"node": node_id, "field": "id", "message": message}]
+
+
+def test_a_suggested_id_is_free_of_the_graphs_other_ids():
+    graph = chain(node("x", "Input", shape=[4]), node("meta_1", "ReLU"), node("meta", "ReLU"), node("y", "Output"))
+    assert errors(graph) == [{"node": "meta", "field": "id",
+                              "message": f"node id 'meta' {RESERVED}; choose another, e.g. 'meta_2'"}]
+
+
+def _graph_module_names() -> list[str]:
+    """Every name a real GraphModule answers to that is an identifier a user could type."""
+    gm = compile_graph(chain(node("x", "Input", shape=[4]), node("fc", "Linear", out_features=2), node("y", "Output")))
+    names = set(dir(gm)) | set(vars(gm)) | set(vars(torch.fx.GraphModule(torch.nn.Module(), torch.fx.Graph())))
+    return sorted(n for n in names - {"fc", "x", "y"} if n.isidentifier() and not n.startswith("__"))
+
+
+def test_every_name_a_graph_module_answers_to_is_refused_before_it_can_break_compiling():
+    names = _graph_module_names()
+    assert {"meta", "shape_env", "_graph", "_code", "_tracer_cls", "training", "forward"} <= set(names)
+    for name in names:
+        graph = chain(node("x", "Input", shape=[4]), node(name, "Linear", out_features=2), node("y", "Output"))
+        (error,) = errors(graph)
+        assert (error["node"], error["field"]) == (name, "id") and RESERVED in error["message"], name
+        suggested = error["message"].rsplit("e.g. ", 1)[1].strip("'")
+        renamed = chain(node("x", "Input", shape=[4]), node(suggested, "Linear", out_features=2), node("y", "Output"))
+        assert compile_graph(renamed)(torch.zeros(2, 4)).shape == (2, 2), suggested
 
 
 def test_a_duplicated_node_id_is_named():

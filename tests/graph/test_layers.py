@@ -95,7 +95,7 @@ def test_zero_pad_adds_top_and_bottom_to_the_height_and_left_and_right_to_the_wi
 def test_every_catalog_layer_has_a_case_here():
     types = {layer["type"] for layer in catalog_json()["layers"]}
     covered = {c[0] for c in CASES} | {"Input", "Output", "Bilinear", "TransformerDecoderLayer", "Add", "Multiply",
-                                       "Concat", "Split"}
+                                       "Concat", "Split", "Block"}  # Block: tests/graph/test_blocks.py
     assert types == covered
 
 

@@ -3,6 +3,7 @@
 Plain Python over torch; nothing here knows about Django. See ``docs/graph-format.md``.
 """
 
+from . import blocks as _blocks  # noqa: F401  (registers Block)
 from . import layers as _layers  # noqa: F401  (registers the catalog's layer types)
 from . import pretrained as _pretrained  # noqa: F401  (registers TorchvisionModel)
 from .analysis import validate

@@ -12,6 +12,7 @@ from typing import Any
 
 from builder.engine.settings import SETTING_NAMES, engine_settings
 
+from .blocks import BLOCK, analyse_use, node_answers
 from .catalog import LAYERS, Layer, Value
 from .errors import NodeError, node_error
 from .format import Structure, parse
@@ -43,6 +44,7 @@ class Analysis:
     structure: Structure | None
     nodes: dict[str, NodeInfo] = field(default_factory=dict)
     errors: list[dict[str, Any]] = field(default_factory=list)
+    blocks: dict[str, list[Analysis]] = field(default_factory=dict)  # a Block node's copies, each analysed
 
     @property
     def params(self) -> int:
@@ -56,8 +58,9 @@ class Analysis:
                    for node_id, info in self.nodes.items())
 
 
-def analyse(graph: Any) -> Analysis:
-    """Check a document and infer every shape it can; never raises for bad input."""
+def analyse(graph: Any, *, within: tuple[str, ...] = ()) -> Analysis:
+    """Check a document and infer every shape it can; never raises for bad input. `within`: the blocks
+    whose copy this document is (a block may not use itself)."""
     structure, errors = parse(graph)
     analysis = Analysis(structure=structure, errors=errors)
     if structure is None:
@@ -66,6 +69,9 @@ def analyse(graph: Any) -> Analysis:
         if node_id in structure.failed:
             continue
         node = structure.nodes[node_id]
+        if node.type == BLOCK:
+            _analyse_block(analysis, node_id, within)
+            continue
         layer = LAYERS[node.type]
         params, param_errors = layer.check_params(node_id, node.params)
         if param_errors:
@@ -86,6 +92,23 @@ def analyse(graph: Any) -> Analysis:
         errors += [problem.at(node_id) for problem in layer.check(params)]
     _check_size(analysis)
     return analysis
+
+
+def _analyse_block(analysis: Analysis, node_id: str, within: tuple[str, ...]) -> None:
+    assert analysis.structure is not None
+    inputs = _inputs(analysis, node_id)
+    if inputs is None:
+        return
+    use = analyse_use(analysis.structure, node_id, analysis.structure.nodes[node_id].params, inputs, within=within)
+    analysis.errors += use.errors
+    if use.info is not None:
+        analysis.nodes[node_id] = use.info
+        analysis.blocks[node_id] = use.copies
+
+
+def hands_tuple(info: NodeInfo) -> bool:
+    """Whether a node's value is a tuple of its outputs (Split, a Block of several outputs), not a tensor."""
+    return info.layer.outputs is None and not (info.layer.type == BLOCK and len(info.outputs) == 1)
 
 
 def _inputs(analysis: Analysis, node_id: str) -> list[Value] | None:
@@ -140,6 +163,7 @@ def validate(graph: Any) -> dict[str, Any]:
                 "params": info.param_count if info else None, "flops": info.flops if info else None,
             }
         output_shapes = [nodes[n]["shape"] for n in analysis.structure.output_nodes]
+        nodes.update(node_answers(analysis))  # inside blocks: "stage1/1/c1"
     params = analysis.params
     return {
         "ok": not analysis.errors,

@@ -31,7 +31,7 @@ from .errors import node_error
 FORMAT = "netbuilder.catalog/1"
 CATEGORIES = (
     "Input/Output", "Core", "Convolution", "Pooling", "Normalization", "Recurrent", "Attention",
-    "Activation", "Merge", "Shape", "Pretrained",
+    "Activation", "Merge", "Shape", "Pretrained", "Blocks",
 )
 Shape = tuple[int, ...]
 

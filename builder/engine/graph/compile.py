@@ -11,7 +11,8 @@ import torch
 import torch.fx
 from torch import nn
 
-from .analysis import Analysis, analyse
+from .analysis import Analysis, analyse, hands_tuple
+from .blocks import BLOCK
 from .errors import GraphError, NodeError
 from .pretrained import head_prefix
 
@@ -84,6 +85,10 @@ def build(analysis: Analysis) -> torch.fx.GraphModule:
         info = analysis.nodes[node_id]
         if info.layer.type in ("Input", "Output"):
             continue
+        if info.layer.type == BLOCK:
+            args = [_pick(graph, values, analysis, source, port) for source, port in structure.inputs[node_id]]
+            values[node_id] = _block(root, graph, analysis, node_id, args)
+            continue
         if info.layer.has_module:
             try:
                 root.add_module(node_id, info.layer.build(info.params))
@@ -134,9 +139,24 @@ def _fine_tuning(gm: torch.fx.GraphModule, analysis: Analysis) -> None:
     gm.meta["lr_mult"] = mults
 
 
+def _block(root: nn.Module, graph: torch.fx.Graph, analysis: Analysis, node_id: str, args: list[Any]) -> Any:
+    """A Block node: its copies built as GraphModules named after the block, held in an ``nn.ModuleList``
+    (keys ``<node>.<copy>.<inner node>...``) and called one after another, each on the last one's outputs."""
+    copies = analysis.blocks[node_id]
+    root.add_module(node_id, nn.ModuleList([build(copy) for copy in copies]))
+    emit = _FxEmitter(graph, node_id, BLOCK)
+    outputs = len(analysis.nodes[node_id].outputs)
+    value: Any = None
+    for k in range(len(copies)):
+        value = emit._node("call_module", f"{node_id}.{k}", tuple(args))
+        args = [value] if outputs == 1 else [emit.item(value, i) for i in range(outputs)]
+    value.meta["netbuilder_node"] = node_id
+    return value
+
+
 def _pick(graph: torch.fx.Graph, values: dict[str, Any], analysis: Analysis, source: str, port: int) -> Any:
     """Output ``port`` of ``source``: a node with a variable number of outputs (Split) hands on a tuple."""
-    if analysis.nodes[source].layer.outputs is not None:
+    if not hands_tuple(analysis.nodes[source]):
         return values[source]
     return graph.call_function(operator.getitem, (values[source], port))
 

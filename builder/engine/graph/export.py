@@ -11,7 +11,8 @@ from typing import Any
 import torch
 from torch import nn
 
-from .analysis import Analysis
+from .analysis import Analysis, hands_tuple
+from .blocks import BLOCK
 from .catalog import Value
 from .compile import build, checked, class_name
 from .expand import expand_all
@@ -65,13 +66,20 @@ def _shape_comment(values: list[Value]) -> str:
     return f"  # {shapes}"
 
 
-def _constructor(analysis: Analysis, node_id: str) -> str:
+def _constructor(analysis: Analysis, node_id: str, raw: dict[str, Any] | None = None,
+                 declared: dict[str, Any] | None = None) -> str:
+    """``nn.<Layer>(...)`` with the arguments that differ from torch's defaults; inside a block class
+    (`raw`: the node's params as the block wrote them, `declared`: the block's values) arguments that
+    stand for a block parameter are written as its name."""
     info = analysis.nodes[node_id]
     module = info.layer.module
     assert module is not None and getattr(nn, module.__name__) is module, f"{module} is not in torch.nn"
     torch_defaults = {name: p.default for name, p in inspect.signature(module).parameters.items()}
     kwargs = {k: v for k, v in info.layer.kwargs(info.params).items()
               if torch_defaults.get(k, inspect.Parameter.empty) is inspect.Parameter.empty or v != torch_defaults[k]}
+    if declared is not None:
+        given = raw or {}
+        kwargs = {k: _as_parameter(v, given.get(k), declared, inferred=k not in given) for k, v in kwargs.items()}
     return f"nn.{module.__name__}({_arguments((), kwargs)})"
 
 
@@ -115,19 +123,13 @@ def export_python(graph: Any, *, preprocessing: dict | None = None) -> str:
     structure = analysis.structure
     assert structure is not None
     name = class_name(structure.doc.name)
-    init = _init_lines(analysis, origins)
+    init = _init_lines(analysis, origins, _BlockClasses.of(analysis, taken=name))
     scaling_init, body, unscale = source_lines(preprocessing, structure.input_nodes[0] if structure.input_nodes else "")
     raw = bool(scaling_init or body or unscale)
     arguments = [f"{n}: {' × '.join(map(str, analysis.nodes[n].outputs[0].shape))}"
                  f" {analysis.nodes[n].outputs[0].dtype}" for n in structure.input_nodes]
-    for node_id in structure.order:
-        info = analysis.nodes[node_id]
-        if info.layer.type in ("Input", "Output"):
-            continue
-        args = [_pick(analysis, source, port) for source, port in structure.inputs[node_id]]
-        attribute = _tree_attribute(*origins[node_id]) if node_id in origins else None
-        expression = info.layer.forward(_SourceEmitter(node_id, attribute), info.params, args)
-        body.append(f"        {node_id} = {expression}{_shape_comment(info.outputs)}")
+    classes = _BlockClasses.of(analysis, taken=name)
+    body += _forward_lines(analysis, origins, classes, comments=True)
     results = [_pick(analysis, *structure.inputs[n][0]) for n in structure.output_nodes]
     if unscale is not None:
         assert len(results) == 1, "a regression model trained on one target has one output"
@@ -147,6 +149,7 @@ def export_python(graph: Any, *, preprocessing: dict | None = None) -> str:
         "from torch import nn",
         "",
         "",
+        *classes.source(),
         f"class {name}(nn.Module):",
         "    def __init__(self):",
         "        super().__init__()",
@@ -166,14 +169,18 @@ def _has_pretrained(graph: Any) -> bool:
     return isinstance(nodes, list) and any(isinstance(n, dict) and n.get("type") == "TorchvisionModel" for n in nodes)
 
 
-def _init_lines(analysis: Analysis, origins: dict[str, tuple[str, str]]) -> list[str]:
-    """``self.<id> = nn.<Layer>(...)`` per module node; an expanded TorchvisionModel as one tree of ModuleDicts."""
+def _init_lines(analysis: Analysis, origins: dict[str, tuple[str, str]], classes: _BlockClasses) -> list[str]:
+    """``self.<id> = nn.<Layer>(...)`` per module node; an expanded TorchvisionModel as one tree of ModuleDicts;
+    a Block node as an ``nn.ModuleList`` of its copies."""
     structure = analysis.structure
     assert structure is not None
     lines: list[str] = []
     trees: dict[str, dict[str, Any]] = {}
     for node_id in structure.order:
         if not analysis.nodes[node_id].layer.has_module:
+            continue
+        if analysis.nodes[node_id].layer.type == BLOCK:
+            lines.append(f"        self.{node_id} = {classes.module_list(analysis, node_id)}")
             continue
         if node_id not in origins:
             lines.append(f"        self.{node_id} = {_constructor(analysis, node_id)}")
@@ -205,7 +212,134 @@ def _tree_attribute(owner: str, path: str) -> str:
 
 
 def _pick(analysis: Analysis, source: str, port: int) -> _Code:
-    return _Code(source if analysis.nodes[source].layer.outputs is not None else f"{source}[{port}]")
+    return _Code(f"{source}[{port}]" if hands_tuple(analysis.nodes[source]) else source)
+
+
+def _forward_lines(analysis: Analysis, origins: dict[str, tuple[str, str]], classes: _BlockClasses, *,
+                   comments: bool) -> list[str]:
+    """forward()'s lines, one per node (a Block node: one per copy, each on the last one's outputs)."""
+    structure = analysis.structure
+    assert structure is not None
+    lines = []
+    for node_id in structure.order:
+        info = analysis.nodes[node_id]
+        if info.layer.type in ("Input", "Output"):
+            continue
+        args = [_pick(analysis, source, port) for source, port in structure.inputs[node_id]]
+        comment = _shape_comment(info.outputs) if comments else ""
+        if info.layer.type == BLOCK:
+            for k in range(len(analysis.blocks[node_id])):
+                call = ", ".join(args) if k == 0 else (node_id if len(info.outputs) == 1 else f"*{node_id}")
+                lines.append(f"        {node_id} = self.{node_id}[{k}]({call}){comment}")
+            continue
+        attribute = _tree_attribute(*origins[node_id]) if node_id in origins else None
+        expression = info.layer.forward(_SourceEmitter(node_id, attribute), info.params, args)
+        lines.append(f"        {node_id} = {expression}{comment}")
+    return lines
+
+
+class _BlockClasses:
+    """One ``nn.Module`` class per block (per variant, when uses differ in more than the block's parameters).
+
+    A class takes the block's declared parameters; an inner layer's argument given as ``"$name"``, or
+    inferred and equal to a parameter's value in every use (the ``in_channels`` of a block whose input
+    has ``channels`` channels), is written as that parameter, so the uses share the class.
+    """
+
+    def __init__(self, taken: str) -> None:
+        self.taken = taken  # the graph's own class
+        self.texts: dict[str, list[str]] = {}  # class name -> its source lines
+        self.family: dict[str, str] = {}  # class name -> the block it is a variant of
+        self.name_of: dict[int, str] = {}  # id(copy analysis) -> its class
+
+    @classmethod
+    def of(cls, analysis: Analysis, *, taken: str) -> _BlockClasses:
+        classes = cls(taken)
+        classes.collect(analysis)
+        return classes
+
+    def collect(self, analysis: Analysis) -> None:
+        structure = analysis.structure
+        assert structure is not None
+        for node_id, copies in analysis.blocks.items():
+            info = analysis.nodes[node_id]
+            block = info.params["block"]
+            for copy in copies:
+                if id(copy) in self.name_of:
+                    continue
+                self.collect(copy)  # the blocks it uses first: their classes are named before it
+                lines = self._render(structure.doc.blocks[block], copy, info.params)
+                name = next((n for n, text in self.texts.items() if self.family[n] == block and text == lines), None)
+                if name is None:
+                    count = sum(1 for n in self.texts if self.family[n] == block)
+                    base = block if block != self.taken else f"{block}Block"  # not the graph's own class
+                    name = base if not count else f"{base}_{count + 1}"
+                    self.texts[name], self.family[name] = lines, block
+                self.name_of[id(copy)] = name
+
+    def _render(self, block: Any, copy: Analysis, use: dict[str, Any]) -> list[str]:
+        structure = copy.structure
+        assert structure is not None
+        declared = {k: v for k, v in use.items() if k not in ("block", "repeat", "_outputs")}
+        raw = {node.id: node.params for node in block.nodes}
+        init = []
+        for node_id in structure.order:
+            info = copy.nodes[node_id]
+            if not info.layer.has_module:
+                continue
+            if info.layer.type == BLOCK:
+                init.append(f"        self.{node_id} = {self.module_list(copy, node_id, raw[node_id], declared)}")
+                continue
+            init.append(f"        self.{node_id} = {_constructor(copy, node_id, raw[node_id], declared)}")
+        inputs, outputs = structure.input_nodes, structure.output_nodes
+        signature = "".join(f", {k}={_render(_plain(_default(block, k)))}" for k in declared)
+        results = [_pick(copy, *structure.inputs[n][0]) for n in outputs]
+        return [
+            "    def __init__(self" + signature + "):",
+            "        super().__init__()",
+            *init,
+            "",
+            f"    def forward(self, {', '.join(inputs)}):",
+            *_forward_lines(copy, {}, self, comments=False),
+            f"        return {', '.join(results)}",
+        ]
+
+    def module_list(self, analysis: Analysis, node_id: str, raw: dict[str, Any] | None = None,
+                    declared: dict[str, Any] | None = None) -> str:
+        """``nn.ModuleList([...])`` of a Block node's copies, each its class called with the block's values."""
+        info = analysis.nodes[node_id]
+        values = {k: v for k, v in info.params.items() if k not in ("block", "repeat", "_outputs")}
+        calls = []
+        for copy in analysis.blocks[node_id]:
+            args = {k: _as_parameter(v, (raw or {}).get(k), declared or {}, inferred=False) for k, v in values.items()}
+            calls.append(f"{self.name_of[id(copy)]}({_arguments((), args)})")
+        return f"nn.ModuleList([{', '.join(calls)}])"
+
+    def source(self) -> list[str]:
+        out = []
+        for name, lines in self.texts.items():
+            out += [f"class {name}(nn.Module):", *lines, "", ""]
+        return out
+
+
+def _default(block: Any, name: str) -> Any:
+    spec = block.params.get(name)
+    return spec.get("default") if isinstance(spec, dict) else None
+
+
+def _plain(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else value
+
+
+def _as_parameter(value: Any, raw: Any, declared: dict[str, Any], *, inferred: bool) -> Any:
+    """An inner argument as the block class writes it: a declared parameter's name where it stands for one."""
+    if isinstance(raw, str) and raw.startswith("$") and raw[1:] in declared:
+        return _Code(raw[1:])
+    if inferred and not isinstance(value, bool) and isinstance(value, int):
+        name = next((k for k, v in declared.items() if v == value and not isinstance(v, bool)), None)
+        if name is not None:
+            return _Code(name)
+    return _plain(value)
 
 
 def export_state_dict(graph: Any) -> dict[str, torch.Tensor]:

@@ -21,11 +21,22 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, Strict
 
 from .catalog import LAYERS
 from .errors import node_error
+from .preprocess import BUFFERS
 
 FORMAT = "netbuilder.graph/1"
 _ID = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _module_names() -> frozenset[str]:
+    """Every name a GraphModule answers to, its class's and an instance's own (``meta``, ``_graph``, ``_code``,
+    ``shape_env``, ``_tracer_cls``…), and the scaling buffers an exported model gets (preprocess.BUFFERS)."""
+    instance = torch.fx.GraphModule(torch.nn.Module(), torch.fx.Graph())  # its generated class adds _wrapped_call
+    buffers = {name for pair in BUFFERS.values() for name in pair}
+    return frozenset(dir(instance)) | frozenset(vars(instance)) | frozenset(buffers)
+
+
 # Names a node id may not take: it becomes a submodule attribute and a local variable of forward().
-_RESERVED = frozenset(dir(torch.fx.GraphModule)) | frozenset(vars(torch.nn.Module())) | {"self", "torch", "nn"}
+_RESERVED = _module_names() | {"self", "torch", "nn"}
 
 Port = Annotated[StrictInt, Field(ge=0, le=1023)]
 
@@ -58,6 +69,18 @@ class EdgeDoc(BaseModel):
     source_port: Port = 0
 
 
+class BlockDoc(BaseModel):
+    """A reusable subgraph (see :mod:`builder.engine.graph.blocks`): its declared parameters, nodes, edges."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+    params: dict[StrictStr, Any] = Field(default_factory=dict)
+    nodes: list[NodeDoc]
+    edges: list[EdgeDoc] = Field(default_factory=list)
+
+
+BlockName = Annotated[StrictStr, Field(pattern=r"^[A-Z][A-Za-z0-9_]*$")]  # a Python class name
+
+
 class GraphDoc(BaseModel):
     """The whole document; ``GraphDoc.model_json_schema()`` is its JSON Schema."""
 
@@ -66,6 +89,7 @@ class GraphDoc(BaseModel):
     name: StrictStr = "Network"
     nodes: list[NodeDoc]
     edges: list[EdgeDoc] = Field(default_factory=list)
+    blocks: dict[BlockName, BlockDoc] = Field(default_factory=dict)
 
 
 @dataclass
@@ -97,12 +121,13 @@ def parse(graph: Any) -> tuple[Structure | None, list[dict[str, Any]]]:
     errors: list[dict[str, Any]] = []
     nodes: dict[str, NodeDoc] = {}
     failed: set[str] = set()
+    taken = {node.id for node in doc.nodes}
     for node in doc.nodes:
         if node.id in nodes:
             errors.append(node_error(node.id, f"node id {node.id!r} is used twice", "id"))
             continue
         nodes[node.id] = node
-        problem = _id_problem(node.id)
+        problem = _id_problem(node.id, taken)
         if problem:
             errors.append(node_error(node.id, problem, "id"))
         if node.type not in LAYERS:
@@ -133,12 +158,31 @@ def _schema_error(graph: Any, error: Any) -> dict[str, Any]:
     return node_error(node, message, str(loc[-1]) if len(loc) > 2 else None)
 
 
-def _id_problem(node_id: str) -> str | None:
-    if not _ID.fullmatch(node_id) or keyword.iskeyword(node_id):
-        return f"node id {node_id!r} must be a Python identifier (letters, digits and _, not starting with a digit)"
-    if node_id in _RESERVED or node_id.startswith("__"):
-        return f"node id {node_id!r} is reserved (it names part of the generated module); choose another"
-    return None
+def _id_problem(node_id: str, taken: set[str]) -> str | None:
+    """Why a node id can't name a submodule and a variable of forward(), with a free id to take instead."""
+    if not _ID.fullmatch(node_id):
+        why = "must be a Python identifier (letters, digits and _, not starting with a digit)"
+    elif keyword.iskeyword(node_id):
+        why = "is a Python keyword"
+    elif node_id.startswith("__"):
+        why = "starts with __, which Python mangles inside a class"
+    elif node_id in _RESERVED:
+        why = "is reserved (it names part of the generated module)"
+    else:
+        return None
+    return f"node id {node_id!r} {why}; choose another, e.g. {_free_id(node_id, taken)!r}"
+
+
+def _free_id(node_id: str, taken: set[str]) -> str:
+    """A usable id like `node_id`: its ASCII letters, digits and _, then _1, _2… until it is free."""
+    base = re.sub(r"\W", "_", node_id, flags=re.ASCII).strip("_") or "node"
+    if base[0].isdigit():
+        base = "n" + base
+    candidate, k = base, 0
+    while candidate in taken or candidate in _RESERVED or keyword.iskeyword(candidate):
+        k += 1
+        candidate = f"{base}_{k}"
+    return candidate
 
 
 def _unknown_type(layer_type: str) -> str:
