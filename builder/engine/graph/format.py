@@ -13,6 +13,7 @@ import heapq
 import keyword
 import re
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
@@ -158,7 +159,7 @@ def _schema_error(graph: Any, error: Any) -> dict[str, Any]:
     return node_error(node, message, str(loc[-1]) if len(loc) > 2 else None)
 
 
-def _id_problem(node_id: str, taken: set[str]) -> str | None:
+def _id_problem(node_id: str, taken: Collection[str] = ()) -> str | None:
     """Why a node id can't name a submodule and a variable of forward(), with a free id to take instead."""
     if not _ID.fullmatch(node_id):
         why = "must be a Python identifier (letters, digits and _, not starting with a digit)"
@@ -173,7 +174,7 @@ def _id_problem(node_id: str, taken: set[str]) -> str | None:
     return f"node id {node_id!r} {why}; choose another, e.g. {_free_id(node_id, taken)!r}"
 
 
-def _free_id(node_id: str, taken: set[str]) -> str:
+def _free_id(node_id: str, taken: Collection[str]) -> str:
     """A usable id like `node_id`: its ASCII letters, digits and _, then _1, _2… until it is free."""
     base = re.sub(r"\W", "_", node_id, flags=re.ASCII).strip("_") or "node"
     if base[0].isdigit():
