@@ -41,14 +41,14 @@ def load_class(path: Path, name: str) -> type[torch.nn.Module]:
 
 
 TWO_IN_TWO_OUT = chain(
-    node("image", "Input", shape=[3, 8, 8]), node("meta", "Input", shape=[4]),
+    node("image", "Input", shape=[3, 8, 8]), node("extra", "Input", shape=[4]),
     node("features", "Conv2d", out_channels=4, kernel_size=3), node("pool", "AdaptiveAvgPool2d", output_size=1),
     node("flat", "Flatten"), node("joined", "Concat"), node("parts", "Split", sizes=[5, 3]),
     node("first", "Output"), node("second", "Output"), name="two heads",
-    edges=[{"source": "meta", "target": "joined", "port": 1},
+    edges=[{"source": "extra", "target": "joined", "port": 1},
            {"source": "parts", "target": "second", "source_port": 1}])
 TWO_IN_TWO_OUT["edges"] = [e for e in TWO_IN_TWO_OUT["edges"]
-                           if (e["source"], e["target"]) not in {("image", "meta"), ("meta", "features"),
+                           if (e["source"], e["target"]) not in {("image", "extra"), ("extra", "features"),
                                                                  ("first", "second")}]
 TWO_IN_TWO_OUT["edges"].append({"source": "image", "target": "features"})
 
@@ -84,12 +84,12 @@ def test_exported_model_imports_only_torch_and_has_one_forward_line_per_node():
 def test_several_inputs_and_outputs_keep_the_order_of_the_nodes():
     gm = compile_graph(TWO_IN_TWO_OUT)
     assert type(gm).__name__ == "TwoHeads" and gm.meta["graph_name"] == "two heads"
-    assert [n.name for n in gm.graph.nodes if n.op == "placeholder"] == ["image", "meta"]
+    assert [n.name for n in gm.graph.nodes if n.op == "placeholder"] == ["image", "extra"]
     first, second = gm(torch.randn(2, 3, 8, 8), torch.randn(2, 4))
     assert (first.shape, second.shape) == ((2, 5), (2, 3))
     assert graph_io(TWO_IN_TWO_OUT) == {
         "inputs": [{"node": "image", "shape": [3, 8, 8], "dtype": "float32"},
-                   {"node": "meta", "shape": [4], "dtype": "float32"}],
+                   {"node": "extra", "shape": [4], "dtype": "float32"}],
         "outputs": [{"node": "first", "shape": [5]}, {"node": "second", "shape": [3]}]}
     assert "return parts[0], parts[1]" in export_python(TWO_IN_TWO_OUT)
 
