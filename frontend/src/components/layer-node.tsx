@@ -3,10 +3,11 @@
  * and a snowflake when it is frozen (or its learning-rate multiplier when it has one).
  */
 import { Handle, Position, useUpdateNodeInternals, type NodeProps } from "@xyflow/react";
-import { memo, useEffect } from "react";
+import { memo, useEffect, useRef } from "react";
 import { keyParams } from "@/lib/catalog";
 import { formatShape } from "@/lib/format";
 import { inHandle, inputPortCount, outHandle, outputPortCount, type LayerNode } from "@/lib/graph";
+import { highestInPort, highestOutPort } from "@/lib/port-index";
 import { NodeFeatureMaps, NodeUnits } from "@/components/node-pictures";
 import { ProbePreview } from "@/components/probe-preview";
 import { useBuilder } from "@/store/builder-store";
@@ -14,6 +15,20 @@ import { useProbe } from "@/store/probe-store";
 import { lastRunPictures, useRunPictures } from "@/store/run-pictures-store";
 
 const NO_PORTS: number[] = [];
+
+/**
+ * React Flow caches handle positions; tell it when a node grows or loses ports. Not on mount: a new
+ * node's handles are measured with it, and asking then re-measures every node of a big graph.
+ */
+function usePortsChanged(id: string, inputs: number, outputs: number): void {
+  const updateNodeInternals = useUpdateNodeInternals();
+  const drawn = useRef({ inputs, outputs });
+  useEffect(() => {
+    if (drawn.current.inputs === inputs && drawn.current.outputs === outputs) return;
+    drawn.current = { inputs, outputs };
+    updateNodeInternals(id);
+  }, [id, inputs, outputs, updateNodeInternals]);
+}
 
 function LayerNodeView({ id, data, selected }: NodeProps<LayerNode>) {
   const spec = useBuilder((s) => s.layers.get(data.layerType));
@@ -26,23 +41,12 @@ function LayerNodeView({ id, data, selected }: NodeProps<LayerNode>) {
   const picturesOn = useRunPictures((s) => s.on && s.pictures !== null);
   const runPictures = picturesOn && !probing;
   // Only variadic nodes (Add, Concat) grow ports with their edges; others never look at the edge list.
-  const highestPort = useBuilder((s) => {
-    if (spec && spec.inputs.max !== null) return -1;
-    let hi = -1;
-    for (const e of s.edges) if (e.target === id) hi = Math.max(hi, e.data?.port ?? 0);
-    return hi;
-  });
-  const highestOut = useBuilder((s) => {
-    if (spec && spec.outputs !== null) return -1;
-    let hi = -1;
-    for (const e of s.edges) if (e.source === id) hi = Math.max(hi, e.data?.sourcePort ?? 0);
-    return hi;
-  });
+  // One index per edge list (lib/port-index) makes each node's lookup O(1), not a scan of every edge.
+  const highestPort = useBuilder((s) => (spec && spec.inputs.max !== null ? -1 : highestInPort(s.edges, id)));
+  const highestOut = useBuilder((s) => (spec && spec.outputs !== null ? -1 : highestOutPort(s.edges, id)));
   const inputs = inputPortCount(spec, highestPort >= 0 ? [highestPort] : NO_PORTS);
   const outputs = outputPortCount(spec, report?.shapes.length ?? 0, highestOut >= 0 ? [highestOut] : NO_PORTS);
-  const updateNodeInternals = useUpdateNodeInternals();
-  // React Flow caches handle positions; tell it when a node grows or loses ports.
-  useEffect(() => updateNodeInternals(id), [id, inputs, outputs, updateNodeInternals]);
+  usePortsChanged(id, inputs, outputs);
   const summary = keyParams(spec, data.params);
   const firstError = errors?.[0];
   const unknown = catalogLoaded && !spec;
