@@ -482,6 +482,18 @@ class SweepSummary(TypedDict):
     created_at: str
 
 
+class SweepPlanRun(TypedDict):
+    design: str
+    values: dict[str, Any]
+    config: dict[str, Any]
+
+
+class SweepPlanOut(TypedDict):
+    options: list[str]
+    count: Annotated[int, Field(description="the runs POST /api/sweeps would queue")]
+    runs: list[SweepPlanRun]
+
+
 class SweepRun(RunSummary):
     config: dict[str, Any]
     params: int

@@ -7,7 +7,7 @@ from ninja import Router, Status
 from builder import selectors
 from builder.api.errors import ApiError, error_responses
 from builder.api.graphs import require_graph_document
-from builder.api.schemas import Id, SweepDetail, SweepIn, SweepSummary
+from builder.api.schemas import Id, SweepDetail, SweepIn, SweepPlanOut, SweepSummary
 from builder.services import runs as run_services
 from builder.services import sweeps as services
 
@@ -34,15 +34,35 @@ def _designs(request, payload: SweepIn) -> list[services.Design]:
     return designs
 
 
-@router.post("", response={201: SweepSummary, **error_responses(400, 401, 403, 404, 413, 422, 429)})
-def sweep_create(request, payload: SweepIn):
-    """Queue one run per combination of `grid` (or sample of `random`) and design, all checked first."""
-    designs = _designs(request, payload)
+SWEEP_ERRORS = error_responses(400, 401, 403, 404, 413, 422, 429)
+
+
+def _sweep_parts(request, payload: SweepIn) -> dict:
     try:
         dataset = run_services.resolve_dataset(owner=request.user, dataset=payload.dataset,
                                                options=payload.dataset_options)
-        sweep = services.sweep_submit(owner=request.user, designs=designs, dataset=dataset, config=payload.config,
-                                      grid=payload.grid, random=payload.random, name=payload.name)
+    except run_services.RunError as e:
+        raise ApiError(e.status, str(e), e.errors) from e
+    return {"owner": request.user, "designs": _designs(request, payload), "dataset": dataset,
+            "config": payload.config, "grid": payload.grid, "random": payload.random}
+
+
+@router.post("/check", response={200: SweepPlanOut, **SWEEP_ERRORS})
+def sweep_check(request, payload: SweepIn):
+    """What `POST /api/sweeps` would queue, checked the same way, without queueing anything."""
+    parts = _sweep_parts(request, payload)
+    try:
+        return services.sweep_check(**parts).describe()
+    except run_services.RunError as e:
+        raise ApiError(e.status, str(e), e.errors) from e
+
+
+@router.post("", response={201: SweepSummary, **SWEEP_ERRORS})
+def sweep_create(request, payload: SweepIn):
+    """Queue one run per combination of `grid` (or sample of `random`) and design, all checked first."""
+    parts = _sweep_parts(request, payload)
+    try:
+        sweep = services.sweep_submit(**parts, name=payload.name)
     except run_services.RunError as e:
         raise ApiError(e.status, str(e), e.errors) from e
     return Status(201, selectors.sweep_summary(sweep))

@@ -31,10 +31,23 @@ def _label(values: dict) -> str:
     return ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in values.items())
 
 
-def sweep_submit(*, owner: AbstractBaseUser, designs: list[Design], dataset: DatasetRef, config: dict,
-                 grid: dict | None, random: dict | None, name: str = "") -> Sweep:
-    """Check every run of the sweep, then queue them all (or none): one RunError names the combination
-    and the field at fault."""
+@dataclass(frozen=True)
+class SweepPlan:
+    """A sweep checked run by run: each planned run's design, option values and resolved config."""
+
+    options: list[str]  # the options varied, in order
+    runs: list[tuple[Design, dict, dict]]
+
+    def describe(self) -> dict:
+        """What `POST /api/sweeps/check` answers: the runs it would queue, in order."""
+        return {"options": self.options, "count": len(self.runs),
+                "runs": [{"design": d.label, "values": values, "config": config} for d, values, config in self.runs]}
+
+
+def sweep_check(*, owner: AbstractBaseUser, designs: list[Design], dataset: DatasetRef, config: dict,
+                grid: dict | None, random: dict | None) -> SweepPlan:
+    """Every run of the sweep, each checked as a submit is; one RunError names the combination and the
+    field at fault (or the limit)."""
     from builder.engine.training import ConfigError
     from builder.engine.training.sweep import combinations
 
@@ -67,13 +80,20 @@ def sweep_submit(*, owner: AbstractBaseUser, designs: list[Design], dataset: Dat
                     {"field": "config", "message": str(e), "combination": i, "values": values}]
                 raise RunError(f"{where}: {e}", status=e.status, errors=errors) from e
             planned.append((design, values, plan["config"]))
-    options = list(points[0])
+    return SweepPlan(options=list(points[0]), runs=planned)
+
+
+def sweep_submit(*, owner: AbstractBaseUser, designs: list[Design], dataset: DatasetRef, config: dict,
+                 grid: dict | None, random: dict | None, name: str = "") -> Sweep:
+    """Check every run of the sweep (`sweep_check`), then queue them all, or none."""
+    plan = sweep_check(owner=owner, designs=designs, dataset=dataset, config=config, grid=grid, random=random)
+    options = plan.options
     with transaction.atomic():
         sweep = Sweep.objects.create(owner=owner, name=name or f"Sweep of {', '.join(options)}", options=options,
                                      request={"grid": grid, "random": random, "config": config,
                                               "designs": [d.label for d in designs]})
         created = []
-        for design, values, normalised in planned:
+        for design, values, normalised in plan.runs:
             label = _label(values) if len(designs) == 1 else f"{design.label} · {_label(values)}"
             created.append(TrainingRun.objects.create(
                 owner=owner, architecture=design.architecture, architecture_version=design.version,

@@ -155,15 +155,16 @@ def test_the_new_sweep_dialog_shows_the_servers_refusal_then_queues_a_sweep_the_
     dialog.get_by_test_id("dataset-options").get_by_test_id("param-size").fill("400")
     dialog.get_by_test_id("config-form").get_by_test_id("param-epochs").fill("1")
     dialog.get_by_test_id("sweep-grid-values-0").fill("0.1, 50")
-    expect(dialog.get_by_test_id("sweep-count")).to_contain_text("2 runs")
-    dialog.get_by_test_id("sweep-submit").click()
-    # The server checks every combination first and names the one at fault; nothing is queued.
+    # As the form changes the server checks every combination and names the one at fault; Start waits.
     error = dialog.get_by_test_id("sweep-error")
     expect(error).to_contain_text("Combination 2 of 2 (lr=50)")
     expect(error.get_by_test_id("sweep-error-combination")).to_contain_text("combination 2: lr=50")
+    expect(dialog.get_by_test_id("sweep-submit")).to_be_disabled()
     screenshot("refused")
 
     dialog.get_by_test_id("sweep-grid-values-0").fill("0.1, 0.01")
+    expect(dialog.get_by_test_id("sweep-count")).to_have_attribute("data-count", "2")  # the server's count
+    expect(dialog.get_by_test_id("sweep-count")).to_contain_text("Ready: 2 runs")
     dialog.get_by_test_id("sweep-name").fill("from the dialog")
     dialog.get_by_test_id("sweep-submit").click()
     page.wait_for_url("**/sweeps/*/")

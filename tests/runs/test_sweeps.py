@@ -119,3 +119,20 @@ def test_a_strangers_sweep_is_404_and_deleting_ones_own_removes_its_runs(api, al
     assert as_bob.get("/api/sweeps").json() == []
     assert as_alice.delete(f"/api/sweeps/{body['id']}").status_code == 204
     assert not TrainingRun.objects.filter(pk__in=body["runs"]).exists() and not Sweep.objects.exists()
+
+
+def test_the_check_answers_the_runs_a_sweep_would_queue_and_the_same_refusals_without_queueing(api, alice, settings):
+    as_alice = api.as_user(alice)
+    body = {"graph": DIGITS_MLP, "dataset": "digits", "config": {"epochs": 2}, "grid": {"lr": [0.1, 0.01]}}
+    response = as_alice.post("/api/sweeps/check", body)
+    assert response.status_code == 200, response.json()
+    plan = response.json()
+    assert (plan["options"], plan["count"]) == (["lr"], 2)
+    assert [(r["values"], r["config"]["lr"], r["config"]["epochs"]) for r in plan["runs"]] == [
+        ({"lr": 0.1}, 0.1, 2), ({"lr": 0.01}, 0.01, 2)]
+    refused = as_alice.post("/api/sweeps/check", {**body, "grid": {"lr": [0.1, 50.0]}})
+    assert refused.status_code == 400 and refused.json()["detail"].startswith("Combination 2 of 2 (lr=50): config.lr:")
+    settings.NETBUILDER_MAX_SWEEP_RUNS = 1
+    limited = as_alice.post("/api/sweeps/check", body)
+    assert limited.json()["detail"] == "This sweep has 2 runs; the limit is 1 (NETBUILDER_MAX_SWEEP_RUNS)"
+    assert TrainingRun.objects.count() == 0 and Sweep.objects.count() == 0

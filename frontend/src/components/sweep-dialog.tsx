@@ -1,9 +1,10 @@
 /**
  * New sweep: the designs (the canvas's graph, or saved architectures), a dataset and the options every
- * run shares, as the Train dialog sets them, plus a grid or a random space of options. The server checks
- * every combination (POST /api/sweeps); its refusal is shown as it answered, naming the combination.
+ * run shares, as the Train dialog sets them, plus a grid or a random space of options. As the form
+ * changes, the server checks every combination (POST /api/sweeps/check, as the Train dialog's check):
+ * its count of runs, or its refusal naming the combination, is shown as it answered.
  */
-import { memo, useCallback, useEffect, useMemo, useState } from "react";
+import { memo, useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { DatasetPreviewPanel } from "@/components/dataset-preview";
 import { Modal } from "@/components/modal";
 import { DatasetChooser, OptionFields, ServerErrorBox, useDatasetPreview, useSetupLists, type ServerRefusal, type Values } from "@/components/run-setup";
@@ -11,9 +12,10 @@ import { SweepSpaceEditor } from "@/components/sweep-space-editor";
 import { canvasPick } from "@/components/train-dialog";
 import { api, ApiError } from "@/lib/api";
 import { navigate } from "@/lib/router";
-import { fieldErrors as splitFieldErrors } from "@/lib/run-check";
-import { buildSweepRequest, plannedRuns, sweepFieldErrors, type GridRow, type RangeRow, type SweepDesigns, type SweepMode } from "@/lib/sweep-form";
+import { checkFromError, fieldErrors as splitFieldErrors, newerCheck, type Check } from "@/lib/run-check";
+import { buildSweepRequest, sweepFieldErrors, type GridRow, type RangeRow, type SweepDesigns, type SweepMode } from "@/lib/sweep-form";
 import { BASIC_OPTIONS, configSpecs, optionToSpec, parseObjectValues } from "@/lib/train-form";
+import type { SweepPlan } from "@/lib/sweep-types";
 import type { ArchitectureSummary, ParamValue } from "@/lib/types";
 import { builderStore, selectIsDirty } from "@/store/builder-store";
 import { currentGraph } from "@/store/commands";
@@ -85,10 +87,41 @@ function SweepDialogView({ fromCanvas = false, onClose }: SweepDialogProps) {
   const designCount = "graph" in designs ? 1 : designs.architectures.length;
 
   const form = { name, designs, dataset: selected, datasetOptions: upload ? {} : datasetValues, config: parseObjectValues(config, options ?? []), mode, grid, samples, seed, ranges };
-  const planned = plannedRuns(form, options ?? []);
   const varied = new Set((mode === "grid" ? grid : ranges).map((r) => r.option));
 
-  const shown = serverError ?? null;
+  // The live check: the request Start would send, to POST /api/sweeps/check; the newest answer wins.
+  const [check, setCheck] = useState<Check<SweepPlan> | null>(null);
+  const checkSeq = useRef(0);
+  const built = selected && designCount > 0 ? buildSweepRequest(form, options ?? []) : null;
+  const checkKey = built?.request ? JSON.stringify(built.request) : null;
+  useEffect(() => {
+    if (!checkKey || !built?.request) {
+      setCheck(null);
+      return;
+    }
+    const seq = ++checkSeq.current;
+    const body = built.request;
+    setServerError(null);
+    setCheck((c) => newerCheck(c, { state: "checking", seq }));
+    const controller = new AbortController();
+    const timer = setTimeout(() => {
+      api.checkSweep(body, controller.signal).then(
+        (plan) => setCheck((c) => newerCheck(c, { state: "ok", seq, plan })),
+        (e: unknown) => {
+          if (!controller.signal.aborted) setCheck((c) => newerCheck(c, checkFromError<SweepPlan>(seq, e)));
+        },
+      );
+    }, 300);
+    return () => {
+      clearTimeout(timer);
+      controller.abort();
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [checkKey]);
+  const refused = check?.state === "refused" ? { message: check.message, errors: check.errors } : null;
+  const plan = check?.state === "ok" ? check.plan : null;
+
+  const shown = serverError ?? refused;
   const split = splitFieldErrors(shown?.errors ?? []);
   const configErrors: Record<string, string> = { ...split.dataset };
   for (const [k, v] of Object.entries(split.config)) if (!varied.has(k)) configErrors[k] = v;
@@ -204,10 +237,15 @@ function SweepDialogView({ fromCanvas = false, onClose }: SweepDialogProps) {
       </div>
       <div className="train-foot">
         <div className="train-messages">
-          {planned !== null && (
-            <p className="muted" data-testid="sweep-count">
-              {planned} run{planned === 1 ? "" : "s"}
-              {designCount > 1 ? ` (${designCount} designs)` : ""}, each checked by the server before any is queued
+          {check?.state === "checking" && (
+            <p className="muted" data-testid="sweep-count" data-state="checking">
+              Checking every combination…
+            </p>
+          )}
+          {plan && (
+            <p className="muted" data-testid="sweep-count" data-state="ok" data-count={plan.count}>
+              Ready: {plan.count} run{plan.count === 1 ? "" : "s"}
+              {designCount > 1 ? ` (${designCount} designs)` : ""}, each checked by the server
             </p>
           )}
           {formErrors.length > 0 && (
@@ -224,7 +262,7 @@ function SweepDialogView({ fromCanvas = false, onClose }: SweepDialogProps) {
         <button type="button" onClick={onClose}>
           Cancel
         </button>
-        <button type="button" className="primary" disabled={!selected || submitting || designCount === 0} onClick={() => void submit()} data-testid="sweep-submit" title={designCount === 0 ? "Pick at least one design" : !selected ? "Pick a dataset" : undefined}>
+        <button type="button" className="primary" disabled={!selected || submitting || designCount === 0 || check?.state === "refused"} onClick={() => void submit()} data-testid="sweep-submit" title={designCount === 0 ? "Pick at least one design" : !selected ? "Pick a dataset" : undefined}>
           {submitting ? "Queueing…" : "▶ Start sweep"}
         </button>
       </div>

@@ -500,6 +500,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/sweeps/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sweep Check
+         * @description What `POST /api/sweeps` would queue, checked the same way, without queueing anything.
+         */
+        post: operations["builder_api_sweeps_sweep_check"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/sweeps/{sweep_id}": {
         parameters: {
             query?: never;
@@ -1560,6 +1580,31 @@ export interface components {
             random?: {
                 [key: string]: unknown;
             } | null;
+        };
+        /** SweepPlanOut */
+        SweepPlanOut: {
+            /**
+             * Count
+             * @description the runs POST /api/sweeps would queue
+             */
+            count: number;
+            /** Options */
+            options: string[];
+            /** Runs */
+            runs: components["schemas"]["SweepPlanRun"][];
+        };
+        /** SweepPlanRun */
+        SweepPlanRun: {
+            /** Config */
+            config: {
+                [key: string]: unknown;
+            };
+            /** Design */
+            design: string;
+            /** Values */
+            values: {
+                [key: string]: unknown;
+            };
         };
         /** SweepRun */
         SweepRun: {
@@ -3965,6 +4010,93 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SweepSummary"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    builder_api_sweeps_sweep_check: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SweepIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SweepPlanOut"];
                 };
             };
             /** @description Bad Request */

@@ -3,7 +3,7 @@
  * change state, the CSRF token; a 401/403 sends the browser to the login page.
  */
 import type { DatasetList, DatasetPreview, RunDetail, RunPictures, RunPlan, RunRequest, RunSummary, StreamMessage, TrainingOption, UploadedDataset } from "@/lib/run-types";
-import type { SweepDetail, SweepRequest, SweepSummary } from "@/lib/sweep-types";
+import type { SweepDetail, SweepPlan, SweepRequest, SweepSummary } from "@/lib/sweep-types";
 import type {
   Architecture,
   ArchitectureSummary,
@@ -140,6 +140,7 @@ export const api = {
   sweeps: () => request<SweepSummary[]>("/api/sweeps"),
   sweep: (id: number) => request<SweepDetail>(`/api/sweeps/${id}`),
   createSweep: (body: SweepRequest) => request<SweepSummary>("/api/sweeps", { method: "POST", body }),
+  checkSweep: (body: SweepRequest, signal?: AbortSignal) => request<SweepPlan>("/api/sweeps/check", { method: "POST", body, signal }),
   stopSweep: (id: number) => request<SweepSummary>(`/api/sweeps/${id}/stop`, { method: "POST" }),
   deleteSweep: (id: number) => request<void>(`/api/sweeps/${id}`, { method: "DELETE" }),
   runEvents: (id: number, after?: number) =>

@@ -7,18 +7,21 @@ import { ApiError } from "@/lib/api";
 import type { RunPlan } from "@/lib/run-types";
 import type { GraphError } from "@/lib/types";
 
-export type RunCheck =
+/** A live server check's state: `plan` is the server's 200 answer (a run's plan, a sweep's runs). */
+export type Check<P> =
   | { state: "checking"; seq: number }
-  | { state: "ok"; seq: number; plan: RunPlan }
+  | { state: "ok"; seq: number; plan: P }
   | { state: "refused"; seq: number; message: string; errors: GraphError[] };
 
-export function checkFromError(seq: number, e: unknown): RunCheck {
+export type RunCheck = Check<RunPlan>;
+
+export function checkFromError<P = RunPlan>(seq: number, e: unknown): Check<P> {
   if (e instanceof ApiError) return { state: "refused", seq, message: e.message, errors: e.errors };
   return { state: "refused", seq, message: e instanceof Error ? e.message : String(e), errors: [] };
 }
 
 /** Keep the newest answer: one for an older request (a lower seq) is dropped. */
-export function newerCheck(current: RunCheck | null, next: RunCheck): RunCheck {
+export function newerCheck<P>(current: Check<P> | null, next: Check<P>): Check<P> {
   return current && current.seq > next.seq ? current : next;
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { buildSweepRequest, parseGridValues, plannedRuns, sweepFieldErrors, valueSeparator, type SweepFormState } from "@/lib/sweep-form";
+import { buildSweepRequest, parseGridValues, sweepFieldErrors, valueSeparator, type SweepFormState } from "@/lib/sweep-form";
 import type { ParamSpec } from "@/lib/types";
 
 const OPTIONS: ParamSpec[] = [
@@ -86,13 +86,7 @@ describe("buildSweepRequest", () => {
   });
 });
 
-describe("plannedRuns and the server's errors", () => {
-  it("counts the grid's product times the designs, or the samples", () => {
-    expect(plannedRuns(form({ grid: [{ option: "lr", values: "1,2,3" }, { option: "optimizer", values: "sgd, adam" }] }), OPTIONS)).toBe(12);
-    expect(plannedRuns(form({ mode: "random", samples: "5", designs: { architectures: [1] } }), OPTIONS)).toBe(5);
-    expect(plannedRuns(form({ grid: [] }), OPTIONS)).toBeNull();
-  });
-
+describe("the server's errors", () => {
   it("keys the server's errors by grid row, range and field", () => {
     expect(
       sweepFieldErrors([

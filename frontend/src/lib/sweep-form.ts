@@ -143,26 +143,6 @@ export function buildSweepRequest(form: SweepFormState, options: readonly ParamS
   return errors.length ? { request: null, errors } : { request, errors: [] };
 }
 
-/** How many runs the form asks for (the grid's product, or the samples), times the designs: a preview only. */
-export function plannedRuns(form: Pick<SweepFormState, "mode" | "grid" | "samples" | "designs">, options: readonly ParamSpec[]): number | null {
-  const specs = new Map(options.map((o) => [o.name, o]));
-  const designs = "graph" in form.designs ? 1 : form.designs.architectures.length;
-  if (form.mode === "random") {
-    const n = parseNumber(form.samples);
-    return n === null ? null : n * designs;
-  }
-  let product = 1;
-  let any = false;
-  for (const row of form.grid) {
-    if (!row.option) continue;
-    const parsed = parseGridValues(specs.get(row.option), row.values);
-    if (!parsed.ok) return null;
-    product *= parsed.values.length;
-    any = true;
-  }
-  return any ? product * designs : null;
-}
-
 /** The server's errors keyed by the form's places: a grid row or range by option, the samples and seed. */
 export function sweepFieldErrors(errors: readonly { field?: string | null; message: string }[]): Record<string, string> {
   const out: Record<string, string> = {};

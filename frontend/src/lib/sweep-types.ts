@@ -6,6 +6,8 @@ import type { FinalMetrics } from "@/lib/run-types";
 import type { GraphDoc, Schemas } from "@/lib/types";
 
 export type SweepSummary = Schemas["SweepSummary"];
+/** `POST /api/sweeps/check`'s answer: the runs the sweep would queue, each checked by the server. */
+export type SweepPlan = Schemas["SweepPlanOut"];
 
 /** One run of a sweep: its summary, its resolved config, and its graph's parameters and FLOPs. */
 export type SweepRun = Omit<Schemas["SweepRun"], "final_metrics"> & { final_metrics: FinalMetrics };
