@@ -45,6 +45,11 @@ CASES = [
     ("MultiheadAttention", [5, 8], "float32", {"num_heads": 2}),
     ("MultiheadAttention", [5, 8], "float32", {"num_heads": 4, "return": "weights", "bias": False}),
     ("TransformerEncoderLayer", [5, 8], "float32", {"nhead": 2, "dim_feedforward": 16, "norm_first": True}),
+    ("MultiheadAttention", [5, 8], "float32", {"num_heads": 2, "is_causal": True}),
+    ("TransformerEncoderLayer", [5, 8], "float32", {"nhead": 2, "dim_feedforward": 16, "is_causal": True}),
+    ("TransformerEncoder", [5, 8], "float32", {"nhead": 2, "dim_feedforward": 16, "num_layers": 2, "norm": True}),
+    ("TransformerEncoder", [5, 8], "float32", {"nhead": 4, "num_layers": 1, "is_causal": True, "bias": False}),
+    ("PaddingMask", [6], "int64", {"pad_id": 3}),
     ("Upsample", [3, 4, 5], "float32", {"scale_factor": 2.5, "mode": "bilinear", "align_corners": True}),
     ("Upsample", [3, 4], "float32", {"size": 9, "mode": "linear"}),
     ("PixelShuffle", [8, 3, 5], "float32", {"upscale_factor": 2}),
@@ -95,7 +100,8 @@ def test_zero_pad_adds_top_and_bottom_to_the_height_and_left_and_right_to_the_wi
 def test_every_catalog_layer_has_a_case_here():
     types = {layer["type"] for layer in catalog_json()["layers"]}
     covered = {c[0] for c in CASES} | {"Input", "Output", "Bilinear", "TransformerDecoderLayer", "Add", "Multiply",
-                                       "Concat", "Split", "Block"}  # Block: tests/graph/test_blocks.py
+                                       "Concat", "Split", "Block",  # Block: tests/graph/test_blocks.py
+                                       "TransformerDecoder"}  # tests/graph/test_attention_masks.py
     assert types == covered
 
 

@@ -157,6 +157,30 @@ def test_a_graph_of_two_inputs_and_two_outputs_exports_them_by_node_id(tmp_path)
     np.testing.assert_allclose(proj, expected[1].numpy(), rtol=0, atol=1e-5)
 
 
+def test_a_causal_padding_masked_language_model_exports_with_its_masks(tmp_path):
+    import onnxruntime as ort
+
+    graph = {"format": "netbuilder.graph/1", "name": "CausalLM", "nodes": [
+        {"id": "tokens", "type": "Input", "params": {"shape": [16], "dtype": "int64"}},
+        {"id": "embed", "type": "Embedding", "params": {"num_embeddings": 40, "embedding_dim": 16}},
+        {"id": "pad", "type": "PaddingMask"},
+        {"id": "enc", "type": "TransformerEncoder",
+         "params": {"nhead": 2, "dim_feedforward": 32, "num_layers": 2, "is_causal": True, "norm": True}},
+        {"id": "next", "type": "Linear", "params": {"out_features": 40}}, {"id": "y", "type": "Output"}],
+        "edges": [{"source": "tokens", "target": "embed"}, {"source": "tokens", "target": "pad"},
+                  {"source": "embed", "target": "enc"}, {"source": "pad", "target": "enc", "port": 1},
+                  {"source": "enc", "target": "next"}, {"source": "next", "target": "y"}]}
+    torch.manual_seed(0)
+    model = compile_graph(graph).eval()
+    files = write_artifacts(model, graph, tmp_path)
+    session = ort.InferenceSession(files["onnx"], providers=["CPUExecutionProvider"])
+    tokens = torch.randint(1, 40, (3, 16))
+    tokens[0, 10:] = 0  # padding
+    (onnx_out,) = session.run(None, {"tokens": tokens.numpy()})
+    with torch.no_grad():
+        np.testing.assert_allclose(onnx_out, model(tokens).numpy(), rtol=0, atol=1e-5)
+
+
 def test_a_layer_torch_cannot_export_is_named_with_its_operation_in_plain_words(tmp_path):
     graph = {"format": "netbuilder.graph/1", "name": "Pools", "nodes": [
         {"id": "img", "type": "Input", "params": {"shape": [3, 7, 7]}},

@@ -62,6 +62,18 @@ Rule = Callable[[str, dict[str, Any], list[Value]], list[Value]]
 Forward = Callable[[Emitter, dict[str, Any], list[Any]], Any]
 
 
+@dataclass(frozen=True)
+class Construct:
+    """A ``torch.nn`` constructor call whose arguments may be calls too (a stack of layers): what the compiler
+    builds and what ``model.py`` writes, from one description."""
+
+    cls: builtins.type[nn.Module]
+    kwargs: Mapping[str, Any]
+
+    def build(self) -> nn.Module:
+        return self.cls(**{k: v.build() if isinstance(v, Construct) else v for k, v in self.kwargs.items()})
+
+
 def _module_call(e: Emitter, p: dict[str, Any], args: list[Any]) -> Any:
     return e.module(*args)
 
@@ -88,7 +100,9 @@ class Layer:
 
     ``check(params)`` returns problems that make the graph unbuildable but leave its shapes known (a
     pretrained weights file that is missing), as a list of ``NodeError``. ``make(params)`` builds the
-    module when it is not a ``torch.nn`` class called with the parameters (a torchvision model).
+    module when it is not a ``torch.nn`` class called with the parameters (a torchvision model);
+    ``construct(params)`` describes it when it is ``torch.nn`` classes nested in each other (a stack of
+    encoder layers), so that ``model.py`` writes the same call.
     """
 
     type: str
@@ -105,6 +119,7 @@ class Layer:
     count_fresh: Callable[[dict[str, Any]], int] = _no_params  # new parameters that train even when frozen
     check: Callable[[dict[str, Any]], list[Any]] = _no_problems
     make: Callable[[dict[str, Any]], nn.Module] | None = None
+    construct: Callable[[dict[str, Any]], Construct] | None = None
     inputs: tuple[int, int | None] = (1, 1)
     input_names: tuple[str, ...] = ()
     outputs: int | None = 1
@@ -119,11 +134,13 @@ class Layer:
     @property
     def has_module(self) -> bool:
         """Whether a node of this type is a submodule (else a graph operation such as Add)."""
-        return self.module is not None or self.make is not None
+        return self.module is not None or self.make is not None or self.construct is not None
 
     def build(self, p: dict[str, Any]) -> nn.Module:
         if self.make is not None:
             return self.make(p)
+        if self.construct is not None:
+            return self.construct(p).build()
         assert self.module is not None, f"{self.type} is a graph operation, not a module"
         return self.module(**self.kwargs(p))
 

@@ -13,7 +13,7 @@ from torch import nn
 
 from .analysis import Analysis, hands_tuple
 from .blocks import BLOCK
-from .catalog import Value
+from .catalog import Construct, Value
 from .compile import build, checked, class_name
 from .expand import expand_all
 from .preprocess import source_lines
@@ -72,15 +72,34 @@ def _constructor(analysis: Analysis, node_id: str, raw: dict[str, Any] | None = 
     (`raw`: the node's params as the block wrote them, `declared`: the block's values) arguments that
     stand for a block parameter are written as its name."""
     info = analysis.nodes[node_id]
+    if info.layer.construct is not None:  # torch.nn classes nested in each other, as the compiler builds them
+        params = info.params
+        if declared is not None:
+            given = raw or {}
+            params = {k: _as_parameter(v, given.get(k), declared, inferred=k not in given) for k, v in params.items()}
+        return _construct(info.layer.construct(params))
     module = info.layer.module
     assert module is not None and getattr(nn, module.__name__) is module, f"{module} is not in torch.nn"
-    torch_defaults = {name: p.default for name, p in inspect.signature(module).parameters.items()}
-    kwargs = {k: v for k, v in info.layer.kwargs(info.params).items()
-              if torch_defaults.get(k, inspect.Parameter.empty) is inspect.Parameter.empty or v != torch_defaults[k]}
+    kwargs = _not_default(module, info.layer.kwargs(info.params))
     if declared is not None:
         given = raw or {}
         kwargs = {k: _as_parameter(v, given.get(k), declared, inferred=k not in given) for k, v in kwargs.items()}
     return f"nn.{module.__name__}({_arguments((), kwargs)})"
+
+
+def _not_default(module: type[nn.Module], kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The arguments that differ from the torch.nn class's defaults (a block parameter's name always stays)."""
+    torch_defaults = {name: p.default for name, p in inspect.signature(module).parameters.items()}
+    return {k: v for k, v in kwargs.items() if isinstance(v, _Code)
+            or torch_defaults.get(k, inspect.Parameter.empty) is inspect.Parameter.empty or v != torch_defaults[k]}
+
+
+def _construct(call: Construct) -> str:
+    """``nn.<cls>(...)`` of a Construct, nested calls written inside it."""
+    assert getattr(nn, call.cls.__name__) is call.cls, f"{call.cls} is not in torch.nn"
+    kwargs = {k: _Code(_construct(v)) if isinstance(v, Construct) else v
+              for k, v in _not_default(call.cls, dict(call.kwargs)).items()}
+    return f"nn.{call.cls.__name__}({_arguments((), kwargs)})"
 
 
 def export_python(graph: Any, *, preprocessing: dict | None = None) -> str:

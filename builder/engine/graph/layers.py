@@ -17,7 +17,7 @@ import torch
 from torch import nn
 
 from ..options import MAX_SIZE, Option
-from .catalog import Emitter, Layer, Shape, Value, register
+from .catalog import Construct, Emitter, Layer, Shape, Value, register
 from .errors import NodeError
 
 P = dict[str, Any]
@@ -524,11 +524,44 @@ for _type in ("RNN", "LSTM", "GRU"):
 
 
 # Attention ------------------------------------------------------------------------------------
+#
+# A key-padding mask is a bool [S] per sample, True where a key is padding and must not be attended to
+# (PaddingMask makes one from token ids); it goes into the port after the sequences. `is_causal` lets
+# position i attend to positions up to i only: the mask is made in forward() from the input's length.
+
+
+def _mask(t: str, x: Value, length: int, what: str) -> None:
+    if x.dtype != "bool" or x.shape != (length,):
+        raise NodeError(f"{t} takes a key-padding mask of shape [{length}] and dtype bool (True where {what} is "
+                        f"padding; a PaddingMask node makes one), got {fmt(x.shape)} {x.dtype}")
+
+
+def _causal_mask(e: Emitter, like: Any) -> Any:
+    """(L, L) bool, True above the diagonal (a later position: not attended to), L the length of `like` (B, L, E)."""
+    length = e.method(like, "size", 1)
+    return e.method(e.method(like, "new_ones", length, length, dtype=torch.bool), "triu", 1)
+
+
+def _causal_length(t: str, p: P, target: Value, source: Value) -> None:
+    if p["is_causal"] and target.shape[0] != source.shape[0]:
+        raise NodeError(f"{t} is_causal needs the query and key of the same length, got {fmt(target.shape)} and "
+                        f"{fmt(source.shape)}", "is_causal")
+
+
+IS_CAUSAL = _param("is_causal", "bool", "Causal: position i attends to positions up to i only (a decoder, a "
+                   "language model).", default=False)
+
+
+def _qkv(xs: list[Any]) -> tuple[list[Any], Any]:
+    """Query, key, value (one input attends to itself, two are query and key = value) and the mask (a 4th input)."""
+    mask = xs[3] if len(xs) == 4 else None
+    xs = xs[:3]
+    return ((xs + [xs[-1]] * 2)[:3] if len(xs) > 1 else [xs[0]] * 3), mask
 
 
 def _attention(t: str, p: P, xs: list[Value]) -> list[Value]:
-    _floats(t, xs)
-    q, k, v = (xs + [xs[-1]] * 2)[:3] if len(xs) > 1 else (xs[0],) * 3
+    (q, k, v), mask = _qkv(xs)
+    _floats(t, [q, k, v])
     for x in (q, k, v):
         _rank(t, x, "[L, embed_dim] (a sequence)", 2)
     _size(t, p, "embed_dim", q.shape[1], q)
@@ -539,6 +572,9 @@ def _attention(t: str, p: P, xs: list[Value]) -> list[Value]:
     if p["embed_dim"] % p["num_heads"]:
         raise NodeError(f"{t} embed_dim {p['embed_dim']} must be divisible by num_heads {p['num_heads']}",
                         "num_heads")
+    if mask is not None:
+        _mask(t, mask, k.shape[0], "a key")
+    _causal_length(t, p, q, k)
     if p["return"] == "weights":
         return [Value((q.shape[0], k.shape[0]))]
     return [Value(q.shape)]
@@ -551,22 +587,29 @@ def _attention_count(p: P) -> int:
 
 def _attention_flops(p: P, xs: list[Value], ys: list[Value]) -> int:
     e = p["embed_dim"]
-    target, source = xs[0].shape[0], xs[-1].shape[0]
+    (q, k, _), _ = _qkv(xs)
+    target, source = q.shape[0], k.shape[0]
     projections = target * e * e + source * e * (p["kdim"] + p["vdim"]) + target * e * e
     return 2 * (projections + 2 * target * source * e)
 
 
 def _attention_forward(e: Emitter, p: P, args: list[Any]) -> Any:
-    q, k, v = (args + [args[-1]] * 2)[:3] if len(args) > 1 else (args[0],) * 3
-    out = e.module(q, k, v, need_weights=p["return"] == "weights")
+    (q, k, v), mask = _qkv(args)
+    kwargs: dict[str, Any] = {"need_weights": p["return"] == "weights"}
+    if mask is not None:
+        kwargs["key_padding_mask"] = mask
+    if p["is_causal"]:
+        kwargs |= {"attn_mask": _causal_mask(e, q), "is_causal": True}
+    out = e.module(q, k, v, **kwargs)
     return e.item(out, 0 if p["return"] == "output" else 1)
 
 
 register(Layer(
-    type="MultiheadAttention", category="Attention", module=nn.MultiheadAttention, inputs=(1, 3),
-    input_names=("query", "key", "value"), fixed_kwargs={"batch_first": True}, forward_only=frozenset({"return"}),
+    type="MultiheadAttention", category="Attention", module=nn.MultiheadAttention, inputs=(1, 4),
+    input_names=("query", "key", "value", "key_padding_mask"), fixed_kwargs={"batch_first": True},
+    forward_only=frozenset({"return", "is_causal"}),
     doc="Multi-head attention over [L, embed_dim] sequences; one input attends to itself, two give query and "
-        "key = value.",
+        "key = value, three query, key, value; a fourth is a key-padding mask (bool [S]).",
     params=(
         _size_param("embed_dim", "Features of the query"),
         _count("num_heads", "Parallel attention heads; must divide embed_dim."),
@@ -574,6 +617,7 @@ register(Layer(
         BIAS,
         _size_param("kdim", "Features of the key"),
         _size_param("vdim", "Features of the value"),
+        IS_CAUSAL,
         _param("return", "choice", "Which result flows on: output ([L, embed_dim]) or the attention weights "
                "averaged over heads ([L, S]).", default="output", choices=("output", "weights")),
     ),
@@ -582,15 +626,19 @@ register(Layer(
 
 
 def _transformer(t: str, p: P, xs: list[Value]) -> list[Value]:
-    _floats(t, xs)
-    for x in xs:
+    decoder = "Decoder" in t
+    seqs, mask = (xs[:2], xs[2:]) if decoder else (xs[:1], xs[1:])
+    _floats(t, seqs)
+    for x in seqs:
         _rank(t, x, "[L, d_model] (a sequence)", 2)
-    _size(t, p, "d_model", xs[0].shape[1], xs[0])
-    if len(xs) == 2 and xs[1].shape[1] != p["d_model"]:
-        raise NodeError(f"{t} needs memory with d_model {p['d_model']} features, got {fmt(xs[1].shape)}")
+    _size(t, p, "d_model", seqs[0].shape[1], seqs[0])
+    if decoder and seqs[1].shape[1] != p["d_model"]:
+        raise NodeError(f"{t} needs memory with d_model {p['d_model']} features, got {fmt(seqs[1].shape)}")
     if p["d_model"] % p["nhead"]:
         raise NodeError(f"{t} d_model {p['d_model']} must be divisible by nhead {p['nhead']}", "nhead")
-    return [xs[0]]
+    if mask:
+        _mask(t, mask[0], seqs[-1].shape[0], "a memory position" if decoder else "a position")
+    return [seqs[0]]
 
 
 def _transformer_count(attentions: int) -> Callable[[P], int]:
@@ -599,7 +647,10 @@ def _transformer_count(attentions: int) -> Callable[[P], int]:
         attention = 4 * d * d + 4 * d * b
         feedforward = 2 * d * ff + (ff + d) * b
         norms = (attentions + 1) * d * (1 + b)
-        return attentions * attention + feedforward + norms
+        layer = attentions * attention + feedforward + norms
+        if "num_layers" not in p:
+            return layer
+        return p["num_layers"] * layer + p["norm"] * d * (1 + b)  # and the stack's final LayerNorm
     return count
 
 
@@ -607,31 +658,97 @@ def _transformer_flops(p: P, xs: list[Value], ys: list[Value]) -> int:
     d, ff = p["d_model"], p["dim_feedforward"]
     target = xs[0].shape[0]
     total = 2 * (4 * target * d * d + 2 * target * target * d) + 2 * 2 * target * d * ff
-    if len(xs) == 2:  # cross-attention to the memory
+    if len(xs) >= 2 and xs[1].dtype == "float32":  # cross-attention to the memory (not a padding mask)
         source = xs[1].shape[0]
         total += 2 * (2 * target * d * d + 2 * source * d * d + 2 * target * source * d)
-    return total
+    return total * p.get("num_layers", 1)
+
+
+def _encoder_forward(e: Emitter, p: P, args: list[Any]) -> Any:
+    src, *mask = args
+    kwargs: dict[str, Any] = {}
+    stack = "num_layers" in p
+    if p["is_causal"]:
+        kwargs |= {"mask" if stack else "src_mask": _causal_mask(e, src), "is_causal": True}
+    if mask:
+        kwargs["src_key_padding_mask"] = mask[0]
+    return e.module(src, **kwargs)
+
+
+def _decoder_forward(e: Emitter, p: P, args: list[Any]) -> Any:
+    tgt, memory, *mask = args
+    kwargs: dict[str, Any] = {}
+    if p["is_causal"]:
+        kwargs |= {"tgt_mask": _causal_mask(e, tgt), "tgt_is_causal": True}
+    if mask:
+        kwargs["memory_key_padding_mask"] = mask[0]
+    return e.module(tgt, memory, **kwargs)
+
+
+_LAYER_PARAMS = (
+    _size_param("d_model", "Features of each position"),
+    _count("nhead", "Attention heads; must divide d_model."),
+    _count("dim_feedforward", "Hidden size of the feed-forward block.", default=2048),
+    _param("dropout", "float", "Dropout probability.", default=0.1, min=0.0, max=1.0),
+    _param("activation", "choice", "Activation of the feed-forward block.", default="relu", choices=("relu", "gelu")),
+    _param("layer_norm_eps", "float", "Epsilon of the layer norms.", default=1e-5, min=0.0),
+    _param("norm_first", "bool", "Normalise before each block instead of after.", default=False),
+    BIAS,
+)
+_LAYER_ARGS = tuple(o.name for o in _LAYER_PARAMS)
+
+
+def _stack(layer: type[nn.Module], stack: type[nn.Module], argument: str) -> Callable[[P], Construct]:
+    """nn.TransformerEncoder(nn.TransformerEncoderLayer(...), num_layers, norm), and the decoder's likewise."""
+    def construct(p: P) -> Construct:
+        inner = Construct(layer, {k: p[k] for k in _LAYER_ARGS} | {"batch_first": True})
+        norm = Construct(nn.LayerNorm, {"normalized_shape": p["d_model"], "eps": p["layer_norm_eps"],
+                                        "bias": p["bias"]}) if p["norm"] else None
+        extra = {"enable_nested_tensor": False} if stack is nn.TransformerEncoder else {}  # the same path in train and eval
+        return Construct(stack, {argument: inner, "num_layers": p["num_layers"], "norm": norm, **extra})
+    return construct
 
 
 for _type, _inputs in (("TransformerEncoderLayer", 1), ("TransformerDecoderLayer", 2)):
+    _stack_type = _type.removesuffix("Layer")
+    _names = ("tgt", "memory", "memory_key_padding_mask") if _inputs == 2 else ("src", "src_key_padding_mask")
+    _doc = ("Self-attention" + (", cross-attention to the memory" if _inputs == 2 else "")
+            + " and a feed-forward block over a [L, d_model] sequence; the port after the "
+            + ("sequences" if _inputs == 2 else "sequence") + " takes a key-padding mask (bool ["
+            + ("S] over the memory)." if _inputs == 2 else "L])."))
+    _forward = _decoder_forward if _inputs == 2 else _encoder_forward
     register(Layer(
-        type=_type, category="Attention", module=getattr(nn, _type), inputs=(_inputs, _inputs),
-        input_names=("tgt", "memory") if _inputs == 2 else (), fixed_kwargs={"batch_first": True},
-        doc="Self-attention" + (", cross-attention to the memory" if _inputs == 2 else "")
-            + " and a feed-forward block over a [L, d_model] sequence.",
-        params=(
-            _size_param("d_model", "Features of each position"),
-            _count("nhead", "Attention heads; must divide d_model."),
-            _count("dim_feedforward", "Hidden size of the feed-forward block.", default=2048),
-            _param("dropout", "float", "Dropout probability.", default=0.1, min=0.0, max=1.0),
-            _param("activation", "choice", "Activation of the feed-forward block.", default="relu",
-                   choices=("relu", "gelu")),
-            _param("layer_norm_eps", "float", "Epsilon of the layer norms.", default=1e-5, min=0.0),
-            _param("norm_first", "bool", "Normalise before each block instead of after.", default=False),
-            BIAS,
-        ),
-        infer=_transformer, count_params=_transformer_count(_inputs), flops=_transformer_flops,
+        type=_type, category="Attention", module=getattr(nn, _type), inputs=(_inputs, _inputs + 1),
+        input_names=_names, fixed_kwargs={"batch_first": True}, forward_only=frozenset({"is_causal"}), doc=_doc,
+        params=(*_LAYER_PARAMS, IS_CAUSAL),
+        infer=_transformer, forward=_forward, count_params=_transformer_count(_inputs), flops=_transformer_flops,
     ))
+    register(Layer(
+        type=_stack_type, category="Attention", inputs=(_inputs, _inputs + 1), input_names=_names,
+        doc=f"num_layers {_type}s one after another (nn.{_stack_type}), each with its own weights; "
+            + _doc[0].lower() + _doc[1:],
+        params=(*_LAYER_PARAMS, _count("num_layers", "Layers in the stack.", default=2),
+                _param("norm", "bool", "A LayerNorm after the last layer (as nn.Transformer has).", default=False),
+                IS_CAUSAL),
+        construct=_stack(getattr(nn, _type), getattr(nn, _stack_type),
+                         "decoder_layer" if _inputs == 2 else "encoder_layer"),
+        infer=_transformer, forward=_forward, count_params=_transformer_count(_inputs), flops=_transformer_flops,
+    ))
+
+
+def _padding_mask(t: str, p: P, xs: list[Value]) -> list[Value]:
+    (x,) = xs
+    if x.dtype != "int64":
+        raise NodeError(f"{t} expects int64 token ids, got {x.dtype}")
+    return [Value(x.shape, "bool")]
+
+
+register(Layer(
+    type="PaddingMask", category="Attention", infer=_padding_mask,
+    doc="True where a token id is pad_id: the key-padding mask of an attention or transformer layer.",
+    params=(_param("pad_id", "int", "The token id that marks padding.", default=0, min=0, max=MAX_SIZE),),
+    forward=lambda e, p, args: e.method(args[0], "eq", p["pad_id"]),
+))
 
 
 # Activation -----------------------------------------------------------------------------------
