@@ -9,7 +9,18 @@ from ninja import Body, Router
 
 from builder import selectors
 from builder.api.errors import ApiError, error_responses
-from builder.api.schemas import Catalog, ExportIn, ProbeIn, ProbeOut, Template, ValidationResult, file_answer
+from builder.api.schemas import (
+    Catalog,
+    ExportIn,
+    GraphOut,
+    MakeBlockIn,
+    ProbeIn,
+    ProbeOut,
+    Template,
+    UngroupIn,
+    ValidationResult,
+    file_answer,
+)
 from builder.engine import graph as compiler
 
 router = Router(tags=["graphs"])
@@ -39,6 +50,32 @@ def template_list(request):
 def graph_validate(request, graph: Body[dict[str, Any]]):
     require_graph_document(graph)
     return compiler.validate(graph)
+
+
+@router.post("/graphs/make-block", response={200: GraphOut, **error_responses(400, 401, 403, 413, 422)})
+def graph_make_block(request, payload: MakeBlockIn):
+    """The graph with `nodes` turned into block `name`, used once by a Block node in their place."""
+    from builder.engine.graph.blocks import BlockEditError, make_block
+
+    require_graph_document(payload.graph)
+    try:
+        return {"graph": make_block(payload.graph, payload.nodes, payload.name)}
+    except BlockEditError as e:
+        raise ApiError(400, e.message, [{"field": e.field, "message": e.message}]) from e
+
+
+@router.post("/graphs/ungroup", response={200: GraphOut, **error_responses(400, 401, 403, 413, 422)})
+def graph_ungroup(request, payload: UngroupIn):
+    """The graph with Block node `node` written out as its copies' layers."""
+    from builder.engine.graph.blocks import BlockEditError, ungroup
+
+    require_graph_document(payload.graph)
+    try:
+        return {"graph": ungroup(payload.graph, payload.node)}
+    except BlockEditError as e:
+        raise ApiError(400, e.message, [{"field": e.field, "message": e.message}]) from e
+    except compiler.GraphError as e:
+        raise ApiError(400, f"The graph has {len(e.errors)} error(s): {e.errors[0]['message']}", e.errors) from e
 
 
 @router.post("/graphs/probe", response={200: ProbeOut, **error_responses(400, 401, 403, 404, 409, 413, 422)})

@@ -170,6 +170,21 @@ class ExportIn(Schema):
     format: Literal["py", "json"] = "py"
 
 
+class MakeBlockIn(Schema):
+    graph: dict[str, Any]
+    nodes: list[str] = Field(max_length=10_000, description="the node ids that become the block")
+    name: str = Field(max_length=100, description="the block's name, a class name (Residual)")
+
+
+class UngroupIn(Schema):
+    graph: dict[str, Any]
+    node: str = Field(max_length=200, description="the Block node to write out as its layers")
+
+
+class GraphOut(TypedDict):
+    graph: dict[str, Any]
+
+
 class ProbeIn(Schema):
     graph: dict[str, Any]
     dataset: str | int

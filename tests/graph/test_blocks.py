@@ -278,3 +278,63 @@ def test_a_graph_with_blocks_trains_and_its_model_py_loads_the_runs_weights_in_p
     trained.load_state_dict({k: v for k, v in torch.load(tmp_path / "out" / "model.pth", weights_only=True).items()})
     x = torch.rand(2, 3, 32, 32)
     assert torch.allclose(net(x), trained(x), atol=1e-5)
+
+
+FLAT_RESIDUAL = {  # one residual unit written out, between a stem and a head
+    "format": "netbuilder.graph/1", "name": "Flat",
+    "nodes": [{"id": "x", "type": "Input", "params": {"shape": [8]}, "position": {"x": 0, "y": 0}},
+              {"id": "fc1", "type": "Linear", "params": {"out_features": 8}, "position": {"x": 0, "y": 100}},
+              {"id": "act", "type": "ReLU", "position": {"x": 0, "y": 200}},
+              {"id": "add", "type": "Add", "position": {"x": 0, "y": 300}},
+              {"id": "head", "type": "Linear", "params": {"out_features": 2}, "position": {"x": 0, "y": 400}},
+              {"id": "y", "type": "Output"}],
+    "edges": [*chain(("x", "fc1"), ("fc1", "act"), ("act", "add"), ("add", "head"), ("head", "y")),
+              {"source": "x", "target": "add", "port": 1}],
+}
+
+
+def test_make_block_turns_a_selection_into_a_block_used_once_that_computes_the_same():
+    from builder.engine.graph.blocks import make_block
+
+    made = make_block(FLAT_RESIDUAL, ["fc1", "act", "add"], "Skip")
+    assert [n["id"] for n in made["nodes"]] == ["x", "skip", "head", "y"]
+    assert made["nodes"][1] == {"id": "skip", "type": "Block", "params": {"block": "Skip", "repeat": 1},
+                                "position": {"x": 0, "y": 200}}
+    block = made["blocks"]["Skip"]
+    assert [n["id"] for n in block["nodes"]] == ["in0", "fc1", "act", "add", "out0"]
+    result = validate(made)
+    assert result["ok"], result["errors"]
+    assert result["params"] == validate(FLAT_RESIDUAL)["params"]
+    torch.manual_seed(0)
+    flat = compile_graph(FLAT_RESIDUAL).eval()
+    blocked = compile_graph(made).eval()
+    blocked.load_state_dict({("skip.0." + k if k.startswith("fc1") else k): v for k, v in flat.state_dict().items()})
+    x = torch.randn(3, 8)
+    assert torch.allclose(blocked(x), flat(x), atol=1e-6)
+
+
+def test_a_selection_that_feeds_itself_through_the_outside_or_holds_an_input_is_refused():
+    from builder.engine.graph.blocks import BlockEditError, make_block
+
+    with pytest.raises(BlockEditError) as e:
+        make_block(FLAT_RESIDUAL, ["fc1", "add"], "Skip")  # act, outside, sits between them
+    assert e.value.field == "nodes" and "feeds itself through 'act'" in e.value.message
+    with pytest.raises(BlockEditError) as e:
+        make_block(FLAT_RESIDUAL, ["x", "fc1"], "Skip")
+    assert "'x' is an Input" in e.value.message
+    with pytest.raises(BlockEditError) as e:
+        make_block(FLAT_RESIDUAL, ["fc1"], "skip")
+    assert e.value.field == "name"
+
+
+def test_ungroup_writes_one_use_out_as_layers_and_keeps_the_block_while_others_use_it():
+    from builder.engine.graph.blocks import ungroup
+
+    out = ungroup(TINY_RESNET, "stage1")
+    ids = [n["id"] for n in out["nodes"]]
+    assert "stage1" not in ids and "stage1_2_c2" in ids and "stage2" in ids
+    assert "Residual" in out["blocks"]  # stage2 still uses it
+    assert validate(out)["params"] == validate(TINY_RESNET)["params"]
+    both = ungroup(out, "stage2")
+    assert "blocks" not in both or "Residual" not in both["blocks"]
+    assert validate(both)["ok"] and not any(n["type"] == "Block" for n in both["nodes"])

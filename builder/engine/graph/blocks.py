@@ -258,9 +258,10 @@ def node_answers(analysis: Analysis, prefix: str = "") -> dict[str, dict[str, An
     return out
 
 
-def flatten(graph: Any) -> dict[str, Any]:
+def flatten(graph: Any, *, only: str | None = None) -> dict[str, Any]:
     """The same network without blocks: every copy's nodes inlined with ids ``<node>_<copy>_<inner>``
-    (what "Ungroup" does to every use at once). Raises GraphError for a graph with errors."""
+    (what "Ungroup" does to every use at once; `only`: to that Block node alone, the others and the
+    graph's blocks kept). Raises GraphError for a graph with errors."""
     from .compile import checked
 
     analysis = checked(graph)
@@ -270,9 +271,10 @@ def flatten(graph: Any) -> dict[str, Any]:
     nodes: list[dict[str, Any]] = []
     feeds: dict[tuple[str, int], tuple[str, int]] = {}  # (Block node, output port) -> what now gives it
     inner_edges: list[dict[str, Any]] = []
+    raw = {n.get("id"): n for n in graph["nodes"] if isinstance(n, dict)}  # positions and UI keys kept
     for node in doc.nodes:
-        if node.type != BLOCK:
-            nodes.append(node.model_dump())
+        if node.type != BLOCK or (only is not None and node.id != only):
+            nodes.append(raw.get(node.id) or node.model_dump())
             continue
         given = structure.inputs[node.id]  # the Block node's inputs: (source, port) by port
         for copy, inner in enumerate(analysis.blocks[node.id], start=1):
@@ -283,9 +285,12 @@ def flatten(graph: Any) -> dict[str, Any]:
             outs = [n["id"] for n in flat["nodes"] if n["type"] == "Output"]
             fed = dict(zip(ins, given, strict=True))
             result: dict[str, tuple[str, int]] = {}
-            for n in flat["nodes"]:
-                if n["type"] not in ("Input", "Output"):
-                    nodes.append({**n, "id": prefix + n["id"]})
+            at = raw.get(node.id, {}).get("position")
+            layers = [m for m in flat["nodes"] if m["type"] not in ("Input", "Output")]
+            for i, n in enumerate(layers):  # stacked where the Block node was, copy under copy
+                row = (copy - 1) * len(layers) + i
+                placed = {"position": {"x": at["x"], "y": at["y"] + 70 * row}} if isinstance(at, dict) else {}
+                nodes.append({**n, **placed, "id": prefix + n["id"]})
             for e in flat["edges"]:
                 source = fed.get(e["source"]) or (prefix + e["source"], e.get("source_port", 0))
                 if e["target"] in outs:
@@ -299,9 +304,124 @@ def flatten(graph: Any) -> dict[str, Any]:
     edges = []
     for e in doc.edges:
         source = feeds.get((e.source, e.source_port), (e.source, e.source_port))
-        if structure.nodes[e.target].type == BLOCK:
+        if structure.nodes[e.target].type == BLOCK and (only is None or e.target == only):
             continue  # an input of a Block node: its copies' edges carry it
         edges.append({"source": source[0], "source_port": source[1], "target": e.target, "port": e.port})
-    out = doc.model_dump()
-    out.pop("blocks", None)
+    out = {**graph} if isinstance(graph, dict) else doc.model_dump()
+    if only is None:
+        out.pop("blocks", None)
     return {**out, "nodes": nodes, "edges": inner_edges + edges}
+
+
+class BlockEditError(ValueError):
+    """A block edit that can't be made: `field` is the request's part at fault."""
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.message, self.field = message, field
+
+
+def make_block(graph: Any, nodes: list[str], name: str) -> dict[str, Any]:
+    """`graph` with `nodes` turned into block `name`, used once by a new Block node in their place.
+
+    Edges from outside into the selection become the block's Inputs (one per distinct source output, in
+    the order of the graph's edges) and values the outside reads become its Outputs; the Block node's
+    ports carry them. The result is checked: a selection that feeds itself through outside nodes (so the
+    block would need its own output) is refused, as are Inputs, Outputs and names in use.
+    """
+    from .format import parse
+
+    structure, errors = parse(graph)
+    if structure is None:
+        raise BlockEditError("Not a graph document", "graph")
+    doc = structure.doc
+    chosen = list(dict.fromkeys(nodes))
+    if not chosen:
+        raise BlockEditError("Select at least one node to make a block of", "nodes")
+    missing = [n for n in chosen if n not in structure.nodes]
+    if missing:
+        raise BlockEditError(f"No node {missing[0]!r} in the graph", "nodes")
+    ends = [n for n in chosen if structure.nodes[n].type in ("Input", "Output")]
+    if ends:
+        raise BlockEditError(f"{ends[0]!r} is an {structure.nodes[ends[0]].type}: a block takes its inputs and "
+                             "gives its outputs through the Block node's ports", "nodes")
+    if not isinstance(name, str) or not name[:1].isupper() or not name.isidentifier():
+        raise BlockEditError(f"A block's name is a class name (Residual, DenseLayer), got {name!r}", "name")
+    if name in doc.blocks:
+        raise BlockEditError(f"The graph already has a block {name!r}", "name")
+    inside = set(chosen)
+    sources: list[tuple[str, int]] = []  # outside values read inside: the block's inputs, in order
+    results: list[tuple[str, int]] = []  # inside values read outside: its outputs, in order
+    block_edges, outer_edges = [], []
+    for e in doc.edges:
+        a, b = e.source in inside, e.target in inside
+        if a and b:
+            block_edges.append(e.model_dump())
+        elif b:
+            if (e.source, e.source_port) not in sources:
+                sources.append((e.source, e.source_port))
+            block_edges.append({"source": f"in{sources.index((e.source, e.source_port))}", "source_port": 0,
+                                "target": e.target, "port": e.port})
+        elif a:
+            if (e.source, e.source_port) not in results:
+                results.append((e.source, e.source_port))
+        else:
+            outer_edges.append(e.model_dump())
+    if not sources or not results:
+        raise BlockEditError("A block needs an edge in and an edge out: the selection must sit between other "
+                             "nodes", "nodes")
+    for k, (source, port) in enumerate(results):
+        block_edges.append({"source": source, "source_port": port, "target": f"out{k}", "port": 0})
+    taken = set(structure.nodes)
+    node_id = next(c for c in (name.lower(), *(f"{name.lower()}_{i}" for i in range(2, 10_000))) if c not in taken or c in inside)
+    block_nodes = ([{"id": f"in{k}", "type": "Input"} for k in range(len(sources))]
+                   + [n.model_dump(exclude_defaults=True) for n in doc.nodes if n.id in inside]
+                   + [{"id": f"out{k}", "type": "Output"} for k in range(len(results))])
+    clash = next((n for n in inside if n in {f"in{k}" for k in range(len(sources))} | {f"out{k}" for k in range(len(results))}), None)
+    if clash is not None:
+        raise BlockEditError(f"Node id {clash!r} is taken by the block's ports; rename it first", "nodes")
+    raw_nodes = graph["nodes"] if isinstance(graph, dict) else []
+    positions = [n.get("position") for n in raw_nodes if isinstance(n, dict) and n.get("id") in inside]
+    positions = [p for p in positions if isinstance(p, dict) and {"x", "y"} <= set(p)]
+    block_node: dict[str, Any] = {"id": node_id, "type": BLOCK, "params": {"block": name, "repeat": 1}}
+    if positions:
+        block_node["position"] = {"x": round(sum(p["x"] for p in positions) / len(positions)),
+                                  "y": round(sum(p["y"] for p in positions) / len(positions))}
+    new_nodes: list[Any] = []  # the Block node where the first chosen node was
+    for n in raw_nodes:
+        if not (isinstance(n, dict) and n.get("id") in inside):
+            new_nodes.append(n)
+        elif block_node not in new_nodes:
+            new_nodes.append(block_node)
+    new_edges = [*outer_edges,
+                 *({"source": s, "source_port": p, "target": node_id, "port": k} for k, (s, p) in enumerate(sources))]
+    for e in doc.edges:
+        if e.source in inside and e.target not in inside:
+            new_edges.append({"source": node_id, "source_port": results.index((e.source, e.source_port)),
+                              "target": e.target, "port": e.port})
+    blocks = {**{k: v.model_dump() for k, v in doc.blocks.items()},
+              name: {"params": {}, "nodes": block_nodes, "edges": block_edges}}
+    out = {**graph, "nodes": new_nodes, "edges": new_edges, "blocks": blocks}
+    from .analysis import analyse
+
+    cycle = [e for e in analyse(out).errors if "part of a cycle" in e.get("message", "") and e.get("node") != node_id]
+    if cycle:
+        raise BlockEditError(f"The selection feeds itself through {cycle[0]['node']!r} outside it: a block made "
+                             "of it would need its own output. Add the nodes between to the selection", "nodes")
+    return out
+
+
+def ungroup(graph: Any, node_id: str) -> dict[str, Any]:
+    """`graph` with Block node `node_id` replaced by its copies' layers (ids ``<node>_<copy>_<inner>``); the
+    block stays declared while other nodes use it. Raises GraphError for a graph with errors."""
+    from .compile import checked
+
+    structure = checked(graph).structure
+    assert structure is not None
+    if node_id not in structure.nodes or structure.nodes[node_id].type != BLOCK:
+        raise BlockEditError(f"{node_id!r} is not a Block node of the graph", "node")
+    flat = flatten(graph, only=node_id)
+    block = structure.nodes[node_id].params.get("block")
+    if not any(n.type == BLOCK and n.params.get("block") == block for n in structure.nodes.values() if n.id != node_id):
+        flat["blocks"] = {k: v for k, v in flat.get("blocks", {}).items() if k != block}
+    return flat

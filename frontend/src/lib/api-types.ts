@@ -199,6 +199,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/graphs/make-block": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Graph Make Block
+         * @description The graph with `nodes` turned into block `name`, used once by a Block node in their place.
+         */
+        post: operations["builder_api_graphs_graph_make_block"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/graphs/probe": {
         parameters: {
             query?: never;
@@ -214,6 +234,26 @@ export interface paths {
          *     fresh weights or (`run`) the weights a run of the user's trained.
          */
         post: operations["builder_api_graphs_graph_probe"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/graphs/ungroup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Graph Ungroup
+         * @description The graph with Block node `node` written out as its copies' layers.
+         */
+        post: operations["builder_api_graphs_graph_ungroup"];
         delete?: never;
         options?: never;
         head?: never;
@@ -999,6 +1039,13 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        /** GraphOut */
+        GraphOut: {
+            /** Graph */
+            graph: {
+                [key: string]: unknown;
+            };
+        };
         /** HistogramOut */
         HistogramOut: {
             /**
@@ -1048,6 +1095,23 @@ export interface components {
             params: components["schemas"]["OptionSpec"][];
             /** Type */
             type: string;
+        };
+        /** MakeBlockIn */
+        MakeBlockIn: {
+            /** Graph */
+            graph: {
+                [key: string]: unknown;
+            };
+            /**
+             * Name
+             * @description the block's name, a class name (Residual)
+             */
+            name: string;
+            /**
+             * Nodes
+             * @description the node ids that become the block
+             */
+            nodes: string[];
         };
         /** Me */
         Me: {
@@ -1823,6 +1887,18 @@ export interface components {
         TrainingOptions: {
             /** Fields */
             fields: components["schemas"]["OptionSpec"][];
+        };
+        /** UngroupIn */
+        UngroupIn: {
+            /** Graph */
+            graph: {
+                [key: string]: unknown;
+            };
+            /**
+             * Node
+             * @description the Block node to write out as its layers
+             */
+            node: string;
         };
         /** UploadedDatasetOut */
         UploadedDatasetOut: {
@@ -2852,6 +2928,75 @@ export interface operations {
             };
         };
     };
+    builder_api_graphs_graph_make_block: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MakeBlockIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GraphOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
     builder_api_graphs_graph_probe: {
         parameters: {
             query?: never;
@@ -2912,6 +3057,75 @@ export interface operations {
             };
             /** @description Conflict */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    builder_api_graphs_graph_ungroup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UngroupIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GraphOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
