@@ -157,7 +157,7 @@ def run_release(request, run_id: Id):
     return _queue_change(services.run_release, request, run_id)
 
 
-@router.patch("/{int:run_id}", response={200: RunDetail, **error_responses(401, 403, 404, 409, 422)})
+@router.patch("/{int:run_id}", response={200: RunDetail, **error_responses(400, 401, 403, 404, 409, 422)})
 def run_patch(request, run_id: Id, payload: RunPatchIn):
     """A queued run's `priority`: workers take higher priorities first, then the oldest."""
     return _queue_change(services.run_set_priority, request, run_id, priority=payload.priority)

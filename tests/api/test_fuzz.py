@@ -153,6 +153,27 @@ def test_a_good_request_to_every_operation_gets_a_documented_2xx(mine, bearer):
     assert call("GET", "/api/runs/{run_id}/metrics", 200, path_parameters=finished)["status"] == "succeeded"
     assert call("GET", "/api/runs/{run_id}/weights", 200, path_parameters=finished)["tensors"]
     call("GET", "/api/runs/{run_id}/download", 200, path_parameters=finished, query={"format": "pth"})
+    assert call("GET", "/api/runs/{run_id}/pictures", 200, path_parameters=finished)["run"] == mine["finished"]
+    assert call("POST", "/api/runs/{run_id}/hold", 200, path_parameters=queued)["held"] is True
+    assert call("POST", "/api/runs/{run_id}/release", 200, path_parameters=queued)["queue_position"] == 1
+    assert call("PATCH", "/api/runs/{run_id}", 200, path_parameters=queued, body={"priority": 3})["priority"] == 3
+    checkpoint = run_services.run_checkpoint_path(mine["finished"])
+    checkpoint.parent.mkdir(parents=True, exist_ok=True)
+    torch.save({"epoch": 1}, checkpoint)
+    child = call("POST", "/api/runs/{run_id}/continue", 201, path_parameters=finished, body={"epochs": 1})
+    assert child["parent"] == mine["finished"]
+    sweep_body = {"graph": GRAPH, "dataset": DATASET, "config": {"epochs": 1}, "grid": {"lr": [0.1, 0.01]}}
+    assert call("POST", "/api/sweeps/check", 200, body=sweep_body)["count"] == 2
+    sweep = {"sweep_id": call("POST", "/api/sweeps", 201, body=sweep_body)["id"]}
+    assert call("GET", "/api/sweeps", 200)[0]["id"] == sweep["sweep_id"]
+    assert len(call("GET", "/api/sweeps/{sweep_id}", 200, path_parameters=sweep)["runs"]) == 2
+    assert call("POST", "/api/sweeps/{sweep_id}/stop", 200, path_parameters=sweep)["status"] == "stopped"
+    call("DELETE", "/api/sweeps/{sweep_id}", 204, path_parameters=sweep)
+    middle = [n["id"] for n in GRAPH["nodes"] if n["type"] not in ("Input", "Output")][:2]
+    blocked = call("POST", "/api/graphs/make-block", 200, body={"graph": GRAPH, "nodes": middle, "name": "Pair"})
+    block_node = next(n["id"] for n in blocked["graph"]["nodes"] if n["type"] == "Block")
+    flat = call("POST", "/api/graphs/ungroup", 200, body={"graph": blocked["graph"], "node": block_node})
+    assert not any(n["type"] == "Block" for n in flat["graph"]["nodes"])
     assert call("POST", "/api/runs/{run_id}/stop", 200, path_parameters=queued)["status"] == "stopped"
     call("DELETE", "/api/runs/{run_id}", 204, path_parameters={"run_id": extra["id"]})
 

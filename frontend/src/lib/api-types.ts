@@ -1956,6 +1956,11 @@ export interface components {
             params: number;
             /** Trainable Params */
             trainable_params: number;
+            /**
+             * Warnings
+             * @description settings that are legal but do nothing (an LSTM's dropout with num_layers 1); they never make ok false
+             */
+            warnings: components["schemas"]["ErrorItem"][];
         };
         /** VersionOut */
         VersionOut: {
@@ -3615,6 +3620,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RunDetail"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Unauthorized */
