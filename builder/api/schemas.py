@@ -163,6 +163,8 @@ class ValidationResult(TypedDict):
     output_shapes: list[Shape | None]
     nodes: dict[str, NodeReport]
     errors: list[ErrorItem]
+    warnings: Annotated[list[ErrorItem], Field(description="settings that are legal but do nothing (an LSTM's "
+                                                           "dropout with num_layers 1); they never make ok false")]
 
 
 class ExportIn(Schema):

@@ -48,7 +48,8 @@ class Option:
 
     ``min``/``max`` bound numbers (and each entry of a list of numbers); ``min_exclusive``/``max_exclusive``
     make them strict. ``setting`` names the setting a bound comes from (``NETBUILDER_MAX_EPOCHS``), so a
-    refusal names it. ``choices`` are the canonical values of a ``choice``; ``pattern`` also admits strings
+    refusal names it. ``choices`` are the canonical values of a ``choice``, and the names another kind also
+    takes (a convolution's ``padding``: a size, sizes, or ``"same"``/``"valid"``); ``pattern`` also admits strings
     that fully match it (``cuda:1``). ``length`` fixes the number of entries of a list. ``nullable``: None
     is a value (its meaning in ``doc``); ``required``: a value must be given; ``inferred``: left out, the
     compiler works it out.
@@ -83,7 +84,7 @@ class Option:
                 out[key] = bound
                 if getattr(self, f"{key}_exclusive"):
                     out[f"{key}_exclusive"] = True
-        if self.kind == "choice":
+        if self.kind == "choice" or self.choices:
             out["choices"] = list(self.choices)
         if self.pattern is not None:
             out["pattern"] = self.pattern
@@ -102,6 +103,11 @@ class Option:
         if self.aliases is not None:
             value = self._canonical(value)
         kind = self.kind
+        if kind != "choice" and self.choices and isinstance(value, str):
+            if value in self.choices:
+                return value
+            raise self.error(f"must be {_KIND_WORDS.get(kind, kind)} or one of "
+                             f"{', '.join(repr(c) for c in self.choices)}, got {shown(value)}")
         if kind == "int":
             return self._bounded(self._int(value))
         if kind == "float":
@@ -183,6 +189,10 @@ class Option:
             if not value <= self.max:
                 raise self.error(f"must be at most {_num(self.max)}{where}, got {_num(value)}")
         return value
+
+
+_KIND_WORDS = {"int": "an integer", "float": "a number", "int_or_ints": "an integer or a list of integers",
+               "ints": "a list of integers"}
 
 
 def _jsonable(value: Any) -> Any:

@@ -50,6 +50,14 @@ CASES = [
     ("TransformerEncoder", [5, 8], "float32", {"nhead": 2, "dim_feedforward": 16, "num_layers": 2, "norm": True}),
     ("TransformerEncoder", [5, 8], "float32", {"nhead": 4, "num_layers": 1, "is_causal": True, "bias": False}),
     ("PaddingMask", [6], "int64", {"pad_id": 3}),
+    ("Conv2d", [3, 9, 7], "float32", {"out_channels": 4, "kernel_size": [4, 3], "padding": "same", "dilation": [1, 2],
+                                      "padding_mode": "reflect"}),
+    ("Conv1d", [3, 11], "float32", {"out_channels": 2, "kernel_size": 4, "padding": "valid", "stride": 3}),
+    ("Conv3d", [2, 5, 6, 7], "float32", {"out_channels": 3, "kernel_size": 2, "padding": "same"}),
+    ("Exp", [3, 4], "float32", {}), ("Log", [3, 4], "float32", {}),
+    ("Clamp", [4], "float32", {"min": -0.5, "max": 0.5}), ("Clamp", [4], "float32", {"max": 0.0}),
+    ("Sum", [2, 3, 4], "float32", {"dim": [1, -1]}), ("Max", [2, 3, 4], "float32", {"dim": 2, "keepdim": True}),
+    ("Min", [5, 3], "int64", {"dim": 1}),
     ("Upsample", [3, 4, 5], "float32", {"scale_factor": 2.5, "mode": "bilinear", "align_corners": True}),
     ("Upsample", [3, 4], "float32", {"size": 9, "mode": "linear"}),
     ("PixelShuffle", [8, 3, 5], "float32", {"upscale_factor": 2}),
@@ -101,7 +109,8 @@ def test_every_catalog_layer_has_a_case_here():
     types = {layer["type"] for layer in catalog_json()["layers"]}
     covered = {c[0] for c in CASES} | {"Input", "Output", "Bilinear", "TransformerDecoderLayer", "Add", "Multiply",
                                        "Concat", "Split", "Block",  # Block: tests/graph/test_blocks.py
-                                       "TransformerDecoder"}  # tests/graph/test_attention_masks.py
+                                       "TransformerDecoder",  # tests/graph/test_attention_masks.py
+                                       "Sub", "Div", "MatMul"}  # tests/graph/test_toolbox.py
     assert types == covered
 
 

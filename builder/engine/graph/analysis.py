@@ -44,6 +44,7 @@ class Analysis:
     structure: Structure | None
     nodes: dict[str, NodeInfo] = field(default_factory=dict)
     errors: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[dict[str, Any]] = field(default_factory=list)  # settings that do nothing; never a failure
     blocks: dict[str, list[Analysis]] = field(default_factory=dict)  # a Block node's copies, each analysed
 
     @property
@@ -90,6 +91,7 @@ def analyse(graph: Any, *, within: tuple[str, ...] = ()) -> Analysis:
             param_count=layer.count_params(params), flops=layer.flops(params, inputs, outputs),
         )
         errors += [problem.at(node_id) for problem in layer.check(params)]
+        analysis.warnings += [node_error(node_id, message, name) for name, message in layer.warn(params, inputs)]
     _check_size(analysis)
     return analysis
 
@@ -140,7 +142,9 @@ def _check_size(analysis: Analysis) -> None:
 def validate(graph: Any) -> dict[str, Any]:
     """Shapes, parameter and FLOP counts of every node, and every error, for the editor and ``graph check``.
 
-    Never raises for bad input: a broken graph answers ``ok: False`` with its errors.
+    Never raises for bad input: a broken graph answers ``ok: False`` with its errors. ``warnings``, in the
+    errors' form, name settings that are legal but do nothing (an LSTM's dropout with num_layers 1); they
+    leave ``ok`` as it is.
 
     >>> graph = {"format": "netbuilder.graph/1", "name": "MyNetwork",
     ...          "nodes": [{"id": "x", "type": "Input", "params": {"shape": [784]}},
@@ -174,4 +178,5 @@ def validate(graph: Any) -> dict[str, Any]:
         "output_shapes": output_shapes,
         "nodes": nodes,
         "errors": analysis.errors,
+        "warnings": analysis.warnings,
     }

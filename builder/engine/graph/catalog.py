@@ -90,6 +90,10 @@ def _no_problems(p: dict[str, Any]) -> list[Any]:
     return []
 
 
+def _no_warnings(p: dict[str, Any], inputs: list[Value]) -> list[tuple[str, str]]:
+    return []
+
+
 @dataclass(frozen=True)
 class Layer:
     """One node type: its form, its shape rule, its counts and the module or computation it becomes.
@@ -103,6 +107,9 @@ class Layer:
     module when it is not a ``torch.nn`` class called with the parameters (a torchvision model);
     ``construct(params)`` describes it when it is ``torch.nn`` classes nested in each other (a stack of
     encoder layers), so that ``model.py`` writes the same call.
+
+    ``warn(params, inputs)`` returns (field, message) for settings that are legal but do nothing (an LSTM's
+    dropout with one layer): ``validate`` answers them as ``warnings``, which never make a graph fail.
     """
 
     type: str
@@ -118,6 +125,7 @@ class Layer:
     flops: Callable[[dict[str, Any], list[Value], list[Value]], int] = _no_flops
     count_fresh: Callable[[dict[str, Any]], int] = _no_params  # new parameters that train even when frozen
     check: Callable[[dict[str, Any]], list[Any]] = _no_problems
+    warn: Callable[[dict[str, Any], list[Value]], list[tuple[str, str]]] = _no_warnings
     make: Callable[[dict[str, Any]], nn.Module] | None = None
     construct: Callable[[dict[str, Any]], Construct] | None = None
     inputs: tuple[int, int | None] = (1, 1)

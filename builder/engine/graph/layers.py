@@ -202,10 +202,14 @@ def _channel_dropout(t: str, p: P, xs: list[Value]) -> list[Value]:
     return same_shape(t, p, xs)
 
 
+def _dropout_warnings(p: P, xs: list[Value]) -> list[tuple[str, str]]:
+    return [("p", "p 0 zeroes nothing: this dropout does nothing")] if p["p"] == 0 else []
+
+
 register(Layer(type="Dropout", category="Core", module=nn.Dropout, doc="Zeroes random elements while training.",
-               params=(DROPOUT_P,), infer=same_shape))
+               params=(DROPOUT_P,), infer=same_shape, warn=_dropout_warnings))
 register(Layer(type="Dropout2d", category="Core", module=nn.Dropout2d, params=(DROPOUT_P,), infer=_channel_dropout,
-               doc="Zeroes random whole channels of a [C, H, W] input while training."))
+               doc="Zeroes random whole channels of a [C, H, W] input while training.", warn=_dropout_warnings))
 
 register(Layer(type="Identity", category="Core", module=nn.Identity, doc="Passes its input through unchanged.",
                infer=lambda t, p, xs: [xs[0]]))
@@ -221,12 +225,17 @@ def _conv_params(n: int, transposed: bool) -> tuple[Option, ...]:
         return _param(name, "int_or_ints", doc, default=default, required=default is None, min=min,
                       max=MAX_SIZE, length=n)
 
+    padding = (spatial("padding", "Zero padding added on both sides of each spatial dimension.", 0, 0)
+               if transposed else
+               _param("padding", "int_or_ints", "Padding added on both sides of each spatial dimension; \"same\": "
+                      "the output as large as the input (stride 1), \"valid\": none.", default=0, min=0,
+                      max=MAX_SIZE, length=n, choices=("same", "valid")))
     params: tuple[Option, ...] = (
         _size_param("in_channels", "Channels of the input"),
         _count("out_channels", "Channels of the output."),
         spatial("kernel_size", "Size of the convolving kernel.", None, 1),
         spatial("stride", "Stride of the convolution.", 1, 1),
-        spatial("padding", "Zero padding added on both sides of each spatial dimension.", 0, 0),
+        padding,
     )
     if transposed:
         params += (spatial("output_padding", "Extra size added to one side of each output dimension.", 0, 0),)
@@ -250,7 +259,14 @@ def _conv_rule(n: int, transposed: bool) -> Callable[[str, P, list[Value]], list
         for name in ("in_channels", "out_channels"):
             if p[name] % p["groups"]:
                 raise NodeError(f"{t} {name} {p[name]} must be divisible by groups {p['groups']}", "groups")
-        k, s, pad, d = (_tuple(p[f], n) for f in ("kernel_size", "stride", "padding", "dilation"))
+        k, s, d = (_tuple(p[f], n) for f in ("kernel_size", "stride", "dilation"))
+        same = p["padding"] == "same"
+        if same and any(si != 1 for si in s):
+            raise NodeError(f"{t} padding 'same' needs stride 1, got stride {p['stride']}", "padding")
+        if same:  # both sides together pad d·(k-1); torch puts an odd one out on the right, the side to fit
+            pad = tuple(-(-di * (ki - 1) // 2) for ki, di in zip(k, d, strict=True))
+        else:
+            pad = (0,) * n if p["padding"] == "valid" else _tuple(p["padding"], n)
         limit = {"reflect": 1, "circular": 0}.get(p.get("padding_mode", "zeros"))
         if limit is not None and any(pi > i - limit for pi, i in zip(pad, x.shape[1:], strict=True)):
             raise NodeError(f"{t} padding {p['padding']} is too large for {p['padding_mode']} padding of input "
@@ -262,6 +278,8 @@ def _conv_rule(n: int, transposed: bool) -> Callable[[str, P, list[Value]], list
                                 "output_padding")
             out = tuple((i - 1) * si - 2 * pi + di * (ki - 1) + oi + 1
                         for i, ki, si, pi, di, oi in zip(x.shape[1:], k, s, pad, d, op, strict=True))
+        elif same:
+            out = x.shape[1:]
         else:
             out = tuple((i + 2 * pi - di * (ki - 1) - 1) // si + 1
                         for i, ki, si, pi, di in zip(x.shape[1:], k, s, pad, d, strict=True))
@@ -289,13 +307,22 @@ def _conv_flops(n: int, transposed: bool) -> Callable[[P, list[Value], list[Valu
     return flops
 
 
+def _conv_warnings(p: P, xs: list[Value]) -> list[tuple[str, str]]:
+    mode = p.get("padding_mode", "zeros")
+    unpadded = p["padding"] == "valid" or p["padding"] == 0 or (
+        isinstance(p["padding"], tuple) and not any(p["padding"]))
+    if mode != "zeros" and unpadded:
+        return [("padding_mode", f"padding_mode {mode!r} only fills the padding; with no padding it does nothing")]
+    return []
+
+
 for _n, _transposed in ((1, False), (2, False), (3, False), (1, True), (2, True)):
     _type = f"ConvTranspose{_n}d" if _transposed else f"Conv{_n}d"
     register(Layer(
         type=_type, category="Convolution", module=getattr(nn, _type),
         doc=f"{'Transposed ' if _transposed else ''}{_n}-D convolution over a {_SPATIAL[_n]} input.",
         params=_conv_params(_n, _transposed), infer=_conv_rule(_n, _transposed),
-        count_params=_conv_count(_n, _transposed), flops=_conv_flops(_n, _transposed),
+        count_params=_conv_count(_n, _transposed), flops=_conv_flops(_n, _transposed), warn=_conv_warnings,
     ))
 
 
@@ -393,11 +420,19 @@ def _affine_count(name: str, flag: str) -> Callable[[P], int]:
     return lambda p: 2 * p[name] * p[flag]
 
 
+def _norm_warnings(p: P, xs: list[Value]) -> list[tuple[str, str]]:
+    if not p["track_running_stats"] and p["momentum"] != MOMENTUM.default:
+        return [("momentum", "momentum only updates the running statistics; with track_running_stats false it "
+                             "does nothing")]
+    return []
+
+
 for _type, _layout, _ranks in (("BatchNorm1d", "[C] or [C, L]", (1, 2)), ("BatchNorm2d", "[C, H, W]", (3,)),
                                ("InstanceNorm2d", "[C, H, W]", (3,))):
     _instance = _type.startswith("Instance")
     register(Layer(
         type=_type, category="Normalization", module=getattr(nn, _type), infer=_channels_rule(_layout, *_ranks),
+        warn=_norm_warnings,
         doc=f"Normalises each channel over {'each sample' if _instance else 'the batch'} ({_layout} input).",
         params=(
             _size_param("num_features", "Channels of the input"), EPS, MOMENTUM,
@@ -463,6 +498,13 @@ def _recurrent(t: str, p: P, xs: list[Value]) -> list[Value]:
     return [Value((p["num_layers"] * directions, p["hidden_size"]))]
 
 
+def _recurrent_warnings(p: P, xs: list[Value]) -> list[tuple[str, str]]:
+    if p["dropout"] > 0 and p["num_layers"] == 1:
+        return [("dropout", f"dropout {p['dropout']:g} only acts between stacked layers; with num_layers 1 it does "
+                            "nothing")]
+    return []
+
+
 def _recurrent_count(t: str) -> Callable[[P], int]:
     def count(p: P) -> int:
         gates, h, d = _GATES[t] * p["hidden_size"], p["hidden_size"], 2 if p["bidirectional"] else 1
@@ -502,7 +544,7 @@ for _type in ("RNN", "LSTM", "GRU"):
     _returns = ("output", "h_n", "c_n") if _type == "LSTM" else ("output", "h_n")
     register(Layer(
         type=_type, category="Recurrent", module=getattr(nn, _type), fixed_kwargs={"batch_first": True},
-        forward_only=frozenset({"return"}), infer=_recurrent, forward=_recurrent_forward(_type),
+        forward_only=frozenset({"return"}), infer=_recurrent, forward=_recurrent_forward(_type), warn=_recurrent_warnings,
         count_params=_recurrent_count(_type), flops=_recurrent_flops(_type),
         doc=f"{'Elman RNN' if _type == 'RNN' else _type} over a [L, input_size] sequence.",
         params=(
@@ -793,11 +835,39 @@ def _activation(t: str, p: P, xs: list[Value]) -> list[Value]:
     return [x]
 
 
+def _activation_warnings(p: P, xs: list[Value]) -> list[tuple[str, str]]:
+    if "dim" in p and xs and xs[0].shape and xs[0].shape[_dim("", p["dim"], xs[0])] == 1:
+        return [("dim", f"dim {p['dim']} has size 1 (input {fmt(xs[0].shape)}): the result is the same for every "
+                        "input")]
+    return []
+
+
 for _type, (_doc, _params) in _ACTIVATIONS.items():
     register(Layer(
         type=_type, category="Activation", module=getattr(nn, _type), doc=_doc, params=_params, infer=_activation,
-        count_params=(lambda p: p["num_parameters"]) if _type == "PReLU" else lambda p: 0,
+        count_params=(lambda p: p["num_parameters"]) if _type == "PReLU" else lambda p: 0, warn=_activation_warnings,
     ))
+
+
+def _clamp(t: str, p: P, xs: list[Value]) -> list[Value]:
+    _floats(t, xs)
+    if p["min"] is None and p["max"] is None:
+        raise NodeError(f"{t} needs min, max or both", "min")
+    if p["min"] is not None and p["max"] is not None and p["min"] > p["max"]:
+        raise NodeError(f"{t} min {p['min']:g} is above max {p['max']:g}", "min")
+    return [xs[0]]
+
+
+register(Layer(type="Exp", category="Activation", doc="eˣ, element-wise.", infer=same_shape,
+               forward=lambda e, p, args: e.call(torch.exp, args[0])))
+register(Layer(type="Log", category="Activation", doc="The natural logarithm, element-wise (-inf at 0).",
+               infer=same_shape, forward=lambda e, p, args: e.call(torch.log, args[0])))
+register(Layer(
+    type="Clamp", category="Activation", doc="Limits every value to [min, max] (either may be left open).",
+    params=(_param("min", "float", "Lower limit (null: none).", nullable=True),
+            _param("max", "float", "Upper limit (null: none).", nullable=True)),
+    infer=_clamp, forward=lambda e, p, args: e.call(torch.clamp, args[0], min=p["min"], max=p["max"]),
+))
 
 
 # Merge ----------------------------------------------------------------------------------------
@@ -856,6 +926,52 @@ register(Layer(
 ))
 
 
+def _calls(fn: Callable[..., Any]) -> Callable[[Emitter, P, list[Any]], Any]:
+    def forward(e: Emitter, p: P, args: list[Any]) -> Any:
+        return e.call(fn, *args)
+    return forward
+
+
+def _difference(t: str, p: P, xs: list[Value]) -> list[Value]:
+    if t == "Div":
+        _floats(t, xs)
+    (out,) = _broadcast(t, p, xs)
+    if out.dtype == "bool":
+        raise NodeError(f"{t} cannot take bool inputs (a mask); it needs numbers")
+    return [out]
+
+
+for _type, _fn, _doc in (("Sub", torch.sub, "Element-wise difference: port 0 minus port 1."),
+                         ("Div", torch.div, "Element-wise quotient: port 0 divided by port 1 (float32).")):
+    register(Layer(type=_type, category="Merge", inputs=(2, 2), input_names=("input", "other"),
+                   doc=_doc + " Sizes of 1 broadcast.", infer=_difference, forward=_calls(_fn)))
+
+
+def _matmul(t: str, p: P, xs: list[Value]) -> list[Value]:
+    _floats(t, xs)
+    a, b = xs
+    if len(a.shape) < 2 or len(b.shape) < 2:
+        raise NodeError(f"{t} multiplies matrices [..., n, k] and [..., k, m] per sample, got {fmt(a.shape)} and "
+                        f"{fmt(b.shape)}")
+    if a.shape[-1] != b.shape[-2]:
+        raise NodeError(f"{t} needs the first input's last size to equal the second's next to last, got "
+                        f"{fmt(a.shape)} and {fmt(b.shape)}")
+    lead_a, lead_b = a.shape[:-2], b.shape[:-2]
+    if len(lead_a) != len(lead_b) or any(x != y and 1 not in (x, y) for x, y in zip(lead_a, lead_b, strict=True)):
+        raise NodeError(f"{t} cannot combine the leading dimensions of {fmt(a.shape)} and {fmt(b.shape)}: they must "
+                        "be equal or 1 where they differ")
+    lead = tuple(max(x, y) for x, y in zip(lead_a, lead_b, strict=True))
+    return [Value(lead + (a.shape[-2], b.shape[-1]))]
+
+
+register(Layer(
+    type="MatMul", category="Merge", inputs=(2, 2), input_names=("input", "other"),
+    doc="Matrix product per sample, [..., n, k] @ [..., k, m] → [..., n, m] (e.g. attention scores by hand).",
+    infer=_matmul, forward=lambda e, p, args: e.call(torch.matmul, *args),
+    flops=lambda p, xs, ys: 2 * _numel(ys[0].shape) * xs[0].shape[-1],
+))
+
+
 # Shape ----------------------------------------------------------------------------------------
 
 
@@ -910,6 +1026,35 @@ register(Layer(
     ),
     infer=_mean, forward=lambda e, p, args: e.method(args[0], "mean", dim=p["dim"], keepdim=p["keepdim"]),
 ))
+
+
+def _reduces(method: str) -> Callable[[Emitter, P, list[Any]], Any]:
+    def forward(e: Emitter, p: P, args: list[Any]) -> Any:
+        return e.method(args[0], method, dim=p["dim"], keepdim=p["keepdim"])
+    return forward
+
+
+def _reduction(t: str, p: P, xs: list[Value]) -> list[Value]:
+    (x,) = xs
+    if x.dtype == "bool":
+        raise NodeError(f"{t} cannot take bool inputs (a mask); it needs numbers")
+    dims = [_dim(t, d, x) for d in _tuple(p["dim"], 1)]
+    if len(set(dims)) != len(dims):
+        raise NodeError(f"{t} names a dimension twice in dim {list(_tuple(p['dim'], 1))}", "dim")
+    shape = tuple(1 if i in dims else s for i, s in enumerate(x.shape) if p["keepdim"] or i not in dims)
+    return [Value(shape, x.dtype)]
+
+
+for _type, _method, _what in (("Sum", "sum", "Sum"), ("Max", "amax", "Largest value"),
+                              ("Min", "amin", "Smallest value")):
+    register(Layer(
+        type=_type, category="Shape", doc=f"{_what} over one or more dimensions (torch.{_method}).",
+        params=(
+            _param("dim", "int_or_ints", "Dimension(s) to reduce (the batch is dim 0).", default=1, min=-64, max=64),
+            _param("keepdim", "bool", "Keep the reduced dimensions with size 1.", default=False),
+        ),
+        infer=_reduction, forward=_reduces(_method),
+    ))
 
 
 def _select(t: str, p: P, xs: list[Value]) -> list[Value]:
