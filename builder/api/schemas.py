@@ -197,7 +197,8 @@ class ProbeIn(Schema):
 
 class ProbeSample(TypedDict):
     index: int
-    label: int | list[float]
+    label: Annotated[int | list[int] | list[float], Field(description="a class, a class per position (a "
+                                                                      "sequence), or target values")]
 
 
 class NodeProbe(TypedDict):

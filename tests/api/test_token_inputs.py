@@ -29,3 +29,21 @@ def test_the_lstm_template_checks_out_on_the_sequences_set(api, alice):
     assert response.status_code == 200, response.json()
     assert response.json()["input"] == {"node": "tokens", "shape": [16], "dtype": "int64"}
     assert response.json()["dataset"]["dtype"] == "int64"
+
+
+def test_a_probe_of_a_character_model_answers_the_targets_of_every_position(api, alice):
+    graph = next(t["graph"] for t in list_templates() if t["id"] == "char_lstm")
+    response = api.as_user(alice).post("/api/graphs/probe", {"graph": graph, "dataset": "chars", "sample": 2})
+    assert response.status_code == 200, response.json()
+    from builder.engine.training import load_dataset
+
+    label = response.json()["sample"]["label"]
+    assert label == load_dataset("chars").y[2].tolist() and all(isinstance(c, int) for c in label)
+    assert response.json()["nodes"]["next"]["shape"] == [32, 96]
+
+
+def test_a_probe_with_a_float_input_for_token_data_names_the_input_and_dtype(api, alice):
+    response = api.as_user(alice).post("/api/graphs/probe", {"graph": FLOAT_MLP, "dataset": "sequences"})
+    assert response.status_code == 400, response.json()
+    assert response.json()["errors"][0] == {"node": "x", "field": "dtype",
+                                            "message": "dataset gives int64; set dtype to int64"}

@@ -68,6 +68,10 @@ def probe_graph(graph: Any, dataset: Dataset, *, sample: int,
         raise RunPlanError(f"The dataset '{dataset.name}' gives inputs of shape {want}, but Input "
                            f"'{inputs[0]['node']}' expects {got}", node=inputs[0]["node"], field="shape",
                            at_node=f"dataset gives {want}")
+    if inputs[0]["dtype"] != dataset.dtype:
+        raise RunPlanError(f"The dataset '{dataset.name}' gives {dataset.dtype} inputs, but Input "
+                           f"'{inputs[0]['node']}' has dtype {inputs[0]['dtype']}", node=inputs[0]["node"],
+                           field="dtype", at_node=f"dataset gives {dataset.dtype}; set dtype to {dataset.dtype}")
     count = dataset.x.shape[0]
     if isinstance(sample, bool) or not isinstance(sample, int) or not 0 <= sample < count:
         raise RunPlanError(f"sample must be an index from 0 to {count - 1}, got {sample!r}", field="sample")
@@ -85,9 +89,9 @@ def probe_graph(graph: Any, dataset: Dataset, *, sample: int,
         source, port = structure.inputs[out][0]
         value = recorder.values.get(source)
         recorder.values[out] = value[port] if isinstance(value, tuple | list) else value
-    label = dataset.y[sample]
+    label = dataset.y[sample]  # a class, a class per position, or target values
     return {
-        "sample": {"index": sample, "label": int(label) if dataset.task == "classification" else label.tolist()},
+        "sample": {"index": sample, "label": int(label) if label.dim() == 0 else label.tolist()},
         "nodes": {node: describe_output(value) for node, value in recorder.values.items() if value is not None},
     }
 

@@ -1270,8 +1270,11 @@ export interface components {
         ProbeSample: {
             /** Index */
             index: number;
-            /** Label */
-            label: number | number[];
+            /**
+             * Label
+             * @description a class, a class per position (a sequence), or target values
+             */
+            label: number | number[] | number[];
         };
         /** RunContinueIn */
         RunContinueIn: {
