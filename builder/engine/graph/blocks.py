@@ -381,8 +381,9 @@ def make_block(graph: Any, nodes: list[str], name: str) -> dict[str, Any]:
     if clash is not None:
         raise BlockEditError(f"Node id {clash!r} is taken by the block's ports; rename it first", "nodes")
     raw_nodes = graph["nodes"] if isinstance(graph, dict) else []
-    positions = [n.get("position") for n in raw_nodes if isinstance(n, dict) and n.get("id") in inside]
-    positions = [p for p in positions if isinstance(p, dict) and {"x", "y"} <= set(p)]
+    positions: list[dict[str, Any]] = [
+        p for n in raw_nodes if isinstance(n, dict) and n.get("id") in inside
+        and isinstance(p := n.get("position"), dict) and {"x", "y"} <= set(p)]
     block_node: dict[str, Any] = {"id": node_id, "type": BLOCK, "params": {"block": name, "repeat": 1}}
     if positions:
         block_node["position"] = {"x": round(sum(p["x"] for p in positions) / len(positions)),
