@@ -70,6 +70,7 @@ export function validation(overrides: Partial<ValidationResult> = {}): Validatio
     output_shapes: {},
     nodes: {},
     errors: [],
+    warnings: [],
     ...overrides,
   };
 }
