@@ -1,5 +1,6 @@
 /** The builder's toolbar: the architecture's name and the file, edit and view commands. */
-import { useRef, useState } from "react";
+import { useRef, useState, type RefObject } from "react";
+import { FindBox } from "@/components/find-box";
 import { NameDialog } from "@/components/name-dialog";
 import { useFitGraph } from "@/hooks/use-fit-graph";
 import { builderStore, selectCanRedo, selectCanUndo, selectInitWeights, selectIsDirty, useBuilder } from "@/store/builder-store";
@@ -11,9 +12,12 @@ export type DialogKind = "open" | "templates" | "help" | "saveAs" | "duplicate" 
 
 export interface ToolbarProps {
   onDialog(kind: DialogKind): void;
+  /** The Find box's input, which Ctrl+F focuses. */
+  findRef?: RefObject<HTMLInputElement | null>;
 }
 
-export function Toolbar({ onDialog }: ToolbarProps) {
+export function Toolbar({ onDialog, findRef }: ToolbarProps) {
+  const ownFindRef = useRef<HTMLInputElement>(null);
   const name = useBuilder((s) => s.name);
   const setName = useBuilder((s) => s.setName);
   const dirty = useBuilder(selectIsDirty);
@@ -167,6 +171,7 @@ export function Toolbar({ onDialog }: ToolbarProps) {
           Fit
         </button>
       </div>
+      <FindBox inputRef={findRef ?? ownFindRef} />
       <span className="spacer" />
       {initWeights && (
         <span className="weights-chip" data-testid="init-weights-chip" title={`The next run starts from weights file #${initWeights.id} (${initWeights.tensors} tensors)`}>

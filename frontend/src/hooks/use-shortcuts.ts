@@ -11,7 +11,7 @@ function isEditable(target: EventTarget | null): boolean {
 }
 
 /** Commands that still fire while typing in a field. */
-const GLOBAL: ReadonlySet<Command> = new Set<Command>(["save"]);
+const GLOBAL: ReadonlySet<Command> = new Set<Command>(["save", "find"]);
 
 export function useShortcuts(handlers: CommandHandlers, enabled: boolean): void {
   const latest = useRef(handlers);

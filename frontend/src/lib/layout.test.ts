@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { fromGraphDoc } from "@/lib/graph";
-import { DEFAULT_NODE_HEIGHT, DEFAULT_NODE_WIDTH, graphBounds, LAYOUT_SCREEN, layoutPositions, viewportFor } from "@/lib/layout";
+import { DEFAULT_NODE_HEIGHT, DEFAULT_NODE_WIDTH, graphBounds, LAYOUT_SCREEN, layoutPositions, minColumnHeight, viewportFor } from "@/lib/layout";
 import type { Position } from "@/lib/types";
 import { resnet18Graph } from "@/test/resnet18-graph";
 
@@ -98,5 +98,30 @@ describe("fitting the view", () => {
     expect(vp.zoom).toBe(0.6);
     expect(vp.y).toBeCloseTo(40 - 100 * 0.6);
     expect(vp.x).toBeCloseTo(500 - 100 * 0.6);
+  });
+});
+
+describe("minColumnHeight", () => {
+  it("counts the longest path's layers, not the nodes beside it", () => {
+    const input = {
+      nodes: [{ id: "x" }, { id: "a" }, { id: "b" }, { id: "add" }],
+      edges: [
+        { source: "x", target: "a" },
+        { source: "x", target: "b" },
+        { source: "a", target: "add" },
+        { source: "b", target: "add" },
+      ],
+    };
+    // Three layers of 80 px, two gaps of 40, 20 px padding above and below.
+    expect(minColumnHeight(input)).toBe(3 * DEFAULT_NODE_HEIGHT + 2 * 40 + 40);
+  });
+
+  it("is never more than ELK's single column", async () => {
+    const nodes = Array.from({ length: 12 }, (_, i) => ({ id: `n${i}` }));
+    const edges = nodes.slice(1).map((n, i) => ({ source: nodes[i]!.id, target: n.id }));
+    const pos = await layoutPositions({ nodes, edges }, { screen: { width: 100000, height: 100000 } });
+    const ys = [...pos.values()].map((p) => p.y);
+    expect(minColumnHeight({ nodes, edges })).toBeLessThanOrEqual(Math.max(...ys) + DEFAULT_NODE_HEIGHT + 20);
+    expect(minColumnHeight({ nodes, edges })).toBe(12 * 80 + 11 * 40 + 40);
   });
 });

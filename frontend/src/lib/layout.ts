@@ -29,10 +29,12 @@ export const READABLE_ZOOM = 0.75;
 export const LAYOUT_SCREEN: Size = { width: 900, height: 760 };
 
 // Room between layers for an edge's shape label.
+const BETWEEN_LAYERS = 40;
+const PADDING = 20;
 const SPACING: LayoutOptions = {
   "elk.spacing.nodeNode": "30",
-  "elk.layered.spacing.nodeNodeBetweenLayers": "40",
-  "elk.padding": "[top=20,left=20,bottom=20,right=20]",
+  "elk.layered.spacing.nodeNodeBetweenLayers": String(BETWEEN_LAYERS),
+  "elk.padding": `[top=${PADDING},left=${PADDING},bottom=${PADDING},right=${PADDING}]`,
 };
 
 /** ELK's input for `input`; with `aspectRatio`, its layers are wrapped into columns of about that width/height. */
@@ -123,11 +125,44 @@ export async function layoutPositions(input: LayoutInput, { screen = LAYOUT_SCRE
   if (!input.nodes.length) return out;
   const { elk, failed } = await layoutEngine();
   const run = (graph: ElkNode) => Promise.race([elk.layout(graph), failed]);
-  let laid = await run(elkGraph(input));
-  const tooBig = (laid.width ?? 0) * READABLE_ZOOM > screen.width || (laid.height ?? 0) * READABLE_ZOOM > screen.height;
-  if (tooBig) laid = await run(elkGraph(input, screen.width / screen.height));
+  // A column deeper than the screen at any width needs wrapping: skip the single-column try.
+  let laid = minColumnHeight(input) * READABLE_ZOOM > screen.height ? null : await run(elkGraph(input));
+  const tooBig = !laid || (laid.width ?? 0) * READABLE_ZOOM > screen.width || (laid.height ?? 0) * READABLE_ZOOM > screen.height;
+  if (tooBig || !laid) laid = await run(elkGraph(input, screen.width / screen.height));
   for (const c of laid.children ?? []) out.set(c.id, { x: Math.round(c.x ?? 0), y: Math.round(c.y ?? 0) });
   return out;
+}
+
+/**
+ * The least height a single top-to-bottom column of `input` can have: its longest path, one layer
+ * per node, each as short as the shortest node, with ELK's spacing and padding. O(nodes + edges).
+ */
+export function minColumnHeight({ nodes, edges }: LayoutInput): number {
+  if (!nodes.length) return 0;
+  const ids = new Set(nodes.map((n) => n.id));
+  const out = new Map<string, string[]>();
+  const indegree = new Map<string, number>(nodes.map((n) => [n.id, 0]));
+  for (const e of edges) {
+    if (!ids.has(e.source) || !ids.has(e.target) || e.source === e.target) continue;
+    (out.get(e.source) ?? out.set(e.source, []).get(e.source)!).push(e.target);
+    indegree.set(e.target, indegree.get(e.target)! + 1);
+  }
+  // Longest path by Kahn's order; nodes on a cycle (which the compiler refuses) count as one layer.
+  const depth = new Map<string, number>();
+  const queue = nodes.filter((n) => indegree.get(n.id) === 0).map((n) => n.id);
+  for (const id of queue) depth.set(id, 1);
+  for (let i = 0; i < queue.length; i++) {
+    const id = queue[i]!;
+    for (const t of out.get(id) ?? []) {
+      depth.set(t, Math.max(depth.get(t) ?? 1, depth.get(id)! + 1));
+      const left = indegree.get(t)! - 1;
+      indegree.set(t, left);
+      if (left === 0) queue.push(t);
+    }
+  }
+  const layers = Math.max(1, ...depth.values());
+  const shortest = Math.min(...nodes.map((n) => n.height ?? DEFAULT_NODE_HEIGHT));
+  return layers * shortest + (layers - 1) * BETWEEN_LAYERS + 2 * PADDING;
 }
 
 export interface Rect {

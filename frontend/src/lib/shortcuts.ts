@@ -14,6 +14,7 @@ export type Command =
   | "layout"
   | "fit"
   | "search"
+  | "find"
   | "help"
   | "expand"
   | "escape";
@@ -38,6 +39,7 @@ export const SHORTCUTS: Shortcut[] = [
   { command: "layout", keys: ["L"], label: "Auto-layout" },
   { command: "fit", keys: ["F"], label: "Zoom to fit" },
   { command: "search", keys: ["/"], label: "Search the palette" },
+  { command: "find", keys: ["Ctrl+F"], label: "Find a node by id, type or error (Enter: next, Shift+Enter: previous)" },
   { command: "expand", keys: ["E"], label: "Expand the selected torchvision model into layers" },
   { command: "help", keys: ["?"], label: "Show this help" },
   { command: "escape", keys: ["Escape"], label: "Close dialogs, clear selection" },

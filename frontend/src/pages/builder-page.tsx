@@ -109,6 +109,7 @@ function Builder() {
   const [quickAdd, setQuickAdd] = useState<QuickAddAt>(null);
   const pointer = useRef<{ screen: Position; flow: Position } | null>(null);
   const searchRef = useRef<HTMLInputElement>(null);
+  const findRef = useRef<HTMLInputElement>(null);
   const canvasBox = useRef<HTMLDivElement>(null);
   const empty = useBuilder((s) => s.nodes.length === 0);
   const addNode = useBuilder((s) => s.addNode);
@@ -163,6 +164,10 @@ function Builder() {
       layout: () => builderStore.getState().autoLayout(),
       fit: () => fitGraph(),
       search: () => searchRef.current?.focus(),
+      find: () => {
+        findRef.current?.focus();
+        findRef.current?.select();
+      },
       help: () => setDialog("help"),
       expand: () => {
         const s = builderStore.getState();
@@ -181,7 +186,7 @@ function Builder() {
 
   return (
     <div className="builder">
-      <Toolbar onDialog={setDialog} />
+      <Toolbar onDialog={setDialog} findRef={findRef} />
       <div className="workspace">
         <Palette onAdd={addAtCenter} searchRef={searchRef} />
         <div className={`canvas-box${probing ? " probing" : ""}`} ref={canvasBox}>

@@ -1,0 +1,187 @@
+"""How long a big graph takes to open in the builder, in a real browser.
+
+The built builder page (frontend/dist, served by a real Daphne with its real /api/graphs/validate) in
+Debian's chromium, driven by Playwright. Residual chains of 100, 300 and 1,000 nodes (Input, then
+repeated Linear → ReLU → Add(skip), then the Output), without positions, as an imported document
+comes, are written as the browser's draft (the way frontend/src/lib/draft.ts writes it) and the
+builder is opened: the page lays them out (ELK in a worker), draws them and asks the server to check
+them. Timed from navigation start in the page: the nodes drawn (laid out, on the canvas), the summary
+showing Valid, and the longest main-thread task (PerformanceObserver 'longtask', buffered from the
+page's start). Three runs each, interleaved, each in a fresh page.
+
+    python bench/bench_big_graph.py               # writes its section of docs/performance.md
+    python bench/bench_big_graph.py --no-write --sizes 1000 --repeats 1
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.report import write_section  # noqa: E402
+from tests.e2e.browser import CHROMIUM, CHROMIUM_ARGS, VIEWPORT  # noqa: E402
+from tests.e2e.processes import Deployment, free_port  # noqa: E402
+
+USERNAME, PASSWORD = "bench-user", "bench-Strong-pass-4821"
+DRAFT_KEY = "netbuilder.builder.draft/1"  # frontend/src/lib/draft.ts
+WIDTH = 64
+GOAL_MS, TASK_GOAL_MS = 1000, 200
+
+# Before the page's own scripts: long tasks from the start, and the moments the nodes are drawn and
+# the summary says Valid, polled every animation frame.
+PROBE = """
+(() => {
+  const marks = { longest: 0, longTasks: 0, drawn: null, valid: null };
+  window.__bigGraph = marks;
+  try {
+    new PerformanceObserver((list) => list.getEntries().forEach((e) => {
+      marks.longest = Math.max(marks.longest, e.duration);
+      marks.longTasks++;
+    })).observe({ type: "longtask", buffered: true });
+  } catch (e) {}
+  const poll = () => {
+    const canvas = document.querySelector("[data-testid=canvas]");
+    if (marks.drawn === null && canvas && canvas.dataset.layingOut === "false"
+        && document.querySelector(".react-flow__node[data-id=y], .react-flow__node[data-id=x]")) marks.drawn = performance.now();
+    const status = document.querySelector("[data-testid=summary-status]");
+    if (marks.valid === null && status && status.textContent.trim() === "Valid") marks.valid = performance.now();
+    if (marks.drawn === null || marks.valid === null) requestAnimationFrame(poll);
+  };
+  requestAnimationFrame(poll);
+})();
+"""
+
+
+def residual_chain(size: int) -> dict:
+    """Input, then [Linear → ReLU → Add(the block's input)] blocks, ReLUs to make up `size`, the Output."""
+    nodes = [{"id": "x", "type": "Input", "params": {"shape": [WIDTH]}}]
+    edges: list[dict] = []
+    last = "x"
+    blocks = (size - 2) // 3
+    for i in range(blocks):
+        fc, act, add = f"fc{i}", f"relu{i}", f"add{i}"
+        nodes += [{"id": fc, "type": "Linear", "params": {"out_features": WIDTH}}, {"id": act, "type": "ReLU"},
+                  {"id": add, "type": "Add"}]
+        edges += [{"source": last, "target": fc}, {"source": fc, "target": act}, {"source": act, "target": add, "port": 0},
+                  {"source": last, "target": add, "port": 1}]
+        last = add
+    for i in range(size - 2 - 3 * blocks):
+        nodes.append({"id": f"tail{i}", "type": "ReLU"})
+        edges.append({"source": last, "target": f"tail{i}"})
+        last = f"tail{i}"
+    nodes.append({"id": "y", "type": "Output"})
+    edges.append({"source": last, "target": "y"})
+    assert len(nodes) == size
+    return {"format": "netbuilder.graph/1", "name": f"Residual chain {size}", "nodes": nodes, "edges": edges}
+
+
+def open_once(context, graph: dict) -> dict:
+    page = context.new_page()
+    page.goto("/accounts/")  # any same-origin page, to write the draft
+    page.evaluate("([key, draft]) => localStorage.setItem(key, JSON.stringify(draft))",
+                  [DRAFT_KEY, {"graph": graph, "architectureId": None, "architectureVersion": None,
+                               "savedAt": "2026-01-01T00:00:00Z"}])
+    page.goto("/")
+    page.wait_for_function("() => window.__bigGraph && window.__bigGraph.drawn !== null && window.__bigGraph.valid !== null",
+                           timeout=120_000)
+    page.wait_for_timeout(300)  # a long task still running when Valid showed is counted too
+    marks = page.evaluate("() => ({ ...window.__bigGraph, drawnNodes: document.querySelectorAll('.react-flow__node').length })")
+    page.close()
+    return marks
+
+
+def run(sizes: list[int], repeats: int) -> dict:
+    from playwright.sync_api import sync_playwright
+
+    if not (ROOT / "frontend" / "dist" / "index.html").exists():
+        sys.exit("frontend/dist is missing: build it first (make setup, or cd frontend && npm run build)")
+    if not Path(CHROMIUM).exists():
+        sys.exit(f"{CHROMIUM} is missing: apt-get install -y chromium")
+    graphs = {n: residual_chain(n) for n in sizes}
+    load = os.getloadavg()[0]
+    results: dict[int, list[dict]] = {n: [] for n in sizes}
+    with tempfile.TemporaryDirectory(prefix="bench-big-graph-") as tmp:
+        deployment = Deployment(var_dir=Path(tmp) / "var")
+        deployment.setup()
+        deployment.create_user(USERNAME, PASSWORD)
+        port = free_port()
+        try:
+            deployment.start_daphne(port)
+            with sync_playwright() as pw:
+                browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+                context = browser.new_context(viewport=VIEWPORT, base_url=f"http://127.0.0.1:{port}")
+                page = context.new_page()
+                page.goto("/accounts/login/?next=/runs/")
+                page.fill("input[name=username]", USERNAME)
+                page.fill("input[name=password]", PASSWORD)
+                with page.expect_navigation():
+                    page.locator("form [type=submit], form button").last.click()
+                page.close()
+                context.add_init_script(PROBE)
+                open_once(context, graphs[sizes[0]])  # warm: the bundle cached, the server's first check done
+                for _ in range(repeats):
+                    for n in sizes:
+                        results[n].append(open_once(context, graphs[n]))
+                version = browser.version
+                browser.close()
+        finally:
+            deployment.stop_all()
+    return {"results": results, "load": load, "chromium": version, "repeats": repeats}
+
+
+def spread(values: list[float], fmt: str = "{:.0f}") -> str:
+    """The median of the repeats, and their range when there are several."""
+    values = sorted(values)
+    median = fmt.format(statistics.median(values))
+    return median if len(values) == 1 else f"{median} ({fmt.format(values[0])}–{fmt.format(values[-1])})"
+
+
+def report(r: dict) -> str:
+    rows = "\n".join(
+        f"| {n:,} | {spread([m['drawn'] for m in ms])} ms | {spread([m['valid'] for m in ms])} ms "
+        f"| {spread([m['longest'] for m in ms])} ms | {spread([m['longTasks'] for m in ms])} "
+        f"| {spread([m['drawnNodes'] for m in ms])} |"
+        for n, ms in r["results"].items())
+    return f"""## Opening a big graph in the builder (`bench/bench_big_graph.py`)
+
+The built builder in headless Debian chromium {r['chromium']} ({platform.machine()}, {os.cpu_count()} cores, no GPU,
+load average {r['load']:.1f} when it started: the machine is shared), a {VIEWPORT['width']}×{VIEWPORT['height']} window,
+a real Daphne answering the page's checks. Residual chains (Input, [Linear({WIDTH}) → ReLU → Add(skip)] …,
+Output) without positions are written as the draft and the builder opened: the page lays them out,
+draws them and asks the server to check them. Times from navigation start; {r['repeats']} runs each, in fresh
+pages, interleaved: medians and the range. Goal: 1,000 nodes Valid in ≤ {GOAL_MS} ms with no task over
+{TASK_GOAL_MS} ms.
+
+| nodes | drawn | Valid | longest task | tasks > 50 ms | nodes in the DOM |
+|---:|---:|---:|---:|---:|---:|
+{rows}
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 300, 1000])
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--no-write", action="store_true", help="print only; leave docs/performance.md alone")
+    parser.add_argument("--json", type=Path, help="also write the raw figures here")
+    args = parser.parse_args()
+    r = run(args.sizes, args.repeats)
+    text = report(r)
+    print(text)
+    if args.json:
+        args.json.write_text(json.dumps(r, indent=1))
+    if not args.no_write:
+        write_section("big_graph", text)
+
+
+if __name__ == "__main__":
+    main()
