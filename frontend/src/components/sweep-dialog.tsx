@@ -4,15 +4,16 @@
  * changes, the server checks every combination (POST /api/sweeps/check, as the Train dialog's check):
  * its count of runs, or its refusal naming the combination, is shown as it answered.
  */
-import { memo, useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { memo, useCallback, useEffect, useMemo, useState } from "react";
 import { DatasetPreviewPanel } from "@/components/dataset-preview";
 import { Modal } from "@/components/modal";
+import { useServerCheck } from "@/hooks/use-server-check";
 import { DatasetChooser, OptionFields, ServerErrorBox, useDatasetPreview, useSetupLists, type ServerRefusal, type Values } from "@/components/run-setup";
 import { SweepSpaceEditor } from "@/components/sweep-space-editor";
 import { canvasPick } from "@/components/train-dialog";
 import { api, ApiError } from "@/lib/api";
 import { navigate } from "@/lib/router";
-import { checkFromError, fieldErrors as splitFieldErrors, newerCheck, type Check } from "@/lib/run-check";
+import { fieldErrors as splitFieldErrors } from "@/lib/run-check";
 import { buildSweepRequest, sweepFieldErrors, type GridRow, type RangeRow, type SweepDesigns, type SweepMode } from "@/lib/sweep-form";
 import { BASIC_OPTIONS, configSpecs, optionToSpec, parseObjectValues } from "@/lib/train-form";
 import type { SweepPlan } from "@/lib/sweep-types";
@@ -90,34 +91,10 @@ function SweepDialogView({ fromCanvas = false, onClose }: SweepDialogProps) {
   const varied = new Set((mode === "grid" ? grid : ranges).map((r) => r.option));
 
   // The live check: the request Start would send, to POST /api/sweeps/check; the newest answer wins.
-  const [check, setCheck] = useState<Check<SweepPlan> | null>(null);
-  const checkSeq = useRef(0);
   const built = selected && designCount > 0 ? buildSweepRequest(form, options ?? []) : null;
-  const checkKey = built?.request ? JSON.stringify(built.request) : null;
-  useEffect(() => {
-    if (!checkKey || !built?.request) {
-      setCheck(null);
-      return;
-    }
-    const seq = ++checkSeq.current;
-    const body = built.request;
-    setServerError(null);
-    setCheck((c) => newerCheck(c, { state: "checking", seq }));
-    const controller = new AbortController();
-    const timer = setTimeout(() => {
-      api.checkSweep(body, controller.signal).then(
-        (plan) => setCheck((c) => newerCheck(c, { state: "ok", seq, plan })),
-        (e: unknown) => {
-          if (!controller.signal.aborted) setCheck((c) => newerCheck(c, checkFromError<SweepPlan>(seq, e)));
-        },
-      );
-    }, 300);
-    return () => {
-      clearTimeout(timer);
-      controller.abort();
-    };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [checkKey]);
+  const body = built?.request ?? null;
+  const check = useServerCheck<SweepPlan>(body ? JSON.stringify(body) : null, (signal) => api.checkSweep(body!, signal),
+                                          () => setServerError(null));
   const refused = check?.state === "refused" ? { message: check.message, errors: check.errors } : null;
   const plan = check?.state === "ok" ? check.plan : null;
 

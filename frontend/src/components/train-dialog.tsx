@@ -3,15 +3,16 @@
  * dataset's defaults prefilled, every engine option reachable), see the server's check of the request
  * live (`POST /api/runs/check`, the submit's own checks), and go to the run's page.
  */
-import { memo, useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { memo, useCallback, useEffect, useMemo, useState } from "react";
 import { DatasetPreviewPanel } from "@/components/dataset-preview";
 import { Modal } from "@/components/modal";
+import { useServerCheck } from "@/hooks/use-server-check";
 import { DatasetChooser, OptionFields, ServerErrorBox, useDatasetPreview, useSetupLists, type ServerRefusal, type Values } from "@/components/run-setup";
 import { api, ApiError } from "@/lib/api";
 import { navigate } from "@/lib/router";
-import type { DatasetList } from "@/lib/run-types";
+import type { DatasetList, RunPlan } from "@/lib/run-types";
 import { pickDataset } from "@/lib/dataset-pick";
-import { checkFromError, fieldErrors as splitFieldErrors, newerCheck, planSummary, type RunCheck } from "@/lib/run-check";
+import { fieldErrors as splitFieldErrors, planSummary } from "@/lib/run-check";
 import { BASIC_OPTIONS, buildRunRequest, configSpecs, optionToSpec, parseObjectValues } from "@/lib/train-form";
 import type { ParamValue } from "@/lib/types";
 import { builderStore, selectIsDirty, useBuilder } from "@/store/builder-store";
@@ -71,29 +72,8 @@ function TrainDialogView({ onClose }: { onClose(): void }) {
     if (s.initWeights) request.init_weights = s.initWeights.id;
     return request;
   }, [selected, upload, datasetValues, config, options, name]);
-  const [check, setCheck] = useState<RunCheck | null>(null);
-  const checkSeq = useRef(0);
-  const checkKey = JSON.stringify([selected, datasetValues, config, validation?.ok, initWeights?.id]);
-  useEffect(() => {
-    if (!selected) return;
-    const seq = ++checkSeq.current;
-    setServerError(null);
-    setCheck((c) => newerCheck(c, { state: "checking", seq }));
-    const controller = new AbortController();
-    const timer = setTimeout(() => {
-      api.checkRun(requestFor(), controller.signal).then(
-        (plan) => setCheck((c) => newerCheck(c, { state: "ok", seq, plan })),
-        (e: unknown) => {
-          if (!controller.signal.aborted) setCheck((c) => newerCheck(c, checkFromError(seq, e)));
-        },
-      );
-    }, 300);
-    return () => {
-      clearTimeout(timer);
-      controller.abort();
-    };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [checkKey]);
+  const checkKey = selected ? JSON.stringify([selected, datasetValues, config, validation?.ok, initWeights?.id]) : null;
+  const check = useServerCheck<RunPlan>(checkKey, (signal) => api.checkRun(requestFor(), signal), () => setServerError(null));
   const refused = check?.state === "refused" ? check : null;
   const shownError = serverError ?? (refused ? { message: refused.message, errors: refused.errors } : null);
   const split = splitFieldErrors(shownError?.errors ?? []);
