@@ -230,6 +230,7 @@ def dataset_summary(dataset: UploadedDataset) -> dict:
         "options": dataset.options,
         "task": description.get("task"),
         "input_shape": description.get("input_shape"),
+        "dtype": description.get("dtype", "float32"),  # descriptions stored before int64 inputs were float32
         "samples": description.get("samples"),
         "classes": description.get("classes"),
         "target_size": description.get("target_size"),

@@ -377,6 +377,7 @@ class UploadedDatasetOut(TypedDict):
     options: dict[str, Any]
     task: str
     input_shape: Shape
+    dtype: Annotated[str, Field(description="of the inputs: float32, or int64 token ids (for an Embedding)")]
     samples: int
     classes: list[str] | None
     target_size: int | None

@@ -8,6 +8,7 @@ import torch
 
 from builder.engine.executor import RunSpec, run
 from builder.engine.graph import list_templates
+from builder.engine.graph.preprocess import encode_texts
 from builder.engine.training import (
     ConfigError,
     RunPlanError,
@@ -86,7 +87,7 @@ def test_the_facts_of_each_sequence_task_are_what_loading_it_gives(task):
 def test_chars_are_windows_of_pythons_docstrings_with_the_next_character_as_target():
     ds = load_dataset("chars", length=40, size=64, seed=2)
     text, modules = sequences.corpus()
-    vocab = ds.info["vocab"]
+    vocab = ds.info["tokenizer"]["vocab"]
 
     assert ds.x.dtype == torch.int64 and ds.x.shape == ds.y.shape == (64, 40) and ds.label_shape == (40,)
     assert len(vocab) == len(ds.classes) == ds.info["vocab_size"] == 96 and list(vocab) == ds.classes
@@ -95,6 +96,7 @@ def test_chars_are_windows_of_pythons_docstrings_with_the_next_character_as_targ
     assert window in text and len(text) == ds.info["text_chars"] <= sequences.CORPUS_MAX_CHARS
     assert "argparse" in modules and ds.info["modules"] == modules
     assert "Return" in text  # English prose, as the docstrings are
+    assert encode_texts([window[:-1]], **ds.info["tokenizer"]).tolist() == [ds.x[0].tolist()]
     again, other = load_dataset("chars", length=40, size=64, seed=2), load_dataset("chars", length=40, size=64, seed=3)
     assert torch.equal(again.x, ds.x) and not torch.equal(other.x, ds.x)
 

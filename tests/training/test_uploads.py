@@ -66,7 +66,8 @@ def test_a_csv_with_a_non_numeric_cell_names_line_and_column(tmp_path):
     with pytest.raises(DatasetError) as e:
         load_upload(path, kind="csv", options={})
 
-    assert e.value.message == "Line 3, column 'income': 'lots' is not a number"
+    assert e.value.message == ("Line 3, column 'income': 'lots' is not a number (to read the column as text, "
+                               "set the option text: income)")
     assert (e.value.row, e.value.column) == (3, "income")
 
 

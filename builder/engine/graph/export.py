@@ -16,7 +16,7 @@ from .blocks import BLOCK
 from .catalog import Construct, Value
 from .compile import build, checked, class_name
 from .expand import expand_all
-from .preprocess import source_lines
+from .preprocess import source_lines, tokenizer_lines
 
 
 class _Code(str):
@@ -168,6 +168,7 @@ def export_python(graph: Any, *, preprocessing: dict | None = None) -> str:
         "from torch import nn",
         "",
         "",
+        *tokenizer_lines(preprocessing),
         *classes.source(),
         f"class {name}(nn.Module):",
         "    def __init__(self):",

@@ -10,11 +10,15 @@ The scaling is plain data, the same for the GraphModule (:func:`attach`) and ``m
 
     {"resize": {"from": [C, h, w], "to": [H, W]},                        # x -> x resized (bilinear) to H × W
      "input": {"mean": [...], "std": [...], "shape": [F] | [C, 1, 1]},   # x -> (x - mean) / std
-     "target": {"mean": [...], "std": [...]}}                             # y -> y * std + mean
+     "target": {"mean": [...], "std": [...]},                             # y -> y * std + mean
+     "tokens": {"unit": "char" | "word", "vocab": [...], "length": L,    # texts -> token ids, by tokenize()
+                "pad_id": 0, "unk_id": 1}}
 
 Any part may be missing. `resize` is the training's `resize` option: the exported model takes the
 dataset's images (`from`, e.g. Digits' 1 × 8 × 8) and resizes them to its Input's size itself. The buffers are named ``input_mean``, ``input_std``, ``target_mean`` and
-``target_std``:
+``target_std``. Token ids are what forward() takes; ``tokens`` is the vocabulary text was read with, which
+``model.py`` holds with a ``tokenize(texts)`` beside the class (:func:`tokenizer_lines`, the source of
+:func:`encode_texts` itself):
 
     >>> import torch
     >>> gm = torch.fx.symbolic_trace(torch.nn.Identity())
@@ -26,6 +30,7 @@ dataset's images (`from`, e.g. Digits' 1 × 8 × 8) and resizes them to its Inpu
 from __future__ import annotations
 
 import copy
+import inspect
 import operator
 
 import torch
@@ -121,3 +126,51 @@ def source_lines(preprocessing: dict | None, input_name: str) -> tuple[list[str]
 def _device(module: torch.nn.Module) -> torch.device:
     tensor = next(iter([*module.parameters(), *module.buffers()]), None)
     return tensor.device if tensor is not None else torch.device("cpu")
+
+
+def split_text(text: str, unit: str) -> list[str]:
+    """A text's tokens: its characters (unit "char") or its words between whitespace ("word")."""
+    return list(text) if unit == "char" else text.split()
+
+
+def encode_texts(texts: list[str], unit: str, vocab: list[str], length: int | None, pad_id: int | None,
+                 unk_id: int | None) -> torch.Tensor:
+    """Token ids of `texts`, int64 (len(texts), length): their tokens (`split_text`) looked up in `vocab`, an unknown one as `unk_id` (left out when None), each text cut or padded
+    with `pad_id` to `length` (None: its own length, the texts then of one length)."""
+    index = {token: i for i, token in enumerate(vocab)}
+    rows = []
+    for text in texts:
+        ids = [index.get(piece, unk_id) for piece in split_text(text, unit)]
+        ids = [i for i in ids if i is not None]
+        if length is not None:
+            ids = ids[:length]
+            if len(ids) < length:
+                if pad_id is None:
+                    raise ValueError(f"a text of {len(ids)} tokens needs {length}, and there is no padding")
+                ids += [pad_id] * (length - len(ids))
+        rows.append(ids)
+    return torch.tensor(rows, dtype=torch.int64)
+
+
+def tokenizer_lines(preprocessing: dict | None) -> list[str]:
+    """``model.py``'s module-level share for token inputs: the vocabulary, :func:`encode_texts` and ``tokenize()``."""
+    spec = (preprocessing or {}).get("tokens")
+    if not spec:
+        return []
+    return [
+        "# The training data's tokenizer: tokenize(texts) gives the token ids forward() takes.",
+        f"TOKENIZER = {spec!r}",
+        "",
+        "",
+        *inspect.getsource(split_text).rstrip().splitlines(),
+        "",
+        "",
+        *inspect.getsource(encode_texts).rstrip().splitlines(),
+        "",
+        "",
+        "def tokenize(texts):",
+        '    """Token ids (len(texts), length) of a list of texts, read as the training data was."""',
+        "    return encode_texts(texts, **TOKENIZER)",
+        "",
+        "",
+    ]

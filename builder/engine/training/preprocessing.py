@@ -39,6 +39,9 @@ def export_preprocessing(dataset: Dataset, config: Any = None) -> dict | None:
         stats = {"mean": IMAGENET_MEAN, "std": IMAGENET_STD} if normalize == "imagenet" else normalize
         channels = len(stats["mean"])
         out["input"] = {"mean": list(stats["mean"]), "std": list(stats["std"]), "shape": [channels, 1, 1]}
+    tokens = dataset.info.get("tokenizer")
+    if tokens:
+        out["tokens"] = dict(tokens)
     target = dataset.info.get("target_standardized")
     if target and dataset.task == "regression":
         out["target"] = {"mean": list(target["mean"]), "std": list(target["std"])}

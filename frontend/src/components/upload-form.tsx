@@ -14,6 +14,11 @@ function UploadFormView({ maxBytes, options, onUploaded }: { maxBytes: number; o
   const [task, setTask] = useState(initial.task);
   const [standardize, setStandardize] = useState(initial.standardize);
   const [size, setSize] = useState(initial.size);
+  const [text, setText] = useState(initial.text);
+  const [tokens, setTokens] = useState(initial.tokens);
+  const [length, setLength] = useState(initial.length);
+  const tokensSpec = uploadOption(options, "csv", "tokens");
+  const lengthSpec = uploadOption(options, "csv", "length");
   const taskSpec = uploadOption(options, "csv", "task");
   const standardizeSpec = uploadOption(options, "csv", "standardize");
   const sizeSpec = uploadOption(options, "imagezip", "size");
@@ -27,7 +32,7 @@ function UploadFormView({ maxBytes, options, onUploaded }: { maxBytes: number; o
       setError(`${file.name} is ${formatBytes(file.size)}; the limit is ${formatBytes(maxBytes)}.`);
       return;
     }
-    const options = uploadOptions(kind, { target, task, standardize, size });
+    const options = uploadOptions(kind, { target, task, standardize, size, text, tokens, length });
     const form = new FormData();
     form.append("file", file);
     if (name.trim()) form.append("name", name.trim());
@@ -64,6 +69,20 @@ function UploadFormView({ maxBytes, options, onUploaded }: { maxBytes: number; o
             </div>
           )}
           {kind === "csv" && (
+            <div className="row">
+              <input type="text" placeholder="Text column (none: numbers only)" value={text} onChange={(e) => setText(e.target.value)} title={uploadOption(options, "csv", "text")?.doc} data-testid="upload-text" />
+              {text.trim() && (
+                <>
+                  <select value={tokens} onChange={(e) => setTokens(e.target.value)} aria-label="Tokens" title={tokensSpec?.doc} data-testid="upload-tokens">
+                    <option value="">tokens: {String(tokensSpec?.default ?? "char")}</option>
+                    {(tokensSpec?.choices ?? []).filter((c) => c !== tokensSpec?.default).map((c) => <option key={c} value={c}>{c}</option>)}
+                  </select>
+                  <input type="number" placeholder="Length (longest)" min={lengthSpec?.min} max={lengthSpec?.max} step={1} value={length} onChange={(e) => setLength(e.target.value)} title={lengthSpec?.doc} data-testid="upload-length" />
+                </>
+              )}
+            </div>
+          )}
+          {kind === "csv" && !text.trim() && (
             <label className="check" title={standardizeSpec?.doc}>
               <input type="checkbox" checked={standardize} onChange={(e) => setStandardize(e.target.checked)} data-testid="upload-standardize" /> Standardize features
             </label>

@@ -1909,6 +1909,11 @@ export interface components {
             classes: string[] | null;
             /** Created At */
             created_at: string;
+            /**
+             * Dtype
+             * @description of the inputs: float32, or int64 token ids (for an Embedding)
+             */
+            dtype: string;
             /** Id */
             id: number;
             /** Input Shape */

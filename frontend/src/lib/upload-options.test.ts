@@ -13,9 +13,9 @@ const fields = uploadDefaults(published);
 
 describe("uploadOptions", () => {
   it("starts from the server's published defaults", () => {
-    expect(fields).toEqual({ target: "", task: "", standardize: true, size: "32" });
+    expect(fields).toEqual({ target: "", task: "", standardize: true, size: "32", text: "", tokens: "", length: "" });
     const off = { ...published, csv: [option("standardize", "bool", false)], imagezip: [option("size", "int", 64)] } as unknown as UploadOptionSpecs;
-    expect(uploadDefaults(off)).toEqual({ target: "", task: "", standardize: false, size: "64" });
+    expect(uploadDefaults(off)).toEqual({ target: "", task: "", standardize: false, size: "64", text: "", tokens: "", length: "" });
     expect(uploadOption(published, "imagezip", "size")?.max).toBe(256);
   });
 
@@ -39,6 +39,14 @@ describe("uploadOptions", () => {
   it("sends standardize only with a CSV", () => {
     expect(uploadOptions("npz", { ...fields, standardize: false })).toEqual({});
     expect(uploadOptions("imagezip", { ...fields, standardize: false })).toEqual({ size: 32 });
+  });
+
+  it("sends a text column with its tokens and length instead of standardize", () => {
+    expect(uploadOptions("csv", { ...fields, target: "label", text: " review ", tokens: "word", length: "16" }))
+      .toEqual({ target: "label", text: "review", tokens: "word", length: 16 });
+    expect(uploadOptions("csv", { ...fields, text: "review" })).toEqual({ text: "review" });
+    expect(uploadOptions("csv", { ...fields, text: "review", length: "16 words" })).toEqual({ text: "review", length: "16 words" });
+    expect(uploadOptions("csv", { ...fields, tokens: "word", length: "16" })).toEqual({ standardize: true });
   });
 
   it("knows each upload kind by its extension", () => {

@@ -15,6 +15,12 @@ export interface UploadFields {
   standardize: boolean;
   /** Image side in pixels: images are resized to size × size (the server's `size` option is one integer). */
   size: string;
+  /** CSV: a column of text read as token ids; empty: every feature column is a number. */
+  text: string;
+  /** How a text column is cut ("char" or "word"); empty: the server's default. */
+  tokens: string;
+  /** Tokens per text; empty: the longest training text's. */
+  length: string;
 }
 
 /** One published option of an upload kind, or undefined when the server has none by that name. */
@@ -30,6 +36,9 @@ export function uploadDefaults(specs: UploadOptionSpecs | undefined): UploadFiel
     task: "",
     standardize: uploadOption(specs, "csv", "standardize")?.default === true,
     size: typeof size === "number" ? String(size) : "",
+    text: "",
+    tokens: "",
+    length: "",
   };
 }
 
@@ -41,17 +50,25 @@ export function uploadKind(fileName: string | undefined): UploadKind | null {
   return null;
 }
 
-/** Options for the upload; a size that is not a plain number is sent as typed so the server names the error. */
+/** A number typed into a field: the integer, or the text as typed so the server's message names it. */
+function integer(text: string): number | string {
+  return /^\d+$/.test(text) ? Number(text) : text;
+}
+
+/** Options for the upload; a size or length that is not a plain number is sent as typed so the server names the error. */
 export function uploadOptions(kind: UploadKind | null, fields: UploadFields): Record<string, unknown> {
   const options: Record<string, unknown> = {};
   if (kind === "csv") {
     if (fields.target.trim()) options.target = fields.target.trim();
     if (fields.task) options.task = fields.task;
-    options.standardize = fields.standardize;
+    if (fields.text.trim()) {  // token ids: the features are the text, nothing to standardise
+      options.text = fields.text.trim();
+      if (fields.tokens) options.tokens = fields.tokens;
+      if (fields.length.trim()) options.length = integer(fields.length.trim());
+    } else {
+      options.standardize = fields.standardize;
+    }
   }
-  if (kind === "imagezip" && fields.size.trim()) {
-    const text = fields.size.trim();
-    options.size = /^\d+$/.test(text) ? Number(text) : text;
-  }
+  if (kind === "imagezip" && fields.size.trim()) options.size = integer(fields.size.trim());
   return options;
 }

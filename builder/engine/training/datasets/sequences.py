@@ -118,5 +118,7 @@ def chars(*, length: int, size: int, seed: int) -> Dataset:
         description=f"{size} windows of {length} characters of the docstrings of {len(modules)} standard-library "
                     f"modules (Python {version}); each position's target is the next character.",
         options={"length": length, "size": size, "seed": seed},
-        info={"vocab": "".join(VOCAB), "vocab_size": len(VOCAB), "text_chars": len(text), "modules": modules, "python": version},
+        info={"vocab_size": len(VOCAB), "text_chars": len(text), "modules": modules, "python": version,
+              # model.py's tokenize() reads new text with it: any length, a character outside VOCAB left out
+              "tokenizer": {"unit": "char", "vocab": list(VOCAB), "length": None, "pad_id": None, "unk_id": None}},
     )

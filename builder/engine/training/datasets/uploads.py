@@ -24,6 +24,7 @@ from builder.engine.options import Option
 from ..errors import DatasetError
 from .base import STANDARDIZE, Dataset, Task, check_decoded_size, check_options, max_dataset_bytes
 from .tabular import standardize
+from .text import MAX_LENGTH, UNITS, build_tokenizer, encode_texts
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff"}
 MAX_AUTO_CLASSES = 20  # a numeric target with at most this many distinct integers is taken as class labels
@@ -80,6 +81,12 @@ UPLOAD_OPTIONS: dict[str, tuple[Option, ...]] = {
         _TASK,
         Option("delimiter", "string", "The character between cells (not a quote or a line break)", default=","),
         STANDARDIZE,
+        Option("text", "string", "A column of text read as token ids (for an Embedding) instead of numeric "
+               "features; empty: every column but the target is a number", nullable=True),
+        Option("tokens", "choice", "How a text column is cut: into characters, or words between spaces",
+               default="char", choices=UNITS),
+        Option("length", "int", "Tokens per text: longer texts are cut, shorter ones padded; empty: the longest "
+               "training text's", nullable=True, min=1, max=MAX_LENGTH),
     ),
     "npz": (
         _TASK,
@@ -129,6 +136,8 @@ def _load_csv(path: Path, options: dict, limits: UploadLimits) -> Dataset:
             f"No column '{target}'; the columns are {', '.join(header)}", field="target", column=str(target)
         )
     t = header.index(target)
+    if opts["text"] is not None:
+        return _load_text_csv(path, reader, header, t, opts, limits)
     features = [h for i, h in enumerate(header) if i != t]
 
     rows: list[list[float]] = []
@@ -198,6 +207,65 @@ def _csv_lines(reader, name: str):
         yield reader.line_num, cells
 
 
+TEXT_VAL_FRACTION = 0.2  # a text upload's validation share, held out before its vocabulary is built
+TEXT_SPLIT_SEED = 0
+
+
+def _load_text_csv(path: Path, reader, header: list[str], t: int, opts: dict, limits: UploadLimits) -> Dataset:
+    """A CSV of a text column and a target: token ids (N, length), the vocabulary built from the training split.
+
+    The split is made here, once (a fixed share and seed), so the vocabulary never sees a validation text.
+    Other columns are not read; the description says which.
+    """
+    column, target = opts["text"], header[t]
+    if column not in header:
+        raise DatasetError(f"No column '{column}' for text; the columns are {', '.join(header)}", field="text",
+                           column=str(column))
+    if column == target:
+        raise DatasetError(f"Column '{column}' can't be both the text and the target", field="text", column=column)
+    c = header.index(column)
+    texts: list[str] = []
+    targets: list[str] = []
+    for line, cells in reader:
+        if not cells or all(not cell.strip() for cell in cells):
+            continue
+        if len(texts) >= limits.max_rows:
+            raise DatasetError(f"{path.name} has more than {limits.max_rows:,} rows, the limit", file=path.name,
+                               row=line)
+        if len(cells) != len(header):
+            raise DatasetError(f"Line {line} has {len(cells)} cells; the header has {len(header)}", row=line)
+        if not cells[t].strip():
+            raise DatasetError(f"Line {line}, column '{target}': the target is empty", row=line, column=target)
+        texts.append(cells[c])
+        targets.append(cells[t].strip())
+    if len(texts) < 2:
+        raise DatasetError(f"{path.name} has {len(texts)} data row(s); it needs at least 2", file=path.name)
+    y, classes, task = _targets(targets, opts["task"], target)
+    n_val = max(1, round(len(texts) * TEXT_VAL_FRACTION))
+    perm = torch.randperm(len(texts), generator=torch.Generator().manual_seed(TEXT_SPLIT_SEED))
+    val, train = perm[:n_val], perm[n_val:]
+    tokenizer = build_tokenizer([texts[i] for i in train.tolist()], unit=opts["tokens"], length=opts["length"])
+    assert tokenizer.length is not None
+    check_decoded_size(len(texts) * tokenizer.length * 8, f"{path.name} ({len(texts)} texts of {tokenizer.length} "
+                       "tokens)", limit=limits.max_dataset_bytes, file=path.name, field="length")
+    x = encode_texts(texts, **tokenizer.spec())  # (N, length)
+    unused = [h for i, h in enumerate(header) if i not in (c, t)]
+    unit = "characters" if tokenizer.unit == "char" else "words"
+    return Dataset(
+        name=f"upload:{path.name}",
+        title=path.name,
+        task=task,
+        x=x[train], y=y[train], x_val=x[val], y_val=y[val],
+        classes=classes,
+        description=f"{len(texts)} texts of column '{column}' as {tokenizer.length} token ids ({unit}, a vocabulary "
+        f"of {len(tokenizer.vocab)} from the {len(train)} training texts), target '{target}'"
+        + (f"; columns not read: {', '.join(unused)}" if unused else "") + ".",
+        options={"target": target, "task": opts["task"], "text": column, "tokens": tokenizer.unit,
+                 "length": opts["length"]},
+        info={"text": column, "target": target, "vocab_size": len(tokenizer.vocab), "tokenizer": tokenizer.spec()},
+    )
+
+
 def _number(cell: str, line: int, column: str) -> float:
     text = cell.strip()
     if not text:
@@ -206,7 +274,8 @@ def _number(cell: str, line: int, column: str) -> float:
         value = float(text)
     except ValueError:
         raise DatasetError(
-            f"Line {line}, column '{column}': '{text}' is not a number", row=line, column=column
+            f"Line {line}, column '{column}': '{text}' is not a number (to read the column as text, set the "
+            f"option text: {column})", row=line, column=column
         ) from None
     if not math.isfinite(value):
         raise DatasetError(
