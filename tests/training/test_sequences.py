@@ -101,6 +101,31 @@ def test_chars_are_windows_of_pythons_docstrings_with_the_next_character_as_targ
     assert torch.equal(again.x, ds.x) and not torch.equal(other.x, ds.x)
 
 
+def test_chars_with_target_next_label_each_window_by_the_character_after_it():
+    by_position = load_dataset("chars", length=20, size=50, seed=4)
+    ds = load_dataset("chars", length=20, size=50, seed=4, target="next")
+    facts = describe_dataset("chars", length=20, size=50, seed=4, target="next")
+
+    assert torch.equal(ds.x, by_position.x) and ds.y.shape == (50,) and ds.label_shape == ()
+    assert torch.equal(ds.y, by_position.y[:, -1])  # the last position's next character
+    assert (facts.label_shape, facts.input_shape, facts.num_classes) == ((), (20,), 96)
+
+
+@pytest.mark.parametrize("template_id", ["lstm_text"])
+def test_the_sequence_templates_predict_the_next_character_of_a_window_better_than_the_commonest(template_id):
+    ds = load_dataset("chars", length=16, size=3000, target="next")
+    graph = template(template_id)
+    widths = {"embed": {"num_embeddings": 96}, "fc": {"out_features": 96}, "head": {"out_features": 96}}
+    graph = {**graph, "nodes": [{**n, "params": {**n.get("params", {}), **widths.get(n["id"], {})}}
+                                for n in graph["nodes"]]}
+    plan = plan_run(graph, ds, {"epochs": 8, "device": "cpu", "health": False, "units": False})
+    torch.manual_seed(0)
+    result = train(plan.compile(), ds, plan.config)
+
+    assert result.status == "succeeded", result.error
+    assert result.metrics["val_accuracy"] > chance(ds.y) + 0.05
+
+
 def test_a_preview_of_tokens_shows_ids_and_labels_per_position():
     preview = load_dataset("sequences", task="reverse", length=4, size=20).preview(2)
     first = preview["preview"][0]

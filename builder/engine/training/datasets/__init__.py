@@ -322,17 +322,21 @@ _SPECS = [
         "Characters (Python docstrings)",
         "Character-level language modelling on the docstrings of the standard library's modules, as this "
         f"Python ships them (at most {sequences.CORPUS_MAX_CHARS:,} characters, {len(sequences.VOCAB)} "
-        "classes: newline and printable ASCII): each position's target is the next character. The vocabulary "
-        "is in the dataset's info.",
+        "classes: newline and printable ASCII): each position's target is the next character, or (target: next) "
+        "one class per window, the character after it. The vocabulary is in the dataset's info.",
         "synthetic",
         "classification",
         (32,),
         sequences.chars,
         sequences.VOCAB,
-        options=(_length(32), _size(4000), _SEED),
+        options=(_length(32), _opt("target", "choice", "positions", doc="positions: each position's next "
+                 "character, a class per position; next: the one character after the window.",
+                 choices=sequences.CHAR_TARGETS), _size(4000), _SEED),
         defaults={**_SEQUENCE_DEFAULTS, "epochs": 5},
         dtype="int64",
-        layout=lambda values: Layout((values["length"],), sequences.VOCAB, (values["length"],), len(sequences.VOCAB)),
+        layout=lambda values: Layout((values["length"],), sequences.VOCAB,
+                                     (values["length"],) if values["target"] == "positions" else (),
+                                     len(sequences.VOCAB)),
     ),
     _vision("mnist", (1, 28, 28), _DIGITS),
     _vision(

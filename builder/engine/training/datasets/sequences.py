@@ -20,6 +20,7 @@ import torch
 from .base import Dataset
 
 TASKS = ("majority", "parity", "sort", "reverse")
+CHAR_TARGETS = ("positions", "next")  # chars: the next character at every position, or after the window
 PER_POSITION = ("sort", "reverse")  # tasks with a class per position; the others one per sequence
 _CHUNK = 4096  # sequences counted at once by `majority`: bounds the (chunk, vocab) counts
 
@@ -102,8 +103,9 @@ def corpus() -> tuple[str, list[str]]:
     return text, used
 
 
-def chars(*, length: int, size: int, seed: int) -> Dataset:
-    """Windows of `length` characters of the docstring text, each position's target the character after it."""
+def chars(*, length: int, size: int, seed: int, target: str = "positions") -> Dataset:
+    """Windows of `length` characters of the docstring text, each position's target the character after it
+    (`target` "positions"), or one target per window, the character after its last (`target` "next")."""
     text, modules = corpus()
     index = {c: i for i, c in enumerate(VOCAB)}
     codes = torch.tensor([index[c] for c in text], dtype=torch.int64)  # (T,)
@@ -113,11 +115,14 @@ def chars(*, length: int, size: int, seed: int) -> Dataset:
     version = f"{sys.version_info.major}.{sys.version_info.minor}"
     return Dataset(
         name="chars", title="Characters (Python docstrings)", task="classification",
-        x=codes[at], y=codes[at + 1],  # (N, L) each: a window and the same window one character on
+        x=codes[at],  # (N, L)
+        y=codes[at + 1] if target == "positions" else codes[starts[:, 0] + length],  # (N, L) one character on, or (N,)
         classes=list(VOCAB),
         description=f"{size} windows of {length} characters of the docstrings of {len(modules)} standard-library "
-                    f"modules (Python {version}); each position's target is the next character.",
-        options={"length": length, "size": size, "seed": seed},
+                    f"modules (Python {version}); "
+                    + ("each position's target is the next character." if target == "positions"
+                       else "each window's target is the character after it."),
+        options={"length": length, "target": target, "size": size, "seed": seed},
         info={"vocab_size": len(VOCAB), "text_chars": len(text), "modules": modules, "python": version,
               # model.py's tokenize() reads new text with it: any length, a character outside VOCAB left out
               "tokenizer": {"unit": "char", "vocab": list(VOCAB), "length": None, "pad_id": None, "unk_id": None}},

@@ -1,0 +1,86 @@
+"""Token models from the browser: the LSTM template trains on a built-in sequence task, the transformer encoder
+on the character set (next character of a window), and a run's model.py tokenizes raw text."""
+
+from __future__ import annotations
+
+import importlib.util
+
+import pytest
+from playwright.sync_api import Page, expect
+
+pytestmark = [pytest.mark.e2e, pytest.mark.browser]
+
+
+def load_template(page: Page, template_id: str) -> None:
+    page.get_by_test_id("templates-button").click()
+    page.get_by_test_id(f"template-{template_id}").click()
+    expect(page.get_by_test_id("templates-dialog")).to_have_count(0)
+
+
+def set_param(page: Page, node_id: str, name: str, value: str) -> None:
+    page.get_by_test_id(f"node-{node_id}").click()
+    expect(page.get_by_test_id("node-id-input")).to_have_value(node_id)
+    page.get_by_test_id(f"param-{name}").fill(value)
+
+
+def train(page: Page, dataset: str, options: dict[str, str], epochs: str, *, refused: str | None = None) -> int:
+    """Submits the builder's graph from the Train dialog and waits for the run to succeed; its id. With
+    `refused`, the dialog first shows that refusal for the dataset at its defaults."""
+    page.get_by_test_id("train-button").click()
+    dialog = page.get_by_test_id("train-dialog")
+    dialog.get_by_test_id(f"dataset-item-{dataset}").click()
+    if refused is not None:
+        expect(dialog.get_by_test_id("train-error")).to_contain_text(refused, timeout=30_000)
+    for name, value in options.items():
+        field = dialog.get_by_test_id("dataset-options").get_by_test_id(f"param-{name}")
+        if field.evaluate("e => e.tagName") == "SELECT":
+            field.select_option(value)
+        else:
+            field.fill(value)
+    dialog.get_by_test_id("config-form").get_by_test_id("param-epochs").fill(epochs)
+    expect(dialog.get_by_test_id("train-check")).to_contain_text("Ready:", timeout=30_000)
+    dialog.get_by_test_id("train-submit").click()
+    page.wait_for_url("**/runs/*/")
+    expect(page.get_by_test_id("run-status")).to_have_attribute("data-status", "succeeded", timeout=240_000)
+    return int(page.url.rstrip("/").rsplit("/", 1)[1])
+
+
+def test_the_lstm_template_trains_on_a_sequence_task_from_the_builder(page: Page, live_server, screenshot):
+    load_template(page, "lstm_text")
+    run_id = train(page, "sequences", {"task": "majority", "size": "1500"}, "6")
+    screenshot()
+    status, run = live_server.api.get(f"/api/runs/{run_id}")
+    assert status == 200 and run["dataset"] == "sequences"
+    assert run["final_metrics"]["val_accuracy"] > 0.8  # chance: about 0.3
+
+
+def test_the_transformer_template_trains_on_the_characters_and_its_model_py_tokenizes_text(
+        page: Page, live_server, tmp_path, screenshot):
+    load_template(page, "transformer_encoder")
+    set_param(page, "fc", "out_features", "96")  # a class per character of the vocabulary
+    expect(page.get_by_test_id("node-shape-fc")).to_have_text("(96)")
+    # At the set's defaults the dialog says what does not fit: 32 characters a window, 16 tokens an Input.
+    run_id = train(page, "chars", {"length": "16", "target": "next", "size": "1500"}, "2",
+                   refused="Input 'tokens' expects [16]")
+    with page.expect_download() as info:
+        page.get_by_test_id("download-model_py").click()
+    info.value.save_as(tmp_path / "model.py")
+    with page.expect_download() as info:
+        page.get_by_test_id("download-pth").click()
+    info.value.save_as(tmp_path / "model.pth")
+    screenshot()
+
+    import torch
+
+    spec = importlib.util.spec_from_file_location("netbuilder_chars_model", tmp_path / "model.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    ids = module.tokenize(["Return the value of"[:16]])
+    assert ids.shape == (1, 16) and ids.dtype == torch.int64
+    assert ids[0, 0].item() == module.TOKENIZER["vocab"].index("R")
+    net = module.TransformerClassifier().eval()
+    net.load_state_dict(torch.load(tmp_path / "model.pth", weights_only=True), strict=True)
+    with torch.no_grad():
+        assert net(ids).shape == (1, 96)
+    status, run = live_server.api.get(f"/api/runs/{run_id}")
+    assert run["dataset_options"]["target"] == "next" and run["final_metrics"]["epoch"] == 2
