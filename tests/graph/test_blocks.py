@@ -229,6 +229,16 @@ def test_a_broken_use_names_the_block_node_and_the_inner_node_or_field(graph, no
     assert words in error["message"], error["message"]
 
 
+def test_a_setting_that_does_nothing_inside_a_block_is_a_warning_on_the_block_node_naming_the_path():
+    # A BatchNorm2d that keeps no running statistics: its momentum does nothing, in each use.
+    result = validate(with_changes(TINY_RESNET, inner="b1", track_running_stats=False, momentum=0.3))
+    assert result["ok"]
+    message = "momentum only updates the running statistics; with track_running_stats false it does nothing"
+    assert [(w["node"], w["path"], w["field"], w["message"]) for w in result["warnings"]] == [
+        ("stage1", "stage1/1/b1", "momentum", f"stage1/1/b1: {message}"),
+        ("stage2", "stage2/1/b1", "momentum", f"stage2/1/b1: {message}")]
+
+
 def test_a_repeat_whose_copy_does_not_give_back_what_it_takes_is_named():
     graph = copy.deepcopy(NESTED)
     graph["blocks"]["Dense"]["params"]["width"]["default"] = 8

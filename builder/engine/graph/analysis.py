@@ -103,6 +103,7 @@ def _analyse_block(analysis: Analysis, node_id: str, within: tuple[str, ...]) ->
         return
     use = analyse_use(analysis.structure, node_id, analysis.structure.nodes[node_id].params, inputs, within=within)
     analysis.errors += use.errors
+    analysis.warnings += use.warnings
     if use.info is not None:
         analysis.nodes[node_id] = use.info
         analysis.blocks[node_id] = use.copies

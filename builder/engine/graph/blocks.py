@@ -66,11 +66,13 @@ register(Layer(
 
 @dataclass
 class Use:
-    """What analysing one Block node found: its info (None when it failed), its copies, its errors."""
+    """What analysing one Block node found: its info (None when it failed), its copies, its errors and the
+    warnings of its inner nodes (once per distinct copy)."""
 
     info: NodeInfo | None = None
     copies: list[Analysis] = field(default_factory=list)
     errors: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[dict[str, Any]] = field(default_factory=list)
 
 
 def declared(spec: Any, name: str) -> Option:
@@ -151,6 +153,7 @@ def analyse_use(structure: Structure, node_id: str, raw: Any, inputs: list[Value
             analysis = analyse(document, within=(*within, name))
             seen[key] = analysis
             use.errors += [inner_error(e, node_id, prefix) for e in analysis.errors]
+            use.warnings += [inner_error(w, node_id, prefix) for w in analysis.warnings]
             if analysis.errors:
                 return use
         use.copies.append(analysis)
@@ -232,7 +235,7 @@ def _substitute(params: dict[str, Any], values: dict[str, Any]) -> tuple[dict[st
 
 
 def inner_error(error: dict[str, Any], node_id: str, prefix: str) -> dict[str, Any]:
-    """An error inside a copy, told on the Block node: its ``path`` and message name the inner node."""
+    """An error (or warning) inside a copy, told on the Block node: its ``path`` and message name the inner node."""
     inner_path = error.get("path") or error.get("node")
     message = error["message"]
     if error.get("path") and message.startswith(f"{error['path']}: "):  # from a block inside this one
