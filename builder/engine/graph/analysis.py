@@ -16,6 +16,7 @@ from .blocks import BLOCK, analyse_use, node_answers
 from .catalog import LAYERS, Layer, Value
 from .errors import NodeError, node_error
 from .format import Structure, parse
+from .initialise import INIT_NAMES, init_problems, init_warnings
 
 BYTES_PER_PARAM = 4  # float32
 
@@ -74,7 +75,7 @@ def analyse(graph: Any, *, within: tuple[str, ...] = ()) -> Analysis:
             _analyse_block(analysis, node_id, within)
             continue
         layer = LAYERS[node.type]
-        params, param_errors = layer.check_params(node_id, node.params)
+        params, param_errors = layer.check_params(node_id, _own_params(structure, node_id))
         if param_errors:
             errors += param_errors
             continue
@@ -88,12 +89,84 @@ def analyse(graph: Any, *, within: tuple[str, ...] = ()) -> Analysis:
             continue
         analysis.nodes[node_id] = NodeInfo(
             layer=layer, params=params, inputs=inputs, outputs=outputs,
-            param_count=layer.count_params(params), flops=layer.flops(params, inputs, outputs),
+            # a node that shares another's module adds no parameters: they are counted at that node
+            param_count=0 if node.share is not None else layer.count_params(params),
+            flops=layer.flops(params, inputs, outputs),
         )
         errors += [problem.at(node_id) for problem in layer.check(params)]
-        analysis.warnings += [node_error(node_id, message, name) for name, message in layer.warn(params, inputs)]
+        warnings = layer.warn(params, inputs)
+        if layer.takes_init:  # a layer with weights (a Parameter node checks its own)
+            errors += [node_error(node_id, message, name) for name, message in init_problems(params)]
+            warnings = warnings + init_warnings(params)
+        analysis.warnings += [node_error(node_id, message, name) for name, message in warnings]
+    _check_shares(analysis)
     _check_size(analysis)
     return analysis
+
+
+def _own_params(structure: Structure, node_id: str) -> Any:
+    """A node's params; one that shares another's module takes the ones it leaves out from that node (not its init)."""
+    node = structure.nodes[node_id]
+    owner = structure.nodes.get(node.share) if node.share is not None else None
+    if owner is None or owner.type != node.type or not isinstance(node.params, dict):
+        return node.params
+    lent = {k: v for k, v in owner.params.items() if k not in INIT_NAMES}
+    return lent | node.params
+
+
+_UNSHARED = (BLOCK, "TorchvisionModel")  # modules that model.py writes out as more than one call
+
+
+def _check_shares(analysis: Analysis) -> None:
+    """Every ``share`` names another node of the same type and parameters, one that shares nothing itself."""
+    assert analysis.structure is not None
+    nodes = analysis.structure.nodes
+    for node_id, node in nodes.items():
+        owner_id = node.share
+        if owner_id is None:
+            continue
+        problem = None
+        owner = nodes.get(owner_id)
+        layer = LAYERS.get(node.type)
+        if owner_id == node_id:
+            problem = "a node can't share its own module; name another node of the same type"
+        elif owner is None:
+            problem = f"share names {owner_id!r}, which is not a node of this graph"
+        elif layer is None or not layer.has_module or node.type in _UNSHARED:
+            problem = f"{node.type} has no module that another node can share"
+        elif owner.share is not None:
+            problem = (f"share names {owner_id!r}, which itself shares {owner.share!r}: name the node that holds the "
+                       f"module, {_holder(nodes, owner_id)!r}")
+        elif owner.type != node.type:
+            problem = f"share names {owner_id!r}, a {owner.type}; only a {node.type} can lend this node its module"
+        elif owner.trainable != node.trainable or owner.lr_mult != node.lr_mult:
+            problem = (f"shares {owner_id!r}, whose trainable and lr_mult are {owner.trainable}, {owner.lr_mult:g}: a "
+                       "shared module trains as one, so give this node the same")
+        elif node_id in analysis.nodes and owner_id in analysis.nodes:
+            mine, theirs = analysis.nodes[node_id], analysis.nodes[owner_id]
+            if layer.takes_init and mine.params["init"] != "default":
+                analysis.errors.append(node_error(node_id, f"init is applied where the module is made: set it on "
+                                                           f"{owner_id!r}, whose module this node shares", "init"))
+            a, b = layer.kwargs(mine.params), layer.kwargs(theirs.params)
+            differ = [k for k in a if a[k] != b.get(k)]
+            if differ:
+                k = differ[0]
+                problem = (f"shares {owner_id!r}, but their {k} differ ({_plain(a[k])} here, {_plain(b.get(k))} "
+                           "there): a shared module has one set of parameters")
+        if problem is not None:
+            analysis.errors.append(node_error(node_id, problem, "share"))
+
+
+def _holder(nodes: dict[str, Any], node_id: str) -> str:
+    seen = {node_id}
+    while nodes[node_id].share in nodes and nodes[node_id].share not in seen:
+        node_id = nodes[node_id].share
+        seen.add(node_id)
+    return node_id
+
+
+def _plain(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else value
 
 
 def _analyse_block(analysis: Analysis, node_id: str, within: tuple[str, ...]) -> None:
@@ -109,9 +182,16 @@ def _analyse_block(analysis: Analysis, node_id: str, within: tuple[str, ...]) ->
         analysis.blocks[node_id] = use.copies
 
 
+_ONE_OR_MORE = (BLOCK, "RNN", "LSTM", "GRU")  # a tensor when they give one output (a recurrent layer's "output")
+
+
 def hands_tuple(info: NodeInfo) -> bool:
     """Whether a node's value is a tuple of its outputs (Split, a Block of several outputs), not a tensor."""
-    return info.layer.outputs is None and not (info.layer.type == BLOCK and len(info.outputs) == 1)
+    if info.layer.outputs is not None:
+        return False
+    if info.layer.type in _ONE_OR_MORE:
+        return len(info.outputs) > 1
+    return True  # torch.split gives a tuple however many pieces
 
 
 def _inputs(analysis: Analysis, node_id: str) -> list[Value] | None:

@@ -27,6 +27,7 @@ from torch import nn
 
 from ..options import Option, shown
 from .errors import node_error
+from .initialise import INIT_NAMES, INIT_OPTIONS
 
 FORMAT = "netbuilder.catalog/1"
 CATEGORIES = (
@@ -56,6 +57,8 @@ class Emitter(Protocol):
     def method(self, value: Any, name: str, *args: Any, **kwargs: Any) -> Any: ...  # value.name(...)
     def call(self, fn: Callable, *args: Any, **kwargs: Any) -> Any: ...  # torch.<fn>(...)
     def op(self, symbol: str, left: Any, right: Any) -> Any: ...       # left <symbol> right
+    def tensor(self) -> Any: ...                                       # self.<node id>, a Parameter or buffer
+    def bind(self, value: Any, name: str) -> Any: ...                  # <node id>_<name> = value, used twice
 
 
 Rule = Callable[[str, dict[str, Any], list[Value]], list[Value]]
@@ -72,6 +75,18 @@ class Construct:
 
     def build(self) -> nn.Module:
         return self.cls(**{k: v.build() if isinstance(v, Construct) else v for k, v in self.kwargs.items()})
+
+
+@dataclass(frozen=True)
+class Held:
+    """The one tensor a Parameter or Constant node holds as ``self.<node id>``: a learned ``nn.Parameter`` made
+    with ``init_calls`` (see :mod:`builder.engine.graph.initialise`), or a buffer of the given `value`."""
+
+    kind: str  # "parameter" | "buffer"
+    shape: Shape
+    dtype: str = "float32"
+    value: Any = None  # a buffer's nested list
+    init_calls: tuple[tuple[str, str, dict], ...] = ()
 
 
 def _module_call(e: Emitter, p: dict[str, Any], args: list[Any]) -> Any:
@@ -106,7 +121,8 @@ class Layer:
     pretrained weights file that is missing), as a list of ``NodeError``. ``make(params)`` builds the
     module when it is not a ``torch.nn`` class called with the parameters (a torchvision model);
     ``construct(params)`` describes it when it is ``torch.nn`` classes nested in each other (a stack of
-    encoder layers), so that ``model.py`` writes the same call.
+    encoder layers), so that ``model.py`` writes the same call. ``holds(params)`` describes the tensor a
+    node keeps as an attribute of the model itself (a Parameter node's learned tensor).
 
     ``warn(params, inputs)`` returns (field, message) for settings that are legal but do nothing (an LSTM's
     dropout with one layer): ``validate`` answers them as ``warnings``, which never make a graph fail.
@@ -128,6 +144,7 @@ class Layer:
     warn: Callable[[dict[str, Any], list[Value]], list[tuple[str, str]]] = _no_warnings
     make: Callable[[dict[str, Any]], nn.Module] | None = None
     construct: Callable[[dict[str, Any]], Construct] | None = None
+    holds: Callable[[dict[str, Any]], Held] | None = None
     inputs: tuple[int, int | None] = (1, 1)
     input_names: tuple[str, ...] = ()
     outputs: int | None = 1
@@ -136,8 +153,15 @@ class Layer:
         assert self.category in CATEGORIES, self.category
 
     def kwargs(self, p: dict[str, Any]) -> dict[str, Any]:
-        """Constructor arguments of ``module``: the parameters, less those only ``forward`` reads, plus fixed ones."""
-        return {k: v for k, v in p.items() if k not in self.forward_only} | dict(self.fixed_kwargs)
+        """Constructor arguments of ``module``: the parameters, less those only ``forward`` reads and the ``init``
+        options (applied after it is built), plus fixed ones."""
+        init = INIT_NAMES if self.takes_init else frozenset()
+        return {k: v for k, v in p.items() if k not in self.forward_only and k not in init} | dict(self.fixed_kwargs)
+
+    @property
+    def takes_init(self) -> bool:
+        """Whether its weights take the ``init`` options (PReLU's own ``init`` is its slope, not these)."""
+        return self.holds is None and INIT_OPTIONS[0] in self.params
 
     @property
     def has_module(self) -> bool:

@@ -13,7 +13,9 @@ from torch import nn
 
 from .analysis import Analysis, analyse, hands_tuple
 from .blocks import BLOCK
+from .catalog import Held
 from .errors import GraphError, NodeError
+from .initialise import initialise, module_init_calls
 from .pretrained import head_prefix
 
 _OPERATORS: dict[str, Callable[[Any, Any], Any]] = {"+": operator.add, "*": operator.mul}
@@ -46,10 +48,11 @@ class _FxEmitter:
     that holds the graph node's value.
     """
 
-    def __init__(self, graph: torch.fx.Graph, node_id: str, layer: str):
+    def __init__(self, graph: torch.fx.Graph, node_id: str, layer: str, owner: str | None = None):
         self.graph = graph
         self.node_id = node_id
         self.layer = layer
+        self.owner = owner or node_id  # the node whose module it calls (another one when it shares it)
 
     def _node(self, op: str, target: Any, args: tuple, kwargs: dict | None = None) -> torch.fx.Node:
         node = self.graph.create_node(op, target, args, kwargs, name=self.node_id)
@@ -57,7 +60,7 @@ class _FxEmitter:
         return node
 
     def module(self, *args: Any, **kwargs: Any) -> torch.fx.Node:
-        return self._node("call_module", self.node_id, args, kwargs)
+        return self._node("call_module", self.owner, args, kwargs)
 
     def item(self, value: torch.fx.Node, index: int) -> torch.fx.Node:
         return self._node("call_function", operator.getitem, (value, index))
@@ -70,6 +73,12 @@ class _FxEmitter:
 
     def op(self, symbol: str, left: torch.fx.Node, right: torch.fx.Node) -> torch.fx.Node:
         return self._node("call_function", _OPERATORS[symbol], (left, right))
+
+    def tensor(self) -> torch.fx.Node:
+        return self._node("get_attr", self.node_id, ())
+
+    def bind(self, value: torch.fx.Node, name: str) -> torch.fx.Node:
+        return value  # an fx node is computed once however often it is used
 
 
 def build(analysis: Analysis) -> torch.fx.GraphModule:
@@ -89,13 +98,21 @@ def build(analysis: Analysis) -> torch.fx.GraphModule:
             args = [_pick(graph, values, analysis, source, port) for source, port in structure.inputs[node_id]]
             values[node_id] = _block(root, graph, analysis, node_id, args)
             continue
-        if info.layer.has_module:
+        owner = structure.nodes[node_id].share
+        if info.layer.has_module and owner is None:
             try:
-                root.add_module(node_id, info.layer.build(info.params))
+                module = info.layer.build(info.params)
             except NodeError as e:  # e.g. a pretrained weights file that can't be read
                 raise GraphError([e.at(node_id)]) from e
+            initialise(module, module_init_calls(info.layer, info.params, module))
+            root.add_module(node_id, module)
+        if info.layer.holds is not None:
+            _hold(root, node_id, info.layer.holds(info.params))
         args = [_pick(graph, values, analysis, source, port) for source, port in structure.inputs[node_id]]
-        values[node_id] = info.layer.forward(_FxEmitter(graph, node_id, info.layer.type), info.params, args)
+        emit = _FxEmitter(graph, node_id, info.layer.type, owner)
+        values[node_id] = info.layer.forward(emit, info.params, args)
+        if isinstance(values[node_id], tuple):  # several results (a recurrent layer's output and h_n): one fx node
+            values[node_id] = emit.call(tuple, list(values[node_id]))
         if isinstance(values[node_id], torch.fx.Node):
             values[node_id].meta["netbuilder_node"] = node_id
     results = [_pick(graph, values, analysis, *structure.inputs[n][0]) for n in structure.output_nodes]
@@ -107,6 +124,16 @@ def build(analysis: Analysis) -> torch.fx.GraphModule:
     gm.meta["inputs"], gm.meta["outputs"] = io["inputs"], io["outputs"]
     _fine_tuning(gm, analysis)
     return gm
+
+
+def _hold(root: nn.Module, node_id: str, held: Held) -> None:
+    """A Parameter node's learned tensor (initialised), or a Constant's buffer, as ``root.<node id>``."""
+    if held.kind == "buffer":
+        root.register_buffer(node_id, torch.tensor(held.value, dtype=getattr(torch, held.dtype)))
+        return
+    tensor = nn.Parameter(torch.empty(held.shape))
+    initialise(tensor, list(held.init_calls))
+    root.register_parameter(node_id, tensor)
 
 
 def node_layers(gm: torch.fx.GraphModule) -> dict[str, str]:
@@ -125,6 +152,8 @@ def _fine_tuning(gm: torch.fx.GraphModule, analysis: Analysis) -> None:
     assert analysis.structure is not None
     frozen, mults = [], {}
     for node_id, node in analysis.structure.nodes.items():
+        if node.share is not None:
+            continue  # its module is its owner's, which carries these settings (validate checks they agree)
         if node.lr_mult != 1:
             mults[node_id] = float(node.lr_mult)
         if node.trainable or not hasattr(gm, node_id):
@@ -132,7 +161,11 @@ def _fine_tuning(gm: torch.fx.GraphModule, analysis: Analysis) -> None:
         frozen.append(node_id)
         info = analysis.nodes[node_id]
         fresh = info.layer.type == "TorchvisionModel" and head_prefix(info.params)
-        for name, param in getattr(gm, node_id).named_parameters():
+        held = getattr(gm, node_id)
+        if isinstance(held, torch.Tensor):  # a Parameter node's own tensor
+            held.requires_grad_(False)
+            continue
+        for name, param in held.named_parameters():
             if not (fresh and name.startswith(fresh)):
                 param.requires_grad_(False)
     gm.meta["frozen"] = frozen

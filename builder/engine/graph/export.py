@@ -13,9 +13,10 @@ from torch import nn
 
 from .analysis import Analysis, hands_tuple
 from .blocks import BLOCK
-from .catalog import Construct, Value
+from .catalog import Construct, Held, Value
 from .compile import build, checked, class_name
 from .expand import expand_all
+from .initialise import init_lines, module_init_calls
 from .preprocess import source_lines, tokenizer_lines
 
 
@@ -43,6 +44,7 @@ class _SourceEmitter:
     def __init__(self, node_id: str, attribute: str | None = None):
         self.node_id = node_id
         self.attribute = attribute or f"self.{node_id}"  # where the node's module lives
+        self.lines: list[str] = []  # statements the node's line needs first (a result it uses twice)
 
     def module(self, *args: Any, **kwargs: Any) -> _Code:
         return _Code(f"{self.attribute}({_arguments(args, kwargs)})")
@@ -59,6 +61,14 @@ class _SourceEmitter:
 
     def op(self, symbol: str, left: _Code, right: _Code) -> _Code:
         return _Code(f"{left} {symbol} {right}")
+
+    def tensor(self) -> _Code:
+        return _Code(f"self.{self.node_id}")
+
+    def bind(self, value: _Code, name: str) -> _Code:
+        local = f"{self.node_id}_{name}"
+        self.lines.append(f"        {local} = {value}")
+        return _Code(local)
 
 
 def _shape_comment(values: list[Value]) -> str:
@@ -197,13 +207,16 @@ def _init_lines(analysis: Analysis, origins: dict[str, tuple[str, str]], classes
     lines: list[str] = []
     trees: dict[str, dict[str, Any]] = {}
     for node_id in structure.order:
-        if not analysis.nodes[node_id].layer.has_module:
+        if analysis.nodes[node_id].layer.holds is not None:
+            lines += _held_lines(node_id, analysis.nodes[node_id].layer.holds(analysis.nodes[node_id].params))
+        if not analysis.nodes[node_id].layer.has_module or structure.nodes[node_id].share is not None:
             continue
         if analysis.nodes[node_id].layer.type == BLOCK:
             lines.append(f"        self.{node_id} = {classes.module_list(analysis, node_id)}")
             continue
         if node_id not in origins:
             lines.append(f"        self.{node_id} = {_constructor(analysis, node_id)}")
+            lines += _module_init_lines(analysis, node_id)
             continue
         owner, path = origins[node_id]
         if owner not in trees:
@@ -218,6 +231,21 @@ def _init_lines(analysis: Analysis, origins: dict[str, tuple[str, str]], classes
         at = lines.index(f"        self.{owner} = <tree {owner}>")
         lines[at] = f"        self.{owner} = {_module_dict(tree, 2)}  # expanded TorchvisionModel"
     return lines
+
+
+def _held_lines(node_id: str, held: Held) -> list[str]:
+    """A Parameter node's ``nn.Parameter`` and its init, or a Constant's buffer."""
+    if held.kind == "buffer":
+        return [f"        self.register_buffer({node_id!r}, torch.tensor({held.value!r}, dtype=torch.{held.dtype}))"]
+    sizes = ", ".join(map(str, held.shape))
+    return [f"        self.{node_id} = nn.Parameter(torch.empty({sizes}))",
+            *init_lines(f"self.{node_id}", list(held.init_calls))]
+
+
+def _module_init_lines(analysis: Analysis, node_id: str) -> list[str]:
+    """``nn.init`` calls on a module node's weights when its ``init`` is not torch's default."""
+    info = analysis.nodes[node_id]
+    return init_lines(f"self.{node_id}", module_init_calls(info.layer, info.params))
 
 
 def _module_dict(tree: dict[str, Any], depth: int) -> str:
@@ -252,8 +280,14 @@ def _forward_lines(analysis: Analysis, origins: dict[str, tuple[str, str]], clas
                 call = ", ".join(args) if k == 0 else (node_id if len(info.outputs) == 1 else f"*{node_id}")
                 lines.append(f"        {node_id} = self.{node_id}[{k}]({call}){comment}")
             continue
-        attribute = _tree_attribute(*origins[node_id]) if node_id in origins else None
-        expression = info.layer.forward(_SourceEmitter(node_id, attribute), info.params, args)
+        owner = structure.nodes[node_id].share
+        attribute = (_tree_attribute(*origins[node_id]) if node_id in origins
+                     else f"self.{owner}" if owner is not None else None)
+        emit = _SourceEmitter(node_id, attribute)
+        expression = info.layer.forward(emit, info.params, args)
+        if isinstance(expression, tuple):  # several results (a recurrent layer's output and h_n)
+            expression = _Code("(" + ", ".join(expression) + ")")
+        lines += emit.lines
         lines.append(f"        {node_id} = {expression}{comment}")
     return lines
 
@@ -305,12 +339,15 @@ class _BlockClasses:
         init = []
         for node_id in structure.order:
             info = copy.nodes[node_id]
-            if not info.layer.has_module:
+            if info.layer.holds is not None:
+                init += _held_lines(node_id, info.layer.holds(info.params))
+            if not info.layer.has_module or structure.nodes[node_id].share is not None:
                 continue
             if info.layer.type == BLOCK:
                 init.append(f"        self.{node_id} = {self.module_list(copy, node_id, raw[node_id], declared)}")
                 continue
             init.append(f"        self.{node_id} = {_constructor(copy, node_id, raw[node_id], declared)}")
+            init += _module_init_lines(copy, node_id)
         inputs, outputs = structure.input_nodes, structure.output_nodes
         signature = "".join(f", {k}={_render(_plain(_default(block, k)))}" for k in declared)
         results = [_pick(copy, *structure.inputs[n][0]) for n in outputs]

@@ -50,6 +50,9 @@ class NodeDoc(BaseModel):
 
     ``trainable`` and ``lr_mult`` are for fine-tuning: a node that is not trainable keeps its weights
     (and its BatchNorm statistics) fixed; the others learn at the run's rate × ``lr_mult``.
+
+    ``share`` names another node of the same type and parameters whose module this one calls (a siamese
+    encoder): the model holds the module, and the state dict its weights, once.
     """
 
     model_config = ConfigDict(extra="ignore", frozen=True)
@@ -58,6 +61,7 @@ class NodeDoc(BaseModel):
     params: dict[str, Any] = Field(default_factory=dict)
     trainable: StrictBool = True
     lr_mult: Multiplier = 1.0
+    share: StrictStr | None = None
 
 
 class EdgeDoc(BaseModel):

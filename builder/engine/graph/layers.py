@@ -9,6 +9,7 @@ for one sample; element-wise work, normalisation and pooling count 0.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Callable
 from typing import Any
@@ -17,8 +18,9 @@ import torch
 from torch import nn
 
 from ..options import MAX_SIZE, Option
-from .catalog import Construct, Emitter, Layer, Shape, Value, register
+from .catalog import Construct, Emitter, Held, Layer, Shape, Value, register
 from .errors import NodeError
+from .initialise import INIT_OPTIONS, TENSOR_INIT_OPTIONS, init_calls, init_problems, init_warnings
 
 P = dict[str, Any]
 
@@ -141,6 +143,7 @@ register(Layer(
         _size_param("in_features", "Size of each input sample"),
         _count("out_features", "Size of each output sample."),
         BIAS,
+        *INIT_OPTIONS,
     ),
     infer=_linear,
     count_params=lambda p: p["in_features"] * p["out_features"] + p["out_features"] * p["bias"],
@@ -168,6 +171,7 @@ register(Layer(
         _size_param("in2_features", "Size of each second input sample"),
         _count("out_features", "Size of each output sample."),
         BIAS,
+        *INIT_OPTIONS,
     ),
     infer=_bilinear,
     count_params=lambda p: p["in1_features"] * p["in2_features"] * p["out_features"] + p["out_features"] * p["bias"],
@@ -192,6 +196,7 @@ register(Layer(
         _count("embedding_dim", "Size of each embedding vector."),
         _param("padding_idx", "int", "Token id whose vector stays zero (null: none).", nullable=True,
                min=-MAX_SIZE, max=MAX_SIZE),
+        *INIT_OPTIONS,
     ),
     infer=_embedding,
     count_params=lambda p: p["num_embeddings"] * p["embedding_dim"],
@@ -213,6 +218,92 @@ register(Layer(type="Dropout2d", category="Core", module=nn.Dropout2d, params=(D
 
 register(Layer(type="Identity", category="Core", module=nn.Identity, doc="Passes its input through unchanged.",
                infer=lambda t, p, xs: [xs[0]]))
+
+
+# Learned and fixed tensors --------------------------------------------------------------------
+#
+# A Parameter or Constant node holds one tensor as an attribute of the model (``self.<node id>``: a learned
+# nn.Parameter, or a buffer, persistent so it is in the state dict), the same for every sample. Its one input,
+# `like`, is any node (the Input, the embeddings): it gives only the batch size, so the output is
+# [B, *shape] (``self.pos.expand(x.size(0), 16, 32)``) and adds to, or concatenates with, what flows per sample.
+
+MAX_CONSTANT = 1 << 16  # values a Constant may spell out
+
+
+def _parameter(t: str, p: P, xs: list[Value]) -> list[Value]:
+    if -1 in p["shape"]:
+        raise NodeError(f"{t} shape must be fully known, got {fmt(p['shape'])}", "shape")
+    for name, message in init_problems(p, p["shape"]):
+        raise NodeError(f"{t} {message}", name)
+    return [Value(p["shape"])]
+
+
+def _constant_value(value: Any) -> Any:
+    """A Constant's value as given, or the JSON a text field holds (``"[[1, 0], [0, 1]]"``)."""
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+_CONSTANT_KINDS: dict[str, tuple[type, ...]] = {"float32": (int, float), "int64": (int,), "bool": (bool,)}
+
+
+def _nested_shape(t: str, value: Any, dtype: str) -> Shape:
+    """The shape of a number or a nested list of numbers with every row as long as its neighbours."""
+    if isinstance(value, list):
+        if not value:
+            raise NodeError(f"{t} value has an empty list", "value")
+        shapes = {_nested_shape(t, v, dtype) for v in value}
+        if len(shapes) > 1:
+            raise NodeError(f"{t} value is ragged: its rows have shapes {', '.join(sorted(map(fmt, shapes)))}", "value")
+        return (len(value), *shapes.pop())
+    kinds = _CONSTANT_KINDS[dtype]
+    if isinstance(value, bool) != (dtype == "bool") or not isinstance(value, kinds) or (
+            isinstance(value, float) and not math.isfinite(value)):
+        raise NodeError(f"{t} value must hold {'true/false' if dtype == 'bool' else dtype} numbers, got "
+                        f"{json.dumps(value)[:40]}", "value")
+    return ()
+
+
+def _constant(t: str, p: P, xs: list[Value]) -> list[Value]:
+    shape = _nested_shape(t, p["value"], p["dtype"])
+    if _numel(shape) > MAX_CONSTANT:
+        raise NodeError(f"{t} value has {_numel(shape):,} entries, over the limit of {MAX_CONSTANT:,}", "value")
+    return [Value(shape, p["dtype"])]
+
+
+def _expand(e: Emitter, p: P, args: list[Any]) -> Any:
+    (like,) = args
+    sizes = p["shape"] if "shape" in p else _nested_shape("Constant", p["value"], p["dtype"])
+    return e.method(e.tensor(), "expand", e.method(like, "size", 0), *sizes)
+
+
+def _parameter_warnings(p: P, xs: list[Value]) -> list[tuple[str, str]]:
+    return init_warnings(p)
+
+
+register(Layer(
+    type="Parameter", category="Core", inputs=(1, 1), input_names=("like",),
+    doc="A learned tensor of the given shape, the same for every sample (a positional table [L, D], a CLS token "
+        "[1, D]); its input only gives the batch size, so it comes out as [B, *shape].",
+    params=(_param("shape", "shape", "Shape of the tensor, without the batch.", required=True),
+            *TENSOR_INIT_OPTIONS),
+    infer=_parameter, forward=_expand, warn=_parameter_warnings, count_params=lambda p: _numel(p["shape"]),
+    holds=lambda p: Held("parameter", p["shape"], init_calls=tuple(init_calls(p, [""]))),
+))
+register(Layer(
+    type="Constant", category="Core", inputs=(1, 1), input_names=("like",),
+    doc="A fixed tensor (a number or nested list), the same for every sample and kept as a buffer in the state "
+        "dict; its input only gives the batch size, so it comes out as [B, *shape].",
+    params=(_param("value", "object", "A number or a nested list of numbers (JSON text is read too).",
+                   required=True, aliases=_constant_value),
+            _param("dtype", "choice", "Type of the values.", default="float32", choices=tuple(_CONSTANT_KINDS))),
+    infer=_constant, forward=_expand,
+    holds=lambda p: Held("buffer", _nested_shape("Constant", p["value"], p["dtype"]), p["dtype"], p["value"]),
+))
 
 
 # Convolution ----------------------------------------------------------------------------------
@@ -247,7 +338,7 @@ def _conv_params(n: int, transposed: bool) -> tuple[Option, ...]:
     if not transposed:
         params += (_param("padding_mode", "choice", "How the padding is filled.", default="zeros",
                           choices=("zeros", "reflect", "replicate", "circular")),)
-    return params
+    return params + INIT_OPTIONS
 
 
 def _conv_rule(n: int, transposed: bool) -> Callable[[str, P, list[Value]], list[Value]]:
@@ -483,19 +574,39 @@ register(Layer(
 
 
 # Recurrent ------------------------------------------------------------------------------------
+#
+# Per sample, h_n and c_n are [num_layers·D, size] (D = 2 when bidirectional): PyTorch puts the batch second in
+# them, so forward() transposes h_n/c_n out, and an h0/c0 input back in. An LSTM with proj_size P > 0 projects
+# its hidden state to P features: output [L, D·P], h_n [num_layers·D, P], c_n stays [num_layers·D, hidden_size].
 
 _GATES = {"RNN": 1, "GRU": 3, "LSTM": 4}
 
 
+def _recurrent_sizes(p: P) -> tuple[int, int, int]:
+    """(directions, features of the hidden state h, of the cell state c)."""
+    d = 2 if p["bidirectional"] else 1
+    h = p.get("proj_size") or p["hidden_size"]
+    return d, h, p["hidden_size"]
+
+
 def _recurrent(t: str, p: P, xs: list[Value]) -> list[Value]:
     _floats(t, xs)
-    (x,) = xs
+    x, *state = xs
     _rank(t, x, "[L, input_size] (a sequence)", 2)
     _size(t, p, "input_size", x.shape[1], x)
-    directions = 2 if p["bidirectional"] else 1
-    if p["return"] == "output":
-        return [Value((x.shape[0], directions * p["hidden_size"]))]
-    return [Value((p["num_layers"] * directions, p["hidden_size"]))]
+    if p.get("proj_size", 0) >= p["hidden_size"]:
+        raise NodeError(f"{t} proj_size {p['proj_size']} must be smaller than hidden_size {p['hidden_size']}",
+                        "proj_size")
+    d, h, c = _recurrent_sizes(p)
+    layers = p["num_layers"] * d
+    if t == "LSTM" and len(state) == 1:
+        raise NodeError(f"{t} takes h0 and c0 together: connect both (ports 1 and 2) or neither")
+    for name, value, size in zip(("h0", "c0"), state, (h, c), strict=False):
+        if value.shape != (layers, size):
+            raise NodeError(f"{t} {name} must be [num_layers·directions, {'hidden' if size == c else 'proj'}_size] = "
+                            f"{fmt((layers, size))} per sample, got {fmt(value.shape)}")
+    results = {"output": Value((x.shape[0], d * h)), "h_n": Value((layers, h)), "c_n": Value((layers, c))}
+    return [results[name] for name in p["return"].split("+")]
 
 
 def _recurrent_warnings(p: P, xs: list[Value]) -> list[tuple[str, str]]:
@@ -507,46 +618,67 @@ def _recurrent_warnings(p: P, xs: list[Value]) -> list[tuple[str, str]]:
 
 def _recurrent_count(t: str) -> Callable[[P], int]:
     def count(p: P) -> int:
-        gates, h, d = _GATES[t] * p["hidden_size"], p["hidden_size"], 2 if p["bidirectional"] else 1
+        d, h, c = _recurrent_sizes(p)
+        gates = _GATES[t] * c
         total = 0
         for layer in range(p["num_layers"]):
             inputs = p["input_size"] if layer == 0 else d * h
-            total += d * (gates * (inputs + h) + 2 * gates * p["bias"])
+            total += d * (gates * (inputs + h) + 2 * gates * p["bias"] + (h * c if h != c else 0))
         return total
     return count
 
 
 def _recurrent_flops(t: str) -> Callable[[P, list[Value], list[Value]], int]:
     def flops(p: P, xs: list[Value], ys: list[Value]) -> int:
-        steps, h, d = xs[0].shape[0], p["hidden_size"], 2 if p["bidirectional"] else 1
-        gates = _GATES[t] * h
+        steps = xs[0].shape[0]
+        d, h, c = _recurrent_sizes(p)
+        gates = _GATES[t] * c
         total = 0
         for layer in range(p["num_layers"]):
             inputs = p["input_size"] if layer == 0 else d * h
-            total += d * 2 * steps * gates * (inputs + h)
+            total += d * 2 * steps * (gates * (inputs + h) + (h * c if h != c else 0))
         return total
     return flops
 
 
 def _recurrent_forward(t: str) -> Callable[[Emitter, P, list[Any]], Any]:
+    def batch_second(e: Emitter, state: Any) -> Any:
+        return e.method(e.method(state, "transpose", 0, 1), "contiguous")
+
     def forward(e: Emitter, p: P, args: list[Any]) -> Any:
-        out = e.module(*args)
-        if p["return"] == "output":
-            return e.item(out, 0)
-        state = e.item(out, 1)
-        if t == "LSTM":
-            state = e.item(state, 0 if p["return"] == "h_n" else 1)
-        return e.method(state, "transpose", 0, 1)  # PyTorch puts the batch second in h_n and c_n
+        x, *state = args
+        if state:
+            hidden = [batch_second(e, s) for s in state]
+            out = e.module(x, tuple(hidden) if t == "LSTM" else hidden[0])
+        else:
+            out = e.module(x)
+        names = p["return"].split("+")
+        if len(names) > 1:
+            out = e.bind(out, "all")  # one call, several results
+        results = []
+        for name in names:
+            if name == "output":
+                results.append(e.item(out, 0))
+                continue
+            value = e.item(out, 1)
+            if t == "LSTM":
+                value = e.item(value, 0 if name == "h_n" else 1)
+            results.append(e.method(value, "transpose", 0, 1))  # PyTorch puts the batch second in h_n and c_n
+        return results[0] if len(results) == 1 else tuple(results)
     return forward
 
 
 for _type in ("RNN", "LSTM", "GRU"):
-    _returns = ("output", "h_n", "c_n") if _type == "LSTM" else ("output", "h_n")
+    _lstm = _type == "LSTM"
+    _returns = ("output", "h_n", "c_n", "output+h_n", "output+h_n+c_n") if _lstm else ("output", "h_n", "output+h_n")
     register(Layer(
         type=_type, category="Recurrent", module=getattr(nn, _type), fixed_kwargs={"batch_first": True},
         forward_only=frozenset({"return"}), infer=_recurrent, forward=_recurrent_forward(_type), warn=_recurrent_warnings,
-        count_params=_recurrent_count(_type), flops=_recurrent_flops(_type),
-        doc=f"{'Elman RNN' if _type == 'RNN' else _type} over a [L, input_size] sequence.",
+        count_params=_recurrent_count(_type), flops=_recurrent_flops(_type), outputs=None,
+        inputs=(1, 3 if _lstm else 2), input_names=("input", "h0", "c0") if _lstm else ("input", "h0"),
+        doc=f"{'Elman RNN' if _type == 'RNN' else _type} over a [L, input_size] sequence; an optional h0 "
+            + ("and c0 ([num_layers·D, size] each, together) start" if _lstm else "([num_layers·D, hidden_size]) starts")
+            + " its state.",
         params=(
             _size_param("input_size", "Features of each time step"),
             _count("hidden_size", "Features of the hidden state."),
@@ -558,9 +690,13 @@ for _type in ("RNN", "LSTM", "GRU"):
                    min=0.0, max=1.0),
             _param("bidirectional", "bool", "Also run the sequence backwards; doubles the output features.",
                    default=False),
-            _param("return", "choice", "Which result flows on: output ([L, D·hidden_size], every step), h_n "
+            *((_param("proj_size", "int", "Project the hidden state to this many features (0: none); below "
+                      "hidden_size.", default=0, min=0, max=MAX_SIZE),) if _lstm else ()),
+            _param("return", "choice", "Which results flow on: output ([L, D·hidden_size], every step), h_n "
                    "([num_layers·D, hidden_size], final hidden state)" + (", c_n (final cell state)"
-                   if _type == "LSTM" else "") + ".", default="output", choices=_returns),
+                   if _lstm else "") + ", or several joined by + (output+h_n), one per output port.",
+                   default="output", choices=_returns),
+            *INIT_OPTIONS,
         ),
     ))
 
