@@ -84,3 +84,17 @@ def test_the_transformer_template_trains_on_the_characters_and_its_model_py_toke
         assert net(ids).shape == (1, 96)
     status, run = live_server.api.get(f"/api/runs/{run_id}")
     assert run["dataset_options"]["target"] == "next" and run["final_metrics"]["epoch"] == 2
+
+
+def test_a_setting_that_does_nothing_shows_as_a_warning_on_its_node_and_leaves_the_graph_valid(page: Page, screenshot):
+    load_template(page, "lstm_text")
+    set_param(page, "lstm", "dropout", "0.3")
+    message = "dropout 0.3 only acts between stacked layers; with num_layers 1 it does nothing"
+    expect(page.get_by_test_id("node-warning-lstm")).to_have_text(f"dropout: {message}")
+    expect(page.get_by_test_id("inspector-warnings")).to_have_text(f"dropout: {message}")
+    expect(page.get_by_test_id("summary-warnings")).to_have_text("1")
+    expect(page.get_by_test_id("summary-status")).to_have_text("Valid")
+    screenshot()
+    set_param(page, "lstm", "num_layers", "2")  # now the dropout acts between the two layers
+    expect(page.get_by_test_id("node-warning-lstm")).to_have_count(0)
+    expect(page.get_by_test_id("summary-warnings")).to_have_count(0)

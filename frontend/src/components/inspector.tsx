@@ -38,6 +38,7 @@ const NodeInspector = memo(function NodeInspector({ nodeId }: { nodeId: string }
   const node = useBuilder((s) => s.nodes.find((n) => n.id === nodeId));
   const spec = useBuilder((s) => (node ? s.layers.get(node.data.layerType) : undefined));
   const errors = useBuilder((s) => s.errors.byNode[nodeId]);
+  const warnings = useBuilder((s) => s.errors.warningsByNode[nodeId]);
   const report = useBuilder((s) => s.validation?.value.nodes[nodeId]);
   const updateParam = useBuilder((s) => s.updateParam);
   const renameNode = useBuilder((s) => s.renameNode);
@@ -89,6 +90,13 @@ const NodeInspector = memo(function NodeInspector({ nodeId }: { nodeId: string }
         <ul className="error-list" data-testid="inspector-errors">
           {nodeErrors.map((m, i) => (
             <li key={i}>{m}</li>
+          ))}
+        </ul>
+      )}
+      {warnings && (
+        <ul className="warning-list" data-testid="inspector-warnings">
+          {warnings.map((w, i) => (
+            <li key={i}>{w.field ? `${w.field}: ${w.message}` : w.message}</li>
           ))}
         </ul>
       )}

@@ -34,6 +34,7 @@ function LayerNodeView({ id, data, selected }: NodeProps<LayerNode>) {
   const spec = useBuilder((s) => s.layers.get(data.layerType));
   const report = useBuilder((s) => s.validation?.value.nodes[id]);
   const errors = useBuilder((s) => s.errors.byNode[id]);
+  const warnings = useBuilder((s) => s.errors.warningsByNode[id]);
   const catalogLoaded = useBuilder((s) => s.catalog !== null);
   const probe = useProbe((s) => (s.on ? s.result?.nodes[id] : undefined));
   // The last run's pictures, unless Probe mode shows this graph's own outputs.
@@ -49,6 +50,7 @@ function LayerNodeView({ id, data, selected }: NodeProps<LayerNode>) {
   usePortsChanged(id, inputs, outputs);
   const summary = keyParams(spec, data.params);
   const firstError = errors?.[0];
+  const firstWarning = warnings?.[0];
   const unknown = catalogLoaded && !spec;
   const names = spec?.inputs.names;
   // A frozen parameter-free layer (an expanded backbone's ReLU) has nothing to freeze: no badge.
@@ -120,6 +122,13 @@ function LayerNodeView({ id, data, selected }: NodeProps<LayerNode>) {
           ) : (
             `Unknown layer type ${data.layerType}`
           )}
+        </div>
+      )}
+      {firstWarning && !firstError && !unknown && (
+        <div className="layer-node-warning" data-testid={`node-warning-${id}`} title={warnings?.map((w) => w.message).join("\n")}>
+          {firstWarning.field && <b>{firstWarning.field}: </b>}
+          {firstWarning.message}
+          {warnings && warnings.length > 1 && ` (+${warnings.length - 1})`}
         </div>
       )}
       {Array.from({ length: outputs }, (_, port) => (

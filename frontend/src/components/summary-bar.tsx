@@ -7,6 +7,7 @@ export function SummaryBar() {
   const current = useBuilder((s) => s.validation !== null && s.validation.revision === s.revision);
   const nodes = useBuilder((s) => s.nodes.length);
   const errorCount = result?.errors.length ?? 0;
+  const warnings = result?.warnings ?? [];
   const status = !result ? "Checking…" : !current ? "Checking…" : errorCount ? `${errorCount} error${errorCount === 1 ? "" : "s"}` : "Valid";
   return (
     <footer className="summary-bar" data-testid="summary-bar">
@@ -24,6 +25,9 @@ export function SummaryBar() {
       <Figure label="FLOPs" testId="summary-flops" value={result ? formatCount(result.flops) : "–"} title={result ? formatExact(result.flops) : undefined} />
       <Figure label="Memory" testId="summary-memory" value={result ? formatBytes(result.param_bytes) : "–"} />
       <Figure label="Errors" testId="summary-errors" value={result ? String(errorCount) : "–"} />
+      {warnings.length > 0 && (
+        <Figure label="Warnings" testId="summary-warnings" value={String(warnings.length)} title={warnings.map((w) => `${w.node ?? ""}: ${w.message}`).join("\n")} />
+      )}
       <span className="spacer" />
       <span className="muted" data-testid="summary-layers">
         {nodes} layers

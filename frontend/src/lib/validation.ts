@@ -6,6 +6,8 @@ export interface ErrorIndex {
   byNode: Record<string, GraphError[]>;
   /** Errors that name no node (or a node not on the canvas). */
   general: GraphError[];
+  /** Warnings per node id: settings that are legal but do nothing (validate's `warnings`, in the errors' form). */
+  warningsByNode: Record<string, GraphError[]>;
 }
 
 export function indexErrors(result: ValidationResult | null, nodeIds: ReadonlySet<string>): ErrorIndex {
@@ -15,7 +17,11 @@ export function indexErrors(result: ValidationResult | null, nodeIds: ReadonlySe
     if (err.node && nodeIds.has(err.node)) (byNode[err.node] ??= []).push(err);
     else general.push(err);
   }
-  return { byNode, general };
+  const warningsByNode: Record<string, GraphError[]> = {};
+  for (const warning of result?.warnings ?? []) {
+    if (warning.node && nodeIds.has(warning.node)) (warningsByNode[warning.node] ??= []).push(warning);
+  }
+  return { byNode, general, warningsByNode };
 }
 
 /** The shape an edge carries: output `sourcePort` of its source node. */

@@ -126,7 +126,7 @@ export interface BuilderActions {
 
 export type BuilderStore = BuilderState & BuilderActions;
 
-const EMPTY_ERRORS: ErrorIndex = { byNode: {}, general: [] };
+const EMPTY_ERRORS: ErrorIndex = { byNode: {}, general: [], warningsByNode: {} };
 
 function initialState(): BuilderState {
   return {
