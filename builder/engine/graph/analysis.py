@@ -107,8 +107,10 @@ def analyse(graph: Any, *, within: tuple[str, ...] = ()) -> Analysis:
 def _own_params(structure: Structure, node_id: str) -> Any:
     """A node's params; one that shares another's module takes the ones it leaves out from that node (not its init)."""
     node = structure.nodes[node_id]
-    owner = structure.nodes.get(node.share) if node.share is not None else None
-    if owner is None or owner.type != node.type or not isinstance(node.params, dict):
+    if node.share not in structure.nodes or node.share == node_id:
+        return node.params
+    owner = structure.nodes[_holder(structure.nodes, node_id)]
+    if owner.type != node.type or not isinstance(node.params, dict) or not isinstance(owner.params, dict):
         return node.params
     lent = {k: v for k, v in owner.params.items() if k not in INIT_NAMES}
     return lent | node.params
