@@ -74,6 +74,10 @@ def graphs(draw: st.DrawFn) -> dict[str, Any]:
         for port in range(1, wanted):
             edges.append({"source": draw(st.sampled_from([n["id"] for n in nodes[:-1]])), "target": node_id,
                           "port": port})
+    if draw(st.integers(0, 2)) == 0:  # a node that shares an earlier one's module, taking the params it leaves out
+        lender = draw(st.sampled_from(nodes[1:]))
+        nodes.append({"id": "shared", "type": lender["type"], "share": lender["id"]})
+        edges.append({"source": nodes[-2]["id"], "target": "shared"})
     nodes.append({"id": "y", "type": "Output"})
     edges.append({"source": nodes[-2]["id"], "target": "y"})
     return {"format": "netbuilder.graph/1", "name": "Random", "nodes": nodes, "edges": edges}
