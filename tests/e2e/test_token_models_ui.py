@@ -78,7 +78,8 @@ def test_the_transformer_template_trains_on_the_characters_and_its_model_py_toke
     ids = module.tokenize(["Return the value of"[:16]])
     assert ids.shape == (1, 16) and ids.dtype == torch.int64
     assert ids[0, 0].item() == module.TOKENIZER["vocab"].index("R")
-    net = module.TransformerClassifier().eval()
+    main = (tmp_path / "model.py").read_text().split(":", 1)[0].strip('"')  # the docstring names the class
+    net = getattr(module, main)().eval()
     net.load_state_dict(torch.load(tmp_path / "model.pth", weights_only=True), strict=True)
     with torch.no_grad():
         assert net(ids).shape == (1, 96)

@@ -58,12 +58,14 @@ class TransformerClassifier(nn.Module):
     def __init__(self):
         super().__init__()
         self.embed = nn.Embedding(128, 32)
+        self.pos = nn.Parameter(torch.randn(16, 32) * 0.02)  # a learned position table
         self.enc1 = nn.TransformerEncoderLayer(32, 4, dim_feedforward=64, batch_first=True)
         self.enc2 = nn.TransformerEncoderLayer(32, 4, dim_feedforward=64, batch_first=True)
         self.fc = nn.Linear(32, 4)
 
     def forward(self, tokens):
-        return self.fc(self.enc2(self.enc1(self.embed(tokens))).mean(dim=1))
+        x = self.embed(tokens) + self.pos
+        return self.fc(self.enc2(self.enc1(x)).mean(dim=1))
 
 
 class LSTMClassifier(nn.Module):
