@@ -32,7 +32,7 @@ GRAPHS = whole_graphs()
 
 def test_the_doc_shows_the_whole_graphs_this_test_expects():
     assert [g["name"] for g in GRAPHS] == ["MyNetwork", "CausalLM", "Seq2Vec", "PositionalEmbedding", "ClsToken",
-                                           "Siamese", "Tiny ResNet"]
+                                           "Siamese", "TiedLM", "Tiny ResNet"]
 
 
 @pytest.mark.filterwarnings("ignore::UserWarning")
@@ -66,5 +66,5 @@ def test_the_doc_shows_a_tested_example_of_every_node_type_added_with_it():
     """Parameter, Constant, share and the recurrent extras each appear in a whole graph above."""
     used = {n["type"] for g in GRAPHS for n in g["nodes"]}
     assert {"Parameter", "Constant"} <= used
-    assert any("share" in n for g in GRAPHS for n in g["nodes"])
+    assert any("share" in n for g in GRAPHS for n in g["nodes"]) and any("tie" in n for g in GRAPHS for n in g["nodes"])
     assert any(n.get("params", {}).get("return") == "output+h_n" for g in GRAPHS for n in g["nodes"])

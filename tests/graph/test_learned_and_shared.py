@@ -491,3 +491,46 @@ def test_the_existing_return_values_keep_one_output():
         result = validate(layer_graph(layer, [5, 3], hidden_size=4, **{"return": ret}))
         assert result["nodes"]["layer"]["shapes"] == [shape]
         assert "layer[0]" not in export_python(layer_graph(layer, [5, 3], hidden_size=4, **{"return": ret}))
+
+
+# Tied language-model head -------------------------------------------------------------------------------
+
+TIED = graph(
+    [node("tokens", "Input", shape=[6], dtype="int64"), node("embed", "Embedding", num_embeddings=20, embedding_dim=8),
+     node("rnn", "GRU", hidden_size=8), {"id": "head", "type": "Linear", "params": {"out_features": 20}, "tie": "embed"},
+     node("y", "Output")],
+    [("tokens", "embed"), ("embed", "rnn"), ("rnn", "head"), ("head", "y")], name="TiedLM")
+
+
+def test_a_tied_head_uses_the_embeddings_weight_and_counts_only_its_bias(tmp_path):
+    result = validate(TIED)
+    assert result["ok"], result["errors"]
+    assert result["nodes"]["head"]["params"] == 20 and result["nodes"]["head"]["flops"] == 2 * 6 * 8 * 20
+    tokens = torch.randint(0, 20, (3, 6))
+    gm = same_as_compiled(TIED, tokens)
+    assert gm.head.weight is gm.embed.weight
+    assert result["params"] == sum(p.numel() for p in gm.parameters()) == 20 * 8 + 3 * 8 * (8 + 8 + 2) + 20
+    assert "        self.head.weight = self.embed.weight  # tied to the embedding\n" in export_python(TIED)
+    gm.head(torch.randn(2, 8)).sum().backward()
+    assert gm.embed.weight.grad.abs().sum() > 0
+    onnx_matches(gm.eval(), tmp_path, tokens)
+
+
+@pytest.mark.parametrize(("change", "field", "message"), [
+    ({"tie": "nope"}, "tie", "tie names 'nope', which is not a node of this graph"),
+    ({"tie": "rnn"}, "tie", "tie names 'rnn', a GRU; a Linear ties its weight to an Embedding's"),
+    ({"params": {"out_features": 19}}, "tie",
+     "ties to 'embed', whose weight is [20, 8], but this Linear's is [19, 8]: out_features must be num_embeddings "
+     "and in_features embedding_dim"),
+    ({"params": {"out_features": 20, "init": "zeros"}}, "init",
+     "a tied Linear's weight is 'embed''s: set init on that Embedding"),
+])
+def test_a_bad_tie_names_the_linear(change, field, message):
+    g = {**TIED, "nodes": [{**n, **change} if n["id"] == "head" else n for n in TIED["nodes"]]}
+    assert validate(g)["errors"] == [{"node": "head", "message": message, "field": field}]
+
+
+def test_only_a_linear_ties_its_weight():
+    g = {**TIED, "nodes": [{**n, "tie": "embed"} if n["id"] == "rnn" else n for n in TIED["nodes"]]}
+    assert {"node": "rnn", "field": "tie", "message": "only a Linear can tie its weight to an Embedding's, not a GRU"} in (
+        validate(g)["errors"])

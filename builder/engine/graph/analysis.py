@@ -89,8 +89,10 @@ def analyse(graph: Any, *, within: tuple[str, ...] = ()) -> Analysis:
             continue
         analysis.nodes[node_id] = NodeInfo(
             layer=layer, params=params, inputs=inputs, outputs=outputs,
-            # a node that shares another's module adds no parameters: they are counted at that node
-            param_count=0 if node.share is not None else layer.count_params(params),
+            # a node that shares another's module adds no parameters: they are counted at that node (a tied
+            # Linear adds only its bias)
+            param_count=0 if node.share is not None else layer.count_params(params) - (
+                _tied_weight(params) if node.tie is not None else 0),
             flops=layer.flops(params, inputs, outputs),
         )
         errors += [problem.at(node_id) for problem in layer.check(params)]
@@ -100,6 +102,7 @@ def analyse(graph: Any, *, within: tuple[str, ...] = ()) -> Analysis:
             warnings = warnings + init_warnings(params)
         analysis.warnings += [node_error(node_id, message, name) for name, message in warnings]
     _check_shares(analysis)
+    _check_ties(analysis)
     _check_size(analysis)
     return analysis
 
@@ -157,6 +160,40 @@ def _check_shares(analysis: Analysis) -> None:
                            "there): a shared module has one set of parameters")
         if problem is not None:
             analysis.errors.append(node_error(node_id, problem, "share"))
+
+
+def _tied_weight(params: dict[str, Any]) -> int:
+    return params["in_features"] * params["out_features"] if "in_features" in params else 0
+
+
+def _check_ties(analysis: Analysis) -> None:
+    """Every ``tie`` is a Linear naming an Embedding whose weight has the Linear's weight's shape."""
+    assert analysis.structure is not None
+    nodes = analysis.structure.nodes
+    for node_id, node in nodes.items():
+        if node.tie is None:
+            continue
+        problem, field_name = None, "tie"
+        target = nodes.get(node.tie)
+        if node.type != "Linear":
+            problem = f"only a Linear can tie its weight to an Embedding's, not a {node.type}"
+        elif node.share is not None:
+            problem = "a node that shares another's module takes its weights from there; give it share or tie, not both"
+        elif target is None:
+            problem = f"tie names {node.tie!r}, which is not a node of this graph"
+        elif target.type != "Embedding":
+            problem = f"tie names {node.tie!r}, a {target.type}; a Linear ties its weight to an Embedding's"
+        elif node_id in analysis.nodes and node.tie in analysis.nodes:
+            mine, theirs = analysis.nodes[node_id].params, analysis.nodes[node.tie].params
+            if mine["init"] != "default":
+                problem, field_name = (f"a tied Linear's weight is {node.tie!r}'s: set init on that Embedding"), "init"
+            elif (mine["out_features"], mine["in_features"]) != (theirs["num_embeddings"], theirs["embedding_dim"]):
+                problem = (f"ties to {node.tie!r}, whose weight is [{theirs['num_embeddings']}, "
+                           f"{theirs['embedding_dim']}], but this Linear's is [{mine['out_features']}, "
+                           f"{mine['in_features']}]: out_features must be num_embeddings and in_features "
+                           "embedding_dim")
+        if problem is not None:
+            analysis.errors.append(node_error(node_id, problem, field_name))
 
 
 def _holder(nodes: dict[str, Any], node_id: str) -> str:

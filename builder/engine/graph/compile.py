@@ -115,6 +115,9 @@ def build(analysis: Analysis) -> torch.fx.GraphModule:
             values[node_id] = emit.call(tuple, list(values[node_id]))
         if isinstance(values[node_id], torch.fx.Node):
             values[node_id].meta["netbuilder_node"] = node_id
+    for node_id, node in structure.nodes.items():
+        if node.tie is not None:  # a tied head: the Linear's weight is the Embedding's, [vocabulary, features]
+            getattr(root, node_id).weight = getattr(root, node.tie).weight
     results = [_pick(graph, values, analysis, *structure.inputs[n][0]) for n in structure.output_nodes]
     graph.output(results[0] if len(results) == 1 else tuple(results))
     graph.lint()

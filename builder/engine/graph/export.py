@@ -230,6 +230,8 @@ def _init_lines(analysis: Analysis, origins: dict[str, tuple[str, str]], classes
     for owner, tree in trees.items():
         at = lines.index(f"        self.{owner} = <tree {owner}>")
         lines[at] = f"        self.{owner} = {_module_dict(tree, 2)}  # expanded TorchvisionModel"
+    lines += [f"        self.{node_id}.weight = self.{node.tie}.weight  # tied to the embedding"
+              for node_id, node in structure.nodes.items() if node.tie is not None]
     return lines
 
 
@@ -348,6 +350,8 @@ class _BlockClasses:
                 continue
             init.append(f"        self.{node_id} = {_constructor(copy, node_id, raw[node_id], declared)}")
             init += _module_init_lines(copy, node_id)
+        init += [f"        self.{node_id}.weight = self.{node.tie}.weight  # tied to the embedding"
+                 for node_id, node in structure.nodes.items() if node.tie is not None]
         inputs, outputs = structure.input_nodes, structure.output_nodes
         signature = "".join(f", {k}={_render(_plain(_default(block, k)))}" for k in declared)
         results = [_pick(copy, *structure.inputs[n][0]) for n in outputs]

@@ -52,7 +52,8 @@ class NodeDoc(BaseModel):
     (and its BatchNorm statistics) fixed; the others learn at the run's rate × ``lr_mult``.
 
     ``share`` names another node of the same type and parameters whose module this one calls (a siamese
-    encoder): the model holds the module, and the state dict its weights, once.
+    encoder): the model holds the module, and the state dict its weights, once. ``tie`` (a Linear) names an
+    Embedding whose weight it uses as its own (a tied language-model head).
     """
 
     model_config = ConfigDict(extra="ignore", frozen=True)
@@ -62,6 +63,7 @@ class NodeDoc(BaseModel):
     trainable: StrictBool = True
     lr_mult: Multiplier = 1.0
     share: StrictStr | None = None
+    tie: StrictStr | None = None
 
 
 class EdgeDoc(BaseModel):
