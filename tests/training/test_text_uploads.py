@@ -118,6 +118,13 @@ def test_model_py_holds_the_vocabulary_and_tokenize_reads_new_text_as_training_d
         torch.testing.assert_close(net(namespace["tokenize"](texts)), gm(ds.x))
 
 
+def test_texts_of_several_lengths_without_padding_are_refused_in_plain_words():
+    spec = {"unit": "char", "vocab": ["a", "b"], "length": None, "pad_id": None, "unk_id": None}
+    assert encode_texts(["ab", "ba"], **spec).tolist() == [[0, 1], [1, 0]]
+    with pytest.raises(ValueError, match="the texts have 1 to 2 tokens, and without padding they must have one length"):
+        encode_texts(["ab", "b"], **spec)
+
+
 def test_a_model_without_token_inputs_has_no_tokenizer():
     assert "tokenize" not in export_python(BAG_OF_WORDS) and "TOKENIZER" not in export_python(BAG_OF_WORDS)
 

@@ -149,6 +149,10 @@ def encode_texts(texts: list[str], unit: str, vocab: list[str], length: int | No
                     raise ValueError(f"a text of {len(ids)} tokens needs {length}, and there is no padding")
                 ids += [pad_id] * (length - len(ids))
         rows.append(ids)
+    lengths = sorted({len(ids) for ids in rows})
+    if len(lengths) > 1:
+        raise ValueError(f"the texts have {lengths[0]} to {lengths[-1]} tokens, and without padding they must have one "
+                         "length")
     return torch.tensor(rows, dtype=torch.int64)
 
 
