@@ -229,7 +229,7 @@ def catalog_json() -> dict[str, Any]:
 
     >>> doc = catalog_json()
     >>> [p["name"] for p in next(l for l in doc["layers"] if l["type"] == "Linear")["params"]]
-    ['in_features', 'out_features', 'bias']
+    ['in_features', 'out_features', 'bias', 'init', 'init_std', 'init_a', 'init_b']
     """
     from builder.engine.settings import SETTING_NAMES, engine_settings
 
