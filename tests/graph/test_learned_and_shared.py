@@ -534,3 +534,22 @@ def test_only_a_linear_ties_its_weight():
     g = {**TIED, "nodes": [{**n, "tie": "embed"} if n["id"] == "rnn" else n for n in TIED["nodes"]]}
     assert {"node": "rnn", "field": "tie", "message": "only a Linear can tie its weight to an Embedding's, not a GRU"} in (
         validate(g)["errors"])
+
+
+def test_flattening_a_block_keeps_its_shared_module_shared_within_each_copy():
+    from builder.engine.graph.blocks import flatten
+
+    g = {"format": FORMAT, "name": "Twice", "blocks": {"Pair": {"nodes": [
+        node("i", "Input"), node("f", "Linear", out_features=5), {"id": "g", "type": "Linear", "share": "f"},
+        node("o", "Output")], "edges": edges(("i", "f"), ("f", "g"), ("g", "o"))}},
+        "nodes": [node("x", "Input", shape=[5]), node("pair", "Block", block="Pair", repeat=2), node("y", "Output")],
+        "edges": edges(("x", "pair"), ("pair", "y"))}
+    flat = flatten(g)
+    assert {n["id"]: n.get("share") for n in flat["nodes"] if n["type"] == "Linear"} == {
+        "pair_1_f": None, "pair_1_g": "pair_1_f", "pair_2_f": None, "pair_2_g": "pair_2_f"}
+    assert validate(flat)["params"] == validate(g)["params"] == 60
+    gm, flat_gm = compile_graph(g), compile_graph(flat)
+    flat_gm.load_state_dict({k.replace("pair.0.", "pair_1_").replace("pair.1.", "pair_2_"): v
+                             for k, v in gm.state_dict().items()})
+    x = torch.randn(2, 5)
+    torch.testing.assert_close(flat_gm(x), gm(x))

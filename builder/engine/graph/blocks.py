@@ -293,7 +293,8 @@ def flatten(graph: Any, *, only: str | None = None) -> dict[str, Any]:
             for i, n in enumerate(layers):  # stacked where the Block node was, copy under copy
                 row = (copy - 1) * len(layers) + i
                 placed = {"position": {"x": at["x"], "y": at["y"] + 70 * row}} if isinstance(at, dict) else {}
-                nodes.append({**n, **placed, "id": prefix + n["id"]})
+                links = {k: prefix + n[k] for k in ("share", "tie") if n.get(k)}  # to nodes of the same copy
+                nodes.append({**n, **placed, "id": prefix + n["id"], **links})
             for e in flat["edges"]:
                 source = fed.get(e["source"]) or (prefix + e["source"], e.get("source_port", 0))
                 if e["target"] in outs:
