@@ -49,7 +49,8 @@ def _run_snapshot(user, run_id: int, after: int | None) -> dict | None:
 
 @database_sync_to_async
 def _run_list(user) -> list[dict]:
-    return [selectors.run_summary(r) for r in selectors.run_list(owner=user)[:500]]
+    positions = selectors.queue_positions()
+    return [selectors.run_summary(r, positions) for r in selectors.run_list(owner=user)[:500]]
 
 
 class RunConsumer(AsyncJsonWebsocketConsumer):

@@ -107,7 +107,8 @@ def run_list(request, status: str | None = None, architecture: Id | None = None)
         raise ApiError(422, f"Unknown status '{status}'; use one of {', '.join(RunStatus.values)}",
                        [{"field": "status", "message": "unknown status"}])
     runs = selectors.run_list(owner=request.user, status=status, architecture_id=architecture)
-    return [selectors.run_summary(r) for r in runs[:500]]
+    positions = selectors.queue_positions()
+    return [selectors.run_summary(r, positions) for r in runs[:500]]
 
 
 @router.get("/{int:run_id}", response={200: RunDetail, **error_responses(401, 404, 422)})

@@ -85,12 +85,12 @@ def run_publish(run_id: int, message: dict) -> None:
     _publish(stream.run_group(run_id), message)
 
 
-def broadcast_status(run: TrainingRun) -> None:
+def broadcast_status(run: TrainingRun, positions: dict[int, int] | None = None) -> None:
     """A run's `status` message to its watchers and its owner's run list: its data is exactly the
-    summary `GET /api/runs` lists, so a client replaces the row it has."""
+    summary `GET /api/runs` lists, so a client replaces the row it has (`positions` as run_summary takes)."""
     from builder import selectors
 
-    message = {"type": events.STATUS, "data": selectors.run_summary(run)}
+    message = {"type": events.STATUS, "data": selectors.run_summary(run, positions)}
     run_publish(run.pk, message)
     _publish(stream.user_runs_group(run.owner_id), message)
 
@@ -288,9 +288,12 @@ def run_claim(*, worker: str) -> TrainingRun | None:
 
 
 def broadcast_queue(*, limit: int = 200) -> None:
-    """Every queued run's place has moved: a status message for each of the first `limit` claimable runs."""
-    for run in claimable()[:limit]:
-        broadcast_status(run)
+    """Every queued run's place has moved: a status message for each of the first `limit` claimable runs,
+    their places read from the one query that lists them."""
+    runs = list(claimable()[:limit])
+    positions = {run.pk: place for place, run in enumerate(runs, start=1)}
+    for run in runs:
+        broadcast_status(run, positions)
 
 
 def _queued(run: TrainingRun, action: str) -> TrainingRun:

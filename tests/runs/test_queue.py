@@ -34,6 +34,27 @@ def test_workers_take_higher_priorities_first_then_the_oldest_and_never_a_held_r
     assert services.run_claim(worker="w").pk == first
 
 
+def test_a_list_and_a_queue_broadcast_read_every_place_from_one_query(api, alice, settings, monkeypatch,
+                                                                   django_assert_max_num_queries):
+    from builder import selectors
+
+    settings.NETBUILDER_MAX_ACTIVE_RUNS = 30
+    as_alice = api.as_user(alice)
+    ids = [submit(as_alice) for _ in range(12)]
+    as_alice.patch(f"/api/runs/{ids[5]}", {"priority": 3})
+    expected = {ids[5]: 1, **{pk: place for place, pk in enumerate([i for i in ids if i != ids[5]], start=2)}}
+
+    assert selectors.queue_positions() == expected
+    assert {r.pk: selectors.queue_position(r) for r in TrainingRun.objects.all()} == expected
+    listed = as_alice.get("/api/runs").json()
+    assert {r["id"]: r["queue_position"] for r in listed} == expected
+    sent: list[dict] = []
+    monkeypatch.setattr(services, "run_publish", lambda run_id, message: sent.append(message["data"]))
+    with django_assert_max_num_queries(1):  # the queued runs, and nothing per run
+        services.broadcast_queue()
+    assert {d["id"]: d["queue_position"] for d in sent} == expected
+
+
 def test_only_a_queued_run_can_be_held_released_or_reprioritised(api, alice):
     as_alice = api.as_user(alice)
     run_id = submit(as_alice)

@@ -64,6 +64,32 @@ function useCanvasList() {
   return { list, refFor };
 }
 
+/**
+ * Draws `read()`'s value whenever it is a new one: at once, then on the source's updates, every node's
+ * drawing batched into one animation frame. `deps` are what else `read` and `draw` depend on.
+ */
+function useRedraw<T>(source: PictureSource, read: () => T, draw: (value: T) => void, deps: readonly unknown[]): void {
+  const key = useRef({});
+  const latest = useRef({ read, draw });
+  latest.current = { read, draw };
+  useEffect(() => {
+    const batchKey = key.current;
+    let drawn: unknown = null;
+    const update = () => {
+      const value = latest.current.read();
+      if (value === drawn) return;
+      drawn = value;
+      frames.schedule(batchKey, () => latest.current.draw(latest.current.read()));
+    };
+    update();
+    const unsubscribe = source.subscribe(update);
+    return () => {
+      unsubscribe();
+      frames.cancel(batchKey);
+    };
+  }, [source, ...deps]); // eslint-disable-line react-hooks/exhaustive-deps -- `deps` are the caller's
+}
+
 const zoomOf = (s: { transform: [number, number, number] }) => s.transform[2];
 
 /** Keeps its content the same size on screen whatever the canvas's zoom (the enlarged unit is ~128 px). */
@@ -82,13 +108,10 @@ function NodeUnitsView({ nodeId, source, testId }: NodePicturesProps) {
   const [hovered, setHovered] = useState<number | null>(null);
   const popover = useRef<HTMLCanvasElement>(null);
   const popoverText = useRef<HTMLSpanElement>(null);
-  const key = useRef({});
-
-  useEffect(() => {
-    const batchKey = key.current;
-    let drawn: unknown = null;
-    const draw = () => {
-      const units = source.units(nodeId);
+  useRedraw(
+    source,
+    () => source.units(nodeId),
+    (units) => {
       if (!units) return;
       const scale = divergingScale(units.range);
       const n = units.size;
@@ -102,20 +125,9 @@ function NodeUnitsView({ nodeId, source, testId }: NodePicturesProps) {
         const [lo, hi] = valueRange(values);
         if (popoverText.current) popoverText.current.textContent = `unit ${hovered} · ${fmt(lo)} to ${fmt(hi)}`;
       }
-    };
-    const update = () => {
-      const units = source.units(nodeId);
-      if (units === drawn) return;
-      drawn = units;
-      frames.schedule(batchKey, draw);
-    };
-    update();
-    const unsubscribe = source.subscribe(update);
-    return () => {
-      unsubscribe();
-      frames.cancel(batchKey);
-    };
-  }, [source, nodeId, count, hovered, list]);
+    },
+    [nodeId, count, hovered],
+  );
 
   if (!count) return null;
   return (
@@ -148,31 +160,17 @@ function NodeFeatureMapsView({ nodeId, source, testId, max = 4 }: NodePicturesPr
   const shown = useSyncExternalStore(source.subscribe, () => Math.min(max, source.featureMaps(nodeId)?.channels.length ?? 0));
   const of = useSyncExternalStore(source.subscribe, () => source.featureMaps(nodeId)?.of ?? 0);
   const { list, refFor } = useCanvasList();
-  const key = useRef({});
-
-  useEffect(() => {
-    const batchKey = key.current;
-    let drawn: unknown = null;
-    const draw = () => {
-      const maps = source.featureMaps(nodeId);
+  useRedraw(
+    source,
+    () => source.featureMaps(nodeId),
+    (maps) => {
       list.current.forEach((canvas, k) => {
         const picture = maps?.channels[k];
         if (canvas && picture) paintPicture(canvas, picture);
       });
-    };
-    const update = () => {
-      const maps = source.featureMaps(nodeId);
-      if (maps === drawn) return;
-      drawn = maps;
-      frames.schedule(batchKey, draw);
-    };
-    update();
-    const unsubscribe = source.subscribe(update);
-    return () => {
-      unsubscribe();
-      frames.cancel(batchKey);
-    };
-  }, [source, nodeId, shown, list]);
+    },
+    [nodeId, shown],
+  );
 
   if (!shown) return null;
   return (
