@@ -4,6 +4,7 @@ inferred shapes and counts; and no JSON whatever makes the compiler raise anythi
 from __future__ import annotations
 
 import importlib.util
+import math
 import sys
 from typing import Any
 
@@ -111,6 +112,55 @@ def test_random_graphs_either_fail_validation_or_run_with_the_inferred_shapes(gr
         net = _load(export_python(graph))()
         net.load_state_dict(gm.state_dict())
         torch.testing.assert_close(net.eval()(x), gm(x), equal_nan=True)
+
+
+INITS = [c for c in next(p for p in next(layer for layer in LAYERS if layer["type"] == "Parameter")["params"]
+                         if p["name"] == "init")["choices"]]
+
+
+@st.composite
+def learned_tensor_graphs(draw: st.DrawFn) -> dict[str, Any]:
+    """Input [S] + a Parameter and a Constant of S with some sizes 1 (broadcasting), random inits and values."""
+    shape = draw(st.lists(st.integers(1, 4), min_size=1, max_size=3))
+    param_shape = [draw(st.sampled_from([s, 1])) for s in shape]
+    const_shape = [draw(st.sampled_from([s, 1])) for s in shape]
+
+    def nested(dims: list[int]) -> Any:
+        if not dims:
+            return draw(st.floats(-4, 4, allow_nan=False))
+        return [nested(dims[1:]) for _ in range(dims[0])]
+
+    init = draw(st.sampled_from(INITS))
+    nodes = [{"id": "x", "type": "Input", "params": {"shape": shape}},
+             {"id": "p", "type": "Parameter", "params": {"shape": param_shape, "init": init}},
+             {"id": "c", "type": "Constant", "params": {"value": nested(const_shape)}},
+             {"id": "sum", "type": "Add"}, {"id": "prod", "type": "Multiply"}, {"id": "y", "type": "Output"}]
+    edges = [{"source": "x", "target": "p"}, {"source": "x", "target": "c"}, {"source": "x", "target": "sum"},
+             {"source": "p", "target": "sum", "port": 1}, {"source": "sum", "target": "prod"},
+             {"source": "c", "target": "prod", "port": 1}, {"source": "prod", "target": "y"}]
+    return {"format": "netbuilder.graph/1", "name": "Random", "nodes": nodes, "edges": edges}
+
+
+@settings(max_examples=60, deadline=None)
+@given(learned_tensor_graphs())
+def test_random_parameters_and_constants_broadcast_as_inferred_and_export_equal(graph):
+    result = validate(graph)
+    shape, param_shape = graph["nodes"][0]["params"]["shape"], graph["nodes"][1]["params"]["shape"]
+    if graph["nodes"][1]["params"]["init"] in ("xavier_uniform", "xavier_normal", "kaiming_uniform", "kaiming_normal",
+                                               "orthogonal") and len(param_shape) < 2:
+        assert [e["field"] for e in result["errors"]] == ["init"]
+        return
+    assert result["ok"], result["errors"]
+    assert result["params"] == math.prod(param_shape) and result["output_shapes"] == [shape]
+    gm = compile_graph(graph).eval()
+    x = torch.randn(3, *shape)
+    with torch.no_grad():
+        assert real_shapes(gm, x)["p"] == [param_shape]
+        expected = (x + gm.p) * gm.c
+        torch.testing.assert_close(gm(x), expected)
+        net = _load(export_python(graph))()
+        net.load_state_dict(gm.state_dict())
+        torch.testing.assert_close(net.eval()(x), expected)
 
 
 @settings(max_examples=200, deadline=None)
