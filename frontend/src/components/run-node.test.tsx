@@ -11,7 +11,7 @@ import { epoch } from "@/test/run-fixtures";
 const dead: NodeHealth = { act_mean: 0, act_std: 0, dead_fraction: 1, saturated_fraction: null, grad_norm: null, update_ratio: null, alerts: ["dead"] };
 
 function node(id: string, layerType: string) {
-  const props = { id, type: "run", data: { layerType }, selected: false, dragging: false, zIndex: 0, isConnectable: false, positionAbsoluteX: 0, positionAbsoluteY: 0, draggable: false, selectable: false, deletable: false } as unknown as NodeProps<RunFlowNode>;
+  const props = { id, type: "run", data: { layerType, inPorts: 1, outPorts: 1 }, selected: false, dragging: false, zIndex: 0, isConnectable: false, positionAbsoluteX: 0, positionAbsoluteY: 0, draggable: false, selectable: false, deletable: false } as unknown as NodeProps<RunFlowNode>;
   return (
     <ReactFlowProvider>
       <RunNodeComponent {...props} />

@@ -8,12 +8,29 @@ import { Handle, Position, type NodeProps } from "@xyflow/react";
 import { memo, type CSSProperties } from "react";
 import { NodeFeatureMaps, NodeUnits } from "@/components/node-pictures";
 import { healthColor, healthPosition, healthValue } from "@/lib/health-scale";
+import { inHandle, outHandle } from "@/lib/graph";
 import type { RunFlowNode } from "@/lib/run-graph";
 import { nodeAlerts } from "@/lib/run-series";
 import { runPictures, useRun } from "@/store/run-store";
 
 function categoryClass(category: string | undefined): string {
   return `cat-${(category ?? "unknown").toLowerCase().replace(/[^a-z]+/g, "-")}`;
+}
+
+/** `count` read-only handles spread along one side, each with its port's id (`in-1`, `out-0`). */
+function Ports({ nodeId, count, type }: { nodeId: string; count: number; type: "target" | "source" }) {
+  return Array.from({ length: count }, (_, port) => (
+    <Handle
+      key={port}
+      id={type === "target" ? inHandle(port) : outHandle(port)}
+      type={type}
+      position={type === "target" ? Position.Top : Position.Bottom}
+      isConnectable={false}
+      className="run-port"
+      style={{ left: `${((port + 1) / (count + 1)) * 100}%` }}
+      data-testid={`run-port-${type === "target" ? "in" : "out"}-${nodeId}-${port}`}
+    />
+  ));
 }
 
 function RunNodeView({ id, data }: NodeProps<RunFlowNode>) {
@@ -31,7 +48,7 @@ function RunNodeView({ id, data }: NodeProps<RunFlowNode>) {
       data-health-value={value ?? ""}
       data-health-position={position ?? ""}
     >
-      <Handle type="target" position={Position.Top} isConnectable={false} className="run-port" />
+      <Ports nodeId={id} count={data.inPorts} type="target" />
       <div className="layer-node-head">
         <span className="layer-node-type">{data.layerType}</span>
         <span className="layer-node-id">{id}</span>
@@ -43,7 +60,7 @@ function RunNodeView({ id, data }: NodeProps<RunFlowNode>) {
       )}
       <NodeUnits nodeId={id} source={runPictures} testId="run-node-unit" />
       <NodeFeatureMaps nodeId={id} source={runPictures} testId="run-node-fmap" />
-      <Handle type="source" position={Position.Bottom} isConnectable={false} className="run-port" />
+      <Ports nodeId={id} count={data.outPorts} type="source" />
     </div>
   );
 }

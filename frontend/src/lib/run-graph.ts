@@ -4,13 +4,16 @@
  * pictures is taller than the builder's).
  */
 import type { Edge, Node } from "@xyflow/react";
-import { fromGraphDoc } from "@/lib/graph";
+import { fromGraphDoc, inHandle, outHandle } from "@/lib/graph";
 import type { GraphDoc } from "@/lib/types";
 
 export type RunNodeData = {
   layerType: string;
   /** The catalog's category (for its colour), once the catalog is known. */
   category?: string;
+  /** Input and output handles: one per port the run's edges use (an Add's or Concat's several inputs). */
+  inPorts: number;
+  outPorts: number;
 };
 export type RunFlowNode = Node<RunNodeData, "run">;
 
@@ -24,9 +27,26 @@ export interface RunFlowGraph {
 /** The run's graph document as read-only flow nodes and plain edges. Throws GraphDocError as fromGraphDoc. */
 export function runFlowGraph(doc: GraphDoc): RunFlowGraph {
   const loaded = fromGraphDoc(doc);
-  const nodes: RunFlowNode[] = loaded.nodes.map((n) => ({ id: n.id, type: "run", position: n.position, data: { layerType: n.data.layerType } }));
-  // One handle a side: the picture shows what feeds what, not which port.
-  const edges: Edge[] = loaded.edges.map((e) => ({ id: e.id, source: e.source, target: e.target }));
+  const ins = new Map<string, number>();
+  const outs = new Map<string, number>();
+  for (const e of loaded.edges) {
+    ins.set(e.target, Math.max(ins.get(e.target) ?? 1, e.data!.port + 1));
+    outs.set(e.source, Math.max(outs.get(e.source) ?? 1, e.data!.sourcePort + 1));
+  }
+  const nodes: RunFlowNode[] = loaded.nodes.map((n) => ({
+    id: n.id,
+    type: "run",
+    position: n.position,
+    data: { layerType: n.data.layerType, inPorts: ins.get(n.id) ?? 1, outPorts: outs.get(n.id) ?? 1 },
+  }));
+  // Plain edges (no shape labels to compute) between the ports they join.
+  const edges: Edge[] = loaded.edges.map((e) => ({
+    id: e.id,
+    source: e.source,
+    target: e.target,
+    sourceHandle: outHandle(e.data!.sourcePort),
+    targetHandle: inHandle(e.data!.port),
+  }));
   return { nodes, edges, needsLayout: loaded.needsLayout };
 }
 
