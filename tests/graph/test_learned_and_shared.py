@@ -253,9 +253,9 @@ def _shared(second: dict, first_params: dict | None = None, extra: list | None =
     ({"type": "Linear", "share": "a", "params": {"out_features": 3}},
      "shares 'a', but their out_features differ (3 here, 6 there): a shared module has one set of parameters"),
     ({"type": "Linear", "share": "a", "params": {"bias": False}},
-     "shares 'a', but their bias differ (False here, True there): a shared module has one set of parameters"),
+     "shares 'a', but their bias differ (false here, true there): a shared module has one set of parameters"),
     ({"type": "Linear", "share": "a", "trainable": False},
-     "shares 'a', whose trainable and lr_mult are True, 1: a shared module trains as one, so give this node the same"),
+     "shares 'a', whose trainable and lr_mult are true, 1: a shared module trains as one, so give this node the same"),
 ])
 def test_a_bad_share_is_refused_naming_the_node_and_the_field_share(second, message):
     result = validate(_shared(second))

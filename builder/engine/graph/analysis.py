@@ -7,6 +7,7 @@ and real forward passes by the tests (``tests/graph/test_properties.py``).
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -145,8 +146,8 @@ def _check_shares(analysis: Analysis) -> None:
         elif owner.type != node.type:
             problem = f"share names {owner_id!r}, a {owner.type}; only a {node.type} can lend this node its module"
         elif owner.trainable != node.trainable or owner.lr_mult != node.lr_mult:
-            problem = (f"shares {owner_id!r}, whose trainable and lr_mult are {owner.trainable}, {owner.lr_mult:g}: a "
-                       "shared module trains as one, so give this node the same")
+            problem = (f"shares {owner_id!r}, whose trainable and lr_mult are {json.dumps(owner.trainable)}, "
+                       f"{owner.lr_mult:g}: a shared module trains as one, so give this node the same")
         elif node_id in analysis.nodes and owner_id in analysis.nodes:
             mine, theirs = analysis.nodes[node_id], analysis.nodes[owner_id]
             if layer.takes_init and mine.params["init"] != "default":
@@ -156,8 +157,8 @@ def _check_shares(analysis: Analysis) -> None:
             differ = [k for k in a if a[k] != b.get(k)]
             if differ:
                 k = differ[0]
-                problem = (f"shares {owner_id!r}, but their {k} differ ({_plain(a[k])} here, {_plain(b.get(k))} "
-                           "there): a shared module has one set of parameters")
+                problem = (f"shares {owner_id!r}, but their {k} differ ({json.dumps(_plain(a[k]))} here, "
+                           f"{json.dumps(_plain(b.get(k)))} there): a shared module has one set of parameters")
         if problem is not None:
             analysis.errors.append(node_error(node_id, problem, "share"))
 
