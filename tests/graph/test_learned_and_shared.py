@@ -553,3 +553,12 @@ def test_flattening_a_block_keeps_its_shared_module_shared_within_each_copy():
                              for k, v in gm.state_dict().items()})
     x = torch.randn(2, 5)
     torch.testing.assert_close(flat_gm(x), gm(x))
+
+
+def test_a_shared_prelu_lends_its_own_init_which_is_its_slope():
+    g = graph([node("x", "Input", shape=[3]), node("a", "PReLU", init=0.5), {"id": "b", "type": "PReLU", "share": "a"},
+               node("y", "Output")], [("x", "a"), ("a", "b"), ("b", "y")], name="Slopes")
+    result = validate(g)
+    assert result["ok"], result["errors"]
+    gm = same_as_compiled(g, -torch.ones(2, 3))
+    torch.testing.assert_close(gm(-torch.ones(2, 3)), torch.full((2, 3), 0.25))

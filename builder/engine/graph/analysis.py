@@ -116,7 +116,8 @@ def _own_params(structure: Structure, node_id: str) -> Any:
     owner = structure.nodes[_holder(structure.nodes, node_id)]
     if owner.type != node.type or not isinstance(node.params, dict) or not isinstance(owner.params, dict):
         return node.params
-    lent = {k: v for k, v in owner.params.items() if k not in INIT_NAMES}
+    kept = INIT_NAMES if LAYERS[node.type].takes_init else frozenset()
+    lent = {k: v for k, v in owner.params.items() if k not in kept}
     return lent | node.params
 
 
