@@ -561,4 +561,4 @@ def test_a_shared_prelu_lends_its_own_init_which_is_its_slope():
     result = validate(g)
     assert result["ok"], result["errors"]
     gm = same_as_compiled(g, -torch.ones(2, 3))
-    torch.testing.assert_close(gm(-torch.ones(2, 3)), torch.full((2, 3), 0.25))
+    torch.testing.assert_close(gm(-torch.ones(2, 3)), torch.full((2, 3), -0.25))  # the slope 0.5, twice
