@@ -178,7 +178,7 @@ def sweep_summary(sweep: Sweep) -> dict:
 
 
 def sweep_detail(sweep: Sweep) -> dict:
-    """The sweep with each run's summary, its config and its graph's size (parameters, FLOPs)."""
+    """The sweep with each run's summary, its config, its graph's size (parameters, FLOPs) and its design's name."""
     from builder.engine.graph import validate
 
     sizes: dict[str, dict] = {}  # a sweep trains one or a few designs: measure each once
@@ -190,7 +190,9 @@ def sweep_detail(sweep: Sweep) -> dict:
             sizes[key] = {"params": report["params"], "flops": report["flops"]}
         return sizes[key]
 
-    runs = [{**run_summary(r), "config": r.config, **size(r.graph)} for r in sweep.runs.order_by("id")]
+    runs = [{**run_summary(r), "config": r.config, **size(r.graph),
+             "architecture_name": r.architecture.name if r.architecture is not None else None}
+            for r in sweep.runs.select_related("architecture").order_by("id")]
     return {**sweep_summary(sweep), "request": sweep.request, "runs": runs}
 
 

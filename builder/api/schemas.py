@@ -517,6 +517,8 @@ class SweepRun(RunSummary):
     config: dict[str, Any]
     params: int
     flops: int
+    architecture_name: Annotated[str | None, Field(description="the saved architecture's name; null: the run's "
+                                                   "own graph")]
 
 
 class SweepDetail(TypedDict):

@@ -94,6 +94,8 @@ def test_several_architectures_are_compared_on_the_same_grid(api, alice):
     runs = TrainingRun.objects.filter(pk__in=body["runs"]).order_by("id")
     assert [(r.architecture_id, r.config["lr"]) for r in runs] == [(ids[0], 0.1), (ids[0], 0.01), (ids[1], 0.1), (ids[1], 0.01)]
     assert runs[2].name.endswith("B · lr=0.1")
+    detail = as_alice.get(f"/api/sweeps/{body['id']}").json()
+    assert [r["architecture_name"] for r in detail["runs"]] == ["A", "A", "B", "B"]
 
 
 def test_stopping_a_sweep_stops_its_queued_and_running_runs(api, alice):

@@ -8,7 +8,7 @@ import type { SweepDetail, SweepRun } from "@/lib/sweep-types";
 import { runSummary } from "@/test/run-fixtures";
 
 function sweepRun(id: number, lr: number, params: number, acc: number): SweepRun {
-  return { ...runSummary(id, "succeeded"), sweep: 1, config: { lr }, params, flops: params * 2, final_metrics: { val_loss: 1 - acc, val_accuracy: acc }, best_epoch: 2, best_metrics: { val_loss: 1 - acc, val_accuracy: acc } };
+  return { ...runSummary(id, "succeeded"), sweep: 1, config: { lr }, params, flops: params * 2, architecture_name: null, final_metrics: { val_loss: 1 - acc, val_accuracy: acc }, best_epoch: 2, best_metrics: { val_loss: 1 - acc, val_accuracy: acc } };
 }
 
 const DETAIL: SweepDetail = {

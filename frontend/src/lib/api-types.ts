@@ -1677,6 +1677,11 @@ export interface components {
         SweepRun: {
             /** Architecture */
             architecture: number | null;
+            /**
+             * Architecture Name
+             * @description the saved architecture's name; null: the run's own graph
+             */
+            architecture_name: string | null;
             /** Architecture Version */
             architecture_version: number | null;
             /**

@@ -23,7 +23,7 @@ import type { SweepDetail, SweepRun } from "@/lib/sweep-types";
 import { runSummary } from "@/test/run-fixtures";
 
 function sweepRun(id: number, extra: Partial<SweepRun> = {}): SweepRun {
-  return { ...runSummary(id, "succeeded"), sweep: 1, config: { lr: 0.01, epochs: 2 }, params: 100, flops: 200, ...extra };
+  return { ...runSummary(id, "succeeded"), sweep: 1, config: { lr: 0.01, epochs: 2 }, params: 100, flops: 200, architecture_name: null, ...extra };
 }
 
 function detail(runs: SweepRun[], options = ["lr"]): SweepDetail {
@@ -44,10 +44,10 @@ describe("sweepColumns", () => {
 
   it("shows R² for regression and the design when the sweep trains several", () => {
     const runs = [
-      sweepRun(1, { final_metrics: { val_loss: 2, val_r2: 0.3 }, architecture: 4, architecture_version: 1 }),
+      sweepRun(1, { final_metrics: { val_loss: 2, val_r2: 0.3 }, architecture: 4, architecture_version: 1, architecture_name: "small" }),
       sweepRun(2, { final_metrics: { val_loss: 1, val_r2: 0.6 }, architecture: 5, architecture_version: 2 }),
     ];
-    const cols = sweepColumns(detail(runs), (id) => (id === 4 ? "small" : undefined));
+    const cols = sweepColumns(detail(runs));
     expect(cols.map((c) => c.key)).toContain("val_r2");
     expect(cols.map((c) => c.key)).not.toContain("val_accuracy");
     const design = cols.find((c) => c.key === "design");

@@ -47,9 +47,9 @@ export function designKey(run: Pick<SweepRun, "architecture" | "architecture_ver
 /**
  * The results table's columns: the run, its status, its design (when the sweep trains several), each
  * varied option, the final and best validation figures, the best epoch, parameters, FLOPs and time.
- * `designName` names an architecture id (the list of saved architectures), when known.
+ * A design is named as the server names it (`architecture_name`).
  */
-export function sweepColumns(detail: Pick<SweepDetail, "options" | "runs">, designName: (architecture: number) => string | undefined = () => undefined): SweepColumn[] {
+export function sweepColumns(detail: Pick<SweepDetail, "options" | "runs">): SweepColumn[] {
   const runs = detail.runs;
   const validation = validationKind(runs);
   const vKey = validation === "r2" ? "val_r2" : "val_accuracy";
@@ -64,7 +64,7 @@ export function sweepColumns(detail: Pick<SweepDetail, "options" | "runs">, desi
       key: "design",
       label: "Design",
       kind: "text",
-      value: (r) => (r.architecture === null ? "graph" : `${designName(r.architecture) ?? `#${r.architecture}`} v${r.architecture_version ?? "?"}`),
+      value: (r) => (r.architecture === null ? "graph" : `${r.architecture_name ?? `#${r.architecture}`} v${r.architecture_version ?? "?"}`),
     });
   }
   for (const option of detail.options) columns.push({ key: `option:${option}`, label: option, kind: "option", value: (r) => cell(r.config?.[option]) });

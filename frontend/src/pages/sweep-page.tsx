@@ -9,25 +9,11 @@ import { useSweep } from "@/hooks/use-sweep";
 import { api, ApiError } from "@/lib/api";
 import { navigate } from "@/lib/router";
 import { sweepActive, sweepColumns } from "@/lib/sweep";
-import type { ArchitectureSummary } from "@/lib/types";
-
-function useArchitectureNames(wanted: boolean): (id: number) => string | undefined {
-  const [list, setList] = useState<ArchitectureSummary[]>([]);
-  useEffect(() => {
-    if (wanted) api.architectures().then(setList, () => undefined);
-  }, [wanted]);
-  return useMemo(() => {
-    const names = new Map(list.map((a) => [a.id, a.name]));
-    return (id: number) => names.get(id);
-  }, [list]);
-}
 
 export function SweepPage({ sweepId }: { sweepId: number }) {
   const { sweep, error, missing, reload } = useSweep(sweepId);
   const [busy, setBusy] = useState<string | null>(null);
-  const severalDesigns = useMemo(() => new Set(sweep?.runs.map((r) => r.architecture) ?? []).size > 1, [sweep]);
-  const designName = useArchitectureNames(severalDesigns);
-  const columns = useMemo(() => (sweep ? sweepColumns(sweep, designName) : []), [sweep, designName]);
+  const columns = useMemo(() => (sweep ? sweepColumns(sweep) : []), [sweep]);
 
   useEffect(() => {
     document.title = sweep ? `${sweep.name} · ${sweep.status} · NetBuilder` : `Sweep ${sweepId} · NetBuilder`;
