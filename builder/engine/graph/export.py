@@ -70,6 +70,9 @@ class _SourceEmitter:
         self.lines.append(f"        {local} = {value}")
         return _Code(local)
 
+    def training(self) -> _Code:
+        return _Code("self.training")
+
 
 def _shape_comment(values: list[Value]) -> str:
     shapes = ", ".join("(B" + "".join(f", {s}" for s in v.shape) + ")" for v in values)
@@ -207,8 +210,9 @@ def _init_lines(analysis: Analysis, origins: dict[str, tuple[str, str]], classes
     lines: list[str] = []
     trees: dict[str, dict[str, Any]] = {}
     for node_id in structure.order:
-        if analysis.nodes[node_id].layer.holds is not None:
-            lines += _held_lines(node_id, analysis.nodes[node_id].layer.holds(analysis.nodes[node_id].params))
+        holds = analysis.nodes[node_id].layer.holds
+        if holds is not None:
+            lines += _held_lines(node_id, holds(analysis.nodes[node_id].params))
         if not analysis.nodes[node_id].layer.has_module or structure.nodes[node_id].share is not None:
             continue
         if analysis.nodes[node_id].layer.type == BLOCK:
@@ -341,8 +345,9 @@ class _BlockClasses:
         init = []
         for node_id in structure.order:
             info = copy.nodes[node_id]
-            if info.layer.holds is not None:
-                init += _held_lines(node_id, info.layer.holds(info.params))
+            holds = info.layer.holds
+            if holds is not None:
+                init += _held_lines(node_id, holds(info.params))
             if not info.layer.has_module or structure.nodes[node_id].share is not None:
                 continue
             if info.layer.type == BLOCK:

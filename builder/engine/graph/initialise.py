@@ -68,7 +68,7 @@ def init_calls(p: dict[str, Any], names: list[str], padding_idx: int | None = No
     """
     if p["init"] == "default":
         return []
-    calls = []
+    calls: list[tuple[str, str, dict]] = []
     for name in names:
         if name.split(".")[-1].startswith("bias"):
             calls.append((name, "zeros_", {}))
