@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 from graph_builders import chain, layer_graph, node, random_input, real_shapes
+from test_more_layers import NEW_TYPES
 from torch.utils.flop_counter import FlopCounterMode
 
 from builder.engine.graph import catalog_json, compile_graph, validate
@@ -116,6 +117,7 @@ def test_every_catalog_layer_has_a_case_here():
                                        "Concat", "Split", "Block",  # Block: tests/graph/test_blocks.py
                                        "TransformerDecoder",  # tests/graph/test_attention_masks.py
                                        "Sub", "Div", "MatMul"}  # tests/graph/test_toolbox.py
+    covered |= NEW_TYPES  # tests/graph/test_more_layers.py
     assert types == covered
 
 

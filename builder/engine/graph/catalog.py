@@ -59,6 +59,7 @@ class Emitter(Protocol):
     def op(self, symbol: str, left: Any, right: Any) -> Any: ...       # left <symbol> right
     def tensor(self) -> Any: ...                                       # self.<node id>, a Parameter or buffer
     def bind(self, value: Any, name: str) -> Any: ...                  # <node id>_<name> = value, used twice
+    def training(self) -> Any: ...                                     # self.training, True in train mode
 
 
 Rule = Callable[[str, dict[str, Any], list[Value]], list[Value]]

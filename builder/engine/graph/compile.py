@@ -80,6 +80,9 @@ class _FxEmitter:
     def bind(self, value: torch.fx.Node, name: str) -> torch.fx.Node:
         return value  # an fx node is computed once however often it is used
 
+    def training(self) -> torch.fx.Node:
+        return self._node("get_attr", "training", ())
+
 
 def build(analysis: Analysis) -> torch.fx.GraphModule:
     """The GraphModule of an analysis without errors."""

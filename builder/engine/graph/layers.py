@@ -18,7 +18,7 @@ import torch
 from torch import nn
 
 from ..options import MAX_SIZE, Option
-from .catalog import Construct, Emitter, Held, Layer, Shape, Value, register
+from .catalog import Construct, Emitter, Held, Layer, Rule, Shape, Value, register
 from .errors import NodeError
 from .initialise import INIT_OPTIONS, TENSOR_INIT_OPTIONS, init_calls, init_problems, init_warnings
 
@@ -70,6 +70,9 @@ def _dim(t: str, dim: int, x: Value, field: str = "dim") -> int:
     if not 0 < d < rank:
         raise NodeError(f"{t} dim {dim} is out of range for input shape {fmt(x.shape)} (the batch is dim 0)", field)
     return d - 1
+
+
+_SPATIAL = {1: "[C, L]", 2: "[C, H, W]", 3: "[C, D, H, W]"}  # one sample's layout, by spatial rank
 
 
 def same_shape(t: str, p: P, xs: list[Value]) -> list[Value]:
@@ -202,9 +205,34 @@ register(Layer(
     count_params=lambda p: p["num_embeddings"] * p["embedding_dim"],
 ))
 
-def _channel_dropout(t: str, p: P, xs: list[Value]) -> list[Value]:
-    _rank(t, xs[0], "[C, H, W]", 3)
-    return same_shape(t, p, xs)
+
+def _embedding_bag(t: str, p: P, xs: list[Value]) -> list[Value]:
+    (x,) = xs
+    _rank(t, x, "[L] (one bag of token ids)", 1)
+    (bag,) = _embedding(t, p, xs)
+    return [Value(bag.shape[1:])]
+
+
+register(Layer(
+    type="EmbeddingBag", category="Core", module=nn.EmbeddingBag,
+    doc="The mean, sum or max of the vectors of a bag of token ids: [L] ids → [embedding_dim] (padding_idx "
+        "tokens left out).",
+    params=(
+        _count("num_embeddings", "Vocabulary size: token ids lie in [0, num_embeddings)."),
+        _count("embedding_dim", "Size of each embedding vector."),
+        _param("mode", "choice", "How the bag's vectors combine.", default="mean", choices=("mean", "sum", "max")),
+        _param("padding_idx", "int", "Token id left out of every bag, its vector zero (null: none).", nullable=True,
+               min=-MAX_SIZE, max=MAX_SIZE),
+    ),
+    infer=_embedding_bag,
+    count_params=lambda p: p["num_embeddings"] * p["embedding_dim"],
+))
+
+def _channel_dropout(n: int) -> Rule:
+    def rule(t: str, p: P, xs: list[Value]) -> list[Value]:
+        _rank(t, xs[0], _SPATIAL[n], n + 1)
+        return same_shape(t, p, xs)
+    return rule
 
 
 def _dropout_warnings(p: P, xs: list[Value]) -> list[tuple[str, str]]:
@@ -213,8 +241,10 @@ def _dropout_warnings(p: P, xs: list[Value]) -> list[tuple[str, str]]:
 
 register(Layer(type="Dropout", category="Core", module=nn.Dropout, doc="Zeroes random elements while training.",
                params=(DROPOUT_P,), infer=same_shape, warn=_dropout_warnings))
-register(Layer(type="Dropout2d", category="Core", module=nn.Dropout2d, params=(DROPOUT_P,), infer=_channel_dropout,
-               doc="Zeroes random whole channels of a [C, H, W] input while training.", warn=_dropout_warnings))
+for _n in (1, 2, 3):
+    register(Layer(type=f"Dropout{_n}d", category="Core", module=getattr(nn, f"Dropout{_n}d"), params=(DROPOUT_P,),
+                   infer=_channel_dropout(_n), warn=_dropout_warnings,
+                   doc=f"Zeroes random whole channels of a {_SPATIAL[_n]} input while training."))
 
 register(Layer(type="Identity", category="Core", module=nn.Identity, doc="Passes its input through unchanged.",
                infer=lambda t, p, xs: [xs[0]]))
@@ -308,7 +338,6 @@ register(Layer(
 
 # Convolution ----------------------------------------------------------------------------------
 
-_SPATIAL = {1: "[C, L]", 2: "[C, H, W]", 3: "[C, D, H, W]"}
 
 
 def _conv_params(n: int, transposed: bool) -> tuple[Option, ...]:
@@ -407,7 +436,7 @@ def _conv_warnings(p: P, xs: list[Value]) -> list[tuple[str, str]]:
     return []
 
 
-for _n, _transposed in ((1, False), (2, False), (3, False), (1, True), (2, True)):
+for _n, _transposed in ((1, False), (2, False), (3, False), (1, True), (2, True), (3, True)):
     _type = f"ConvTranspose{_n}d" if _transposed else f"Conv{_n}d"
     register(Layer(
         type=_type, category="Convolution", module=getattr(nn, _type),
@@ -463,7 +492,7 @@ def _pool_params(n: int, max_pool: bool) -> tuple[Option, ...]:
     return params
 
 
-for _n in (1, 2):
+for _n in (1, 2, 3):
     for _kind, _max in (("Max", True), ("Avg", False)):
         _type = f"{_kind}Pool{_n}d"
         register(Layer(
@@ -482,7 +511,8 @@ def _adaptive_rule(n: int) -> Callable[[str, P, list[Value]], list[Value]]:
     return rule
 
 
-for _type, _n in (("AdaptiveAvgPool1d", 1), ("AdaptiveAvgPool2d", 2), ("AdaptiveMaxPool2d", 2)):
+for _type, _n in (("AdaptiveAvgPool1d", 1), ("AdaptiveAvgPool2d", 2), ("AdaptiveAvgPool3d", 3),
+                  ("AdaptiveMaxPool1d", 1), ("AdaptiveMaxPool2d", 2), ("AdaptiveMaxPool3d", 3)):
     register(Layer(
         type=_type, category="Pooling", module=getattr(nn, _type), infer=_adaptive_rule(_n),
         doc=f"{'Average' if 'Avg' in _type else 'Maximum'} pooling to a fixed output size, whatever the input size.",
@@ -519,7 +549,8 @@ def _norm_warnings(p: P, xs: list[Value]) -> list[tuple[str, str]]:
 
 
 for _type, _layout, _ranks in (("BatchNorm1d", "[C] or [C, L]", (1, 2)), ("BatchNorm2d", "[C, H, W]", (3,)),
-                               ("InstanceNorm2d", "[C, H, W]", (3,))):
+                               ("BatchNorm3d", "[C, D, H, W]", (4,)), ("InstanceNorm1d", "[C, L]", (2,)),
+                               ("InstanceNorm2d", "[C, H, W]", (3,)), ("InstanceNorm3d", "[C, D, H, W]", (4,))):
     _instance = _type.startswith("Instance")
     register(Layer(
         type=_type, category="Normalization", module=getattr(nn, _type), infer=_channels_rule(_layout, *_ranks),
@@ -949,6 +980,10 @@ _ACTIVATIONS: dict[str, tuple[str, tuple[Option, ...]]] = {
     "Hardswish": ("Piecewise-linear approximation of swish.", ()),
     "Hardsigmoid": ("Piecewise-linear approximation of sigmoid (MobileNetV3's gates).", ()),
     "Sigmoid": ("1 / (1 + e⁻ˣ).", ()),
+    "LogSigmoid": ("log(sigmoid(x)) = -softplus(-x).", ()),
+    "Hardtanh": ("x limited to [min_val, max_val] (-1 and 1: a piecewise-linear tanh).", (
+        _param("min_val", "float", "Lower limit.", default=-1.0),
+        _param("max_val", "float", "Upper limit; must be above min_val.", default=1.0))),
     "Tanh": ("Hyperbolic tangent.", ()),
     "Softplus": ("log(1 + e^(beta·x)) / beta, a smooth ReLU.", (
         _param("beta", "float", "Sharpness.", default=1.0, min=1e-6),
@@ -968,6 +1003,8 @@ def _activation(t: str, p: P, xs: list[Value]) -> list[Value]:
     if t == "PReLU" and p["num_parameters"] not in (1, *x.shape[:1]):
         raise NodeError(f"PReLU num_parameters must be 1 or the number of channels (dim 1) of input {fmt(x.shape)}, "
                         f"got {p['num_parameters']}", "num_parameters")
+    if t == "Hardtanh" and p["min_val"] >= p["max_val"]:
+        raise NodeError(f"{t} max_val {p['max_val']:g} must be above min_val {p['min_val']:g}", "max_val")
     return [x]
 
 
@@ -1271,7 +1308,8 @@ register(Layer(
     ),
 ))
 
-_UPSAMPLE_RANKS = {"nearest": (2, 3, 4), "linear": (2,), "bilinear": (3,), "bicubic": (3,), "trilinear": (4,)}
+_UPSAMPLE_RANKS = {"nearest": (2, 3, 4), "nearest-exact": (2, 3, 4), "linear": (2,), "bilinear": (3,), "bicubic": (3,),
+                   "trilinear": (4,)}
 
 
 def _upsample(t: str, p: P, xs: list[Value]) -> list[Value]:
@@ -1279,8 +1317,8 @@ def _upsample(t: str, p: P, xs: list[Value]) -> list[Value]:
     (x,) = xs
     if (p["size"] is None) == (p["scale_factor"] is None):
         raise NodeError(f"{t} needs exactly one of size and scale_factor", "size")
-    if p["align_corners"] is not None and p["mode"] == "nearest":
-        raise NodeError(f"{t} align_corners only applies to the interpolating modes, not nearest", "align_corners")
+    if p["align_corners"] is not None and p["mode"].startswith("nearest"):
+        raise NodeError(f"{t} align_corners only applies to the interpolating modes, not {p['mode']}", "align_corners")
     ranks = _UPSAMPLE_RANKS[p["mode"]]
     _rank(t, x, " or ".join(_SPATIAL[r - 1] for r in ranks) + f" for mode {p['mode']}", *ranks)
     n = len(x.shape) - 1
@@ -1303,7 +1341,8 @@ register(Layer(
                max=MAX_SIZE),
         _param("scale_factor", "float", "Multiplier of the spatial size (or give size).", nullable=True,
                min=1e-3, max=1024.0),
-        _param("mode", "choice", "Interpolation.", default="nearest", choices=tuple(_UPSAMPLE_RANKS)),
+        _param("mode", "choice", "Interpolation (nearest-exact: nearest with the pixel centres aligned, as "
+               "PIL and scikit-image resize).", default="nearest", choices=tuple(_UPSAMPLE_RANKS)),
         _param("align_corners", "bool", "Align corner pixels (interpolating modes only).", nullable=True),
     ),
 ))
@@ -1328,17 +1367,296 @@ register(Layer(
 ))
 
 
-def _zero_pad(t: str, p: P, xs: list[Value]) -> list[Value]:
+def _pixel_unshuffle(t: str, p: P, xs: list[Value]) -> list[Value]:
     _floats(t, xs)
     (x,) = xs
-    _rank(t, x, "[C, H, W] or [H, W]", 2, 3)
-    left, right, top, bottom = _tuple(p["padding"], 4)
-    return [Value(x.shape[:-2] + (x.shape[-2] + top + bottom, x.shape[-1] + left + right))]
+    _rank(t, x, "[C, H, W]", 3)
+    r = p["downscale_factor"]
+    c, h, w = x.shape
+    if h % r or w % r:
+        raise NodeError(f"{t} needs height and width divisible by downscale_factor {r}, got input {fmt(x.shape)}",
+                        "downscale_factor")
+    return [Value((c * r * r, h // r, w // r))]
 
 
 register(Layer(
-    type="ZeroPad2d", category="Shape", module=nn.ZeroPad2d, infer=_zero_pad,
-    doc="Pads the last two dimensions with zeros.",
-    params=(_param("padding", "int_or_ints", "One size for all sides, or [left, right, top, bottom].",
-                   required=True, min=0, max=MAX_SIZE, length=4),),
+    type="PixelUnshuffle", category="Shape", module=nn.PixelUnshuffle, infer=_pixel_unshuffle,
+    doc="Moves space into channels, PixelShuffle's inverse: [C, H·r, W·r] → [C·r², H, W].",
+    params=(_count("downscale_factor", "Factor r to divide the spatial size by."),),
+))
+
+
+# Padding: torch's pads take (left, right) for the last dimension, then (top, bottom) for the one before, then
+# (front, back); one sample is [C, *spatial] or just the spatial dimensions.
+
+_PAD_SIDES = {1: "[left, right]", 2: "[left, right, top, bottom]", 3: "[left, right, top, bottom, front, back]"}
+_PAD_LAYOUT = {1: "[C, L] or [L]", 2: "[C, H, W] or [H, W]", 3: "[C, D, H, W] or [D, H, W]"}
+_PADS = {"ZeroPad": "zeros", "ConstantPad": "value", "ReflectionPad": "their mirror image (the edge itself not "
+         "repeated)", "ReplicationPad": "copies of the edge"}
+
+
+def _pad_rule(n: int) -> Rule:
+    def rule(t: str, p: P, xs: list[Value]) -> list[Value]:
+        _floats(t, xs)
+        (x,) = xs
+        _rank(t, x, _PAD_LAYOUT[n], n, n + 1)
+        pads = _tuple(p["padding"], 2 * n)
+        shape = list(x.shape)
+        for i in range(n):
+            before, after = pads[2 * i], pads[2 * i + 1]
+            if t.startswith("Reflection") and max(before, after) >= shape[-1 - i]:
+                raise NodeError(f"{t} padding {max(before, after)} must be smaller than the size it reflects, "
+                                f"{shape[-1 - i]} (input {fmt(x.shape)})", "padding")
+            shape[-1 - i] += before + after
+        return [Value(tuple(shape))]
+    return rule
+
+
+def _pad_warnings(p: P, xs: list[Value]) -> list[tuple[str, str]]:
+    if any(_tuple(p["padding"], 1)):
+        return []
+    if p.get("value"):
+        return [("value", "value only fills the padding; with padding 0 it does nothing")]
+    return [("padding", "padding 0 adds nothing: the input passes through unchanged")]
+
+
+for _kind, _fill in _PADS.items():
+    for _n in (1, 2, 3):
+        _type = f"{_kind}{_n}d"
+        register(Layer(
+            type=_type, category="Shape", module=getattr(nn, _type), infer=_pad_rule(_n), warn=_pad_warnings,
+            doc=f"Pads the last {('one', 'two', 'three')[_n - 1]} dimension{'s' if _n > 1 else ''} with {_fill}.",
+            params=(_param("padding", "int_or_ints", f"One size for all sides, or {_PAD_SIDES[_n]}.",
+                           required=True, min=0, max=MAX_SIZE, length=2 * _n),
+                    *((_param("value", "float", "What the padding is filled with.", default=0.0),)
+                      if _kind == "ConstantPad" else ())),
+        ))
+
+
+# Toolbox ops ----------------------------------------------------------------------------------
+#
+# Graph operations (no module) that researchers write inline: x * a + b, spread, range slices, unit vectors,
+# einsum and the VAE's reparameterisation. Their FLOPs follow the convention above: 0 for element-wise work
+# and reductions; an Einsum counts 2 × the product of the sizes of all its letters (the naive loop's
+# multiply-accumulates, what torch's matrix products do for a contraction of two inputs).
+
+
+def _scale_shift_warnings(p: P, xs: list[Value]) -> list[tuple[str, str]]:
+    if p["scale"] == 1 and p["shift"] == 0:
+        return [("scale", "scale 1 and shift 0 leave the input as it is: this node does nothing")]
+    return []
+
+
+register(Layer(
+    type="ScaleShift", category="Activation", doc="x · scale + shift, element-wise, with fixed numbers (not learned).",
+    params=(_param("scale", "float", "Multiplies every value.", default=1.0),
+            _param("shift", "float", "Added after scaling.", default=0.0)),
+    infer=same_shape, warn=_scale_shift_warnings,
+    forward=lambda e, p, args: e.op("+", e.op("*", args[0], p["scale"]), p["shift"]),
+))
+
+
+def _spread(t: str, p: P, xs: list[Value]) -> list[Value]:
+    _floats(t, xs)
+    return _reduction(t, p, xs)
+
+
+def _reduced_count(p: P, x: Value) -> int:
+    return _numel(tuple(x.shape[_dim("", d, x)] for d in _tuple(p["dim"], 1)))
+
+
+def _spread_warnings(p: P, xs: list[Value]) -> list[tuple[str, str]]:
+    n = _reduced_count(p, xs[0])
+    if n <= p["correction"]:
+        return [("correction", f"correction {p['correction']} leaves no degrees of freedom for the {n} value"
+                               f"{'s' if n > 1 else ''} reduced: the result is nan or inf")]
+    return []
+
+
+for _type, _method, _what in (("Var", "var", "Variance"), ("Std", "std", "Standard deviation")):
+    register(Layer(
+        type=_type, category="Shape", doc=f"{_what} over one or more dimensions (torch.{_method}).",
+        params=(
+            _param("dim", "int_or_ints", "Dimension(s) to reduce (the batch is dim 0).", default=1, min=-64, max=64),
+            _param("keepdim", "bool", "Keep the reduced dimensions with size 1.", default=False),
+            _param("correction", "int", "Subtracted from the count of values in the divisor: 1 (Bessel's) for the "
+                   "sample estimate, 0 for the population's.", default=1, min=0, max=MAX_SIZE),
+        ),
+        infer=_spread, warn=_spread_warnings,
+        forward=lambda e, p, args, _method=_method: e.method(args[0], _method, dim=p["dim"], keepdim=p["keepdim"],
+                                                             correction=p["correction"]),
+    ))
+
+
+def _slice(t: str, p: P, xs: list[Value]) -> list[Value]:
+    (x,) = xs
+    d = _dim(t, p["dim"], x)
+    size = len(range(x.shape[d])[p["start"]:p["end"]:p["step"]])
+    if size == 0:
+        raise NodeError(f"{t} {_slice_text(p)} of dim {p['dim']} is empty for its size {x.shape[d]} (input "
+                        f"{fmt(x.shape)})", "start")
+    return [Value(x.shape[:d] + (size,) + x.shape[d + 1:], x.dtype)]
+
+
+def _slice_text(p: P) -> str:
+    def part(v: int | None) -> str:
+        return "" if v is None else str(v)
+    return f"{part(p['start'])}:{part(p['end'])}" + (f":{p['step']}" if p["step"] != 1 else "")
+
+
+def _slice_forward(e: Emitter, p: P, args: list[Any]) -> Any:
+    """x[:, start:end:step] for dim 1, x[..., start:end:step] for dim -1: the index written as a tuple."""
+    cut = slice(p["start"], p["end"], p["step"])
+    d = p["dim"]
+    index = (slice(None),) * d + (cut,) if d > 0 else (Ellipsis, cut) + (slice(None),) * (-d - 1)
+    return e.item(args[0], index)
+
+
+register(Layer(
+    type="Slice", category="Shape", doc="A range along dim, as x[:, start:end:step] in Python: negative indices "
+        "count from the end, and a range past either end is cut to the input, as Python cuts it.",
+    params=(
+        _param("dim", "int", "Dimension to slice (the batch is dim 0).", default=1, min=-64, max=64),
+        _param("start", "int", "First index (null: from the start).", nullable=True, min=-MAX_SIZE, max=MAX_SIZE),
+        _param("end", "int", "Index to stop before (null: to the end).", nullable=True, min=-MAX_SIZE,
+               max=MAX_SIZE),
+        _param("step", "int", "Take every step-th entry.", default=1, min=1, max=MAX_SIZE),
+    ),
+    infer=_slice, forward=_slice_forward,
+))
+
+
+def _normalize(t: str, p: P, xs: list[Value]) -> list[Value]:
+    _floats(t, xs)
+    _dim(t, p["dim"], xs[0])
+    return [xs[0]]
+
+
+def _normalize_forward(e: Emitter, p: P, args: list[Any]) -> Any:
+    # torch.nn.functional.normalize's own computation, written with torch and tensor methods
+    (x,) = args
+    norm = e.method(e.method(x, "norm", p["p"], p["dim"], keepdim=True), "clamp_min", p["eps"])
+    return e.call(torch.div, x, norm)
+
+
+register(Layer(
+    type="Normalize", category="Normalization",
+    doc="Divides by the p-norm along dim, so every vector there has length 1 (F.normalize; nothing learned).",
+    params=(
+        _param("p", "float", "The exponent of the norm (2: Euclidean length).", default=2.0, min=1e-6),
+        _param("dim", "int", "Dimension of the vectors (the batch is dim 0).", default=1, min=-64, max=64),
+        _param("eps", "float", "Smallest divisor, so a zero vector stays zero.", default=1e-12, min=0.0),
+    ),
+    infer=_normalize, forward=_normalize_forward,
+))
+
+
+def _cosine(t: str, p: P, xs: list[Value]) -> list[Value]:
+    _floats(t, xs)
+    (both,) = _broadcast(t, p, xs)
+    d = _dim(t, p["dim"], both)
+    return [Value(both.shape[:d] + both.shape[d + 1:])]
+
+
+register(Layer(
+    type="CosineSimilarity", category="Merge", module=nn.CosineSimilarity, inputs=(2, 2), input_names=("x1", "x2"),
+    doc="Cosine of the angle between its two inputs' vectors along dim, which goes away; sizes of 1 broadcast.",
+    params=(
+        _param("dim", "int", "Dimension of the vectors (the batch is dim 0).", default=1, min=-64, max=64),
+        _param("eps", "float", "Smallest divisor (the product of the two norms).", default=1e-8, min=0.0),
+    ),
+    infer=_cosine,
+))
+
+
+_LETTERS = "bBnNzZ" + "".join(c for c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ" if c not in "bBnNzZ")
+
+
+def _einsum_parts(t: str, equation: str, count: int) -> tuple[list[str], str]:
+    eq = equation.replace(" ", "")
+    if "." in eq:
+        raise NodeError(f"{t} equation cannot use ... (an ellipsis): name every dimension of one sample", "equation")
+    if eq.count("->") != 1:
+        raise NodeError(f"{t} equation needs its output after one ->, e.g. 'ij,jk->ik', got {equation!r}",
+                        "equation")
+    lhs, rhs = eq.split("->")
+    operands = lhs.split(",")
+    if not all(c in _LETTERS for c in lhs.replace(",", "") + rhs) or "" in operands:
+        raise NodeError(f"{t} equation takes letters a-z and A-Z for dimensions, commas between inputs and -> "
+                        f"before the output, got {equation!r}", "equation")
+    if len(operands) != count:
+        raise NodeError(f"{t} equation has {len(operands)} input{'s' if len(operands) > 1 else ''} "
+                        f"({', '.join(operands)}) but the node has {count}", "equation")
+    return operands, rhs
+
+
+def _einsum(t: str, p: P, xs: list[Value]) -> list[Value]:
+    _floats(t, xs)
+    operands, rhs = _einsum_parts(t, p["equation"], len(xs))
+    sizes: dict[str, int] = {}
+    for i, (letters, x) in enumerate(zip(operands, xs, strict=True)):
+        if len(letters) != len(x.shape):
+            raise NodeError(f"{t} equation names {len(letters)} dimensions for input {i} ({letters}), but one sample "
+                            f"of it is {fmt(x.shape)} (the batch is left out of the equation)", "equation")
+        for letter, size in zip(letters, x.shape, strict=True):
+            if sizes.setdefault(letter, size) != size:
+                raise NodeError(f"{t} letter {letter!r} stands for sizes {sizes[letter]} and {size} (inputs "
+                                f"{', '.join(fmt(x.shape) for x in xs)})", "equation")
+    for letter in rhs:
+        if letter not in sizes:
+            raise NodeError(f"{t} output letter {letter!r} is in none of the inputs", "equation")
+        if rhs.count(letter) > 1:
+            raise NodeError(f"{t} output names {letter!r} twice", "equation")
+    if len(sizes) == len(_LETTERS):
+        raise NodeError(f"{t} equation uses every letter, leaving none for the batch", "equation")
+    return [Value(tuple(sizes[letter] for letter in rhs))]
+
+
+def _einsum_batched(equation: str) -> str:
+    """The per-sample equation with a batch letter in front of every input and the output: 'ij,jk->ik' becomes
+    'bij,bjk->bik' (another letter where b is taken)."""
+    eq = equation.replace(" ", "")
+    batch = next(c for c in _LETTERS if c not in eq)
+    lhs, rhs = eq.split("->")
+    return ",".join(batch + op for op in lhs.split(",")) + "->" + batch + rhs
+
+
+def _einsum_flops(p: P, xs: list[Value], ys: list[Value]) -> int:
+    sizes = {letter: size for letters, x in zip(p["equation"].replace(" ", "").split("->")[0].split(","), xs,
+                                                  strict=True) for letter, size in zip(letters, x.shape, strict=True)}
+    return 2 * _numel(tuple(sizes.values()))
+
+
+register(Layer(
+    type="Einsum", category="Merge", inputs=(2, None),
+    doc="torch.einsum over its inputs, in port order, with an equation for one sample (the batch left out): "
+        "'ij,jk->ik' multiplies matrices, 'hqd,hkd->hqk' gives attention scores per head.",
+    params=(_param("equation", "string", "Letters for each input's dimensions, commas between inputs, -> and the "
+                   "output's letters; without the batch, which the compiler adds in front.", required=True),),
+    infer=_einsum, flops=_einsum_flops,
+    forward=lambda e, p, args: e.call(torch.einsum, _einsum_batched(p["equation"]), *args),
+))
+
+
+def _reparameterize(t: str, p: P, xs: list[Value]) -> list[Value]:
+    _floats(t, xs)
+    mu, logvar = xs
+    if mu.shape != logvar.shape:
+        raise NodeError(f"{t} needs mu and logvar of one shape, got {fmt(mu.shape)} and {fmt(logvar.shape)}")
+    return [mu]
+
+
+def _reparameterize_forward(e: Emitter, p: P, args: list[Any]) -> Any:
+    # mu + ε · σ with ε ~ N(0, 1) while training; times self.training (False: 0), so in eval it is mu itself
+    mu, logvar = args
+    std = e.bind(e.call(torch.exp, e.op("*", 0.5, logvar)), "std")
+    noise = e.op("*", e.op("*", e.call(torch.randn_like, std), std), e.training())
+    return e.op("+", mu, noise)
+
+
+register(Layer(
+    type="Reparameterize", category="Core", inputs=(2, 2), input_names=("mu", "logvar"),
+    doc="A VAE's sample: mu + ε · exp(logvar / 2), ε ~ N(0, 1), while training; in eval mode mu itself, so "
+        "model.py, ONNX and evaluation are deterministic.",
+    infer=_reparameterize, forward=_reparameterize_forward,
 ))

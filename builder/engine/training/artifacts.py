@@ -235,6 +235,15 @@ def _exported_node(model: nn.Module, args: tuple[torch.Tensor, ...], name: str) 
         log.info("re-export to locate an ONNX failure failed", exc_info=True)
         return None
     found = next((n for n in program.graph.nodes if n.name == name), None)
+    if found is None:  # the exporter names what its decompositions made (adaptive_max_pool1d → ..._pool2d)
+        try:
+            from torch.onnx._internal.exporter._decomp import create_onnx_friendly_decomposition_table
+
+            program = program.run_decompositions(create_onnx_friendly_decomposition_table(set()))
+        except Exception:  # a private torch API; without it the message stays torch's alone
+            log.info("decomposing to locate an ONNX failure failed", exc_info=True)
+            return None
+        found = next((n for n in program.graph.nodes if n.name == name), None)
     if found is None:
         return None
     sources = list(found.meta.get("from_node") or [])
