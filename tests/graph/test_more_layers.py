@@ -255,6 +255,11 @@ def test_settings_that_act_give_no_warning():
 
 @pytest.mark.parametrize(("graph", "field", "message"), [
     (layer_graph("Hardtanh", [4], min_val=1.0, max_val=1.0), "max_val", "Hardtanh max_val 1 must be above min_val 1"),
+    (layer_graph("BatchNorm3d", [3, 4, 5, 6], eps=0.0), "eps", "BatchNorm3d eps must be above 0: torch refuses 0 "
+     "whenever it normalises by the batch's own statistics (in training)"),
+    (layer_graph("AvgPool3d", [1, 5, 2, 2], kernel_size=[1, 3, 3], padding=[0, 1, 1]), "kernel_size",
+     "AvgPool3d kernel_size (1, 3, 3) does not fit input [1, 5, 2, 2]: torch's 3-D average pooling needs every size "
+     "at least the kernel's, padding aside"),
     (layer_graph("PixelUnshuffle", [2, 6, 5], downscale_factor=2), "downscale_factor",
      "PixelUnshuffle needs height and width divisible by downscale_factor 2, got input [2, 6, 5]"),
     (layer_graph("ReflectionPad2d", [2, 5, 6], padding=[1, 6, 0, 0]), "padding",
@@ -307,6 +312,8 @@ def test_bad_settings_name_the_node_and_the_field(graph, field, message):
     (layer_graph("EmbeddingBag", [2, 6], "int64", num_embeddings=5, embedding_dim=2),
      "EmbeddingBag expects input of shape [L] (one bag of token ids), got [2, 6]"),
     (layer_graph("MaxPool3d", [2, 7, 6], kernel_size=2), "MaxPool3d expects input of shape [C, D, H, W], got [2, 7, 6]"),
+    (layer_graph("InstanceNorm2d", [3, 1, 1]),
+     "InstanceNorm2d needs more than one value per channel to normalise over, got input [3, 1, 1]"),
     (layer_graph("InstanceNorm1d", [3], affine=True), "InstanceNorm1d expects input of shape [C, L], got [3]"),
     (layer_graph("Dropout1d", [3, 4, 5]), "Dropout1d expects input of shape [C, L], got [3, 4, 5]"),
     (layer_graph("ZeroPad3d", [5, 6], padding=1), "ZeroPad3d expects input of shape [C, D, H, W] or [D, H, W], got "

@@ -48,6 +48,8 @@ def param_values(draw: st.DrawFn, param: dict[str, Any]) -> Any:
         return draw(st.booleans())
     if kind == "choice":
         return draw(st.sampled_from(param["choices"]))
+    if kind == "string":  # an Einsum's equation, for one sample: some fit the random shapes
+        return draw(st.sampled_from(["i,i->i", "ij,ij->ij", "ij,j->i", "ij,jk->ik", "i,j->ij", "ijk,ik->ij", "ij,ij->"]))
     length = param.get("length")
     as_list = st.lists(ints, min_size=length or 1, max_size=length or 3)
     if kind == "int_or_ints":

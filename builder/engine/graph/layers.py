@@ -461,6 +461,9 @@ def _pool_rule(n: int) -> Callable[[str, P, list[Value]], list[Value]]:
         if any(2 * pi > ki for pi, ki in zip(pad, k, strict=True)):
             raise NodeError(f"{t} padding {p['padding']} must be at most half of kernel_size {p['kernel_size']}",
                             "padding")
+        if t == "AvgPool3d" and any(i < ki for i, ki in zip(x.shape[1:], k, strict=True)):
+            raise NodeError(f"{t} kernel_size {p['kernel_size']} does not fit input {fmt(x.shape)}: torch's 3-D "
+                            "average pooling needs every size at least the kernel's, padding aside", "kernel_size")
         out = []
         for i, ki, si, pi, di in zip(x.shape[1:], k, s, pad, d, strict=True):
             span = i + 2 * pi - di * (ki - 1) - 1
@@ -530,6 +533,11 @@ def _channels_rule(layout: str, *ranks: int, name: str = "num_features") -> Call
         (x,) = xs
         _rank(t, x, layout, *ranks)
         _size(t, p, name, x.shape[0], x)
+        if t.startswith("BatchNorm") and p["eps"] == 0:
+            raise NodeError(f"{t} eps must be above 0: torch refuses 0 whenever it normalises by the batch's own "
+                            "statistics (in training)", "eps")
+        if t.startswith("InstanceNorm") and _numel(x.shape[1:]) < 2:
+            raise NodeError(f"{t} needs more than one value per channel to normalise over, got input {fmt(x.shape)}")
         if "num_groups" in p and p[name] % p["num_groups"]:
             raise NodeError(f"{t} num_channels {p[name]} must be divisible by num_groups {p['num_groups']}",
                             "num_groups")
