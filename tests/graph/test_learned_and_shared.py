@@ -562,3 +562,44 @@ def test_a_shared_prelu_lends_its_own_init_which_is_its_slope():
     assert result["ok"], result["errors"]
     gm = same_as_compiled(g, -torch.ones(2, 3))
     torch.testing.assert_close(gm(-torch.ones(2, 3)), torch.full((2, 3), -0.25))  # the slope 0.5, twice
+
+
+INIT_CASES = {  # every layer type that takes init: an input and its params
+    "Linear": ([4], "float32", {"out_features": 3}), "Bilinear": (None, "float32", {"out_features": 3}),
+    "Embedding": ([4], "int64", {"num_embeddings": 10, "embedding_dim": 3}),
+    "Conv1d": ([2, 9], "float32", {"out_channels": 3, "kernel_size": 3}),
+    "Conv2d": ([2, 7, 6], "float32", {"out_channels": 3, "kernel_size": 3}),
+    "Conv3d": ([2, 5, 6, 4], "float32", {"out_channels": 3, "kernel_size": 2}),
+    "ConvTranspose1d": ([2, 5], "float32", {"out_channels": 3, "kernel_size": 3}),
+    "ConvTranspose2d": ([2, 5, 4], "float32", {"out_channels": 3, "kernel_size": 3}),
+    "ConvTranspose3d": ([2, 3, 4, 5], "float32", {"out_channels": 3, "kernel_size": 2}),
+    "RNN": ([5, 3], "float32", {"hidden_size": 4}), "GRU": ([5, 3], "float32", {"hidden_size": 4}),
+    "LSTM": ([5, 3], "float32", {"hidden_size": 4, "num_layers": 2}),
+}
+
+
+def test_every_layer_that_takes_init_has_a_case_here():
+    from builder.engine.graph.catalog import LAYERS
+
+    assert {t for t, layer in LAYERS.items() if layer.takes_init} == set(INIT_CASES)
+
+
+@pytest.mark.parametrize("layer_type", sorted(INIT_CASES))
+def test_init_zeros_zeroes_every_weight_of_every_layer_that_takes_it_in_compile_and_model_py(layer_type):
+    from builder.engine.graph.catalog import LAYERS
+
+    if layer_type not in LAYERS:
+        pytest.fail(f"{layer_type} is not in the catalog")
+    shape, dtype, params = INIT_CASES[layer_type]
+    if layer_type == "Bilinear":
+        g = graph([node("a", "Input", shape=[4]), node("b", "Input", shape=[5]),
+                   node("layer", "Bilinear", init="zeros", **params), node("y", "Output")],
+                  [("a", "layer"), ("b", "layer", 1), ("layer", "y")], name="Zeros")
+        inputs = [torch.randn(2, 4), torch.randn(2, 5)]
+    else:
+        g = {**layer_graph(layer_type, shape, dtype, init="zeros", **params), "name": "Zeros"}
+        inputs = [torch.randint(0, 10, (2, *shape)) if dtype == "int64" else torch.randn(2, *shape)]
+    gm = same_as_compiled(g, *inputs)
+    fresh = exported(g)
+    for module in (gm, fresh):
+        assert all(p.abs().max() == 0 for p in module.parameters())
