@@ -1481,6 +1481,12 @@ def _spread_warnings(p: P, xs: list[Value]) -> list[tuple[str, str]]:
     return []
 
 
+def _spreads(method: str) -> Callable[[Emitter, P, list[Any]], Any]:
+    def forward(e: Emitter, p: P, args: list[Any]) -> Any:
+        return e.method(args[0], method, dim=p["dim"], keepdim=p["keepdim"], correction=p["correction"])
+    return forward
+
+
 for _type, _method, _what in (("Var", "var", "Variance"), ("Std", "std", "Standard deviation")):
     register(Layer(
         type=_type, category="Shape", doc=f"{_what} over one or more dimensions (torch.{_method}).",
@@ -1491,8 +1497,7 @@ for _type, _method, _what in (("Var", "var", "Variance"), ("Std", "std", "Standa
                    "sample estimate, 0 for the population's.", default=1, min=0, max=MAX_SIZE),
         ),
         infer=_spread, warn=_spread_warnings,
-        forward=lambda e, p, args, _method=_method: e.method(args[0], _method, dim=p["dim"], keepdim=p["keepdim"],
-                                                             correction=p["correction"]),
+        forward=_spreads(_method),
     ))
 
 
