@@ -3,8 +3,8 @@
 Shapes here are one sample's, without the batch dimension. Parameters called ``dim`` count the
 batch as dimension 0, as in PyTorch code (``torch.cat(xs, dim=1)`` joins channels); negative ones
 count from the end. FLOPs are 2 × the multiply-accumulates of matrix products and convolutions
-(Linear, Bilinear, convolutions, recurrent gates, attention projections and score/value products)
-for one sample; element-wise work, normalisation and pooling count 0.
+(Linear, Bilinear, convolutions, recurrent gates, attention projections and score/value products, MatMul,
+Einsum) for one sample; element-wise work, normalisation, reductions, padding and pooling count 0.
 """
 
 from __future__ import annotations
