@@ -32,7 +32,8 @@ GRAPHS = whole_graphs()
 
 def test_the_doc_shows_the_whole_graphs_this_test_expects():
     assert [g["name"] for g in GRAPHS] == ["MyNetwork", "CausalLM", "Seq2Vec", "PositionalEmbedding", "ClsToken",
-                                           "Siamese", "TiedLM", "VAE", "EinsumAttention", "BagOfWords", "Tiny ResNet"]
+                                           "Siamese", "TiedLM", "VAE", "EinsumAttention", "BagOfWords",
+                                           "Volume3D", "Tiny ResNet"]
 
 
 @pytest.mark.filterwarnings("ignore::UserWarning")
