@@ -70,7 +70,7 @@ def init_calls(p: dict[str, Any], names: list[str], padding_idx: int | None = No
         return []
     calls: list[tuple[str, str, dict]] = []
     for name in names:
-        if name.split(".")[-1].startswith("bias"):
+        if "bias" in name.split(".")[-1]:  # bias, bias_ih_l0, in_proj_bias
             calls.append((name, "zeros_", {}))
         else:
             calls.append((name, f"{p['init']}_", _arguments(p)))
