@@ -115,3 +115,135 @@ def test_a_residual_chains_add_nodes_keep_a_free_port_after_their_two_inputs(pag
         expect(page.get_by_test_id(f"port-in-add{i}-2")).to_have_count(1)  # variadic: one more than wired
         expect(page.get_by_test_id(f"port-in-add{i}-3")).to_have_count(0)
     screenshot()
+
+
+def canvas_box(page: Page) -> dict:
+    b = page.get_by_test_id("canvas").bounding_box()
+    assert b
+    return b
+
+
+def zoom(page: Page) -> float:
+    """The canvas's zoom, from React Flow's viewport transform (`translate(x, y) scale(z)`)."""
+    transform = page.locator(".react-flow__viewport").evaluate("e => e.style.transform")
+    return float(re.search(r"scale\(([\d.e-]+)\)", transform).group(1))
+
+
+def node_boxes(page: Page) -> dict[str, dict]:
+    return page.locator(".react-flow__node").evaluate_all("""els => Object.fromEntries(els.map(e => {
+        const r = e.getBoundingClientRect();
+        return [e.dataset.id, {x: r.x, y: r.y, width: r.width, height: r.height}];
+    }))""")
+
+
+def inside(b: dict, outer: dict, slack: float = 0.5) -> bool:
+    return b["x"] >= outer["x"] - slack and b["y"] >= outer["y"] - slack \
+        and b["x"] + b["width"] <= outer["x"] + outer["width"] + slack \
+        and b["y"] + b["height"] <= outer["y"] + outer["height"] + slack
+
+
+def fit(page: Page) -> None:
+    page.get_by_test_id("fit-button").click()
+    page.wait_for_timeout(400)  # the zoom animates for 200 ms
+
+
+def test_fit_shows_every_node_of_a_302_node_chain_inside_the_canvas_below_the_old_zoom_floor(page: Page, screenshot):
+    open_draft(page, residual_chain(100))
+    fit(page)
+    boxes = node_boxes(page)
+    assert len(boxes) == 302  # every node in view, so every node drawn
+    canvas = canvas_box(page)
+    assert [n for n, b in boxes.items() if not inside(b, canvas)] == []
+    assert zoom(page) < 0.45  # far: the overview
+    expect(page.get_by_test_id("canvas")).to_have_attribute("data-zoom", "far")
+    screenshot()
+
+
+def test_far_out_a_node_is_a_box_in_its_category_colour_with_its_id_and_no_parameters(page: Page, screenshot):
+    open_draft(page, residual_chain(100))
+    near = node(page, "fc0")
+    expect(near.locator(".layer-node-params")).to_be_visible()  # at the load's readable zoom
+    expect(page.get_by_test_id("canvas")).to_have_attribute("data-zoom", "near")
+    fit(page)
+    expect(page.get_by_test_id("canvas")).to_have_attribute("data-zoom", "far")
+    fc0 = node(page, "fc0")
+    expect(fc0.locator(".layer-node-params")).to_be_hidden()
+    expect(page.get_by_test_id("node-shape-fc0")).to_be_hidden()
+    expect(page.get_by_test_id("port-in-fc0-0")).to_be_hidden()
+    expect(fc0.locator(".layer-node-id")).to_be_visible()
+    expect(fc0.locator(".layer-node-id")).to_have_text("fc0")
+    # Linear is Core (--cat-core #3563e9), ReLU Activation (--cat-act #ca8a04).
+    assert fc0.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(53, 99, 233)"
+    assert node(page, "relu0").evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(202, 138, 4)"
+    screenshot()
+
+
+def test_far_out_a_drag_on_a_node_moves_it_instead_of_starting_an_edge(page: Page, screenshot):
+    open_draft(page, residual_chain(100))
+    fit(page)
+    edges = page.locator(".react-flow__edge").count()
+    before = node(page, "fc50").bounding_box()
+    assert before
+    # From the node's bottom edge, where its output port is when near.
+    x, y = before["x"] + before["width"] / 2, before["y"] + before["height"] - 1
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + 30, y + 40, steps=6)
+    page.mouse.up()
+    after = node(page, "fc50").bounding_box()
+    assert after
+    # Moved with the pointer (less the few pixels React Flow waits before a drag begins).
+    dx, dy = after["x"] - before["x"], after["y"] - before["y"]
+    assert 20 <= dx <= 30 and 27 <= dy <= 40, (dx, dy)
+    expect(page.locator(".react-flow__connectionline")).to_have_count(0)
+    assert page.locator(".react-flow__edge").count() == edges
+    screenshot()
+
+
+def test_left_to_right_layout_makes_x_grow_along_the_chain_with_ports_on_the_sides(page: Page, screenshot):
+    graph = {"format": "netbuilder.graph/1", "name": "Chain", "nodes": [
+        {"id": "x", "type": "Input", "params": {"shape": [16]}}, {"id": "fc", "type": "Linear", "params": {"out_features": 8}},
+        {"id": "act", "type": "ReLU"}, {"id": "y", "type": "Output"}],
+        "edges": [{"source": "x", "target": "fc"}, {"source": "fc", "target": "act"}, {"source": "act", "target": "y"}]}
+    open_draft(page, graph)
+    down = node_boxes(page)
+    assert down["x"]["y"] < down["fc"]["y"] < down["act"]["y"] < down["y"]["y"]
+    page.get_by_test_id("layout-direction").select_option("RIGHT")
+    expect(page.get_by_test_id("canvas")).to_have_attribute("data-direction", "RIGHT")
+    expect(page.get_by_test_id("canvas")).to_have_attribute("data-laying-out", "false")
+    page.wait_for_timeout(400)
+    right = node_boxes(page)
+    assert right["x"]["x"] < right["fc"]["x"] < right["act"]["x"] < right["y"]["x"]
+    middles = [b["y"] + b["height"] / 2 for b in right.values()]
+    assert max(middles) - min(middles) < 2, middles  # one row, centred on one line
+    port_in = page.get_by_test_id("port-in-fc-0").bounding_box()
+    port_out = page.get_by_test_id("port-out-fc-0").bounding_box()
+    assert port_in and port_out
+    fc = right["fc"]
+    assert abs(port_in["x"] + port_in["width"] / 2 - fc["x"]) < 2  # on the left side
+    assert abs(port_out["x"] + port_out["width"] / 2 - (fc["x"] + fc["width"])) < 2  # on the right side
+    # Undo puts the nodes back where they were (one undo step), the ports stay on the sides.
+    page.get_by_test_id("canvas").click(position={"x": 5, "y": 5})
+    page.keyboard.press("Control+z")
+    page.wait_for_timeout(400)
+    assert node_boxes(page)["fc"]["y"] > node_boxes(page)["x"]["y"]
+    screenshot()
+
+
+def test_the_selection_stays_selected_and_in_view_after_a_layout(page: Page, screenshot):
+    open_draft(page, residual_chain(100))
+    page.get_by_test_id("find-input").fill("add60")
+    page.get_by_test_id("find-input").press("Enter")
+    expect(node(page, "add60")).to_have_class(re.compile(r"\bis-selected\b"))
+    page.get_by_test_id("layout-button").click()
+    expect(page.get_by_test_id("canvas")).to_have_attribute("data-laying-out", "false")
+    dx, dy = centre_offset(page, "add60")
+    assert abs(dx) < 40 and abs(dy) < 40, (dx, dy)
+    expect(node(page, "add60")).to_have_class(re.compile(r"\bis-selected\b"))
+    expect(page.get_by_test_id("node-id-input")).to_have_value("add60")
+    page.get_by_test_id("layout-direction").select_option("RIGHT")
+    expect(page.get_by_test_id("canvas")).to_have_attribute("data-laying-out", "false")
+    dx, dy = centre_offset(page, "add60")
+    assert abs(dx) < 40 and abs(dy) < 40, (dx, dy)
+    expect(node(page, "add60")).to_have_class(re.compile(r"\bis-selected\b"))
+    screenshot()

@@ -6,15 +6,19 @@ import {
   MiniMap,
   ReactFlow,
   useReactFlow,
+  useStore,
   type FinalConnectionState,
   type IsValidConnection,
   type OnConnect,
   type OnConnectEnd,
 } from "@xyflow/react";
-import { useCallback, useEffect, useRef, type DragEvent, type MouseEvent } from "react";
+import { useCallback, useEffect, useMemo, useRef, type DragEvent, type MouseEvent } from "react";
 import { edgeTypes, nodeTypes } from "@/components/flow-types";
 import { useFitGraph } from "@/hooks/use-fit-graph";
 import type { BuilderNode, ShapeEdge } from "@/lib/graph";
+import { withInitialHandles } from "@/lib/initial-handles";
+import { graphBounds, LAYOUT_SCREEN } from "@/lib/layout";
+import { zoomBucket, zoomFloor } from "@/lib/zoom";
 import type { Position } from "@/lib/types";
 import { builderStore, useBuilder } from "@/store/builder-store";
 
@@ -22,6 +26,9 @@ export const LAYER_MIME = "application/x-netbuilder-layer";
 
 const PRO_OPTIONS = { hideAttribution: true };
 const DEFAULT_EDGE_OPTIONS = { type: "shape" };
+const MINIMAP_SIZE = { width: 220, height: 160 };
+const NO_NODES: BuilderNode[] = [];
+const NO_EDGES: ShapeEdge[] = [];
 
 const CATEGORY_COLORS: Record<string, string> = {
   "Input/Output": "#6b7382",
@@ -62,6 +69,16 @@ export function Canvas({ onQuickAdd, pointer, focus = null }: CanvasProps) {
   const addNode = useBuilder((s) => s.addNode);
   const fitRequest = useBuilder((s) => s.fitRequest);
   const layingOut = useBuilder((s) => s.layingOut);
+  const direction = useBuilder((s) => s.layoutDirection);
+  // Low enough for Fit to show the whole graph; one number, so moves that keep it redraw nothing.
+  const minZoom = useBuilder((s) => zoomFloor(graphBounds(s.nodes), s.pane ?? LAYOUT_SCREEN));
+  // One subscription for every node: CSS keyed to data-zoom decides what a node shows.
+  const zoom = useStore((s) => zoomBucket(s.transform[2]));
+  // A graph loaded without positions stays hidden until its layout lands: React Flow gets none of
+  // it until then, so that opening a big graph is not one long task of nodes nobody sees yet.
+  const unplaced = useBuilder((s) => s.layingOut && s.nodes.length > 0 && s.nodes.every((n) => n.measured === undefined));
+  const flowNodes = useMemo(() => (unplaced ? NO_NODES : withInitialHandles(nodes, edges, direction)), [unplaced, nodes, edges, direction]);
+  const flowEdges = unplaced ? NO_EDGES : edges;
   const flow = useReactFlow<BuilderNode, ShapeEdge>();
   const wrapper = useRef<HTMLDivElement>(null);
 
@@ -139,10 +156,12 @@ export function Canvas({ onQuickAdd, pointer, focus = null }: CanvasProps) {
       onMouseMove={onPointerMove}
       data-testid="canvas"
       data-laying-out={layingOut ? "true" : "false"}
+      data-zoom={zoom}
+      data-direction={direction}
     >
       <ReactFlow<BuilderNode, ShapeEdge>
-        nodes={nodes}
-        edges={edges}
+        nodes={flowNodes}
+        edges={flowEdges}
         nodeTypes={nodeTypes}
         edgeTypes={edgeTypes}
         defaultEdgeOptions={DEFAULT_EDGE_OPTIONS}
@@ -156,14 +175,27 @@ export function Canvas({ onQuickAdd, pointer, focus = null }: CanvasProps) {
         deleteKeyCode={null}
         selectionKeyCode="Shift"
         multiSelectionKeyCode={["Meta", "Control"]}
-        minZoom={0.1}
+        minZoom={minZoom}
         maxZoom={2}
         onlyRenderVisibleElements
         proOptions={PRO_OPTIONS}
       >
         <Background variant={BackgroundVariant.Dots} gap={20} size={1.2} />
         <Controls position="bottom-left" showInteractive={false} />
-        <MiniMap position="bottom-right" pannable zoomable nodeColor={minimapColor} nodeStrokeWidth={3} className="minimap" />
+        <MiniMap
+          position="bottom-right"
+          pannable
+          zoomable
+          nodeColor={minimapColor}
+          nodeStrokeColor={minimapColor}
+          nodeStrokeWidth={8}
+          nodeBorderRadius={4}
+          maskColor="rgba(30, 41, 59, 0.12)"
+          maskStrokeColor="#3563e9"
+          maskStrokeWidth={2}
+          style={MINIMAP_SIZE}
+          className="minimap"
+        />
       </ReactFlow>
       {layingOut && (
         <div className="layout-note" role="status">

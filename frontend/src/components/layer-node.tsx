@@ -2,11 +2,12 @@
  * A layer on the canvas: title, key parameters, output shape, ordered input ports, errors in red,
  * and a snowflake when it is frozen (or its learning-rate multiplier when it has one).
  */
-import { Handle, Position, useUpdateNodeInternals, type NodeProps } from "@xyflow/react";
+import { Handle, Position, useStoreApi, useUpdateNodeInternals, type NodeProps } from "@xyflow/react";
 import { memo, useEffect, useRef } from "react";
 import { keyParams } from "@/lib/catalog";
 import { formatShape } from "@/lib/format";
 import { inHandle, inputPortCount, outHandle, outputPortCount, type LayerNode } from "@/lib/graph";
+import type { Direction } from "@/lib/layout";
 import { highestInPort, highestOutPort } from "@/lib/port-index";
 import { NodeFeatureMaps, NodeUnits } from "@/components/node-pictures";
 import { ProbePreview } from "@/components/probe-preview";
@@ -17,17 +18,25 @@ import { lastRunPictures, useRunPictures } from "@/store/run-pictures-store";
 const NO_PORTS: number[] = [];
 
 /**
- * React Flow caches handle positions; tell it when a node grows or loses ports. Not on mount: a new
- * node's handles are measured with it, and asking then re-measures every node of a big graph.
+ * React Flow caches handle positions; tell it when a node grows or loses ports or they turn to
+ * another side. Not on every mount: a new node's handles are measured with it, and asking then
+ * re-measures every node of a big graph; only when the cached handles face another way (the layout
+ * direction changed while this node was out of view).
  */
-function usePortsChanged(id: string, inputs: number, outputs: number): void {
+function usePortsChanged(id: string, inputs: number, outputs: number, direction: Direction): void {
   const updateNodeInternals = useUpdateNodeInternals();
-  const drawn = useRef({ inputs, outputs });
+  const flow = useStoreApi();
+  const drawn = useRef({ inputs, outputs, direction });
   useEffect(() => {
-    if (drawn.current.inputs === inputs && drawn.current.outputs === outputs) return;
-    drawn.current = { inputs, outputs };
+    const target = flow.getState().nodeLookup.get(id)?.internals.handleBounds?.target?.[0];
+    if (target && target.position !== (direction === "RIGHT" ? Position.Left : Position.Top)) updateNodeInternals(id);
+  }, [id, flow, updateNodeInternals]); // eslint-disable-line react-hooks/exhaustive-deps -- on mount only
+  useEffect(() => {
+    const was = drawn.current;
+    if (was.inputs === inputs && was.outputs === outputs && was.direction === direction) return;
+    drawn.current = { inputs, outputs, direction };
     updateNodeInternals(id);
-  }, [id, inputs, outputs, updateNodeInternals]);
+  }, [id, inputs, outputs, direction, updateNodeInternals]);
 }
 
 function LayerNodeView({ id, data, selected }: NodeProps<LayerNode>) {
@@ -47,7 +56,9 @@ function LayerNodeView({ id, data, selected }: NodeProps<LayerNode>) {
   const highestOut = useBuilder((s) => (spec && spec.outputs !== null ? -1 : highestOutPort(s.edges, id)));
   const inputs = inputPortCount(spec, highestPort >= 0 ? [highestPort] : NO_PORTS);
   const outputs = outputPortCount(spec, report?.shapes.length ?? 0, highestOut >= 0 ? [highestOut] : NO_PORTS);
-  usePortsChanged(id, inputs, outputs);
+  const direction = useBuilder((s) => s.layoutDirection);
+  usePortsChanged(id, inputs, outputs, direction);
+  const across = direction === "RIGHT" ? "top" : "left";
   const summary = keyParams(spec, data.params);
   const firstError = errors?.[0];
   const firstWarning = warnings?.[0];
@@ -64,14 +75,14 @@ function LayerNodeView({ id, data, selected }: NodeProps<LayerNode>) {
       data-frozen={data.trainable === false ? "true" : "false"}
     >
       {Array.from({ length: inputs }, (_, port) => {
-        const left = `${((port + 1) / (inputs + 1)) * 100}%`;
+        const at = `${((port + 1) / (inputs + 1)) * 100}%`;
         return (
           <Handle
             key={`in-${port}`}
             id={inHandle(port)}
             type="target"
-            position={Position.Top}
-            style={{ left }}
+            position={direction === "RIGHT" ? Position.Left : Position.Top}
+            style={{ [across]: at }}
             className="port port-in"
             data-testid={`port-in-${id}-${port}`}
           >
@@ -136,8 +147,8 @@ function LayerNodeView({ id, data, selected }: NodeProps<LayerNode>) {
           key={`out-${port}`}
           id={outHandle(port)}
           type="source"
-          position={Position.Bottom}
-          style={{ left: `${((port + 1) / (outputs + 1)) * 100}%` }}
+          position={direction === "RIGHT" ? Position.Right : Position.Bottom}
+          style={{ [across]: `${((port + 1) / (outputs + 1)) * 100}%` }}
           className="port port-out"
           data-testid={`port-out-${id}-${port}`}
         >

@@ -3,6 +3,7 @@ import { useRef, useState, type RefObject } from "react";
 import { FindBox } from "@/components/find-box";
 import { NameDialog } from "@/components/name-dialog";
 import { useFitGraph } from "@/hooks/use-fit-graph";
+import { DIRECTIONS, type Direction } from "@/lib/layout";
 import { builderStore, selectCanRedo, selectCanUndo, selectInitWeights, selectIsDirty, useBuilder } from "@/store/builder-store";
 import { useProbe } from "@/store/probe-store";
 import { hasPictures, useRunPictures } from "@/store/run-pictures-store";
@@ -27,6 +28,8 @@ export function Toolbar({ onDialog, findRef }: ToolbarProps) {
   const undo = useBuilder((s) => s.undo);
   const redo = useBuilder((s) => s.redo);
   const autoLayout = useBuilder((s) => s.autoLayout);
+  const layoutDirection = useBuilder((s) => s.layoutDirection);
+  const setLayoutDirection = useBuilder((s) => s.setLayoutDirection);
   const fitGraph = useFitGraph();
   const fileInput = useRef<HTMLInputElement>(null);
   const empty = useBuilder((s) => s.nodes.length === 0);
@@ -167,6 +170,19 @@ export function Toolbar({ onDialog, findRef }: ToolbarProps) {
         <button type="button" onClick={autoLayout} title="Auto-layout (L)" data-testid="layout-button">
           Layout
         </button>
+        <select
+          value={layoutDirection}
+          onChange={(e) => void setLayoutDirection(e.target.value as Direction)}
+          title="Which way layers follow each other (lays the graph out again)"
+          aria-label="Layout direction"
+          data-testid="layout-direction"
+        >
+          {DIRECTIONS.map((d) => (
+            <option key={d.value} value={d.value}>
+              {d.label}
+            </option>
+          ))}
+        </select>
         <button type="button" onClick={() => fitGraph()} title="Zoom to fit (F)" data-testid="fit-button">
           Fit
         </button>

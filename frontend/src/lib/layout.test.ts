@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { fromGraphDoc } from "@/lib/graph";
-import { DEFAULT_NODE_HEIGHT, DEFAULT_NODE_WIDTH, graphBounds, LAYOUT_SCREEN, layoutPositions, minColumnHeight, viewportFor } from "@/lib/layout";
+import { BIG_GRAPH, DEFAULT_NODE_HEIGHT, DEFAULT_NODE_WIDTH, elkGraph, graphBounds, LAYOUT_SCREEN, layoutPositions, minColumnHeight, viewportFor } from "@/lib/layout";
 import type { Position } from "@/lib/types";
 import { resnet18Graph } from "@/test/resnet18-graph";
 
@@ -70,6 +70,42 @@ describe("auto-layout", () => {
     expect((await layoutPositions({ nodes: [], edges: [] })).size).toBe(0);
     const pos = await layoutPositions({ nodes: [{ id: "a" }], edges: [{ source: "a", target: "gone" }] });
     expect([...pos.keys()]).toEqual(["a"]);
+  });
+});
+
+describe("layout direction", () => {
+  it("runs left to right with inputs on the west side and outputs on the east", () => {
+    const g = elkGraph({ nodes: [{ id: "a" }, { id: "b" }], edges: [{ source: "a", target: "b" }] }, null, "RIGHT");
+    expect(g.layoutOptions!["elk.direction"]).toBe("RIGHT");
+    expect(g.children!.map((c) => c.ports!.map((p) => [p.id, p.layoutOptions!["elk.port.side"]]))).toEqual([
+      [["a:out:0", "EAST"]],
+      [["b:in:0", "WEST"]],
+    ]);
+    expect(g.edges).toEqual([{ id: ":e0", sources: ["a:out:0"], targets: ["b:in:0"] }]);
+    const down = elkGraph({ nodes: [{ id: "a" }, { id: "b" }], edges: [{ source: "a", target: "b" }] });
+    expect(down.layoutOptions!["elk.direction"]).toBe("DOWN");
+    expect(down.children![1]!.ports![0]!.layoutOptions!["elk.port.side"]).toBe("NORTH");
+  });
+
+  it("places a big graph's nodes the simple way, a small one's by ELK's default", () => {
+    const nodes = (n: number) => Array.from({ length: n }, (_, i) => ({ id: `n${i}` }));
+    expect(BIG_GRAPH).toBe(250);
+    expect(elkGraph({ nodes: nodes(249), edges: [] }).layoutOptions!["elk.layered.nodePlacement.strategy"]).toBeUndefined();
+    expect(elkGraph({ nodes: nodes(250), edges: [] }).layoutOptions!["elk.layered.nodePlacement.strategy"]).toBe("SIMPLE");
+  });
+
+  it("puts a short chain in one row, left to right", async () => {
+    const ids = ["x", "fc", "act", "y"];
+    const input = { nodes: ids.map((id) => ({ id })), edges: ids.slice(1).map((id, i) => ({ source: ids[i]!, target: id })) };
+    const pos = await layoutPositions(input, { direction: "RIGHT" });
+    expect(new Set(ids.map((id) => pos.get(id)!.y)).size).toBe(1);
+    expect(ids.map((id) => pos.get(id)!.x)).toEqual([20, 20 + 240, 20 + 480, 20 + 720]);
+  });
+
+  it("counts a row's least width from the narrowest node", () => {
+    const input = { nodes: [{ id: "a", width: 150 }, { id: "b" }], edges: [{ source: "a", target: "b" }] };
+    expect(minColumnHeight(input, "RIGHT")).toBe(2 * 150 + 40 + 40);
+    expect(minColumnHeight(input)).toBe(2 * DEFAULT_NODE_HEIGHT + 40 + 40);
   });
 });
 

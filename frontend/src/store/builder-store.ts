@@ -23,7 +23,7 @@ import {
   type ShapeEdge,
   type Snapshot,
 } from "@/lib/graph";
-import { LAYOUT_SCREEN, layoutPositions, type Size } from "@/lib/layout";
+import { LAYOUT_SCREEN, layoutPositions, type Direction, type Size } from "@/lib/layout";
 import { newer, type Stamped } from "@/lib/sequence";
 import type { Catalog, LayerSpec, ParamValue, Position, ValidationResult, WeightsFile } from "@/lib/types";
 import { indexErrors, type ErrorIndex } from "@/lib/validation";
@@ -74,6 +74,8 @@ export interface BuilderState {
   layingOut: boolean;
   /** The canvas pane's size as drawn; a layout wraps a tall graph to its proportions (LAYOUT_SCREEN until known). */
   pane: Size | null;
+  /** Which way layouts run (top to bottom or left to right) and the nodes' ports face. */
+  layoutDirection: Direction;
   /** Weights attached to the next run (`init_weights`); dropped when another graph is loaded. */
   initWeights: InitWeights | null;
   /** The run this graph was last trained in, whose pictures its nodes show; null for a graph never trained here. */
@@ -113,6 +115,8 @@ export interface BuilderActions {
   redo(): void;
   /** Lays the graph out as one undo step; resolves once the nodes have moved. */
   autoLayout(): Promise<void>;
+  /** Turns the ports to `direction` and lays the graph out that way (one undo step). */
+  setLayoutDirection(direction: Direction): Promise<void>;
   /** The canvas reports its size (on mount and on every resize). */
   setPane(size: Size): void;
   /** Loads a graph, laid out when it came without positions; resolves once it is. */
@@ -152,6 +156,7 @@ function initialState(): BuilderState {
     fitRequest: 0,
     layingOut: false,
     pane: null,
+    layoutDirection: "DOWN",
     initWeights: null,
     lastRunId: null,
   };
@@ -201,7 +206,7 @@ export function createBuilderStore(): StoreApi<BuilderStore> {
             return { id: n.id, width: size?.width, height: size?.height };
           }),
           edges: s.edges,
-        }, { screen: s.pane ?? LAYOUT_SCREEN });
+        }, { screen: s.pane ?? LAYOUT_SCREEN, direction: s.layoutDirection });
       } catch (e) {
         if (request === layoutSeq) get().toast(`Could not lay out the graph: ${e instanceof Error ? e.message : String(e)}`, "error");
       }
@@ -445,6 +450,11 @@ export function createBuilderStore(): StoreApi<BuilderStore> {
       },
 
       autoLayout: async () => {
+        if (get().nodes.length) await layOut({ undoable: true });
+      },
+
+      setLayoutDirection: async (direction) => {
+        if (get().layoutDirection !== direction) set({ layoutDirection: direction });
         if (get().nodes.length) await layOut({ undoable: true });
       },
 
