@@ -172,9 +172,11 @@ def test_embedding_bag_pools_each_samples_ids_leaving_out_the_padding_id():
 
 def test_slice_writes_a_python_range_index_into_model_py():
     source = export_python(layer_graph("Slice", [12, 3], start=2, end=10, step=2))
-    assert "layer = x[(slice(None, None, None), slice(2, 10, 2))]  # (B, 4, 3)" in source
-    negative = export_python(layer_graph("Slice", [3, 12], dim=-1, start=-5))
-    assert "layer = x[(Ellipsis, slice(-5, None, 1))]  # (B, 3, 5)" in negative
+    assert "layer = x[:, 2:10:2]  # (B, 4, 3)" in source
+    assert "layer = x[..., -5:]  # (B, 3, 5)" in export_python(layer_graph("Slice", [3, 12], dim=-1, start=-5))
+    assert "layer = x[:, :, :3]  # (B, 3, 3, 2)" in export_python(layer_graph("Slice", [3, 12, 2], dim=2, end=3))
+    assert "layer = x[..., :-1, :]  # (B, 3, 11, 2)" in export_python(layer_graph("Slice", [3, 12, 2], dim=-2,
+                                                                                   end=-1))
 
 
 def test_einsum_puts_a_free_batch_letter_in_front_in_model_py():

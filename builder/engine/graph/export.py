@@ -38,6 +38,21 @@ def _arguments(args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
     return ", ".join([_render(a) for a in args] + [f"{k}={_render(v)}" for k, v in kwargs.items()])
 
 
+def _index(index: Any) -> str:
+    """An index as Python writes it: ``:, 2:10:2`` for (slice(None), slice(2, 10, 2)), ``..., -5:`` with Ellipsis."""
+    if not isinstance(index, tuple):
+        return str(index)
+
+    def one(i: Any) -> str:
+        if i is Ellipsis:
+            return "..."
+        if not isinstance(i, slice):
+            return str(i)
+        text = ("" if i.start is None else str(i.start)) + ":" + ("" if i.stop is None else str(i.stop))
+        return text + ("" if i.step in (None, 1) else f":{i.step}")
+    return ", ".join(one(i) for i in index)
+
+
 class _SourceEmitter:
     """Writes one graph node's forward computation as a Python expression (see ``catalog.Emitter``)."""
 
@@ -49,8 +64,8 @@ class _SourceEmitter:
     def module(self, *args: Any, **kwargs: Any) -> _Code:
         return _Code(f"{self.attribute}({_arguments(args, kwargs)})")
 
-    def item(self, value: _Code, index: int) -> _Code:
-        return _Code(f"{value}[{index}]")
+    def item(self, value: _Code, index: Any) -> _Code:
+        return _Code(f"{value}[{_index(index)}]")
 
     def method(self, value: _Code, name: str, *args: Any, **kwargs: Any) -> _Code:
         return _Code(f"{value}.{name}({_arguments(args, kwargs)})")
