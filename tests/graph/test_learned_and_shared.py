@@ -603,3 +603,19 @@ def test_init_zeros_zeroes_every_weight_of_every_layer_that_takes_it_in_compile_
     fresh = exported(g)
     for module in (gm, fresh):
         assert all(p.abs().max() == 0 for p in module.parameters())
+
+
+def test_an_lstm_with_proj_size_is_refused_for_onnx_naming_the_node(tmp_path):
+    assert write_onnx(compile_graph(PROJECTED), None, tmp_path) == {"onnx_error": (
+        "This model can't be exported to ONNX: node 'rnn' (LSTM) uses proj_size 2, which ONNX's LSTM operator has "
+        "no projection for (torch's exporter would write a model that onnxruntime can't run)")}
+    assert not (tmp_path / "model.onnx").exists()
+    g = {"format": FORMAT, "name": "Inner", "blocks": {"Enc": {"nodes": [
+        node("i", "Input"), node("lstm", "LSTM", hidden_size=4, proj_size=2), node("o", "Output")],
+        "edges": edges(("i", "lstm"), ("lstm", "o"))}},
+        "nodes": [node("x", "Input", shape=[5, 3]), node("enc", "Block", block="Enc"), node("y", "Output")],
+        "edges": edges(("x", "enc"), ("enc", "y"))}
+    assert compile_graph(g).meta["onnx_refusals"] == [
+        "node 'enc/1/lstm' (LSTM) uses proj_size 2, which ONNX's LSTM operator has no projection for (torch's "
+        "exporter would write a model that onnxruntime can't run)"]
+    assert compile_graph(POSITIONS).meta["onnx_refusals"] == []

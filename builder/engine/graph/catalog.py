@@ -110,6 +110,10 @@ def _no_warnings(p: dict[str, Any], inputs: list[Value]) -> list[tuple[str, str]
     return []
 
 
+def _exports(p: dict[str, Any]) -> str | None:
+    return None
+
+
 @dataclass(frozen=True)
 class Layer:
     """One node type: its form, its shape rule, its counts and the module or computation it becomes.
@@ -124,6 +128,8 @@ class Layer:
     ``construct(params)`` describes it when it is ``torch.nn`` classes nested in each other (a stack of
     encoder layers), so that ``model.py`` writes the same call. ``holds(params)`` describes the tensor a
     node keeps as an attribute of the model itself (a Parameter node's learned tensor).
+    ``onnx_refusal(params)`` says why a node so set can't be exported to ONNX where torch's exporter would
+    write a model that runs wrong or not at all (an LSTM's projection), else None.
 
     ``warn(params, inputs)`` returns (field, message) for settings that are legal but do nothing (an LSTM's
     dropout with one layer): ``validate`` answers them as ``warnings``, which never make a graph fail.
@@ -146,6 +152,7 @@ class Layer:
     make: Callable[[dict[str, Any]], nn.Module] | None = None
     construct: Callable[[dict[str, Any]], Construct] | None = None
     holds: Callable[[dict[str, Any]], Held] | None = None
+    onnx_refusal: Callable[[dict[str, Any]], str | None] = _exports
     inputs: tuple[int, int | None] = (1, 1)
     input_names: tuple[str, ...] = ()
     outputs: int | None = 1

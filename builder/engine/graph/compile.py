@@ -128,6 +128,7 @@ def build(analysis: Analysis) -> torch.fx.GraphModule:
     gm.meta["graph_name"] = structure.doc.name
     io = io_of(analysis)  # forward()'s signature, for whoever exports it (ONNX names its inputs and outputs so)
     gm.meta["inputs"], gm.meta["outputs"] = io["inputs"], io["outputs"]
+    gm.meta["onnx_refusals"] = onnx_refusals(analysis)
     _fine_tuning(gm, analysis)
     return gm
 
@@ -140,6 +141,19 @@ def _hold(root: nn.Module, node_id: str, held: Held) -> None:
     tensor = nn.Parameter(torch.empty(held.shape))
     initialise(tensor, list(held.init_calls))
     root.register_parameter(node_id, tensor)
+
+
+def onnx_refusals(analysis: Analysis, prefix: str = "") -> list[str]:
+    """Why nodes (inside blocks too, by path) can't be exported to ONNX, each naming the node and its layer."""
+    assert analysis.structure is not None
+    out = []
+    for node_id, info in analysis.nodes.items():
+        for k, copy in enumerate(analysis.blocks.get(node_id, []), start=1):
+            out += onnx_refusals(copy, f"{prefix}{node_id}/{k}/")
+        why = info.layer.onnx_refusal(info.params)
+        if why is not None:
+            out.append(f"node '{prefix}{node_id}' ({info.layer.type}) uses {why}")
+    return out
 
 
 def node_layers(gm: torch.fx.GraphModule) -> dict[str, str]:

@@ -680,6 +680,13 @@ def _recurrent_flops(t: str) -> Callable[[P, list[Value], list[Value]], int]:
     return flops
 
 
+def _projection_refusal(p: P) -> str | None:
+    if not p.get("proj_size"):
+        return None
+    return (f"proj_size {p['proj_size']}, which ONNX's LSTM operator has no projection for (torch's exporter would "
+            "write a model that onnxruntime can't run)")
+
+
 def _recurrent_forward(t: str) -> Callable[[Emitter, P, list[Any]], Any]:
     def batch_second(e: Emitter, state: Any) -> Any:
         return e.method(e.method(state, "transpose", 0, 1), "contiguous")
@@ -714,6 +721,7 @@ for _type in ("RNN", "LSTM", "GRU"):
         type=_type, category="Recurrent", module=getattr(nn, _type), fixed_kwargs={"batch_first": True},
         forward_only=frozenset({"return"}), infer=_recurrent, forward=_recurrent_forward(_type), warn=_recurrent_warnings,
         count_params=_recurrent_count(_type), flops=_recurrent_flops(_type), outputs=None,
+        onnx_refusal=_projection_refusal,
         inputs=(1, 3 if _lstm else 2), input_names=("input", "h0", "c0") if _lstm else ("input", "h0"),
         doc=f"{'Elman RNN' if _type == 'RNN' else _type} over a [L, input_size] sequence; an optional h0 "
             + ("and c0 ([num_layers·D, size] each, together) start" if _lstm else "([num_layers·D, hidden_size]) starts")

@@ -161,6 +161,9 @@ def export_onnx(model: nn.Module, inputs: list[dict], outputs: list[str], path: 
     The reason is plain text: it names the graph node and the operation the exporter has no ONNX for when
     it can tell, then the exporter's own message, without its terminal colours.
     """
+    refusals = model.meta.get("onnx_refusals") if isinstance(model, torch.fx.GraphModule) else None
+    if refusals:  # nodes the compiler knows torch would export wrong (an LSTM's projection)
+        return "This model can't be exported to ONNX: " + "; ".join(refusals)
     try:
         import onnx  # noqa: F401  (torch.onnx needs it installed)
         import onnxscript  # noqa: F401
