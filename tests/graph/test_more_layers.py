@@ -54,7 +54,7 @@ CASES = [
     ("PixelUnshuffle", [[2, 6, 4]], "float32", {"downscale_factor": 2}),
     ("ReflectionPad1d", [[2, 5]], "float32", {"padding": [1, 3]}),
     ("ReflectionPad2d", [[2, 5, 6]], "float32", {"padding": [1, 2, 3, 4]}),
-    ("ReflectionPad3d", [[2, 5, 6, 7]], "float32", {"padding": [1, 2, 3, 4, 0, 4]}),
+    ("ReflectionPad3d", [[2, 5, 6, 7]], "float32", {"padding": [5, 6, 3, 2, 1, 4]}),
     ("ReplicationPad1d", [[5]], "float32", {"padding": [1, 3]}),
     ("ReplicationPad2d", [[2, 5, 6]], "float32", {"padding": [1, 2, 3, 7]}),
     ("ReplicationPad3d", [[2, 5, 6, 7]], "float32", {"padding": [1, 2, 3, 4, 0, 5]}),
@@ -90,6 +90,16 @@ NO_ONNX = {"AdaptiveAvgPool3d": "aten._adaptive_avg_pool3d", "AdaptiveMaxPool1d"
 def inputs_of(shapes: list[list[int]], dtype: str) -> list[torch.Tensor]:
     torch.manual_seed(0)
     return [random_input(s, dtype) for s in shapes]
+
+
+def test_the_spatial_cases_here_are_never_square_and_their_paddings_never_symmetric():
+    for layer_type, shapes, _, params in CASES:
+        if layer_type.endswith(("2d", "3d")) and not layer_type.startswith("Adaptive"):
+            spatial = shapes[0][-3:] if layer_type.endswith("3d") else shapes[0][-2:]
+            assert len(set(spatial)) == len(spatial), (layer_type, shapes)
+        padding = params.get("padding")
+        if isinstance(padding, list):
+            assert len(set(padding)) == len(padding), (layer_type, padding)
 
 
 @pytest.mark.parametrize(("layer_type", "shapes", "dtype", "params"), CASES, ids=IDS)
