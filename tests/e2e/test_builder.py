@@ -145,6 +145,8 @@ def test_undo_and_redo(page: Page, screenshot):
 
 def node_ids(page: Page) -> list[str]:
     """Ids of the nodes on the canvas, after zooming out so that every one is drawn."""
+    # A graph loaded without positions reaches the canvas once laid out (canvas.tsx).
+    expect(page.get_by_test_id("canvas")).to_have_attribute("data-laying-out", "false")
     page.get_by_test_id("fit-button").click()
     page.wait_for_timeout(300)  # the zoom animates for 200 ms
     return sorted(page.locator(".react-flow__node").evaluate_all("els => els.map(e => e.dataset.id)"))
