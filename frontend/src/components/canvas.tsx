@@ -12,7 +12,7 @@ import {
   type OnConnect,
   type OnConnectEnd,
 } from "@xyflow/react";
-import { useCallback, useEffect, useMemo, useRef, type DragEvent, type MouseEvent } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent, type MouseEvent } from "react";
 import { edgeTypes, nodeTypes } from "@/components/flow-types";
 import { useFitGraph } from "@/hooks/use-fit-graph";
 import type { BuilderNode, ShapeEdge } from "@/lib/graph";
@@ -75,8 +75,13 @@ export function Canvas({ onQuickAdd, pointer, focus = null }: CanvasProps) {
   // One subscription for every node: CSS keyed to data-zoom decides what a node shows.
   const zoom = useStore((s) => zoomBucket(s.transform[2]));
   // A graph loaded without positions stays hidden until its layout lands: React Flow gets none of
-  // it until then, so that opening a big graph is not one long task of nodes nobody sees yet.
-  const unplaced = useBuilder((s) => s.layingOut && s.nodes.length > 0 && s.nodes.every((n) => n.measured === undefined));
+  // it until then, so that opening a big graph is not one long task of nodes nobody sees yet. Held
+  // back one render more, until the fit after the layout has moved the view: the nodes are then
+  // drawn once, where they will be seen, not first around the origin and again after the fit.
+  const loading = useBuilder((s) => s.layingOut && s.nodes.length > 0 && s.nodes.every((n) => n.measured === undefined));
+  const [held, setHeld] = useState(false);
+  if (loading && !held) setHeld(true);
+  const unplaced = loading || held;
   const flowNodes = useMemo(() => (unplaced ? NO_NODES : withInitialHandles(nodes, edges, direction)), [unplaced, nodes, edges, direction]);
   const flowEdges = unplaced ? NO_EDGES : edges;
   const flow = useReactFlow<BuilderNode, ShapeEdge>();
@@ -86,6 +91,9 @@ export function Canvas({ onQuickAdd, pointer, focus = null }: CanvasProps) {
   useEffect(() => {
     if (fitRequest > 0) fitGraph({ readable: true });
   }, [fitRequest, fitGraph]);
+  useEffect(() => {
+    if (!loading) setHeld(false); // after the fit above: effects run in order
+  }, [loading, fitRequest]);
   useEffect(() => {
     if (focus) fitGraph({ node: focus });
   }, [focus, fitGraph]);
