@@ -225,6 +225,35 @@ describe("loading, saving state and validation answers", () => {
     expect(s().nodes.map((n) => n.position.y)).toEqual([300, 0]);
   });
 
+  it("turns the layout left to right as one undo step, keeping the selection and the direction", async () => {
+    s().loadGraph(
+      fromGraphDoc({
+        format: "netbuilder.graph/1",
+        name: "T",
+        nodes: [
+          { id: "x", type: "Input", position: { x: 0, y: 0 } },
+          { id: "fc", type: "Linear", position: { x: 0, y: 120 } },
+          { id: "y", type: "Output", position: { x: 0, y: 240 } },
+        ],
+        edges: [
+          { source: "x", target: "fc" },
+          { source: "fc", target: "y" },
+        ],
+      }),
+    );
+    expect(s().layoutDirection).toBe("DOWN");
+    s().selectOnly("fc");
+    await s().setLayoutDirection("RIGHT");
+    expect(s().layoutDirection).toBe("RIGHT");
+    const [x, fc, y] = s().nodes;
+    expect(fc!.position.x).toBeGreaterThan(x!.position.x);
+    expect(y!.position.x).toBeGreaterThan(fc!.position.x);
+    expect(new Set(s().nodes.map((n) => n.position.y)).size).toBe(1);
+    expect(selectSelectedNodeId(s())).toBe("fc");
+    s().undo();
+    expect(s().nodes.map((n) => n.position.y)).toEqual([0, 120, 240]);
+  });
+
   it("wraps a long graph to the proportions of the canvas pane it reports", async () => {
     const ids = ["x", ...Array.from({ length: 40 }, (_, i) => `act_${i}`), "y"];
     const doc = {
