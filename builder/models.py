@@ -187,3 +187,21 @@ class WeightsFile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.tensors} tensors)"
+
+
+class LibraryBlock(models.Model):
+    """A block a user saved to reuse in other architectures: its definition as a graph's `blocks` holds it
+    (docs/graph-format.md "Blocks"), the blocks it uses, and the input shapes it was checked with."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="library_blocks")
+    name = models.CharField(max_length=100)
+    definition = models.JSONField(help_text="the block: params, nodes, edges")
+    uses = models.JSONField(default=dict, help_text="the blocks it uses, by name, inner ones too")
+    input_shapes = models.JSONField(default=list, help_text="the shapes of its inputs it compiles with")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return f"block {self.name}"

@@ -12,6 +12,7 @@ from django.utils import timezone
 from builder.models import (
     Architecture,
     ArchitectureVersion,
+    LibraryBlock,
     RunStatus,
     Sweep,
     TrainingRun,
@@ -261,3 +262,20 @@ def weights_list(*, owner: AbstractBaseUser) -> QuerySet[WeightsFile]:
 def weights_summary(record: WeightsFile) -> dict:
     return {"id": record.pk, "name": record.name, "size_bytes": record.size_bytes, "tensors": record.tensors,
             "created_at": record.created_at.isoformat()}
+
+
+def library_block_list(*, owner: AbstractBaseUser) -> QuerySet[LibraryBlock]:
+    return LibraryBlock.objects.filter(owner=owner)
+
+
+def library_block_get(*, owner: AbstractBaseUser, block_id: int) -> LibraryBlock:
+    """The owner's library block; 404 for a missing id and for another user's alike."""
+    block = LibraryBlock.objects.filter(owner=owner, pk=block_id).first()
+    if block is None:
+        raise Http404(f"No library block {block_id}")
+    return block
+
+
+def library_block_out(block: LibraryBlock) -> dict:
+    return {"id": block.pk, "name": block.name, "block": block.definition, "uses": block.uses,
+            "input_shapes": block.input_shapes, "created_at": block.created_at}

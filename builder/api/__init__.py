@@ -7,6 +7,7 @@ from ninja import NinjaAPI, Router
 
 from builder.api.architectures import router as architectures_router
 from builder.api.auth import API_AUTH
+from builder.api.blocks import router as blocks_router
 from builder.api.datasets import router as datasets_router
 from builder.api.errors import error_responses, install_error_handlers
 from builder.api.graphs import router as graphs_router
@@ -38,6 +39,7 @@ api.add_router("", account_router)
 api.add_router("", graphs_router)
 api.add_router("", pretrained_router)
 api.add_router("/architectures", architectures_router)
+api.add_router("/blocks", blocks_router)
 api.add_router("/runs", runs_router)
 api.add_router("/sweeps", sweeps_router)
 api.add_router("/datasets", datasets_router)

@@ -133,6 +133,9 @@ class LayerSpec(TypedDict):
     inputs: LayerInputs
     outputs: Annotated[int | None, Field(description="null when it depends on the parameters (Split)")]
     params: list[OptionSpec]
+    shareable: Annotated[bool, Field(description="another node of this type may call its module (node key share)")]
+    ties_to: Annotated[str | None, Field(description="the type whose weight a node of this type may take (node key "
+                                                     "tie): Embedding for a Linear; null: none")]
 
 
 class CatalogLimits(TypedDict):
@@ -181,6 +184,23 @@ class MakeBlockIn(Schema):
 class UngroupIn(Schema):
     graph: dict[str, Any]
     node: str = Field(max_length=200, description="the Block node to write out as its layers")
+
+
+class LibraryBlockIn(Schema):
+    name: str = Field(min_length=1, max_length=100, description="the block's name, a class name (Residual)")
+    block: dict[str, Any] = Field(description="the block as a graph's `blocks` holds it: params, nodes, edges")
+    uses: dict[str, dict[str, Any]] = Field(default_factory=dict, description="the blocks it uses, by name")
+    input_shapes: list[Annotated[list[Annotated[int, Field(ge=1, le=1_000_000)]], Field(max_length=8)]] = Field(
+        max_length=64, description="the shapes of its inputs (no batch dimension) it must compile with")
+
+
+class LibraryBlockOut(Schema):
+    id: int
+    name: str
+    block: dict[str, Any]
+    uses: dict[str, dict[str, Any]]
+    input_shapes: list[list[int]]
+    created_at: datetime
 
 
 class GraphOut(TypedDict):

@@ -174,6 +174,10 @@ def test_a_good_request_to_every_operation_gets_a_documented_2xx(mine, bearer):
     block_node = next(n["id"] for n in blocked["graph"]["nodes"] if n["type"] == "Block")
     flat = call("POST", "/api/graphs/ungroup", 200, body={"graph": blocked["graph"], "node": block_node})
     assert not any(n["type"] == "Block" for n in flat["graph"]["nodes"])
+    pair = blocked["graph"]["blocks"]["Pair"]
+    kept_block = call("POST", "/api/blocks", 201, body={"name": "Pair", "block": pair, "input_shapes": [[2]]})
+    assert [b["name"] for b in call("GET", "/api/blocks", 200)] == ["Pair"]
+    call("DELETE", "/api/blocks/{block_id}", 204, path_parameters={"block_id": kept_block["id"]})
     assert call("POST", "/api/runs/{run_id}/stop", 200, path_parameters=queued)["status"] == "stopped"
     call("DELETE", "/api/runs/{run_id}", 204, path_parameters={"run_id": extra["id"]})
 
