@@ -278,6 +278,19 @@ def test_a_share_of_a_node_without_a_module_is_refused():
                                       "message": "Add has no module that another node can share"}]
 
 
+def test_the_catalog_says_which_types_may_share_or_tie_as_validate_decides():
+    from builder.engine.graph import catalog_json
+
+    by_type = {layer["type"]: layer for layer in catalog_json()["layers"]}
+    assert [t for t in ("Linear", "LSTM", "ReLU", "Add", "Parameter", "Block", "TorchvisionModel", "Input")
+            if by_type[t]["shareable"]] == ["Linear", "LSTM", "ReLU"]
+    assert {t: layer["ties_to"] for t, layer in by_type.items() if layer["ties_to"]} == {"Linear": "Embedding"}
+    for t in ("Add", "Parameter", "Block"):  # what the catalog calls unshareable, validate refuses to share
+        errors = validate(graph([node("x", "Input", shape=[6]), {"id": "a", "type": t}, {"id": "b", "type": t,
+                                "share": "a"}, node("y", "Output")], [("x", "a"), ("a", "b"), ("b", "y")]))["errors"]
+        assert {"node": "b", "field": "share", "message": f"{t} has no module that another node can share"} in errors
+
+
 def test_a_sharing_node_takes_its_init_from_the_node_that_holds_the_module():
     result = validate(_shared({"type": "Linear", "share": "a", "params": {"init": "zeros"}}))
     assert result["errors"] == [{"node": "b", "field": "init", "message":

@@ -14,7 +14,7 @@ from typing import Any
 from builder.engine.settings import SETTING_NAMES, engine_settings
 
 from .blocks import BLOCK, analyse_use, node_answers
-from .catalog import LAYERS, Layer, Value
+from .catalog import LAYERS, TIES, Layer, Value
 from .errors import NodeError, node_error
 from .format import Structure, parse
 from .initialise import INIT_NAMES, init_problems, init_warnings
@@ -121,9 +121,6 @@ def _own_params(structure: Structure, node_id: str) -> Any:
     return lent | node.params
 
 
-_UNSHARED = (BLOCK, "TorchvisionModel")  # modules that model.py writes out as more than one call
-
-
 def _check_shares(analysis: Analysis) -> None:
     """Every ``share`` names another node of the same type and parameters, one that shares nothing itself."""
     assert analysis.structure is not None
@@ -139,7 +136,7 @@ def _check_shares(analysis: Analysis) -> None:
             problem = "a node can't share its own module; name another node of the same type"
         elif owner is None:
             problem = f"share names {owner_id!r}, which is not a node of this graph"
-        elif layer is None or not layer.has_module or node.type in _UNSHARED:
+        elif layer is None or not layer.shareable:
             problem = f"{node.type} has no module that another node can share"
         elif owner.share is not None:
             problem = (f"share names {owner_id!r}, which itself shares {owner.share!r}: name the node that holds the "
@@ -177,13 +174,13 @@ def _check_ties(analysis: Analysis) -> None:
             continue
         problem, field_name = None, "tie"
         target = nodes.get(node.tie)
-        if node.type != "Linear":
+        if node.type not in TIES:
             problem = f"only a Linear can tie its weight to an Embedding's, not a {node.type}"
         elif node.share is not None:
             problem = "a node that shares another's module takes its weights from there; give it share or tie, not both"
         elif target is None:
             problem = f"tie names {node.tie!r}, which is not a node of this graph"
-        elif target.type != "Embedding":
+        elif target.type != TIES[node.type]:
             problem = f"tie names {node.tie!r}, a {target.type}; a Linear ties its weight to an Embedding's"
         elif node_id in analysis.nodes and node.tie in analysis.nodes:
             mine, theirs = analysis.nodes[node_id].params, analysis.nodes[node.tie].params

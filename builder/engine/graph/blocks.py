@@ -33,14 +33,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..options import Option, OptionError, shown
-from .catalog import Layer, Value, register
+from .catalog import BLOCK, Layer, Value, register
 from .errors import NodeError, node_error
 
 if TYPE_CHECKING:
     from .analysis import Analysis, NodeInfo
     from .format import Structure
 
-BLOCK = "Block"
 MAX_REPEAT = 1000
 MAX_DEPTH = 16  # blocks inside blocks, at most this deep
 RESERVED_PARAMS = frozenset({"block", "repeat"})  # the Block node's own

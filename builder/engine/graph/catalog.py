@@ -176,6 +176,11 @@ class Layer:
         """Whether a node of this type is a submodule (else a graph operation such as Add)."""
         return self.module is not None or self.make is not None or self.construct is not None
 
+    @property
+    def shareable(self) -> bool:
+        """Whether another node of this type may call its module (``share``): a module model.py writes as one call."""
+        return self.has_module and self.type not in UNSHARED
+
     def build(self, p: dict[str, Any]) -> nn.Module:
         if self.make is not None:
             return self.make(p)
@@ -218,10 +223,14 @@ class Layer:
         return {
             "type": self.type, "category": self.category, "doc": self.doc, "inputs": inputs,
             "outputs": self.outputs, "params": [p.as_json() for p in self.params],
+            "shareable": self.shareable, "ties_to": TIES.get(self.type),
         }
 
 
 LAYERS: dict[str, Layer] = {}
+BLOCK = "Block"  # the type of a node that uses one of the graph's blocks (builder.engine.graph.blocks)
+UNSHARED = (BLOCK, "TorchvisionModel")  # modules that model.py writes out as more than one call
+TIES = {"Linear": "Embedding"}  # a node of this type may take (``tie``) the weight of one of that type
 
 
 def register(layer: Layer) -> Layer:
