@@ -4,6 +4,7 @@
  */
 import { memo, useCallback, useEffect, useId, useState } from "react";
 import { ParamField } from "@/components/param-field";
+import { SharedWeights } from "@/components/shared-weights";
 import { useTorchvisionArchs } from "@/hooks/use-torchvision-archs";
 import { formatCount, formatShape } from "@/lib/format";
 import { parseLrMult, TORCHVISION_TYPE } from "@/lib/pretrained";
@@ -12,7 +13,7 @@ import { builderStore, selectSelectedNodeId, selectSelectionCount, useBuilder } 
 import { expandNode } from "@/store/commands";
 
 /** Node-level keys of the document (not params) that the fine-tuning section edits. */
-const FINETUNE_FIELDS = new Set(["trainable", "lr_mult"]);
+const FINETUNE_FIELDS = new Set(["trainable", "lr_mult", "share", "tie"]);
 
 export function Inspector() {
   const selectedId = useBuilder(selectSelectedNodeId);
@@ -119,6 +120,7 @@ const NodeInspector = memo(function NodeInspector({ nodeId }: { nodeId: string }
           lrMultError={fieldErrors.get("lr_mult")}
         />
       )}
+      {spec && <SharedWeights nodeId={nodeId} spec={spec} errors={fieldErrors} />}
       {spec ? (
         <form className="params-form" onSubmit={(e) => e.preventDefault()} data-testid="params-form">
           {spec.params.length === 0 && <p className="muted">This layer has no parameters.</p>}

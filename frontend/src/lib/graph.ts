@@ -198,6 +198,33 @@ export function lrMultOf(node: LayerNode): number {
   return node.data.lrMult ?? 1;
 }
 
+/** Node-level keys that name another node: `share` (call its module) and `tie` (take its weight). */
+export const NODE_LINKS = ["share", "tie"] as const;
+export type NodeLink = (typeof NODE_LINKS)[number];
+
+/** The node another node's `share` or `tie` names, or null. */
+export function linkOf(node: LayerNode, key: NodeLink): string | null {
+  const value = node.data.extra?.[key];
+  return typeof value === "string" ? value : null;
+}
+
+/** `node` with its `share` or `tie` naming `target` (null: removed); the node itself when nothing changes. */
+export function withLink(node: LayerNode, key: NodeLink, target: string | null): LayerNode {
+  if (linkOf(node, key) === target) return node;
+  const extra = { ...(node.data.extra ?? {}) };
+  if (target === null) delete extra[key];
+  else extra[key] = target;
+  const data = { ...node.data };
+  if (Object.keys(extra).length) data.extra = extra;
+  else delete data.extra;
+  return { ...node, data };
+}
+
+/** `node` with every link to `oldId` renamed to `newId` (a renamed node keeps lending its module). */
+export function renameLinks(node: LayerNode, oldId: string, newId: string): LayerNode {
+  return NODE_LINKS.reduce((n, key) => (linkOf(n, key) === oldId ? withLink(n, key, newId) : n), node);
+}
+
 /** The document the server validates, saves and exports. */
 export function toGraphDoc(name: string, snap: Snapshot, extras: Record<string, unknown> = {}): GraphDoc {
   const nodes: GraphDocNode[] = snap.nodes.filter(isLayerNode).map((n) => ({

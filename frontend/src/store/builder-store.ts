@@ -16,10 +16,13 @@ import {
   pasteCopies,
   portOfHandle,
   removeElements,
+  renameLinks,
+  withLink,
   type BuilderNode,
   type ConnectionCheck,
   type ConnectionRequest,
   type LoadedGraph,
+  type NodeLink,
   type ShapeEdge,
   type Snapshot,
 } from "@/lib/graph";
@@ -95,6 +98,8 @@ export interface BuilderActions {
   setTrainable(nodeIds: readonly string[], trainable: boolean): void;
   /** Sets nodes' learning-rate multiplier (`lr_mult`); consecutive edits of the same nodes share one undo step. */
   setLrMult(nodeIds: readonly string[], lrMult: number): void;
+  /** Sets (or with null removes) a node's `share` or `tie`: the node whose module or weight it uses. One undo step. */
+  setNodeLink(nodeId: string, key: NodeLink, target: string | null): void;
   /**
    * Replaces the whole graph (an expand) as one undoable step, laid out afresh unless `layout` is
    * false; resolves once the layout has landed.
@@ -351,6 +356,13 @@ export function createBuilderStore(): StoreApi<BuilderStore> {
         commit({ nodes }, { coalesce: `lr_mult:${[...ids].sort().join(",")}` });
       },
 
+      setNodeLink: (nodeId, key, target) => {
+        const s = get();
+        const nodes = s.nodes.map((n) => (n.id === nodeId ? withLink(n, key, target) : n));
+        if (nodes.every((n, i) => n === s.nodes[i])) return;
+        commit({ nodes });
+      },
+
       replaceGraph: async (snap, opts = {}) => {
         // Nodes that stay keep their measured size; new ones are laid out at the default size.
         const sizes: Sizes = new Map(get().nodes.map((n) => [n.id, n.measured]));
@@ -371,7 +383,7 @@ export function createBuilderStore(): StoreApi<BuilderStore> {
         if (oldId === newId) return null;
         if (!isValidNodeId(newId)) return "Use letters, digits and _, not starting with a digit.";
         if (s.nodes.some((n) => n.id === newId)) return `${newId} is already taken.`;
-        const nodes = s.nodes.map((n) => (n.id === oldId ? { ...n, id: newId } : n));
+        const nodes = s.nodes.map((n) => renameLinks(n.id === oldId ? { ...n, id: newId } : n, oldId, newId));
         const edges = s.edges.map((e) => {
           if (e.source !== oldId && e.target !== oldId) return e;
           const d = e.data ?? { port: portOfHandle(e.targetHandle), sourcePort: portOfHandle(e.sourceHandle) };
