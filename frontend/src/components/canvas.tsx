@@ -21,6 +21,7 @@ import { graphBounds, LAYOUT_SCREEN } from "@/lib/layout";
 import { zoomBucket, zoomFloor } from "@/lib/zoom";
 import type { Position } from "@/lib/types";
 import { builderStore, useBuilder } from "@/store/builder-store";
+import { addFromPalette, openBlockOf } from "@/store/commands";
 
 export const LAYER_MIME = "application/x-netbuilder-layer";
 
@@ -66,7 +67,6 @@ export function Canvas({ onQuickAdd, pointer, focus = null }: CanvasProps) {
   const onNodesChange = useBuilder((s) => s.onNodesChange);
   const onEdgesChange = useBuilder((s) => s.onEdgesChange);
   const connect = useBuilder((s) => s.connect);
-  const addNode = useBuilder((s) => s.addNode);
   const fitRequest = useBuilder((s) => s.fitRequest);
   const layingOut = useBuilder((s) => s.layingOut);
   const direction = useBuilder((s) => s.layoutDirection);
@@ -132,9 +132,9 @@ export function Canvas({ onQuickAdd, pointer, focus = null }: CanvasProps) {
       if (!type) return;
       e.preventDefault();
       const p = flow.screenToFlowPosition({ x: e.clientX, y: e.clientY });
-      addNode(type, { x: p.x - 100, y: p.y - 30 });
+      addFromPalette(type, { x: p.x - 100, y: p.y - 30 });
     },
-    [flow, addNode],
+    [flow],
   );
 
   const onPointerMove = useCallback(
@@ -179,6 +179,7 @@ export function Canvas({ onQuickAdd, pointer, focus = null }: CanvasProps) {
         onConnectEnd={onConnectEnd}
         isValidConnection={isValidConnection}
         onDoubleClick={onDoubleClick}
+        onNodeDoubleClick={openBlockOf}
         zoomOnDoubleClick={false}
         deleteKeyCode={null}
         selectionKeyCode="Shift"

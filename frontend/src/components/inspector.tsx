@@ -10,7 +10,9 @@ import { formatCount, formatShape } from "@/lib/format";
 import { parseLrMult, TORCHVISION_TYPE } from "@/lib/pretrained";
 import type { ParamValue } from "@/lib/types";
 import { builderStore, selectSelectedNodeId, selectSelectionCount, useBuilder } from "@/store/builder-store";
-import { expandNode } from "@/store/commands";
+import { expandNode, saveBlockToLibrary, ungroupNode } from "@/store/commands";
+import { BLOCK_TYPE, declaredParamSpecs } from "@/lib/blocks";
+import type { GraphError } from "@/lib/types";
 
 /** Node-level keys of the document (not params) that the fine-tuning section edits. */
 const FINETUNE_FIELDS = new Set(["trainable", "lr_mult", "share", "tie"]);
@@ -43,6 +45,7 @@ const NodeInspector = memo(function NodeInspector({ nodeId }: { nodeId: string }
   const report = useBuilder((s) => s.validation?.value.nodes[nodeId]);
   const updateParam = useBuilder((s) => s.updateParam);
   const renameNode = useBuilder((s) => s.renameNode);
+  const insideBlock = useBuilder((s) => s.blockPath.length > 0);
   const onChange = useCallback((name: string, value: ParamValue | undefined) => updateParam(nodeId, name, value), [nodeId, updateParam]);
   const [idText, setIdText] = useState(nodeId);
   const [idError, setIdError] = useState<string | null>(null);
@@ -121,7 +124,10 @@ const NodeInspector = memo(function NodeInspector({ nodeId }: { nodeId: string }
         />
       )}
       {spec && <SharedWeights nodeId={nodeId} spec={spec} errors={fieldErrors} />}
-      {spec ? (
+      {node.data.layerType === BLOCK_TYPE && <BlockSection nodeId={nodeId} params={node.data.params} onChange={onChange} fieldErrors={errors ?? []} />}
+      {insideBlock && node.data.layerType === "Input" ? (
+        <p className="muted" data-testid="block-input-note">A block&apos;s Input takes its shape from the edges into the Block node.</p>
+      ) : spec ? (
         <form className="params-form" onSubmit={(e) => e.preventDefault()} data-testid="params-form">
           {spec.params.length === 0 && <p className="muted">This layer has no parameters.</p>}
           {spec.params.map((p) => (
@@ -306,5 +312,51 @@ function GraphInspector() {
         </ul>
       )}
     </div>
+  );
+}
+
+interface BlockSectionProps {
+  nodeId: string;
+  params: Record<string, ParamValue>;
+  onChange(name: string, value: ParamValue | undefined): void;
+  fieldErrors: GraphError[];
+}
+
+/** A Block node's block: its declared parameters, and Open, Ungroup and Save to library. */
+function BlockSection({ nodeId, params, onChange, fieldErrors }: BlockSectionProps) {
+  const name = typeof params.block === "string" ? params.block : null;
+  const def = useBuilder((s) => (name ? s.blocks[name] : undefined));
+  const top = useBuilder((s) => s.blockPath.length === 0);
+  const openBlock = useBuilder((s) => s.openBlock);
+  const [busy, setBusy] = useState(false);
+  const specs = declaredParamSpecs(def);
+  const errorOf = (field: string) => fieldErrors.find((e) => e.field === field)?.message;
+  const run = (work: () => Promise<unknown>) => {
+    setBusy(true);
+    void work().finally(() => setBusy(false));
+  };
+  return (
+    <section className="block-section" data-testid="block-section">
+      {specs.length > 0 && (
+        <form className="params-form" onSubmit={(e) => e.preventDefault()} data-testid="block-params-form">
+          <h3>{name}&apos;s parameters</h3>
+          {specs.map((p) => (
+            <ParamField key={p.name} spec={p} value={params[p.name]} serverError={errorOf(p.name)} onChange={onChange} />
+          ))}
+        </form>
+      )}
+      <div className="block-actions">
+        <button type="button" disabled={!def} onClick={() => name && openBlock(name)} title="Edit the block's inside (or double-click the node); edits change every use" data-testid="open-block-button">
+          Open
+        </button>
+        <button type="button" disabled={busy || !top} onClick={() => run(() => ungroupNode(nodeId))} title="Write this use out as its layers (one undo step)" data-testid="ungroup-button">
+          Ungroup
+        </button>
+        <button type="button" disabled={busy || !def} onClick={() => run(() => saveBlockToLibrary(nodeId))} title="Keep this block to reuse in other architectures" data-testid="save-block-button">
+          Save to library
+        </button>
+      </div>
+      {!def && name && <p className="field-error">The graph has no block {name}.</p>}
+    </section>
   );
 }

@@ -1,9 +1,12 @@
 /** The layer palette: every catalog layer by category, searchable, draggable onto the canvas. */
-import { memo, useMemo, useState, type DragEvent, type KeyboardEvent } from "react";
+import { memo, useEffect, useMemo, useState, type DragEvent, type KeyboardEvent } from "react";
 import { LAYER_MIME } from "@/components/canvas";
+import { BLOCK_TYPE } from "@/lib/blocks";
 import { paletteGroups } from "@/lib/catalog";
 import type { LayerSpec } from "@/lib/types";
 import { useBuilder } from "@/store/builder-store";
+import { BLOCK_ITEM, LIBRARY_ITEM } from "@/store/commands";
+import { libraryStore, useLibrary } from "@/store/library-store";
 
 export interface PaletteProps {
   /** Adds a layer at the centre of the view (double-click or Enter on an item). */
@@ -15,7 +18,11 @@ export function Palette({ onAdd, searchRef }: PaletteProps) {
   const catalog = useBuilder((s) => s.catalog);
   const [query, setQuery] = useState("");
   const [collapsed, setCollapsed] = useState<Record<string, boolean>>({});
-  const groups = useMemo(() => (catalog ? paletteGroups(catalog, query) : []), [catalog, query]);
+  // A bare Block node names no block: blocks are added from the Blocks section instead.
+  const groups = useMemo(
+    () => (catalog ? paletteGroups(catalog, query).map((g) => ({ ...g, layers: g.layers.filter((l) => l.type !== BLOCK_TYPE) })).filter((g) => g.layers.length) : []),
+    [catalog, query],
+  );
   const searching = query.trim().length > 0;
 
   const onSearchKey = (e: KeyboardEvent<HTMLInputElement>) => {
@@ -42,6 +49,7 @@ export function Palette({ onAdd, searchRef }: PaletteProps) {
         />
       </div>
       <div className="palette-groups">
+        <BlocksSection onAdd={onAdd} query={query} />
         {!catalog && <p className="muted pad">Loading layers…</p>}
         {catalog && groups.length === 0 && <p className="muted pad">No layer matches “{query}”.</p>}
         {groups.map((g) => {
@@ -96,6 +104,51 @@ const PaletteItem = memo(function PaletteItem({ layer, onAdd }: { layer: LayerSp
       >
         <span className="palette-item-type">{layer.type}</span>
         <span className="palette-item-doc">{layer.doc}</span>
+      </button>
+    </li>
+  );
+});
+
+/** The graph's blocks and the user's library blocks: click or drag to add a Block node using one. */
+function BlocksSection({ onAdd, query }: { onAdd(item: string): void; query: string }) {
+  const names = useBuilder((s) => Object.keys(s.blocks));
+  const open = useBuilder((s) => s.blockPath);
+  const library = useLibrary((s) => s.blocks);
+  useEffect(() => {
+    if (libraryStore.getState().blocks === null) void libraryStore.getState().load();
+  }, []);
+  const q = query.trim().toLowerCase();
+  const shown = names.filter((n) => !open.includes(n) && (!q || n.toLowerCase().includes(q)));
+  const saved = (library ?? []).filter((b) => !q || b.name.toLowerCase().includes(q));
+  return (
+    <section className="palette-group" data-testid="palette-group-blocks">
+      <div className="palette-group-head">
+        Blocks<span className="count">{shown.length + saved.length}</span>
+      </div>
+      <ul>
+        {shown.map((name) => (
+          <BlockItem key={name} item={`${BLOCK_ITEM}${name}`} label={name} doc="A block of this graph" onAdd={onAdd} testId={`palette-block-${name}`} />
+        ))}
+        {saved.map((b) => (
+          <BlockItem key={b.id} item={`${LIBRARY_ITEM}${b.id}`} label={b.name} doc="From your library" onAdd={onAdd} testId={`palette-library-${b.name}`} />
+        ))}
+        {!shown.length && !saved.length && <li className="muted pad">Select layers and press Ctrl+G to make a block.</li>}
+      </ul>
+    </section>
+  );
+}
+
+const BlockItem = memo(function BlockItem({ item, label, doc, onAdd, testId }: { item: string; label: string; doc: string; onAdd(item: string): void; testId: string }) {
+  const onDragStart = (e: DragEvent) => {
+    e.dataTransfer.setData(LAYER_MIME, item);
+    e.dataTransfer.setData("text/plain", item);
+    e.dataTransfer.effectAllowed = "copy";
+  };
+  return (
+    <li>
+      <button type="button" className="palette-item cat-blocks" draggable onDragStart={onDragStart} onClick={() => onAdd(item)} title={doc} data-testid={testId}>
+        <span className="palette-item-type">{label}</span>
+        <span className="palette-item-doc">{doc}</span>
       </button>
     </li>
   );

@@ -4,17 +4,27 @@ import { FindBox } from "@/components/find-box";
 import { NameDialog } from "@/components/name-dialog";
 import { useFitGraph } from "@/hooks/use-fit-graph";
 import { DIRECTIONS, type Direction } from "@/lib/layout";
-import { builderStore, selectCanRedo, selectCanUndo, selectInitWeights, selectIsDirty, useBuilder } from "@/store/builder-store";
+import { builderStore, selectCanRedo, selectCanUndo, selectInitWeights, selectIsDirty, selectSelectionCount, useBuilder } from "@/store/builder-store";
 import { useProbe } from "@/store/probe-store";
 import { hasPictures, useRunPictures } from "@/store/run-pictures-store";
 import { confirmDiscard, duplicateArchitecture, exportJson, exportPython, importGraphFile, newGraph, openArchitecture, save } from "@/store/commands";
 
-export type DialogKind = "open" | "templates" | "help" | "saveAs" | "duplicate" | "train" | "sweep" | "torchvision" | "weights" | null;
+export type DialogKind = "open" | "templates" | "help" | "saveAs" | "duplicate" | "train" | "sweep" | "torchvision" | "weights" | "makeBlock" | null;
 
 export interface ToolbarProps {
   onDialog(kind: DialogKind): void;
   /** The Find box's input, which Ctrl+F focuses. */
   findRef?: RefObject<HTMLInputElement | null>;
+}
+
+/** "Make block" (Ctrl+G): asks for the block's name; the selected layers become it. */
+function MakeBlockButton({ onDialog }: { onDialog(kind: DialogKind): void }) {
+  const selected = useBuilder(selectSelectionCount);
+  return (
+    <button type="button" disabled={selected === 0} onClick={() => onDialog("makeBlock")} title="Make a block of the selected layers (Ctrl+G)" data-testid="make-block-button">
+      Make block
+    </button>
+  );
 }
 
 export function Toolbar({ onDialog, findRef }: ToolbarProps) {
@@ -139,6 +149,7 @@ export function Toolbar({ onDialog, findRef }: ToolbarProps) {
         <button type="button" className="icon-button" disabled={!canRedo} onClick={redo} title="Redo (Ctrl+Shift+Z)" aria-label="Redo" data-testid="redo-button">
           ↷
         </button>
+        <MakeBlockButton onDialog={onDialog} />
         <button
           type="button"
           className={probing ? "on" : undefined}

@@ -159,6 +159,14 @@ export const api = {
     const qs = q.toString();
     return request<GraphDoc>(`/api/torchvision/${encodeURIComponent(arch)}/graph${qs ? `?${qs}` : ""}`, { method: "POST" });
   },
+  /** The graph with `nodes` turned into block `name`, used once by a Block node in their place. */
+  makeBlock: (graph: GraphDoc, nodes: string[], name: string) =>
+    request<{ graph: GraphDoc }>("/api/graphs/make-block", { method: "POST", body: { graph, nodes, name } }),
+  /** The graph with Block node `node` written out as its copies' layers. */
+  ungroup: (graph: GraphDoc, node: string) => request<{ graph: GraphDoc }>("/api/graphs/ungroup", { method: "POST", body: { graph, node } }),
+  libraryBlocks: () => request<Schemas["LibraryBlockOut"][]>("/api/blocks"),
+  saveLibraryBlock: (body: Schemas["LibraryBlockIn"]) => request<Schemas["LibraryBlockOut"]>("/api/blocks", { method: "POST", body }),
+  deleteLibraryBlock: (id: number) => request<void>(`/api/blocks/${id}`, { method: "DELETE" }),
   /** The graph with TorchvisionModel node `node` replaced by its layers. */
   expandNode: (graph: GraphDoc, node: string) => request<GraphDoc>("/api/graphs/expand", { method: "POST", body: { graph, node } }),
   importGraph: (file: Blob, filename: string) => {

@@ -17,6 +17,7 @@ export type Command =
   | "find"
   | "help"
   | "expand"
+  | "makeBlock"
   | "escape";
 
 export interface Shortcut {
@@ -41,6 +42,7 @@ export const SHORTCUTS: Shortcut[] = [
   { command: "search", keys: ["/"], label: "Search the palette" },
   { command: "find", keys: ["Ctrl+F"], label: "Find a node by id, type or error (Enter: next, Shift+Enter: previous)" },
   { command: "expand", keys: ["E"], label: "Expand the selected torchvision model into layers" },
+  { command: "makeBlock", keys: ["Ctrl+G"], label: "Make a block of the selected layers (double-click a block to open it)" },
   { command: "help", keys: ["?"], label: "Show this help" },
   { command: "escape", keys: ["Escape"], label: "Close dialogs, clear selection" },
 ];

@@ -2,7 +2,9 @@
 import { ReactFlowProvider, useReactFlow } from "@xyflow/react";
 import { useCallback, useEffect, useRef, useState } from "react";
 import { Canvas } from "@/components/canvas";
+import { BlockBreadcrumb } from "@/components/block-breadcrumb";
 import { HelpOverlay } from "@/components/help-overlay";
+import { NameDialog } from "@/components/name-dialog";
 import { Inspector } from "@/components/inspector";
 import { OpenDialog } from "@/components/open-dialog";
 import { Palette } from "@/components/palette";
@@ -23,13 +25,14 @@ import { useLiveValidation } from "@/hooks/use-live-validation";
 import { useProbeUpdates } from "@/hooks/use-probe";
 import { useShortcuts } from "@/hooks/use-shortcuts";
 import { api } from "@/lib/api";
+import { nextBlockName } from "@/lib/blocks";
 import { draftIsNews, readDraft } from "@/lib/draft";
 import { fromGraphDoc } from "@/lib/graph";
 import { TORCHVISION_TYPE } from "@/lib/pretrained";
 import { nodeInUrl } from "@/lib/run-failure";
 import type { Position } from "@/lib/types";
-import { builderStore, selectSelectedNodeId, useBuilder } from "@/store/builder-store";
-import { architectureInUrl, expandNode, openArchitecture, rememberLatestRun, save } from "@/store/commands";
+import { builderStore, selectSelectedNodeId, selectSelectionCount, useBuilder } from "@/store/builder-store";
+import { addFromPalette, architectureInUrl, expandNode, makeBlock, openArchitecture, rememberLatestRun, save } from "@/store/commands";
 import { useProbe } from "@/store/probe-store";
 
 export function BuilderPage() {
@@ -136,9 +139,9 @@ function Builder() {
       const { flow: p } = viewCenter();
       // Nudge each new node so repeated adds don't stack exactly on top of each other.
       const n = builderStore.getState().nodes.length % 6;
-      addNode(type, { x: p.x - 100 + n * 24, y: p.y - 40 + n * 24 });
+      addFromPalette(type, { x: p.x - 100 + n * 24, y: p.y - 40 + n * 24 });
     },
-    [viewCenter, addNode],
+    [viewCenter],
   );
 
   const closeDialog = useCallback(() => setDialog(null), []);
@@ -178,7 +181,14 @@ function Builder() {
       },
       escape: () => {
         setQuickAdd(null);
-        builderStore.getState().selectOnly("");
+        const s = builderStore.getState();
+        // Nothing selected inside a block: Escape goes back up the breadcrumb.
+        if (s.blockPath.length && selectSelectionCount(s) === 0) s.closeBlock();
+        else s.selectOnly("");
+      },
+      makeBlock: () => {
+        if (selectSelectionCount(builderStore.getState()) > 0) setDialog("makeBlock");
+        else builderStore.getState().toast("Select the layers to make a block of (Ctrl+G).");
       },
     },
     dialog === null,
@@ -191,6 +201,7 @@ function Builder() {
         <Palette onAdd={addAtCenter} searchRef={searchRef} />
         <div className={`canvas-box${probing ? " probing" : ""}`} ref={canvasBox}>
           {probing && <ProbeBar />}
+          <BlockBreadcrumb />
           <Canvas onQuickAdd={(screen, p) => setQuickAdd({ screen, flow: p })} pointer={pointer} focus={focus} />
           {empty && (
             <div className="empty-hint" data-testid="empty-hint">
@@ -222,6 +233,18 @@ function Builder() {
         />
       )}
       {dialog === "help" && <HelpOverlay onClose={closeDialog} />}
+      {dialog === "makeBlock" && (
+        <NameDialog
+          title="Make block"
+          initial={nextBlockName(Object.keys(builderStore.getState().blocks))}
+          action="Make block"
+          onSubmit={(name) => {
+            closeDialog();
+            void makeBlock(name);
+          }}
+          onClose={closeDialog}
+        />
+      )}
       {dialog === "open" && <OpenDialog onClose={closeDialog} />}
       {dialog === "templates" && <TemplatesDialog onClose={closeDialog} />}
       {dialog === "saveAs" && <SaveAsDialog onClose={closeDialog} />}

@@ -5,6 +5,7 @@
 import { applyEdgeChanges, applyNodeChanges, type EdgeChange, type NodeChange } from "@xyflow/react";
 import { useStore } from "zustand";
 import { createStore, type StoreApi } from "zustand/vanilla";
+import { BLOCK_TYPE, blockCanvas, firstUsePrefix, readBlocks, validationInside, withCanvas, type Blocks } from "@/lib/blocks";
 import { indexCatalog, initialParams } from "@/lib/catalog";
 import {
   checkConnection,
@@ -24,11 +25,12 @@ import {
   type LoadedGraph,
   type NodeLink,
   type ShapeEdge,
+  toGraphDoc,
   type Snapshot,
 } from "@/lib/graph";
 import { LAYOUT_SCREEN, layoutPositions, type Direction, type Size } from "@/lib/layout";
 import { newer, type Stamped } from "@/lib/sequence";
-import type { Catalog, LayerSpec, ParamValue, Position, ValidationResult, WeightsFile } from "@/lib/types";
+import type { Catalog, GraphDoc, LayerSpec, ParamValue, Position, ValidationResult, WeightsFile } from "@/lib/types";
 import { indexErrors, type ErrorIndex } from "@/lib/validation";
 
 export const HISTORY_LIMIT = 200;
@@ -47,17 +49,34 @@ export interface Toast {
   message: string;
 }
 
+/**
+ * An undo step: the canvas and everything about blocks, so undoing an edit inside a block (or a make
+ * block, an ungroup) brings back the definitions and the canvas it was made on.
+ */
+export interface HistoryEntry extends Snapshot {
+  blocks: Blocks;
+  blockPath: string[];
+  parents: Snapshot[];
+}
+
 export interface BuilderState {
   catalog: Catalog | null;
   layers: Map<string, LayerSpec>;
   name: string;
   architecture: SavedArchitecture | null;
-  /** Top-level keys of the loaded document other than format/name/nodes/edges, saved back unchanged. */
+  /** Top-level keys of the loaded document other than format/name/nodes/edges/blocks, saved back unchanged. */
   extras: Record<string, unknown>;
+  /** The canvas: the top graph's nodes, or those of the block open on it (`blockPath`). */
   nodes: BuilderNode[];
   edges: ShapeEdge[];
-  past: Snapshot[];
-  future: Snapshot[];
+  /** The graph's `blocks`; the one open on the canvas is written back from the canvas (`graphDocOf`). */
+  blocks: Blocks;
+  /** The blocks opened, outermost first; empty on the top graph. */
+  blockPath: string[];
+  /** The canvases of the levels above the open block (the top graph first), as they were left. */
+  parents: Snapshot[];
+  past: HistoryEntry[];
+  future: HistoryEntry[];
   /** Consecutive edits with the same key (typing into one field) share one undo step. */
   coalesceKey: string | null;
   dragging: boolean;
@@ -68,7 +87,10 @@ export interface BuilderState {
   /** Bumped by every change worth saving, layout included. */
   changeCount: number;
   savedChangeCount: number;
+  /** The latest validation answer, as the canvas reads it: inside a block, the shown copy's nodes by inner id. */
   validation: Stamped<ValidationResult> | null;
+  /** The latest validation answer for the whole graph. */
+  graphValidation: Stamped<ValidationResult> | null;
   errors: ErrorIndex;
   toasts: Toast[];
   /** Bumped when the canvas should fit the whole graph into view (after a load or a layout). */
@@ -91,6 +113,12 @@ export interface BuilderActions {
   onNodesChange(changes: NodeChange<BuilderNode>[]): void;
   onEdgesChange(changes: EdgeChange<ShapeEdge>[]): void;
   addNode(layerType: string, position: Position): string;
+  /** Adds a Block node using block `name`; `blocks` (a library block and those it uses) join the graph's in the same undo step. */
+  addBlockUse(name: string, position: Position, blocks?: Blocks): string;
+  /** Opens block `name` (used on the canvas shown) on the canvas; a breadcrumb leads back. */
+  openBlock(name: string): void;
+  /** Goes back to level `level` of the breadcrumb (0: the top graph), writing the open blocks back. */
+  closeBlock(level?: number): void;
   connect(conn: ConnectionRequest): ConnectionCheck;
   checkConnection(conn: ConnectionRequest): ConnectionCheck;
   updateParam(nodeId: string, name: string, value: ParamValue | undefined): void;
@@ -104,7 +132,7 @@ export interface BuilderActions {
    * Replaces the whole graph (an expand) as one undoable step, laid out afresh unless `layout` is
    * false; resolves once the layout has landed.
    */
-  replaceGraph(snap: Snapshot, opts?: { layout?: boolean }): Promise<void>;
+  replaceGraph(snap: Snapshot, opts?: { layout?: boolean; blocks?: Blocks }): Promise<void>;
   attachInitWeights(weights: InitWeights): void;
   /** The graph was trained in run `runId` (submitted from here, or opened from it). */
   setLastRun(runId: number | null): void;
@@ -146,6 +174,9 @@ function initialState(): BuilderState {
     extras: {},
     nodes: [],
     edges: [],
+    blocks: {},
+    blockPath: [],
+    parents: [],
     past: [],
     future: [],
     coalesceKey: null,
@@ -156,6 +187,7 @@ function initialState(): BuilderState {
     changeCount: 0,
     savedChangeCount: 0,
     validation: null,
+    graphValidation: null,
     errors: EMPTY_ERRORS,
     toasts: [],
     fitRequest: 0,
@@ -174,12 +206,28 @@ type Sizes = ReadonlyMap<string, { width?: number; height?: number } | undefined
 export function createBuilderStore(): StoreApi<BuilderStore> {
   return createStore<BuilderStore>()((set, get) => {
     const snapshot = (): Snapshot => ({ nodes: get().nodes, edges: get().edges });
+    const entry = (): HistoryEntry => {
+      const s = get();
+      return { nodes: s.nodes, edges: s.edges, blocks: s.blocks, blockPath: s.blockPath, parents: s.parents };
+    };
+
+    /** The validation answer and error index for the canvas of `st` (inside a block: its first use's first copy). */
+    const view = (st: Pick<BuilderState, "graphValidation" | "nodes" | "edges" | "blocks" | "blockPath" | "parents">) => {
+      const ids = new Set(st.nodes.map((n) => n.id));
+      const full = st.graphValidation;
+      if (!full || !st.blockPath.length) return { validation: full, errors: indexErrors(full?.value ?? null, ids) };
+      const top = toGraphDoc("", st.parents[0] as Snapshot).nodes;
+      const prefix = firstUsePrefix(top, st.blocks, st.blockPath);
+      const empty: ValidationResult = { ...full.value, nodes: {}, errors: [], warnings: [] };
+      const inside = prefix === null ? empty : validationInside(full.value, prefix);
+      return { validation: { revision: full.revision, value: inside }, errors: indexErrors(inside, ids) };
+    };
 
     /** Records the current graph as an undo step (unless it continues the same coalesced edit) and applies `next`. */
-    const commit = (next: Partial<Snapshot>, opts: { coalesce?: string; content?: boolean } = {}) => {
+    const commit = (next: Partial<Snapshot> & { blocks?: Blocks }, opts: { coalesce?: string; content?: boolean } = {}) => {
       const s = get();
       const continues = opts.coalesce !== undefined && opts.coalesce === s.coalesceKey;
-      const past = continues ? s.past : [...s.past, snapshot()].slice(-HISTORY_LIMIT);
+      const past = continues ? s.past : [...s.past, entry()].slice(-HISTORY_LIMIT);
       set({
         ...next,
         past,
@@ -235,18 +283,27 @@ export function createBuilderStore(): StoreApi<BuilderStore> {
       set((st) => ({ layingOut: false, fitRequest: st.fitRequest + 1 }));
     };
 
-    const restore = (snap: Snapshot, past: Snapshot[], future: Snapshot[]) => {
+    const restore = (snap: HistoryEntry, past: HistoryEntry[], future: HistoryEntry[]) => {
       const s = get();
+      const level = { nodes: snap.nodes, edges: snap.edges, blocks: snap.blocks, blockPath: snap.blockPath, parents: snap.parents };
       set({
-        nodes: snap.nodes,
-        edges: snap.edges,
+        ...level,
         past,
         future,
         coalesceKey: null,
         revision: s.revision + 1,
         changeCount: s.changeCount + 1,
-        errors: indexErrors(s.validation?.value ?? null, new Set(snap.nodes.map((n) => n.id))),
+        ...view({ ...level, graphValidation: s.graphValidation }),
+        ...(snap.blockPath.join("/") !== s.blockPath.join("/") ? { fitRequest: s.fitRequest + 1 } : {}),
       });
+    };
+
+    /** The graph's blocks with the open one's canvas written back. */
+    const currentBlocks = (): Blocks => {
+      const s = get();
+      const open = s.blockPath[s.blockPath.length - 1];
+      const def = open === undefined ? undefined : s.blocks[open];
+      return open === undefined || !def ? s.blocks : { ...s.blocks, [open]: withCanvas(def, snapshot()) };
     };
 
     return {
@@ -270,7 +327,7 @@ export function createBuilderStore(): StoreApi<BuilderStore> {
           set({
             nodes,
             dragging: true,
-            past: [...s.past, snapshot()].slice(-HISTORY_LIMIT),
+            past: [...s.past, entry()].slice(-HISTORY_LIMIT),
             future: [],
             coalesceKey: null,
           });
@@ -293,9 +350,56 @@ export function createBuilderStore(): StoreApi<BuilderStore> {
         const s = get();
         const id = nextNodeId(layerType, s.nodes.map((n) => n.id));
         const spec = s.layers.get(layerType);
-        const node = { ...makeLayerNode(id, layerType, position, spec ? initialParams(spec) : {}), selected: true };
+        // A block's Input takes its shape from the edges into the Block node: no shape param.
+        const params = spec && !(layerType === "Input" && s.blockPath.length) ? initialParams(spec) : {};
+        const node = { ...makeLayerNode(id, layerType, position, params), selected: true };
         commit({ nodes: [...s.nodes.map((n) => (n.selected ? { ...n, selected: false } : n)), node] });
         return id;
+      },
+
+      addBlockUse: (name, position, blocks = {}) => {
+        const s = get();
+        const id = nextNodeId(name, s.nodes.map((n) => n.id));
+        const node = { ...makeLayerNode(id, BLOCK_TYPE, position, { block: name, repeat: 1 }), selected: true };
+        commit({
+          nodes: [...s.nodes.map((n) => (n.selected ? { ...n, selected: false } : n)), node],
+          blocks: { ...blocks, ...s.blocks },
+        });
+        return id;
+      },
+
+      openBlock: (name) => {
+        const s = get();
+        const def = s.blocks[name];
+        if (!def) return;
+        if (s.blockPath.includes(name)) return; // a block never uses itself
+        const blocks = currentBlocks();
+        const canvas = blockCanvas(name, def);
+        const level = {
+          nodes: canvas.nodes,
+          edges: canvas.edges,
+          blocks,
+          blockPath: [...s.blockPath, name],
+          parents: [...s.parents, { nodes: s.nodes.map((n) => (n.selected ? { ...n, selected: false } : n)), edges: s.edges }],
+        };
+        set({ ...level, coalesceKey: null, ...view({ ...level, graphValidation: s.graphValidation }), fitRequest: s.fitRequest + 1 });
+        if (canvas.needsLayout) void layOut({ undoable: false, sizes: new Map() });
+      },
+
+      closeBlock: (level = get().blockPath.length - 1) => {
+        const s = get();
+        if (level < 0 || level >= s.blockPath.length) return;
+        // Write each open level back into its definition, innermost first.
+        let blocks = s.blocks;
+        let canvas: Snapshot = snapshot();
+        for (let depth = s.blockPath.length; depth > level; depth -= 1) {
+          const name = s.blockPath[depth - 1] as string;
+          const def = blocks[name];
+          if (def) blocks = { ...blocks, [name]: withCanvas(def, canvas) };
+          canvas = s.parents[depth - 1] as Snapshot;
+        }
+        const next = { nodes: canvas.nodes, edges: canvas.edges, blocks, blockPath: s.blockPath.slice(0, level), parents: s.parents.slice(0, level) };
+        set({ ...next, coalesceKey: null, ...view({ ...next, graphValidation: s.graphValidation }), fitRequest: s.fitRequest + 1 });
       },
 
       checkConnection: (conn) => {
@@ -366,8 +470,8 @@ export function createBuilderStore(): StoreApi<BuilderStore> {
       replaceGraph: async (snap, opts = {}) => {
         // Nodes that stay keep their measured size; new ones are laid out at the default size.
         const sizes: Sizes = new Map(get().nodes.map((n) => [n.id, n.measured]));
-        commit({ nodes: snap.nodes, edges: snap.edges });
-        set((st) => ({ errors: indexErrors(st.validation?.value ?? null, new Set(snap.nodes.map((n) => n.id))) }));
+        commit({ nodes: snap.nodes, edges: snap.edges, ...(opts.blocks ? { blocks: opts.blocks } : {}) });
+        set((st) => view(st));
         if (opts.layout === false) set((st) => ({ fitRequest: st.fitRequest + 1 }));
         else await layOut({ undoable: false, sizes });
       },
@@ -451,14 +555,14 @@ export function createBuilderStore(): StoreApi<BuilderStore> {
         const s = get();
         const prev = s.past[s.past.length - 1];
         if (!prev) return;
-        restore(prev, s.past.slice(0, -1), [snapshot(), ...s.future]);
+        restore(prev, s.past.slice(0, -1), [entry(), ...s.future]);
       },
 
       redo: () => {
         const s = get();
         const next = s.future[0];
         if (!next) return;
-        restore(next, [...s.past, snapshot()], s.future.slice(1));
+        restore(next, [...s.past, entry()], s.future.slice(1));
       },
 
       autoLayout: async () => {
@@ -478,12 +582,16 @@ export function createBuilderStore(): StoreApi<BuilderStore> {
       loadGraph: async (graph, opts = {}) => {
         const s = get();
         const changeCount = s.changeCount + 1;
+        const { blocks, ...extras } = graph.extras;
         set({
           name: graph.name,
-          extras: graph.extras,
+          extras,
           architecture: opts.architecture ?? null,
           nodes: graph.nodes,
           edges: graph.edges,
+          blocks: readBlocks(blocks),
+          blockPath: [],
+          parents: [],
           past: [],
           future: [],
           coalesceKey: null,
@@ -508,6 +616,9 @@ export function createBuilderStore(): StoreApi<BuilderStore> {
           architecture: null,
           nodes: [],
           edges: [],
+          blocks: {},
+          blockPath: [],
+          parents: [],
           past: [],
           future: [],
           coalesceKey: null,
@@ -525,9 +636,9 @@ export function createBuilderStore(): StoreApi<BuilderStore> {
 
       applyValidation: (revision, result) => {
         const s = get();
-        const kept = newer(s.validation, { revision, value: result });
-        if (kept === s.validation) return false;
-        set({ validation: kept, errors: indexErrors(result, new Set(s.nodes.map((n) => n.id))) });
+        const kept = newer(s.graphValidation, { revision, value: result });
+        if (kept === s.graphValidation) return false;
+        set({ graphValidation: kept, ...view({ ...s, graphValidation: kept }) });
         return true;
       },
 
@@ -540,6 +651,23 @@ export function createBuilderStore(): StoreApi<BuilderStore> {
       dismissToast: (id) => set((s) => ({ toasts: s.toasts.filter((t) => t.id !== id) })),
     };
   });
+}
+
+/**
+ * The whole document: the top graph (from the levels above when a block is open) and its blocks, the
+ * open block written back from the canvas. What is validated, saved and exported.
+ */
+export function graphDocOf(s: BuilderState): GraphDoc {
+  const top: Snapshot = s.blockPath.length ? (s.parents[0] as Snapshot) : { nodes: s.nodes, edges: s.edges };
+  let blocks = s.blocks;
+  let canvas: Snapshot = { nodes: s.nodes, edges: s.edges };
+  for (let depth = s.blockPath.length; depth > 0; depth -= 1) {
+    const name = s.blockPath[depth - 1] as string;
+    const def = blocks[name];
+    if (def) blocks = { ...blocks, [name]: withCanvas(def, canvas) };
+    canvas = s.parents[depth - 1] as Snapshot;
+  }
+  return toGraphDoc(s.name, top, Object.keys(blocks).length ? { ...s.extras, blocks } : s.extras);
 }
 
 /** The app's store. Tests make their own with createBuilderStore(). */

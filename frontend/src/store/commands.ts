@@ -5,16 +5,18 @@
  */
 import { api, ApiError } from "@/lib/api";
 import { clearDraft } from "@/lib/draft";
-import { fromGraphDoc, GraphDocError, toGraphDoc, type LoadedGraph } from "@/lib/graph";
+import { blockClosure, blockOf, firstUsePrefix, readBlocks, type BlockDef, type Blocks } from "@/lib/blocks";
+import { fromGraphDoc, GraphDocError, toGraphDoc, type BuilderNode, type LoadedGraph, type Snapshot } from "@/lib/graph";
 import { singleNodeGraph, type TorchvisionChoice } from "@/lib/pretrained";
-import type { Architecture, GraphDoc, TorchvisionArch, ValidationResult, WeightsCheck } from "@/lib/types";
-import { builderStore, selectIsDirty } from "@/store/builder-store";
+import type { Architecture, GraphDoc, Position, TorchvisionArch, ValidationResult, WeightsCheck } from "@/lib/types";
+import { builderStore, graphDocOf, selectIsDirty } from "@/store/builder-store";
+import { libraryStore, type LibraryBlock } from "@/store/library-store";
 
 const store = builderStore;
 
+/** The whole document (the top graph and its blocks, wherever the canvas is). */
 export function currentGraph(): GraphDoc {
-  const s = store.getState();
-  return toGraphDoc(s.name, { nodes: s.nodes, edges: s.edges }, s.extras);
+  return graphDocOf(store.getState());
 }
 
 function message(e: unknown): string {
@@ -298,6 +300,142 @@ export async function attachWeights(file: File): Promise<boolean> {
     return true;
   } catch (e) {
     store.getState().toast(`Could not keep ${file.name}: ${reason(e)}`, "error");
+    return false;
+  }
+}
+
+/** The canvas's own level as a graph document: the top graph, or the open block's inside, with every block. */
+function levelGraph(): GraphDoc {
+  const s = store.getState();
+  const whole = currentGraph();
+  if (!s.blockPath.length) return whole;
+  const inside = toGraphDoc(s.name, { nodes: s.nodes, edges: s.edges });
+  return { ...inside, blocks: whole.blocks };
+}
+
+/**
+ * Turns the selected nodes into block `name` (`POST /api/graphs/make-block`: the server does the
+ * transformation), replaced by a Block node whose ports carry the edges across the border; one undo step.
+ */
+export async function makeBlock(name: string): Promise<boolean> {
+  const before = store.getState();
+  const ids = before.nodes.filter((n) => n.selected).map((n) => n.id);
+  if (!ids.length) {
+    before.toast("Select the layers to make a block of (Ctrl+G).");
+    return false;
+  }
+  try {
+    const { graph } = await api.makeBlock(levelGraph(), ids, name);
+    const now = store.getState();
+    if (now.revision !== before.revision) {
+      now.toast("The graph changed while the block was being made; make it again.", "error");
+      return false;
+    }
+    const made = fromGraphDoc(graph);
+    const blockNode = made.nodes.find((n) => blockOf(n) === name && !before.nodes.some((m) => m.id === n.id));
+    const nodes = made.nodes.map((n) => (n === blockNode ? { ...n, selected: true } : n));
+    await now.replaceGraph({ nodes, edges: made.edges }, { layout: false, blocks: readBlocks(graph.blocks) });
+    store.getState().toast(`Made block ${name} of ${ids.length} layer${ids.length === 1 ? "" : "s"}`, "success");
+    return true;
+  } catch (e) {
+    store.getState().toast(`Could not make a block: ${reason(e)}`, "error");
+    return false;
+  }
+}
+
+/** Writes Block node `nodeId` out as its copies' layers (`POST /api/graphs/ungroup`); one undo step. */
+export async function ungroupNode(nodeId: string): Promise<boolean> {
+  const before = store.getState();
+  if (before.blockPath.length) {
+    before.toast("Ungroup a block from the top graph: go back with the breadcrumb first.");
+    return false;
+  }
+  try {
+    const { graph } = await api.ungroup(currentGraph(), nodeId);
+    const now = store.getState();
+    if (now.revision !== before.revision) {
+      now.toast(`The graph changed while ${nodeId} was being ungrouped; ungroup it again.`, "error");
+      return false;
+    }
+    const flat = fromGraphDoc(graph);
+    await now.replaceGraph({ nodes: flat.nodes, edges: flat.edges }, { blocks: readBlocks(graph.blocks) });
+    store.getState().toast(`Ungrouped ${nodeId} into ${flat.nodes.length - before.nodes.length + 1} layers`, "success");
+    return true;
+  } catch (e) {
+    store.getState().toast(`Could not ungroup ${nodeId}: ${reason(e)}`, "error");
+    return false;
+  }
+}
+
+/** React Flow's node double-click: a Block node opens its block on the canvas. */
+export function openBlockOf(_event: unknown, node: BuilderNode): void {
+  const name = blockOf(node);
+  if (name) store.getState().openBlock(name);
+}
+
+/**
+ * Adds what a palette item names at `position`: `block:<name>` a use of the graph's block,
+ * `library:<id>` a use of a library block (copied into the graph with the blocks it uses), else a layer type.
+ */
+export function addFromPalette(item: string, position: Position): void {
+  const s = store.getState();
+  if (item.startsWith(BLOCK_ITEM)) {
+    s.addBlockUse(item.slice(BLOCK_ITEM.length), position);
+    return;
+  }
+  if (item.startsWith(LIBRARY_ITEM)) {
+    const id = Number(item.slice(LIBRARY_ITEM.length));
+    const saved = libraryStore.getState().blocks?.find((b) => b.id === id);
+    if (saved) insertLibraryBlock(saved, position);
+    return;
+  }
+  s.addNode(item, position);
+}
+
+export const BLOCK_ITEM = "block:";
+export const LIBRARY_ITEM = "library:";
+
+/** A use of library block `saved` at `position`; refused when the graph has a different block of the same name. */
+export function insertLibraryBlock(saved: LibraryBlock, position: Position): boolean {
+  const s = store.getState();
+  const wanted: Blocks = { ...(saved.uses as Blocks), [saved.name]: saved.block as BlockDef };
+  const blocks = graphDocOf(s).blocks as Blocks | undefined;
+  const clash = Object.keys(wanted).find((name) => blocks?.[name] && JSON.stringify(blocks[name]) !== JSON.stringify(wanted[name]));
+  if (clash) {
+    s.toast(`This graph already has a different block ${clash}; rename one of them first.`, "error");
+    return false;
+  }
+  s.addBlockUse(saved.name, position, wanted);
+  return true;
+}
+
+/**
+ * Saves the block Block node `nodeId` uses to the library (`POST /api/blocks`), with the blocks it uses
+ * and the input shapes of its first copy there, which the server compiles it with.
+ */
+export async function saveBlockToLibrary(nodeId: string): Promise<boolean> {
+  const s = store.getState();
+  const node = s.nodes.find((n) => n.id === nodeId);
+  const name = node ? blockOf(node) : null;
+  const blocks = (graphDocOf(s).blocks ?? {}) as Blocks;
+  const def = name ? blocks[name] : undefined;
+  if (!name || !def) return false;
+  const top = toGraphDoc("", s.blockPath.length ? (s.parents[0] as Snapshot) : { nodes: s.nodes, edges: s.edges }).nodes;
+  const at = `${firstUsePrefix(top, blocks, s.blockPath) ?? ""}${nodeId}/1/`;
+  const answers = s.graphValidation?.value.nodes ?? {};
+  const inputs = def.nodes.filter((n) => n.type === "Input").map((n) => answers[`${at}${n.id}`]?.shape ?? null);
+  if (inputs.some((shape) => !shape)) {
+    s.toast(`Fix ${nodeId}'s errors first: its input shapes are what the library checks the block with.`, "error");
+    return false;
+  }
+  const { [name]: _self, ...uses } = blockClosure(name, blocks);
+  try {
+    const saved = await api.saveLibraryBlock({ name, block: def, uses, input_shapes: inputs as number[][] });
+    libraryStore.getState().add(saved);
+    store.getState().toast(`Saved block ${name} to your library`, "success");
+    return true;
+  } catch (e) {
+    store.getState().toast(`Could not save ${name} to the library: ${reason(e)}`, "error");
     return false;
   }
 }

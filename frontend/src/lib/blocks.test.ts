@@ -1,0 +1,49 @@
+import { describe, expect, it } from "vitest";
+import { blockClosure, declaredParamSpecs, firstUsePrefix, isUsed, nextBlockName, readBlocks, validationInside } from "@/lib/blocks";
+import type { ValidationResult } from "@/lib/types";
+
+const leaf = { nodes: [{ id: "x", type: "Input" }, { id: "y", type: "Output" }], edges: [{ source: "x", target: "y" }] };
+const outer = {
+  params: { channels: { kind: "int" as const, default: 64, min: 1 } },
+  nodes: [{ id: "x", type: "Input" }, { id: "inner", type: "Block", params: { block: "Leaf" } }, { id: "y", type: "Output" }],
+  edges: [],
+};
+const blocks = { Outer: outer, Leaf: leaf, Other: leaf };
+
+describe("blocks", () => {
+  it("finds the copy a nested block canvas shows: its first use's first copy at every level", () => {
+    const top = [{ id: "x", type: "Input" }, { id: "s1", type: "Block", params: { block: "Outer" } }, { id: "s2", type: "Block", params: { block: "Outer" } }];
+    expect(firstUsePrefix(top, blocks, ["Outer"])).toBe("s1/1/");
+    expect(firstUsePrefix(top, blocks, ["Outer", "Leaf"])).toBe("s1/1/inner/1/");
+    expect(firstUsePrefix(top, blocks, ["Other"])).toBeNull();
+  });
+
+  it("answers the validation inside a copy by inner id, its errors on their inner node without the path", () => {
+    const result = {
+      ok: false, params: 9, flops: 0, output_shapes: [],
+      nodes: { s1: { shape: [2], shapes: [[2]], params: 9, flops: 0 }, "s1/1/x": { shape: [4], shapes: [[4]], params: 0, flops: 0 }, "s1/1/inner/1/x": { shape: [4], shapes: [[4]], params: 0, flops: 0 } },
+      errors: [
+        { node: "s1", field: "repeat", message: "repeat 2 chains…" },
+        { node: "s1", field: "kernel_size", path: "s1/1/inner/1/c", message: "s1/1/inner/1/c: kernel_size must be at least 1" },
+      ],
+      warnings: [],
+    } as unknown as ValidationResult;
+    const inside = validationInside(result, "s1/1/");
+    expect(Object.keys(inside.nodes)).toEqual(["x"]);
+    expect(inside.errors).toEqual([{ node: "inner", field: "kernel_size", path: "s1/1/inner/1/c", message: "kernel_size must be at least 1" }]);
+    expect(inside.params).toBe(9);
+  });
+
+  it("copies a block with the blocks it uses, each once", () => {
+    expect(Object.keys(blockClosure("Outer", blocks))).toEqual(["Outer", "Leaf"]);
+    expect(isUsed("Leaf", [], blocks)).toBe(true);
+    expect(isUsed("Other", [], blocks)).toBe(false);
+  });
+
+  it("reads only well-formed definitions, declares parameters as form fields and suggests free names", () => {
+    expect(Object.keys(readBlocks({ Outer: outer, Bad: { nodes: 3 }, Worse: null }))).toEqual(["Outer"]);
+    expect(readBlocks([leaf])).toEqual({});
+    expect(declaredParamSpecs(outer)).toEqual([{ name: "channels", kind: "int", default: 64, min: 1, required: false }]);
+    expect(nextBlockName(["Block1", "Block2"])).toBe("Block3");
+  });
+});
