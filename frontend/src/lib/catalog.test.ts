@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { controlFor, formatParam, initialParams, keyParams, localParamErrors, paletteGroups, parseParam, placeholderFor, searchLayers } from "@/lib/catalog";
-import type { ParamSpec } from "@/lib/types";
+import type { ParamSpec, ParamValue } from "@/lib/types";
 import { catalog } from "@/test/fixtures";
 
 const layer = (type: string) => catalog.layers.find((l) => l.type === type)!;
@@ -93,6 +93,13 @@ describe("parsing what the user types", () => {
     expect(formatParam(null)).toBe("None");
     expect(formatParam(undefined)).toBe("");
     expect(parseParam(param("Conv2d", "kernel_size"), formatParam([3, 5]))).toEqual({ ok: true, value: [3, 5] });
+  });
+
+  it("shows a Constant's nested list as the JSON its field sends back", () => {
+    const nested = [[1, 0], [0, 1]] as unknown as ParamValue;
+    expect(formatParam(nested)).toBe("[[1,0],[0,1]]");
+    expect(formatParam({ mean: [0.5] } as unknown as ParamValue)).toBe('{"mean":[0.5]}');
+    expect(parseParam({ name: "value", kind: "object", required: true }, formatParam(nested))).toEqual({ ok: true, value: "[[1,0],[0,1]]" });
   });
 
   it("says what an empty field means", () => {

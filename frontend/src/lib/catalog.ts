@@ -121,11 +121,14 @@ export function parseParam(spec: ParamSpec, raw: string | boolean): ParseResult 
   }
 }
 
-/** The text a field shows for a value (inverse of parseParam for valid values). */
+/** The text a field shows for a value (inverse of parseParam for valid values). A nested list or an object
+ *  (a Constant's value, as a document holds it) is shown as JSON, which its field sends back as typed. */
 export function formatParam(value: ParamValue | undefined): string {
   if (value === undefined) return "";
   if (value === null) return "None";
-  if (Array.isArray(value)) return value.join(", ");
+  const nested = (v: unknown) => typeof v === "object" && v !== null;
+  if (Array.isArray(value)) return (value as unknown[]).some(nested) ? JSON.stringify(value) : value.join(", ");
+  if (nested(value)) return JSON.stringify(value);
   return String(value);
 }
 
