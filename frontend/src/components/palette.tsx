@@ -111,7 +111,8 @@ const PaletteItem = memo(function PaletteItem({ layer, onAdd }: { layer: LayerSp
 
 /** The graph's blocks and the user's library blocks: click or drag to add a Block node using one. */
 function BlocksSection({ onAdd, query }: { onAdd(item: string): void; query: string }) {
-  const names = useBuilder((s) => Object.keys(s.blocks));
+  const blocks = useBuilder((s) => s.blocks);
+  const names = useMemo(() => Object.keys(blocks), [blocks]);
   const open = useBuilder((s) => s.blockPath);
   const library = useLibrary((s) => s.blocks);
   useEffect(() => {

@@ -1,0 +1,119 @@
+"""Blocks made and edited in a real browser: make a block of selected layers (Ctrl+G), reuse it from the
+palette, open it and edit its inside once (both uses change), go back by the breadcrumb, ungroup one use
+and undo it; save a block to the library and insert it into another graph."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.test_builder import connect, node, set_param, wait_valid
+
+pytestmark = [pytest.mark.e2e, pytest.mark.browser]
+
+
+def column(*nodes: tuple[str, str, dict]) -> dict:
+    """A chain of nodes, one under the other."""
+    return {
+        "format": "netbuilder.graph/1", "name": "Two dense",
+        "nodes": [{"id": i, "type": t, "params": p, "position": {"x": 0, "y": 110 * k}}
+                  for k, (i, t, p) in enumerate(nodes)],
+        "edges": [{"source": a[0], "target": b[0]} for a, b in zip(nodes, nodes[1:], strict=False)],
+    }
+
+
+TWO_DENSE = column(("x", "Input", {"shape": [8]}), ("a1", "Linear", {"out_features": 16}), ("a2", "ReLU", {}),
+                   ("b1", "Linear", {"out_features": 16}), ("b2", "ReLU", {}), ("head", "Linear", {"out_features": 2}),
+                   ("y", "Output", {}))
+
+
+def import_graph(page: Page, tmp_path, graph: dict, name: str) -> None:
+    path = tmp_path / f"{name}.json"
+    path.write_text(json.dumps(graph))
+    page.get_by_test_id("import-input").set_input_files(str(path))
+    expect(page.get_by_test_id("canvas")).to_have_attribute("data-laying-out", "false")
+
+
+def drop_block(page: Page, test_id: str, x_share: float, y_share: float) -> None:
+    """Drags a palette block onto the canvas at a share of its width and height."""
+    canvas = page.get_by_test_id("canvas")
+    box = canvas.bounding_box()
+    assert box
+    page.get_by_test_id(test_id).drag_to(canvas, target_position={"x": box["width"] * x_share, "y": box["height"] * y_share})
+
+
+def test_make_reuse_open_edit_ungroup_and_undo_a_block(page: Page, tmp_path, screenshot):
+    import_graph(page, tmp_path, TWO_DENSE, "two_dense")
+    node(page, "a1").click()
+    node(page, "a2").click(modifiers=["Control"])
+    page.keyboard.press("Control+g")
+    page.get_by_test_id("name-dialog-input").fill("Dense")
+    page.get_by_test_id("name-dialog-submit").click()
+    expect(node(page, "dense")).to_be_visible()
+    expect(node(page, "a1")).to_have_count(0)
+    expect(page.get_by_test_id("node-shape-dense")).to_have_text("(16)")
+
+    # Reuse it in place of b1 → b2, from the palette.
+    node(page, "b1").click()
+    node(page, "b2").click(modifiers=["Control"])
+    page.keyboard.press("Delete")
+    drop_block(page, "palette-block-Dense", 0.8, 0.5)
+    expect(node(page, "dense_1")).to_be_visible()
+    connect(page, "dense", "dense_1")
+    connect(page, "dense_1", "head")
+    expect(page.get_by_test_id("node-shape-dense_1")).to_have_text("(16)")
+    wait_valid(page)
+    expect(page.get_by_test_id("node-error-dense_1")).to_have_count(0)
+
+    # Open it: its inside, with the first use's shapes; one edit changes both uses.
+    node(page, "dense").dblclick()
+    expect(page.get_by_test_id("breadcrumb-current")).to_have_text("Dense")
+    expect(page.get_by_test_id("node-shape-a1")).to_have_text("(16)")
+    set_param(page, "a1", "out_features", "12")
+    expect(page.get_by_test_id("node-shape-a1")).to_have_text("(12)")
+    screenshot("inside")
+    page.get_by_test_id("breadcrumb-top").click()
+    expect(page.get_by_test_id("block-breadcrumb")).to_have_count(0)
+    expect(page.get_by_test_id("node-shape-dense")).to_have_text("(12)")
+    expect(page.get_by_test_id("node-shape-dense_1")).to_have_text("(12)")
+
+    # Ungroup the second use; undo brings the Block node back.
+    node(page, "dense_1").click()
+    page.get_by_test_id("ungroup-button").click()
+    expect(node(page, "dense_1_1_a1")).to_have_count(1)
+    expect(node(page, "dense_1")).to_have_count(0)
+    page.keyboard.press("Control+z")
+    expect(node(page, "dense_1")).to_have_count(1)
+    expect(node(page, "dense_1_1_a1")).to_have_count(0)
+    screenshot()
+
+
+def test_a_block_saved_to_the_library_is_inserted_into_another_graph(page: Page, tmp_path, screenshot):
+    import_graph(page, tmp_path, TWO_DENSE, "two_dense")
+    node(page, "b1").click()
+    node(page, "b2").click(modifiers=["Control"])
+    page.get_by_test_id("make-block-button").click()
+    page.get_by_test_id("name-dialog-input").fill("Wide")
+    page.get_by_test_id("name-dialog-submit").click()
+    expect(node(page, "wide")).to_be_visible()
+    wait_valid(page)  # the library checks the block with its input shapes, from validation
+    node(page, "wide").click()
+    page.get_by_test_id("save-block-button").click()
+    expect(page.get_by_test_id("palette-library-Wide")).to_be_visible()
+
+    ends = {"format": "netbuilder.graph/1", "name": "Other", "edges": [],
+            "nodes": [{"id": "x", "type": "Input", "params": {"shape": [16]}, "position": {"x": 0, "y": 0}},
+                      {"id": "y", "type": "Output", "params": {}, "position": {"x": 0, "y": 400}}]}
+    import_graph(page, tmp_path, ends, "other")
+    expect(node(page, "wide")).to_have_count(0)
+    drop_block(page, "palette-library-Wide", 0.75, 0.5)
+    expect(node(page, "wide_1")).to_be_visible()
+    connect(page, "x", "wide_1")
+    connect(page, "wide_1", "y")
+    expect(page.get_by_test_id("node-shape-wide_1")).to_have_text("(16)")
+    wait_valid(page)
+    expect(page.get_by_test_id("node-error-wide_1")).to_have_count(0)
+    expect(page.get_by_test_id("palette-block-Wide")).to_be_visible()  # copied into this graph's blocks
+    screenshot()
