@@ -99,3 +99,22 @@ def test_a_setting_that_does_nothing_shows_as_a_warning_on_its_node_and_leaves_t
     set_param(page, "lstm", "num_layers", "2")  # now the dropout acts between the two layers
     expect(page.get_by_test_id("node-warning-lstm")).to_have_count(0)
     expect(page.get_by_test_id("summary-warnings")).to_have_count(0)
+
+
+def test_a_tied_output_head_is_picked_in_the_inspector_and_the_server_says_when_sizes_differ(page: Page, screenshot):
+    load_template(page, "char_lstm")  # embed 96 × 48 → LSTM 128 → next 128 → 96
+    expect(page.get_by_test_id("summary-status")).to_have_text("Valid")
+    params = int(page.get_by_test_id("summary-params").inner_text().replace(",", ""))
+    page.get_by_test_id("node-next").click()
+    page.get_by_test_id("node-tie").select_option("embed")
+    weights = page.get_by_test_id("shared-weights")
+    expect(weights).to_contain_text("ties to 'embed', whose weight is [96, 48], but this Linear's is [96, 128]")
+    expect(page.get_by_test_id("summary-errors")).to_have_text("1")
+    screenshot()
+    set_param(page, "lstm", "hidden_size", "48")  # now the head's weight is the embedding's shape
+    expect(page.get_by_test_id("summary-status")).to_have_text("Valid")
+    lstm = 4 * 48 * (48 + 48) + 2 * 4 * 48  # an LSTM of 48 → 48 with both biases
+    expect(page.get_by_test_id("summary-params")).to_have_text(f"{96 * 48 + lstm + 96:,}")  # the head adds its bias only
+    assert params == 96 * 48 + 4 * 128 * (48 + 128) + 2 * 4 * 128 + 128 * 96 + 96
+    page.get_by_test_id("node-next").click()
+    expect(page.get_by_test_id("node-tie")).to_have_value("embed")
