@@ -75,10 +75,15 @@ def test_exported_model_imports_only_torch_and_has_one_forward_line_per_node():
     imported = {alias.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import | ast.ImportFrom)
                 for alias in (n.names if isinstance(n, ast.Import) else [ast.alias(n.module or "")])}
     assert imported == {"torch"}
-    forward = next(n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and n.name == "forward")
+    network = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "ResNetSmall")
+    forward = next(n for n in network.body if isinstance(n, ast.FunctionDef) and n.name == "forward")
     layer_nodes = [n["id"] for n in template("resnet_small")["nodes"] if n["type"] not in ("Input", "Output")]
     assert [stmt.targets[0].id for stmt in forward.body[:-1]] == layer_nodes
-    assert "        b1_add = b1_bn2 + stem_relu  # (B, 16, 32, 32)" in source.splitlines()
+    assert layer_nodes == ["stem", "stem_bn", "stem_relu", "stage1", "stage2", "pool", "flatten", "fc"]
+    # Its basic blocks are blocks: a class each, whose forward has a line per inner node.
+    assert "        stage1 = self.stage1[0](stem_relu)  # (B, 16, 32, 32)" in source.splitlines()
+    assert "        add = bn2 + x" in source.splitlines()
+    assert "        add = bn2 + down_bn" in source.splitlines()
 
 
 def test_several_inputs_and_outputs_keep_the_order_of_the_nodes():

@@ -1,0 +1,40 @@
+"""Templates whose architecture has blocks are written with them (builder/engine/graph/templates)."""
+
+from __future__ import annotations
+
+import torch
+
+from builder.engine.graph import compile_graph, list_templates, validate
+from builder.engine.graph.blocks import ungroup
+
+
+def template(template_id: str) -> dict:
+    return next(t["graph"] for t in list_templates() if t["id"] == template_id)
+
+
+def test_the_small_resnet_is_a_stem_and_two_blocks_with_the_flat_networks_parameter_count():
+    graph = template("resnet_small")
+    result = validate(graph)
+    assert result["ok"]
+    # 19,994: the count of the flat Small ResNet it replaced (stem 448 + BasicBlock 4,672 + DownBlock 14,528 + fc 330).
+    assert result["params"] == 19_994
+    assert [(n["id"], n["params"]) for n in graph["nodes"] if n["type"] == "Block"] == [
+        ("stage1", {"block": "BasicBlock", "repeat": 1, "channels": 16}),
+        ("stage2", {"block": "DownBlock", "repeat": 1, "channels": 32}),
+    ]
+    assert (result["nodes"]["stage1"]["params"], result["nodes"]["stage2"]["params"]) == (4_672, 14_528)
+    assert result["nodes"]["stage2/1/down"]["shape"] == [32, 16, 16]
+
+
+def test_the_small_resnet_ungrouped_computes_the_same_on_the_same_weights():
+    graph = template("resnet_small")
+    flat_graph = ungroup(ungroup(graph, "stage1"), "stage2")  # what Ungroup in the builder does, use by use
+    assert "blocks" not in flat_graph or not flat_graph["blocks"]
+    blocked, flat = compile_graph(graph).eval(), compile_graph(flat_graph).eval()
+    weights = list(blocked.state_dict().values())
+    flat.load_state_dict(dict(zip(flat.state_dict(), weights, strict=True)))
+    assert list(blocked.state_dict())[6:8] == ["stage1.0.conv1.weight", "stage1.0.bn1.weight"]
+    assert list(flat.state_dict())[6:8] == ["stage1_1_conv1.weight", "stage1_1_bn1.weight"]
+    x = torch.randn(2, 3, 32, 32)
+    with torch.no_grad():
+        torch.testing.assert_close(blocked(x), flat(x))
