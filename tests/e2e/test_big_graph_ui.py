@@ -247,3 +247,26 @@ def test_the_selection_stays_selected_and_in_view_after_a_layout(page: Page, scr
     assert abs(dx) < 40 and abs(dy) < 40, (dx, dy)
     expect(node(page, "add60")).to_have_class(re.compile(r"\bis-selected\b"))
     screenshot()
+
+
+def test_far_out_a_block_node_shows_its_id_and_its_block_name(page: Page, screenshot):
+    graph = residual_chain(100)
+    graph["blocks"] = {"Dense": {
+        "params": {"width": {"kind": "int", "default": 8, "min": 1}},
+        "nodes": [{"id": "x", "type": "Input"}, {"id": "fc", "type": "Linear", "params": {"out_features": "$width"}},
+                  {"id": "act", "type": "ReLU"}, {"id": "y", "type": "Output"}],
+        "edges": [{"source": "x", "target": "fc"}, {"source": "fc", "target": "act"}, {"source": "act", "target": "y"}]}}
+    # fc0 becomes a use of Dense (16 wide, as the Linear it replaces).
+    fc0 = next(n for n in graph["nodes"] if n["id"] == "fc0")
+    fc0.update(type="Block", params={"block": "Dense", "width": 16})
+    open_draft(page, graph)
+    fit(page)
+    expect(page.get_by_test_id("canvas")).to_have_attribute("data-zoom", "far")
+    label = node(page, "fc0").locator(".layer-node-id")
+    expect(label).to_be_visible()
+    expect(label).to_have_text("fc0")
+    assert label.evaluate("e => getComputedStyle(e, '::after').content") == '"Dense"'
+    assert node(page, "fc0").evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(14, 116, 144)"
+    # A layer that is not a block shows its id alone.
+    assert node(page, "fc1").locator(".layer-node-id").evaluate("e => getComputedStyle(e, '::after').content") == "none"
+    screenshot()

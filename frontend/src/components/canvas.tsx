@@ -43,6 +43,7 @@ const CATEGORY_COLORS: Record<string, string> = {
   Merge: "#4d7c0f",
   Shape: "#64748b",
   Pretrained: "#7c3aed",
+  Blocks: "#0e7490",
 };
 
 function minimapColor(node: BuilderNode): string {

@@ -4,6 +4,7 @@
  */
 import { Handle, Position, useStoreApi, useUpdateNodeInternals, type NodeProps } from "@xyflow/react";
 import { memo, useEffect, useRef } from "react";
+import { BLOCK_TYPE } from "@/lib/blocks";
 import { keyParams } from "@/lib/catalog";
 import { formatShape } from "@/lib/format";
 import { inHandle, inputPortCount, outHandle, outputPortCount, type LayerNode } from "@/lib/graph";
@@ -102,7 +103,10 @@ function LayerNodeView({ id, data, selected }: NodeProps<LayerNode>) {
             lr ×{data.lrMult}
           </span>
         )}
-        <span className="layer-node-id">{id}</span>
+        {/* A Block node's block name shows under its id when zoomed far out (styles.css). */}
+        <span className="layer-node-id" data-block={(data.layerType === BLOCK_TYPE && typeof data.params.block === "string" && data.params.block) || undefined}>
+          {id}
+        </span>
       </div>
       {summary.length > 0 && (
         <div className="layer-node-params" title={summary.join("\n")}>
