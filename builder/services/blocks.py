@@ -27,7 +27,8 @@ def isolation_graph(*, name: str, block: dict[str, Any], uses: dict[str, Any],
     """A graph that uses block `name` once, its parameters at their defaults, fed Inputs of `input_shapes`,
     each of its outputs an Output: what the block must compile in to be kept."""
     inputs = [{"id": f"x{k}", "type": "Input", "params": {"shape": shape}} for k, shape in enumerate(input_shapes)]
-    outputs = [n for n in block.get("nodes", []) if isinstance(n, dict) and n.get("type") == "Output"]
+    nodes = block.get("nodes")  # checked by validate below; here only counted
+    outputs = [n for n in nodes if isinstance(n, dict) and n.get("type") == "Output"] if isinstance(nodes, list) else []
     ys = [{"id": f"y{k}", "type": "Output"} for k in range(len(outputs))]
     return {
         "format": "netbuilder.graph/1", "name": name, "blocks": {**uses, name: block},
@@ -54,6 +55,12 @@ def library_block_check(*, name: str, block: dict[str, Any], uses: dict[str, Any
     if not name[:1].isupper() or not name.isidentifier():
         message = f"A block's name is a class name (Residual, DenseLayer), got {name!r}"
         raise LibraryBlockError(message, [{"field": "name", "message": message}])
+    nodes = block.get("nodes")
+    takes = sum(isinstance(n, dict) and n.get("type") == "Input" for n in nodes) if isinstance(nodes, list) else 0
+    if isinstance(nodes, list) and takes != len(input_shapes):
+        message = (f"Block {name!r} takes {takes} input{'' if takes == 1 else 's'}: give as many input_shapes, "
+                   f"got {len(input_shapes)}")
+        raise LibraryBlockError(message, [{"field": "input_shapes", "message": message}])
     result = compiler.validate(isolation_graph(name=name, block=block, uses=uses, input_shapes=input_shapes))
     if not result["ok"]:
         errors = [_inside(e) for e in result["errors"]]

@@ -63,6 +63,10 @@ def test_another_users_block_is_a_404_to_delete_and_not_in_their_list(api, alice
     ({**SAVED, "input_shapes": [[16, 8, 8]]}, "add", None,
      "Block 'Residual' does not compile: add: Add cannot combine shapes [64, 8, 8] and [16, 8, 8]: "
      "they must be equal or 1 where they differ"),
+    ({**SAVED, "input_shapes": []}, None, "input_shapes",
+     "Block 'Residual' takes 1 input: give as many input_shapes, got 0"),
+    ({**SAVED, "block": {"nodes": 5, "edges": []}}, None, "nodes",
+     "Block 'Residual' does not compile: nodes: blocks.Residual.nodes: Input should be a valid list"),
     ({**SAVED, "name": "residual"}, None, "name",
      "A block's name is a class name (Residual, DenseLayer), got 'residual'"),
 ])
