@@ -90,7 +90,8 @@ def test_make_reuse_open_edit_ungroup_and_undo_a_block(page: Page, tmp_path, scr
     screenshot()
 
 
-def test_a_block_saved_to_the_library_is_inserted_into_another_graph(page: Page, tmp_path, screenshot):
+def test_a_block_saved_to_the_library_is_inserted_into_another_graph_and_removed(page: Page, tmp_path, live_server,
+                                                                                 screenshot):
     import_graph(page, tmp_path, TWO_DENSE, "two_dense")
     node(page, "b1").click()
     node(page, "b2").click(modifiers=["Control"])
@@ -117,3 +118,8 @@ def test_a_block_saved_to_the_library_is_inserted_into_another_graph(page: Page,
     expect(page.get_by_test_id("node-error-wide_1")).to_have_count(0)
     expect(page.get_by_test_id("palette-block-Wide")).to_be_visible()  # copied into this graph's blocks
     screenshot()
+    page.get_by_test_id("palette-library-Wide-remove").click()  # the confirmation is accepted
+    expect(page.get_by_test_id("palette-library-Wide")).to_have_count(0)
+    expect(page.get_by_test_id("palette-block-Wide")).to_be_visible()
+    status, kept = live_server.api.get("/api/blocks")
+    assert status == 200 and "Wide" not in [b["name"] for b in kept]

@@ -131,7 +131,17 @@ function BlocksSection({ onAdd, query }: { onAdd(item: string): void; query: str
           <BlockItem key={name} item={`${BLOCK_ITEM}${name}`} label={name} doc="A block of this graph" onAdd={onAdd} testId={`palette-block-${name}`} />
         ))}
         {saved.map((b) => (
-          <BlockItem key={b.id} item={`${LIBRARY_ITEM}${b.id}`} label={b.name} doc="From your library" onAdd={onAdd} testId={`palette-library-${b.name}`} />
+          <BlockItem
+            key={b.id}
+            item={`${LIBRARY_ITEM}${b.id}`}
+            label={b.name}
+            doc="From your library"
+            onAdd={onAdd}
+            testId={`palette-library-${b.name}`}
+            onRemove={() => {
+              if (window.confirm(`Remove block ${b.name} from your library? Graphs that use it keep their copy.`)) void libraryStore.getState().remove(b.id);
+            }}
+          />
         ))}
         {!shown.length && !saved.length && <li className="muted pad">Select layers and press Ctrl+G to make a block.</li>}
       </ul>
@@ -139,7 +149,17 @@ function BlocksSection({ onAdd, query }: { onAdd(item: string): void; query: str
   );
 }
 
-const BlockItem = memo(function BlockItem({ item, label, doc, onAdd, testId }: { item: string; label: string; doc: string; onAdd(item: string): void; testId: string }) {
+interface BlockItemProps {
+  item: string;
+  label: string;
+  doc: string;
+  onAdd(item: string): void;
+  testId: string;
+  /** A library block: remove it from the library. */
+  onRemove?(): void;
+}
+
+const BlockItem = memo(function BlockItem({ item, label, doc, onAdd, testId, onRemove }: BlockItemProps) {
   const onDragStart = (e: DragEvent) => {
     e.dataTransfer.setData(LAYER_MIME, item);
     e.dataTransfer.setData("text/plain", item);
@@ -151,6 +171,11 @@ const BlockItem = memo(function BlockItem({ item, label, doc, onAdd, testId }: {
         <span className="palette-item-type">{label}</span>
         <span className="palette-item-doc">{doc}</span>
       </button>
+      {onRemove && (
+        <button type="button" className="link palette-item-remove" onClick={onRemove} title="Remove from your library" aria-label={`Remove ${label} from your library`} data-testid={`${testId}-remove`}>
+          ×
+        </button>
+      )}
     </li>
   );
 });

@@ -53,6 +53,7 @@ export const GESTURES: [string, string][] = [
   ["Drag output → input", "Connect two layers"],
   ["Shift + drag", "Box select"],
   ["Ctrl + click", "Add to the selection"],
+  ["Double-click a Block node", "Open its block (the breadcrumb or Escape goes back)"],
   ["Scroll / pinch", "Zoom"],
   ["Drag the background", "Pan"],
 ];
