@@ -54,6 +54,9 @@ def test_make_reuse_open_edit_ungroup_and_undo_a_block(page: Page, tmp_path, scr
     expect(node(page, "dense")).to_be_visible()
     expect(node(page, "a1")).to_have_count(0)
     expect(page.get_by_test_id("node-shape-dense")).to_have_text("(16)")
+    # One input port: the block has one Input (a Block node is no variadic Add with a free extra port).
+    expect(page.get_by_test_id("port-in-dense-0")).to_have_count(1)
+    expect(page.get_by_test_id("port-in-dense-1")).to_have_count(0)
 
     # Reuse it in place of b1 → b2, from the palette.
     node(page, "b1").click()

@@ -4,7 +4,7 @@
  */
 import { Handle, Position, useStoreApi, useUpdateNodeInternals, type NodeProps } from "@xyflow/react";
 import { memo, useEffect, useRef } from "react";
-import { BLOCK_TYPE } from "@/lib/blocks";
+import { BLOCK_TYPE, blockInputCount } from "@/lib/blocks";
 import { keyParams } from "@/lib/catalog";
 import { formatShape } from "@/lib/format";
 import { inHandle, inputPortCount, outHandle, outputPortCount, type LayerNode } from "@/lib/graph";
@@ -55,7 +55,9 @@ function LayerNodeView({ id, data, selected }: NodeProps<LayerNode>) {
   // One index per edge list (lib/port-index) makes each node's lookup O(1), not a scan of every edge.
   const highestPort = useBuilder((s) => (spec && spec.inputs.max !== null ? -1 : highestInPort(s.edges, id)));
   const highestOut = useBuilder((s) => (spec && spec.outputs !== null ? -1 : highestOutPort(s.edges, id)));
-  const inputs = inputPortCount(spec, highestPort >= 0 ? [highestPort] : NO_PORTS);
+  // A Block node has a port per Input of its block, not a variadic node's free extra one.
+  const blockInputs = useBuilder((s) => (data.layerType === BLOCK_TYPE ? blockInputCount(s.blocks, data.params.block) : null));
+  const inputs = blockInputs !== null ? Math.max(blockInputs, highestPort + 1) : inputPortCount(spec, highestPort >= 0 ? [highestPort] : NO_PORTS);
   const outputs = outputPortCount(spec, report?.shapes.length ?? 0, highestOut >= 0 ? [highestOut] : NO_PORTS);
   const direction = useBuilder((s) => s.layoutDirection);
   usePortsChanged(id, inputs, outputs, direction);

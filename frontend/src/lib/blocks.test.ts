@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { blockClosure, declaredParamSpecs, firstUsePrefix, isUsed, nextBlockName, readBlocks, validationInside } from "@/lib/blocks";
+import { blockClosure, blockInputCount, declaredParamSpecs, firstUsePrefix, isUsed, nextBlockName, readBlocks, validationInside } from "@/lib/blocks";
 import type { ValidationResult } from "@/lib/types";
 
 const leaf = { nodes: [{ id: "x", type: "Input" }, { id: "y", type: "Output" }], edges: [{ source: "x", target: "y" }] };
@@ -45,5 +45,13 @@ describe("blocks", () => {
     expect(readBlocks([leaf])).toEqual({});
     expect(declaredParamSpecs(outer)).toEqual([{ name: "channels", kind: "int", default: 64, min: 1, required: false }]);
     expect(nextBlockName(["Block1", "Block2"])).toBe("Block3");
+  });
+
+  it("counts a Block node's inputs: its block's Input nodes", () => {
+    const two = { nodes: [{ id: "a", type: "Input" }, { id: "b", type: "Input" }, { id: "add", type: "Add" }, { id: "y", type: "Output" }], edges: [] };
+    expect(blockInputCount({ Two: two, Leaf: leaf }, "Two")).toBe(2);
+    expect(blockInputCount({ Two: two, Leaf: leaf }, "Leaf")).toBe(1);
+    expect(blockInputCount({ Leaf: leaf }, "Nope")).toBeNull();
+    expect(blockInputCount({ Leaf: leaf }, 3)).toBeNull();
   });
 });

@@ -138,3 +138,17 @@ export function nextBlockName(taken: readonly string[]): string {
   while (taken.includes(`Block${n}`)) n += 1;
   return `Block${n}`;
 }
+
+const inputCounts = new WeakMap<BlockDef, number>();
+
+/** How many inputs a Block node using block `name` takes (its block's Input nodes); null for an unknown block. */
+export function blockInputCount(blocks: Blocks, name: unknown): number | null {
+  const def = typeof name === "string" ? blocks[name] : undefined;
+  if (!def) return null;
+  let count = inputCounts.get(def); // counted once per definition: each Block node's lookup is O(1)
+  if (count === undefined) {
+    count = def.nodes.filter((n) => n.type === "Input").length;
+    inputCounts.set(def, count);
+  }
+  return count;
+}
