@@ -46,7 +46,9 @@ function LayerNodeView({ id, data, selected }: NodeProps<LayerNode>) {
   const errors = useBuilder((s) => s.errors.byNode[id]);
   const warnings = useBuilder((s) => s.errors.warningsByNode[id]);
   const catalogLoaded = useBuilder((s) => s.catalog !== null);
-  const probe = useProbe((s) => (s.on ? s.result?.nodes[id] : undefined));
+  // Probe answers the top graph's nodes: on a block's canvas an inner id would read another node's output.
+  const onTopGraph = useBuilder((s) => s.blockPath.length === 0);
+  const probe = useProbe((s) => (s.on && onTopGraph ? s.result?.nodes[id] : undefined));
   // The last run's pictures, unless Probe mode shows this graph's own outputs.
   const probing = useProbe((s) => s.on);
   const picturesOn = useRunPictures((s) => s.on && s.pictures !== null);
