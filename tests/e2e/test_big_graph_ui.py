@@ -270,3 +270,20 @@ def test_far_out_a_block_node_shows_its_id_and_its_block_name(page: Page, screen
     # A layer that is not a block shows its id alone.
     assert node(page, "fc1").locator(".layer-node-id").evaluate("e => getComputedStyle(e, '::after').content") == "none"
     screenshot()
+
+
+def test_the_minimap_draws_every_layer_in_its_category_colour_and_outlines_the_view(page: Page, screenshot):
+    open_draft(page, residual_chain(100))
+    minimap = page.locator(".react-flow__minimap")
+    expect(minimap.locator(".react-flow__minimap-node")).to_have_count(302)
+    box = minimap.bounding_box()
+    assert box and (round(box["width"]), round(box["height"])) == (220, 160)
+    fills = minimap.locator(".react-flow__minimap-node").evaluate_all(
+        "els => [...new Set(els.map(e => getComputedStyle(e).fill))].sort()")
+    # Core (Linear #3563e9), Merge (Add #4d7c0f), Input/Output (#6b7382), Activation (ReLU #ca8a04).
+    assert fills == ["rgb(107, 115, 130)", "rgb(202, 138, 4)", "rgb(53, 99, 233)", "rgb(77, 124, 15)"]
+    mask = minimap.locator(".react-flow__minimap-mask")
+    # The view's outline: 2 screen pixels, in minimap units (the minimap's scale times 2).
+    stroke, width = mask.evaluate("e => [getComputedStyle(e).stroke, parseFloat(getComputedStyle(e).strokeWidth)]")
+    assert stroke == "rgb(53, 99, 233)" and width > 2, (stroke, width)
+    screenshot()
