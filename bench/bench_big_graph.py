@@ -21,17 +21,15 @@ import os
 import platform
 import statistics
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.browser_session import logged_in, spread  # noqa: E402
 from bench.report import write_section  # noqa: E402
-from tests.e2e.browser import CHROMIUM, CHROMIUM_ARGS, VIEWPORT  # noqa: E402
-from tests.e2e.processes import Deployment, free_port  # noqa: E402
+from tests.e2e.browser import VIEWPORT  # noqa: E402
 
-USERNAME, PASSWORD = "bench-user", "bench-Strong-pass-4821"
 DRAFT_KEY = "netbuilder.builder.draft/1"  # frontend/src/lib/draft.ts
 WIDTH = 64
 GOAL_MS, TASK_GOAL_MS = 1000, 200
@@ -101,57 +99,29 @@ def open_once(context, graph: dict) -> dict:
 
 
 def run(sizes: list[int], repeats: int) -> dict:
-    from playwright.sync_api import sync_playwright
-
-    if not (ROOT / "frontend" / "dist" / "index.html").exists():
-        sys.exit("frontend/dist is missing: build it first (make setup, or cd frontend && npm run build)")
-    if not Path(CHROMIUM).exists():
-        sys.exit(f"{CHROMIUM} is missing: apt-get install -y chromium")
     graphs = {n: residual_chain(n) for n in sizes}
     load = os.getloadavg()[0]
     results: dict[int, list[dict]] = {n: [] for n in sizes}
-    with tempfile.TemporaryDirectory(prefix="bench-big-graph-") as tmp:
-        deployment = Deployment(var_dir=Path(tmp) / "var")
-        deployment.setup()
-        deployment.create_user(USERNAME, PASSWORD)
-        port = free_port()
-        try:
-            deployment.start_daphne(port)
-            with sync_playwright() as pw:
-                browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-                context = browser.new_context(viewport=VIEWPORT, base_url=f"http://127.0.0.1:{port}")
-                page = context.new_page()
-                page.goto("/accounts/login/?next=/runs/")
-                page.fill("input[name=username]", USERNAME)
-                page.fill("input[name=password]", PASSWORD)
-                with page.expect_navigation():
-                    page.locator("form [type=submit], form button").last.click()
-                page.close()
-                context.add_init_script(PROBE)
-                open_once(context, graphs[sizes[0]])  # warm: the bundle cached, the server's first check done
-                for _ in range(repeats):
-                    for n in sizes:
-                        results[n].append(open_once(context, graphs[n]))
-                version = browser.version
-                browser.close()
-        finally:
-            deployment.stop_all()
+    with logged_in("bench-big-graph-", init_script=PROBE) as (browser, context, page):
+        page.close()
+        open_once(context, graphs[sizes[0]])  # warm: the bundle cached, the server's first check done
+        for _ in range(repeats):
+            for n in sizes:
+                results[n].append(open_once(context, graphs[n]))
+        version = browser.version
     return {"results": results, "load": load, "chromium": version, "repeats": repeats}
 
 
-def spread(values: list[float], fmt: str = "{:.0f}") -> str:
-    """The median of the repeats, and their range when there are several."""
-    values = sorted(values)
-    median = fmt.format(statistics.median(values))
-    return median if len(values) == 1 else f"{median} ({fmt.format(values[0])}–{fmt.format(values[-1])})"
+def ms(values: list[float]) -> str:
+    return spread(values, "{:.0f}")
 
 
 def report(r: dict) -> str:
     rows = "\n".join(
-        f"| {n:,} | {spread([m['drawn'] for m in ms])} ms | {spread([m['valid'] for m in ms])} ms "
-        f"| {spread([m['longest'] for m in ms])} ms | {spread([m['longTasks'] for m in ms])} "
-        f"| {spread([m['drawnNodes'] for m in ms])} |"
-        for n, ms in r["results"].items())
+        f"| {n:,} | {ms([m['drawn'] for m in runs])} ms | {ms([m['valid'] for m in runs])} ms "
+        f"| {ms([m['longest'] for m in runs])} ms | {ms([m['longTasks'] for m in runs])} "
+        f"| {ms([m['drawnNodes'] for m in runs])} |"
+        for n, runs in r["results"].items())
     verdict = goal_verdict(r["results"].get(1000))
     over = [f"{n:,} nodes {max(m['longest'] for m in ms):.0f} ms" for n, ms in r["results"].items()
             if n != 1000 and max(m["longest"] for m in ms) > TASK_GOAL_MS]

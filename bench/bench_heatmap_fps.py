@@ -19,17 +19,15 @@ import os
 import platform
 import statistics
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.browser_session import logged_in, spread  # noqa: E402
 from bench.report import write_section  # noqa: E402
-from tests.e2e.browser import CHROMIUM, CHROMIUM_ARGS, VIEWPORT  # noqa: E402
-from tests.e2e.processes import Deployment, free_port  # noqa: E402
+from tests.e2e.browser import VIEWPORT  # noqa: E402
 
-USERNAME, PASSWORD = "bench-user", "bench-Strong-pass-4821"
 RUN_ID = 424242  # the page never asks the server for it: the fake socket answers for it
 NODES = 20  # nodes with unit pictures
 UNITS = 8  # units each (the Input has 2)
@@ -180,56 +178,31 @@ def figures(stamps: list[float]) -> dict:
 def run(seconds: float, repeats: int) -> dict:
     import json
 
-    from playwright.sync_api import sync_playwright
-
-    if not (ROOT / "frontend" / "dist" / "index.html").exists():
-        sys.exit("frontend/dist is missing: build it first (make setup, or cd frontend && npm run build)")
-    if not Path(CHROMIUM).exists():
-        sys.exit(f"{CHROMIUM} is missing: apt-get install -y chromium")
     graph, with_units = bench_graph()
     load = os.getloadavg()[0]
-    with tempfile.TemporaryDirectory(prefix="bench-heatmap-") as tmp:
-        deployment = Deployment(var_dir=Path(tmp) / "var")
-        deployment.setup()
-        deployment.create_user(USERNAME, PASSWORD)
-        port = free_port()
-        try:
-            deployment.start_daphne(port)
-            with sync_playwright() as pw:
-                browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-                context = browser.new_context(viewport=VIEWPORT, base_url=f"http://127.0.0.1:{port}")
-                context.add_init_script(FAKE_SOCKET)
-                page = context.new_page()
-                page.goto("/accounts/login/?next=/runs/")
-                page.fill("input[name=username]", USERNAME)
-                page.fill("input[name=password]", PASSWORD)
-                with page.expect_navigation():
-                    page.locator("form [type=submit], form button").last.click()
-                page.goto(f"/runs/{RUN_ID}/")
-                page.wait_for_function("() => window.__benchSocket && window.__benchSocket.readyState === 1")
-                page.evaluate("(m) => window.__benchSocket.deliver(m)", json.dumps(snapshot(graph)))
-                page.wait_for_selector("[data-testid=run-node-fc1]")
-                count = repeats * (int(seconds * RATE) + 2)
-                size = page.evaluate(MAKE_MESSAGES, {"nodes": with_units, "count": count + 1, "size": SIZE, "first": 1})
-                # The first pictures, so the idle phase draws the same page the stream does.
-                page.evaluate("() => window.__benchSocket.deliver(window.__benchMessages.shift())")
-                canvases = sum(n["units"] for n in with_units)
-                page.wait_for_function(f"() => document.querySelectorAll('[data-testid^=run-node-unit-]').length === {canvases}")
-                page.get_by_test_id("run-network").scroll_into_view_if_needed()
-                page.get_by_test_id("run-colour-by").select_option("grad_norm")
-                page.wait_for_timeout(1500)  # layout, fit and the first draw settle
-                idle, live, changed = [], [], []
-                for _ in range(repeats):
-                    idle.append(page.evaluate(MEASURE, {"seconds": seconds, "rate": 0}))
-                    before = page.evaluate(PIXELS)
-                    live.append(page.evaluate(MEASURE, {"seconds": seconds, "rate": RATE}))
-                    after = page.evaluate(PIXELS)
-                    changed.append(before[0] == after[0] == canvases and before[1] != after[1])
-                shown = page.get_by_test_id("run-network-epoch").inner_text()
-                version = browser.version
-                browser.close()
-        finally:
-            deployment.stop_all()
+    with logged_in("bench-heatmap-", init_script=FAKE_SOCKET) as (browser, context, page):
+        page.goto(f"/runs/{RUN_ID}/")
+        page.wait_for_function("() => window.__benchSocket && window.__benchSocket.readyState === 1")
+        page.evaluate("(m) => window.__benchSocket.deliver(m)", json.dumps(snapshot(graph)))
+        page.wait_for_selector("[data-testid=run-node-fc1]")
+        count = repeats * (int(seconds * RATE) + 2)
+        size = page.evaluate(MAKE_MESSAGES, {"nodes": with_units, "count": count + 1, "size": SIZE, "first": 1})
+        # The first pictures, so the idle phase draws the same page the stream does.
+        page.evaluate("() => window.__benchSocket.deliver(window.__benchMessages.shift())")
+        canvases = sum(n["units"] for n in with_units)
+        page.wait_for_function(f"() => document.querySelectorAll('[data-testid^=run-node-unit-]').length === {canvases}")
+        page.get_by_test_id("run-network").scroll_into_view_if_needed()
+        page.get_by_test_id("run-colour-by").select_option("grad_norm")
+        page.wait_for_timeout(1500)  # layout, fit and the first draw settle
+        idle, live, changed = [], [], []
+        for _ in range(repeats):
+            idle.append(page.evaluate(MEASURE, {"seconds": seconds, "rate": 0}))
+            before = page.evaluate(PIXELS)
+            live.append(page.evaluate(MEASURE, {"seconds": seconds, "rate": RATE}))
+            after = page.evaluate(PIXELS)
+            changed.append(before[0] == after[0] == canvases and before[1] != after[1])
+        shown = page.get_by_test_id("run-network-epoch").inner_text()
+        version = browser.version
     assert all(changed), f"the {canvases} unit canvases did not all change while the stream was on: {changed}"
     sent = [r["sent"] for r in live]
     assert min(sent) >= seconds * RATE - 2, sent
@@ -241,18 +214,15 @@ def run(seconds: float, repeats: int) -> dict:
     }
 
 
-def spread(rows: list[dict], key: str, fmt: str = "{:.1f}") -> str:
-    """The median of the repeats, and their range when there are several."""
-    values = sorted(row[key] for row in rows)
-    median = fmt.format(statistics.median(values))
-    return median if len(values) == 1 else f"{median} ({fmt.format(values[0])}–{fmt.format(values[-1])})"
+def spread_of(rows: list[dict], key: str) -> str:
+    return spread([row[key] for row in rows])
 
 
 def report(r: dict) -> str:
     idle, live = r["idle"], r["live"]
     ratio = statistics.median(b["mean_fps"] / a["mean_fps"] for a, b in zip(idle, live, strict=True))
     rows = "\n".join(
-        f"| {name} | {spread(rows, 'mean_fps')} | {spread(rows, 'p5_fps')} | {spread(rows, 'median_gap_ms')} ms "
+        f"| {name} | {spread_of(rows, 'mean_fps')} | {spread_of(rows, 'p5_fps')} | {spread_of(rows, 'median_gap_ms')} ms "
         f"| {max(row['worst_gap_ms'] for row in rows):.1f} ms |"
         for name, rows in (("stream off", idle), (f"{RATE} messages/s", live)))
     return f"""## Unit heatmaps: frames per second (`bench/bench_heatmap_fps.py`)
