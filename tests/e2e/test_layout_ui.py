@@ -72,7 +72,7 @@ def test_an_expanded_resnet18_fits_the_screen_with_readable_nodes_that_do_not_ov
     page.get_by_test_id("import-input").set_input_files(str(path))
     node(page, "net").click()
     page.get_by_test_id("expand-button").click()
-    expect(page.get_by_test_id("summary-layers")).to_have_text(f"{layers} layers")
+    expect(page.get_by_test_id("summary-layers")).to_have_text(f"{layers} layers", timeout=30_000)  # expanded, then laid out
     laid_out(page)
     wait_valid(page)
 
