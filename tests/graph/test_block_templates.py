@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 
 from builder.engine.graph import compile_graph, list_templates, validate
-from builder.engine.graph.blocks import ungroup
+from builder.engine.graph.blocks import flatten, ungroup
 
 
 def template(template_id: str) -> dict:
@@ -38,3 +38,11 @@ def test_the_small_resnet_ungrouped_computes_the_same_on_the_same_weights():
     x = torch.randn(2, 3, 32, 32)
     with torch.no_grad():
         torch.testing.assert_close(blocked(x), flat(x))
+
+
+def test_the_small_resnet_flattened_at_once_reads_stage1_into_stage2():
+    # Two Block nodes one after the other: the second's copy reads what now gives the first's output.
+    flat_graph = flatten(template("resnet_small"))
+    assert {"source": "stage1_1_relu2", "source_port": 0, "target": "stage2_1_conv1", "port": 0} in flat_graph["edges"]
+    assert flat_graph["nodes"] == ungroup(ungroup(template("resnet_small"), "stage1"), "stage2")["nodes"]
+    assert validate(flat_graph)["params"] == 19_994

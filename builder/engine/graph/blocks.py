@@ -273,6 +273,12 @@ def flatten(graph: Any, *, only: str | None = None) -> dict[str, Any]:
     nodes: list[dict[str, Any]] = []
     feeds: dict[tuple[str, int], tuple[str, int]] = {}  # (Block node, output port) -> what now gives it
     inner_edges: list[dict[str, Any]] = []
+
+    def resolved(source: tuple[str, int]) -> tuple[str, int]:
+        while source in feeds:  # a flattened Block node's output, perhaps fed straight by another's
+            source = feeds[source]
+        return source
+
     raw = {n.get("id"): n for n in graph["nodes"] if isinstance(n, dict)}  # positions and UI keys kept
     for node in doc.nodes:
         if node.type != BLOCK or (only is not None and node.id != only):
@@ -306,13 +312,16 @@ def flatten(graph: Any, *, only: str | None = None) -> dict[str, Any]:
             feeds[(node.id, port)] = source
     edges = []
     for e in doc.edges:
-        source = feeds.get((e.source, e.source_port), (e.source, e.source_port))
+        source = resolved((e.source, e.source_port))
         if structure.nodes[e.target].type == BLOCK and (only is None or e.target == only):
             continue  # an input of a Block node: its copies' edges carry it
         edges.append({"source": source[0], "source_port": source[1], "target": e.target, "port": e.port})
     out = {**graph} if isinstance(graph, dict) else doc.model_dump()
     if only is None:
         out.pop("blocks", None)
+    # A copy fed by another Block node (stage1 → stage2) read that node's output: what now gives it.
+    inner_edges = [{**e, "source": s[0], "source_port": s[1]}
+                   for e in inner_edges for s in [resolved((e["source"], e["source_port"]))]]
     return {**out, "nodes": nodes, "edges": inner_edges + edges}
 
 
