@@ -13,8 +13,10 @@ from tests.helpers import DIGITS_MLP
 from .conftest import Events
 from .test_preprocessing_export import DIABETES_NET, import_model_py
 
-# Digits at a high rate: the val loss reaches its lowest mid-run, then wanders above it
-DIGITS = {"device": "cpu", "epochs": 20, "lr": 0.03, "batch_size": 16, "seed": 0}
+# Digits at a high rate: the val loss reaches its lowest early (epoch 4 here), then climbs well above it
+# (0.16 then, 0.3-0.45 in the last epochs), so where the best epoch falls doesn't hang on rounding (at
+# lr 0.03 it did: the last epoch came within 0.01 of the lowest, and a CPU's rounding decided)
+DIGITS = {"device": "cpu", "epochs": 20, "lr": 0.05, "batch_size": 16, "seed": 0}
 
 
 def train_graph(graph, dataset, options, events=None, **kwargs):
