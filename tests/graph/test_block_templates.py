@@ -46,3 +46,28 @@ def test_the_small_resnet_flattened_at_once_reads_stage1_into_stage2():
     assert {"source": "stage1_1_relu2", "source_port": 0, "target": "stage2_1_conv1", "port": 0} in flat_graph["edges"]
     assert flat_graph["nodes"] == ungroup(ungroup(template("resnet_small"), "stage1"), "stage2")["nodes"]
     assert validate(flat_graph)["params"] == 19_994
+
+
+def test_the_transformer_template_repeats_one_encoder_layer_block_with_torchs_keys():
+    graph = template("transformer_encoder")
+    result = validate(graph)
+    assert result["ok"]
+    assert [(n["id"], n["params"]) for n in graph["nodes"] if n["type"] == "Block"] == [
+        ("encoder", {"block": "EncoderLayer", "repeat": 2, "d_model": 32, "nhead": 4, "dim_feedforward": 64,
+                     "dropout": 0.1}),
+    ]
+    layer = torch.nn.TransformerEncoderLayer(32, 4, dim_feedforward=64, batch_first=True)
+    assert result["nodes"]["encoder"]["params"] == 2 * sum(p.numel() for p in layer.parameters()) == 17_088
+    assert result["nodes"]["encoder/2/linear1"]["shape"] == [16, 64]
+    keys = list(compile_graph(graph).state_dict())
+    assert sorted(k.removeprefix("encoder.1.") for k in keys if k.startswith("encoder.1.")) == sorted(layer.state_dict())
+
+
+def test_the_transformer_template_ungrouped_computes_the_same_on_the_same_weights():
+    graph = template("transformer_encoder")
+    blocked, flat = compile_graph(graph).eval(), compile_graph(ungroup(graph, "encoder")).eval()
+    flat.load_state_dict(dict(zip(flat.state_dict(), blocked.state_dict().values(), strict=True)))
+    assert "encoder_2_self_attn.in_proj_weight" in flat.state_dict()
+    tokens = torch.randint(0, 128, (3, 16))
+    with torch.no_grad():
+        torch.testing.assert_close(blocked(tokens), flat(tokens))

@@ -59,13 +59,14 @@ class TransformerClassifier(nn.Module):
         super().__init__()
         self.embed = nn.Embedding(128, 32)
         self.pos = nn.Parameter(torch.randn(16, 32) * 0.02)  # a learned position table
-        self.enc1 = nn.TransformerEncoderLayer(32, 4, dim_feedforward=64, batch_first=True)
-        self.enc2 = nn.TransformerEncoderLayer(32, 4, dim_feedforward=64, batch_first=True)
+        # The template's EncoderLayer block is this layer written out, node ids as torch's attribute names.
+        self.encoder = nn.Sequential(*(nn.TransformerEncoderLayer(32, 4, dim_feedforward=64, batch_first=True)
+                                       for _ in range(2)))
         self.fc = nn.Linear(32, 4)
 
     def forward(self, tokens):
         x = self.embed(tokens) + self.pos
-        return self.fc(self.enc2(self.enc1(x)).mean(dim=1))
+        return self.fc(self.encoder(x).mean(dim=1))
 
 
 class LSTMClassifier(nn.Module):
