@@ -126,3 +126,71 @@ def test_a_block_saved_to_the_library_is_inserted_into_another_graph_and_removed
     expect(page.get_by_test_id("palette-block-Wide")).to_be_visible()
     status, kept = live_server.api.get("/api/blocks")
     assert status == 200 and "Wide" not in [b["name"] for b in kept]
+
+
+DENSE_TWICE = {
+    "format": "netbuilder.graph/1", "name": "Dense twice",
+    "blocks": {"Dense": {"nodes": [{"id": "x", "type": "Input"}, {"id": "fc", "type": "Linear", "params": {"out_features": 16}},
+                                   {"id": "act", "type": "ReLU"}, {"id": "y", "type": "Output"}],
+                         "edges": [{"source": "x", "target": "fc"}, {"source": "fc", "target": "act"},
+                                   {"source": "act", "target": "y"}]}},
+    "nodes": [{"id": i, "type": t, "params": p, "position": {"x": 0, "y": 110 * k}} for k, (i, t, p) in enumerate((
+        ("x", "Input", {"shape": [8]}), ("d1", "Block", {"block": "Dense"}), ("d2", "Block", {"block": "Dense"}),
+        ("head", "Linear", {"out_features": 2}), ("y", "Output", {})))],
+    "edges": [{"source": a, "target": b} for a, b in (("x", "d1"), ("d1", "d2"), ("d2", "head"), ("head", "y"))],
+}
+
+
+def click_empty(page: Page) -> None:
+    """Clicks the canvas beside the nodes (which Fit centres), clearing the selection."""
+    pane = page.locator(".react-flow__pane")
+    box = pane.bounding_box()
+    assert box
+    pane.click(position={"x": box["width"] - 40, "y": box["height"] / 2})
+
+
+def test_a_field_made_a_block_parameter_lets_each_use_set_its_own_value(page: Page, tmp_path, screenshot):
+    import_graph(page, tmp_path, DENSE_TWICE, "dense_twice")
+    node(page, "d1").dblclick()
+    expect(page.get_by_test_id("breadcrumb-current")).to_have_text("Dense")
+    node(page, "fc").click()
+    page.get_by_test_id("promote-out_features").click()
+    expect(page.get_by_test_id("param-ref-out_features")).to_have_text("$out_features")
+    # With nothing selected, the inspector lists the block's parameters: the default and who reads it.
+    click_empty(page)
+    expect(page.get_by_test_id("block-param-out_features").get_by_test_id("param-out_features")).to_have_value("16")
+    expect(page.get_by_test_id("block-param-uses-out_features")).to_have_text("Read by fc.out_features")
+    expect(page.get_by_test_id("remove-block-param-out_features")).to_be_disabled()
+    screenshot("declared")
+
+    page.get_by_test_id("breadcrumb-top").click()
+    node(page, "d2").click()
+    page.get_by_test_id("block-params-form").get_by_test_id("param-out_features").fill("4")
+    expect(page.get_by_test_id("node-shape-d2")).to_have_text("(4)")
+    expect(page.get_by_test_id("node-shape-d1")).to_have_text("(16)")  # the other use keeps the default
+    wait_valid(page)
+    expect(page.get_by_test_id("summary-status")).to_have_text("Valid")
+    node(page, "d1").click()
+    expect(page.get_by_test_id("inspector")).to_contain_text("Parameters" + "144")  # Linear(8, 16)
+    node(page, "d2").click()
+    expect(page.get_by_test_id("inspector")).to_contain_text("Parameters" + "68")  # Linear(16, 4)
+    screenshot("two values")
+
+    # Unbind the field inside, remove the parameter: the use's own value goes with it; undo brings both back.
+    node(page, "d2").dblclick()
+    node(page, "fc").click()
+    page.get_by_test_id("unbind-out_features").click()
+    expect(page.get_by_test_id("param-out_features")).to_have_value("16")
+    click_empty(page)
+    expect(page.get_by_test_id("block-param-uses-out_features")).to_have_text("Read by no field")
+    page.get_by_test_id("remove-block-param-out_features").click()
+    expect(page.get_by_test_id("block-params-none")).to_be_visible()
+    page.get_by_test_id("breadcrumb-top").click()
+    expect(page.get_by_test_id("node-shape-d2")).to_have_text("(16)")
+    page.keyboard.press("Control+z")  # the removal: back inside the block, the parameter declared again
+    expect(page.get_by_test_id("block-param-uses-out_features")).to_have_text("Read by no field")
+    page.keyboard.press("Control+z")  # the unbinding: fc (selected as it was then) reads it again
+    expect(page.get_by_test_id("param-ref-out_features")).to_have_text("$out_features")
+    page.get_by_test_id("breadcrumb-top").click()
+    expect(page.get_by_test_id("node-shape-d2")).to_have_text("(4)")
+    expect(page.get_by_test_id("node-shape-d1")).to_have_text("(16)")

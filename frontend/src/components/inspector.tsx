@@ -11,7 +11,7 @@ import { parseLrMult, TORCHVISION_TYPE } from "@/lib/pretrained";
 import type { ParamValue } from "@/lib/types";
 import { builderStore, selectSelectedNodeId, selectSelectionCount, useBuilder } from "@/store/builder-store";
 import { expandNode, saveBlockToLibrary, ungroupNode } from "@/store/commands";
-import { BLOCK_TYPE, declaredParamSpecs } from "@/lib/blocks";
+import { BLOCK_TYPE, declaredParamSpecs, paramUses } from "@/lib/blocks";
 import type { GraphError } from "@/lib/types";
 
 /** Node-level keys of the document (not params) that the fine-tuning section edits. */
@@ -45,8 +45,13 @@ const NodeInspector = memo(function NodeInspector({ nodeId }: { nodeId: string }
   const report = useBuilder((s) => s.validation?.value.nodes[nodeId]);
   const updateParam = useBuilder((s) => s.updateParam);
   const renameNode = useBuilder((s) => s.renameNode);
-  const insideBlock = useBuilder((s) => s.blockPath.length > 0);
+  const openBlock = useBuilder((s) => s.blockPath[s.blockPath.length - 1]);
+  const insideBlock = openBlock !== undefined;
+  const promoteParam = useBuilder((s) => s.promoteParam);
+  const unbindParam = useBuilder((s) => s.unbindParam);
   const onChange = useCallback((name: string, value: ParamValue | undefined) => updateParam(nodeId, name, value), [nodeId, updateParam]);
+  const onPromote = useCallback((name: string) => void promoteParam(nodeId, name), [nodeId, promoteParam]);
+  const onUnbind = useCallback((name: string) => unbindParam(nodeId, name), [nodeId, unbindParam]);
   const [idText, setIdText] = useState(nodeId);
   const [idError, setIdError] = useState<string | null>(null);
   useEffect(() => setIdText(nodeId), [nodeId]);
@@ -131,7 +136,14 @@ const NodeInspector = memo(function NodeInspector({ nodeId }: { nodeId: string }
         <form className="params-form" onSubmit={(e) => e.preventDefault()} data-testid="params-form">
           {spec.params.length === 0 && <p className="muted">This layer has no parameters.</p>}
           {spec.params.map((p) => (
-            <ParamField key={p.name} spec={p} value={node.data.params[p.name]} serverError={fieldErrors.get(p.name)} onChange={onChange} />
+            <ParamField
+              key={p.name}
+              spec={p}
+              value={node.data.params[p.name]}
+              serverError={fieldErrors.get(p.name)}
+              onChange={onChange}
+              {...(insideBlock && node.data.layerType !== BLOCK_TYPE ? { block: openBlock, onPromote, onUnbind } : {})}
+            />
           ))}
         </form>
       ) : (
@@ -274,6 +286,7 @@ function SelectionFreeze() {
 }
 
 function GraphInspector() {
+  const openBlock = useBuilder((s) => s.blockPath[s.blockPath.length - 1]);
   const general = useBuilder((s) => s.errors.general);
   const count = useBuilder((s) => s.nodes.length);
   const edges = useBuilder((s) => s.edges.length);
@@ -301,6 +314,7 @@ function GraphInspector() {
           )}
         </p>
       )}
+      {openBlock !== undefined && <BlockParams block={openBlock} />}
       {general.length > 0 && (
         <ul className="error-list" data-testid="graph-errors">
           {general.map((e, i) => (
@@ -357,6 +371,47 @@ function BlockSection({ nodeId, params, onChange, fieldErrors }: BlockSectionPro
         </button>
       </div>
       {!def && name && <p className="field-error">The graph has no block {name}.</p>}
+    </section>
+  );
+}
+
+/**
+ * The open block's declared parameters: each with its default (what a use that sets none gets), the fields
+ * that read it, and Remove once none does.
+ */
+function BlockParams({ block }: { block: string }) {
+  const def = useBuilder((s) => s.blocks[block]);
+  const nodes = useBuilder((s) => s.nodes);
+  const setDefault = useBuilder((s) => s.setBlockParamDefault);
+  const remove = useBuilder((s) => s.removeBlockParam);
+  const specs = declaredParamSpecs(def);
+  const onDefault = useCallback((name: string, value: ParamValue | undefined) => setDefault(name, value), [setDefault]);
+  const docNodes = nodes.map((n) => ({ id: n.id, type: n.data.layerType, params: n.data.params }));
+  return (
+    <section className="block-params" data-testid="block-params">
+      <h3>{block}&apos;s parameters</h3>
+      {specs.length === 0 ? (
+        <p className="muted" data-testid="block-params-none">
+          None yet: select a layer and press ⇡ beside a field to make it one, so that each use of {block} sets its own value.
+        </p>
+      ) : (
+        <form className="params-form" onSubmit={(e) => e.preventDefault()}>
+          {specs.map((p) => {
+            const uses = paramUses(docNodes, p.name);
+            return (
+              <div key={p.name} className="block-param" data-testid={`block-param-${p.name}`}>
+                <ParamField spec={{ ...p, required: false }} value={def?.params?.[p.name]?.default} onChange={onDefault} />
+                <p className="muted" data-testid={`block-param-uses-${p.name}`}>
+                  {uses.length ? `Read by ${uses.join(", ")}` : "Read by no field"}
+                </p>
+                <button type="button" disabled={uses.length > 0} onClick={() => remove(p.name)} title={uses.length ? "Unbind the fields that read it first" : "Remove it, and its value from every use"} data-testid={`remove-block-param-${p.name}`}>
+                  Remove
+                </button>
+              </div>
+            );
+          })}
+        </form>
+      )}
     </section>
   );
 }

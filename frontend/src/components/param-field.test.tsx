@@ -78,4 +78,32 @@ describe("catalog-driven parameter fields", () => {
     rerender(<ParamField spec={spec} value={64} onChange={() => {}} />);
     expect((screen.getByTestId("param-out_features") as HTMLInputElement).value).toBe("64");
   });
+
+  it("inside a block, takes a typed `$name` as a reference and offers to make the field a block parameter", () => {
+    const onChange = vi.fn();
+    const onPromote = vi.fn();
+    render(<ParamField spec={param("Linear", "out_features")} value={10} onChange={onChange} block="Dense" onPromote={onPromote} onUnbind={vi.fn()} />);
+    fireEvent.change(screen.getByTestId("param-out_features"), { target: { value: " $width " } });
+    expect(onChange).toHaveBeenLastCalledWith("out_features", "$width");
+    expect(screen.queryByTestId("field-error-out_features")).toBeNull();
+    fireEvent.click(screen.getByTestId("promote-out_features"));
+    expect(onPromote).toHaveBeenCalledWith("out_features");
+  });
+
+  it("shows a field that reads a block parameter as that reference, with Unbind; outside a block `$` is no number", () => {
+    const onUnbind = vi.fn();
+    const { unmount } = render(<ParamField spec={param("Linear", "bias")} value="$bias" onChange={vi.fn()} block="Dense" onUnbind={onUnbind} />);
+    expect(screen.getByTestId("param-ref-bias").textContent).toBe("$bias");
+    expect(screen.queryByTestId("param-bias")).toBeNull();
+    expect(screen.getByTestId("field-bias").textContent).toContain("Reads block parameter bias: each use of Dense sets it.");
+    fireEvent.click(screen.getByTestId("unbind-bias"));
+    expect(onUnbind).toHaveBeenCalledWith("bias");
+    unmount();
+    const onChange = vi.fn();
+    render(<ParamField spec={param("Linear", "out_features")} value={10} onChange={onChange} />);
+    fireEvent.change(screen.getByTestId("param-out_features"), { target: { value: "$width" } });
+    expect(onChange).not.toHaveBeenCalled();
+    expect(screen.queryByTestId("promote-out_features")).toBeNull();
+  });
 });
+

@@ -1,5 +1,6 @@
 /** One catalog parameter as a form control, checked as the user types. */
 import { memo, useEffect, useId, useRef, useState } from "react";
+import { paramRef } from "@/lib/blocks";
 import { controlFor, formatParam, parseParam, placeholderFor } from "@/lib/catalog";
 import type { ParamSpec, ParamValue } from "@/lib/types";
 
@@ -9,9 +10,16 @@ export interface ParamFieldProps {
   /** The server's complaint about this field, if any. */
   serverError?: string;
   onChange(name: string, value: ParamValue | undefined): void;
+  /**
+   * On a node inside a block, the block's name: the field may read one of its parameters (`$name`, typed
+   * or made with `onPromote`) and stop reading it (`onUnbind`).
+   */
+  block?: string;
+  onPromote?(name: string): void;
+  onUnbind?(name: string): void;
 }
 
-function ParamFieldView({ spec, value, serverError, onChange }: ParamFieldProps) {
+function ParamFieldView({ spec, value, serverError, onChange, block, onPromote, onUnbind }: ParamFieldProps) {
   const id = useId();
   const control = controlFor(spec);
   const [text, setTextState] = useState(() => formatParam(value));
@@ -33,6 +41,11 @@ function ParamFieldView({ spec, value, serverError, onChange }: ParamFieldProps)
 
   const commitText = (raw: string) => {
     setText(raw);
+    if (block !== undefined && paramRef(raw.trim()) !== null) {
+      setLocalError(null); // whether the block declares it is the server's answer
+      onChange(spec.name, raw.trim());
+      return;
+    }
     const res = parseParam(spec, raw);
     setLocalError(res.ok ? null : res.error);
     // Out-of-bounds numbers are committed too: the graph holds what the field shows (the server flags the node).
@@ -48,8 +61,18 @@ function ParamFieldView({ spec, value, serverError, onChange }: ParamFieldProps)
     </label>
   );
 
+  const ref = block !== undefined ? paramRef(value) : null;
   let input: React.ReactNode;
-  if (control === "checkbox") {
+  if (ref !== null) {
+    input = (
+      <span className="param-ref" title={`Each use of block ${block} sets it`}>
+        <code id={id} data-testid={`param-ref-${spec.name}`}>${ref}</code>
+        <button type="button" className="link-button" onClick={() => onUnbind?.(spec.name)} title="Give this field its own value again (the parameter's default)" data-testid={`unbind-${spec.name}`}>
+          Unbind
+        </button>
+      </span>
+    );
+  } else if (control === "checkbox") {
     const checked = value === undefined ? Boolean(spec.default) : Boolean(value);
     input = (
       <input
@@ -96,7 +119,7 @@ function ParamFieldView({ spec, value, serverError, onChange }: ParamFieldProps)
 
   return (
     <div className={`field${error ? " has-error" : ""}${control === "checkbox" ? " field-inline" : ""}`} data-testid={`field-${spec.name}`}>
-      {control === "checkbox" ? (
+      {control === "checkbox" && ref === null ? (
         <>
           {input}
           {label}
@@ -107,11 +130,18 @@ function ParamFieldView({ spec, value, serverError, onChange }: ParamFieldProps)
           {input}
         </>
       )}
+      {block !== undefined && ref === null && onPromote && (
+        <button type="button" className="promote-button" onClick={() => onPromote(spec.name)} title={`Make ${spec.name} a parameter of block ${block}: each use sets its own value`} data-testid={`promote-${spec.name}`}>
+          ⇡ block parameter
+        </button>
+      )}
       <div id={`${id}-help`} className="field-help">
         {error ? (
           <span className="field-error" data-testid={`field-error-${spec.name}`}>
             {error}
           </span>
+        ) : ref !== null ? (
+          <span className="muted">Reads block parameter {ref}: each use of {block} sets it.</span>
         ) : (
           <span className="muted" title={spec.doc}>
             {hint ? `${hint} · ` : ""}

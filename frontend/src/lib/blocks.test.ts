@@ -1,6 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { blockClosure, blockInputCount, declaredParamSpecs, firstUsePrefix, isUsed, nextBlockName, readBlocks, validationInside } from "@/lib/blocks";
-import type { ValidationResult } from "@/lib/types";
+import {
+  blockClosure, blockInputCount, declaredParamSpecs, firstUsePrefix, isUsed, nextBlockName, paramRef, paramUses, promoteToParam, readBlocks,
+  validationInside, withoutUseValue,
+} from "@/lib/blocks";
+import type { GraphDocNode, ValidationResult } from "@/lib/types";
 
 const leaf = { nodes: [{ id: "x", type: "Input" }, { id: "y", type: "Output" }], edges: [{ source: "x", target: "y" }] };
 const outer = {
@@ -53,5 +56,30 @@ describe("blocks", () => {
     expect(blockInputCount({ Two: two, Leaf: leaf }, "Leaf")).toBe(1);
     expect(blockInputCount({ Leaf: leaf }, "Nope")).toBeNull();
     expect(blockInputCount({ Leaf: leaf }, 3)).toBeNull();
+  });
+
+  it("reads a `$name` as a reference to a block parameter, and finds the fields that read one (in lists too)", () => {
+    expect([paramRef("$channels"), paramRef("$"), paramRef("same"), paramRef(3)]).toEqual(["channels", null, null, null]);
+    const nodes: GraphDocNode[] = [{ id: "c1", type: "Conv2d", params: { out_channels: "$ch", kernel_size: ["$k", "$k"] } }, { id: "c2", type: "Conv2d", params: { out_channels: "$ch" } }];
+    expect(paramUses(nodes, "ch")).toEqual(["c1.out_channels", "c2.out_channels"]);
+    expect(paramUses(nodes, "k")).toEqual(["c1.kernel_size"]);
+  });
+
+  it("declares a promoted field with its kind, bounds, choices and nullability, its value as the default", () => {
+    const spec = { name: "mode", kind: "choice" as const, default: "nearest", choices: ["nearest", "bilinear"], doc: "How." };
+    expect(promoteToParam(outer, spec, undefined)).toEqual({
+      name: "mode", def: { ...outer, params: { ...outer.params, mode: { kind: "choice", default: "nearest", choices: ["nearest", "bilinear"], doc: "How." } } },
+    });
+    // A required field with no value gives a declaration without a default: each use must set it.
+    const promoted = promoteToParam(outer, { name: "channels", kind: "int", required: true, default: null, min: 1 }, undefined);
+    expect(promoted.name).toBe("channels_2");
+    expect(promoted.def.params?.channels_2).toEqual({ kind: "int", min: 1 });
+  });
+
+  it("takes a parameter's value off a use of that block only", () => {
+    const params = { block: "Dense", repeat: 2, width: 4 };
+    expect(withoutUseValue("Block", params, "Dense", "width")).toEqual({ block: "Dense", repeat: 2 });
+    expect(withoutUseValue("Block", params, "Other", "width")).toBe(params);
+    expect(withoutUseValue("Linear", params, "Dense", "width")).toBe(params);
   });
 });

@@ -4,7 +4,7 @@
  * and the blocks a block needs. The transformations (make block, ungroup) are the server's.
  */
 import { fromGraphDoc, toGraphDoc, type BuilderNode, type Snapshot } from "@/lib/graph";
-import type { GraphDocEdge, GraphDocNode, GraphError, ParamSpec, ValidationResult } from "@/lib/types";
+import type { GraphDocEdge, GraphDocNode, GraphError, ParamSpec, ParamValue, ValidationResult } from "@/lib/types";
 
 export const BLOCK_TYPE = "Block";
 
@@ -151,4 +151,68 @@ export function blockInputCount(blocks: Blocks, name: unknown): number | null {
     inputCounts.set(def, count);
   }
   return count;
+}
+
+/** The block parameter a value refers to (`"$channels"` → `channels`), or null for a plain value. */
+export function paramRef(value: unknown): string | null {
+  return typeof value === "string" && value.startsWith("$") && value.length > 1 ? value.slice(1) : null;
+}
+
+/** The keys of a layer option that a block parameter declaration keeps (the server's `blocks.declared`). */
+function declarationOf(spec: ParamSpec, value: ParamValue | undefined): BlockParamDecl {
+  const decl: BlockParamDecl = { kind: spec.kind };
+  const initial = value !== undefined ? value : spec.default;
+  if (initial !== undefined && (initial !== null || spec.nullable)) decl.default = initial;
+  if (spec.min != null) decl.min = spec.min;
+  if (spec.max != null) decl.max = spec.max;
+  if (spec.choices?.length) decl.choices = spec.choices;
+  if (spec.nullable) decl.nullable = true;
+  if (spec.doc) decl.doc = spec.doc;
+  return decl;
+}
+
+/** A parameter name the block does not declare yet: `base`, then `base_2`, `base_3`, … */
+function freeParamName(def: BlockDef, base: string): string {
+  const taken = def.params ?? {};
+  if (!(base in taken)) return base;
+  let n = 2;
+  while (`${base}_${n}` in taken) n += 1;
+  return `${base}_${n}`;
+}
+
+/**
+ * Field `spec` of an inner node made a parameter of block `def`: a new declaration of the field's kind and
+ * bounds whose default is the field's value (or its default), named after the field; the field then reads
+ * `"$name"`, so each use of the block sets its own value.
+ */
+export function promoteToParam(def: BlockDef, spec: ParamSpec, value: ParamValue | undefined): { def: BlockDef; name: string } {
+  const name = freeParamName(def, spec.name);
+  return { def: { ...def, params: { ...(def.params ?? {}), [name]: declarationOf(spec, value) } }, name };
+}
+
+/** Where the inside of `def` refers to parameter `name`: `node.field` for each. */
+export function paramUses(nodes: readonly GraphDocNode[], name: string): string[] {
+  const refers = (v: unknown): boolean => paramRef(v) === name || (Array.isArray(v) && v.some(refers));
+  return nodes.flatMap((n) => Object.entries(n.params ?? {}).filter(([, v]) => refers(v)).map(([field]) => `${n.id}.${field}`));
+}
+
+/** `def` with the default of parameter `name` set (or, undefined, removed: each use then has to give one). */
+export function withParamDefault(def: BlockDef, name: string, value: ParamValue | undefined): BlockDef {
+  const decl = def.params?.[name];
+  if (!decl) return def;
+  const { default: _old, ...rest } = decl;
+  return { ...def, params: { ...def.params, [name]: value === undefined ? rest : { ...rest, default: value } } };
+}
+
+/** `def` without parameter `name`. */
+export function withoutParam(def: BlockDef, name: string): BlockDef {
+  const { [name]: _gone, ...params } = def.params ?? {};
+  return { ...def, params };
+}
+
+/** A Block node's params without its value for parameter `name` of block `block`; the same object when it has none. */
+export function withoutUseValue(type: string, params: Record<string, ParamValue>, block: string, name: string): Record<string, ParamValue> {
+  if (type !== BLOCK_TYPE || params.block !== block || !(name in params)) return params;
+  const { [name]: _gone, ...rest } = params;
+  return rest;
 }

@@ -124,4 +124,50 @@ describe("blocks on the canvas", () => {
     expect(Object.keys(s().blocks)).toEqual(["Dense"]);
     expect(ids()).toEqual(["x", "a", "b", "y"]);
   });
+
+  it("makes a field of an inner layer a block parameter: declared with its kind, bounds and value; one undo step", () => {
+    s().openBlock("Dense");
+    s().updateParam("fc", "out_features", 16);
+    expect(s().promoteParam("fc", "out_features")).toBe("out_features");
+    expect(s().nodes.find((n) => n.id === "fc")?.data.params.out_features).toBe("$out_features");
+    expect(s().blocks.Dense?.params).toEqual({
+      width: { kind: "int", default: 8, min: 1 },
+      out_features: { kind: "int", default: 16, min: 1, max: 1048576, doc: "Output size." },
+    });
+    // A field that already reads one is left alone; a second field of the same name gets a fresh name.
+    expect(s().promoteParam("fc", "out_features")).toBeNull();
+    s().updateParam("fc", "bias", false);
+    expect(s().promoteParam("fc", "bias")).toBe("bias");
+    expect(s().blocks.Dense?.params?.bias).toEqual({ kind: "bool", default: false, doc: "Add a bias." });
+    s().undo();
+    expect(s().blocks.Dense?.params?.bias).toBeUndefined();
+    expect(s().nodes.find((n) => n.id === "fc")?.data.params.bias).toBe(false);
+    s().closeBlock(0);
+    expect((graphDocOf(s()).blocks as { Dense: typeof DENSE }).Dense.nodes[1]?.params).toEqual({ out_features: "$out_features", bias: false });
+  });
+
+  it("unbinds a field to its parameter's default, and removes a parameter no field reads from the block and every use", () => {
+    s().openBlock("Dense");
+    s().unbindParam("fc", "out_features");
+    expect(s().nodes.find((n) => n.id === "fc")?.data.params.out_features).toBe(8);
+    s().setBlockParamDefault("width", 5);
+    expect(s().blocks.Dense?.params?.width).toEqual({ kind: "int", default: 5, min: 1 });
+    expect(s().removeBlockParam("width")).toBe(true);
+    expect(s().blocks.Dense?.params).toEqual({});
+    // Both uses on the top graph (a canvas above) drop their values for it.
+    s().closeBlock(0);
+    expect(s().nodes.filter((n) => n.data.layerType === "Block").map((n) => n.data.params)).toEqual([
+      { block: "Dense", repeat: 1 }, { block: "Dense", repeat: 1 },
+    ]);
+    s().undo();
+    expect(s().blockPath).toEqual(["Dense"]);
+    expect(s().blocks.Dense?.params?.width).toEqual({ kind: "int", default: 5, min: 1 });
+    expect(s().parents[0]?.nodes.find((n) => n.id === "a")?.data.params.width).toBe(6);
+  });
+
+  it("refuses to remove a parameter that a field still reads", () => {
+    s().openBlock("Dense");
+    expect(s().removeBlockParam("width")).toBe(false);
+    expect(s().blocks.Dense?.params?.width).toBeDefined();
+  });
 });

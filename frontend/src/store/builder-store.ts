@@ -5,7 +5,10 @@
 import { applyEdgeChanges, applyNodeChanges, type EdgeChange, type NodeChange } from "@xyflow/react";
 import { useStore } from "zustand";
 import { createStore, type StoreApi } from "zustand/vanilla";
-import { BLOCK_TYPE, blockCanvas, firstUsePrefix, readBlocks, validationInside, withCanvas, type Blocks } from "@/lib/blocks";
+import {
+  BLOCK_TYPE, blockCanvas, firstUsePrefix, paramRef, paramUses, promoteToParam, readBlocks, validationInside, withCanvas,
+  withoutParam, withoutUseValue, withParamDefault, type Blocks,
+} from "@/lib/blocks";
 import { indexCatalog, initialParams } from "@/lib/catalog";
 import {
   checkConnection,
@@ -122,6 +125,17 @@ export interface BuilderActions {
   connect(conn: ConnectionRequest): ConnectionCheck;
   checkConnection(conn: ConnectionRequest): ConnectionCheck;
   updateParam(nodeId: string, name: string, value: ParamValue | undefined): void;
+  /**
+   * Inside a block: makes field `field` of node `nodeId` a parameter of the open block (declared with the
+   * field's kind, bounds and value as its default; the field then reads `"$name"`). One undo step; the name.
+   */
+  promoteParam(nodeId: string, field: string): string | null;
+  /** Inside a block: field `field` of node `nodeId` stops reading a block parameter and holds its default. */
+  unbindParam(nodeId: string, field: string): void;
+  /** Sets (undefined: removes) the default of parameter `name` of the open block. */
+  setBlockParamDefault(name: string, value: ParamValue | undefined): void;
+  /** Removes parameter `name` from the open block, and its value from every use; refused (false) while a field reads it. */
+  removeBlockParam(name: string): boolean;
   /** Freezes (false) or unfreezes nodes: the document's node-level `trainable`. One undo step. */
   setTrainable(nodeIds: readonly string[], trainable: boolean): void;
   /** Sets nodes' learning-rate multiplier (`lr_mult`); consecutive edits of the same nodes share one undo step. */
@@ -224,7 +238,7 @@ export function createBuilderStore(): StoreApi<BuilderStore> {
     };
 
     /** Records the current graph as an undo step (unless it continues the same coalesced edit) and applies `next`. */
-    const commit = (next: Partial<Snapshot> & { blocks?: Blocks }, opts: { coalesce?: string; content?: boolean } = {}) => {
+    const commit = (next: Partial<Snapshot> & { blocks?: Blocks; parents?: Snapshot[] }, opts: { coalesce?: string; content?: boolean } = {}) => {
       const s = get();
       const continues = opts.coalesce !== undefined && opts.coalesce === s.coalesceKey;
       const past = continues ? s.past : [...s.past, entry()].slice(-HISTORY_LIMIT);
@@ -429,6 +443,66 @@ export function createBuilderStore(): StoreApi<BuilderStore> {
           return { ...n, data: { ...n.data, params } };
         });
         commit({ nodes }, { coalesce: `param:${nodeId}:${name}` });
+      },
+
+      promoteParam: (nodeId, field) => {
+        const s = get();
+        const open = s.blockPath[s.blockPath.length - 1];
+        const def = open === undefined ? undefined : s.blocks[open];
+        const node = s.nodes.find((n) => n.id === nodeId);
+        const spec = node ? s.layers.get(node.data.layerType)?.params.find((p) => p.name === field) : undefined;
+        if (open === undefined || !def || !node || !spec || paramRef(node.data.params[field]) !== null) return null;
+        const promoted = promoteToParam(def, spec, node.data.params[field]);
+        const nodes = s.nodes.map((n) => (n.id === nodeId ? { ...n, data: { ...n.data, params: { ...n.data.params, [field]: `$${promoted.name}` } } } : n));
+        commit({ nodes, blocks: { ...s.blocks, [open]: promoted.def } });
+        return promoted.name;
+      },
+
+      unbindParam: (nodeId, field) => {
+        const s = get();
+        const open = s.blockPath[s.blockPath.length - 1];
+        const node = s.nodes.find((n) => n.id === nodeId);
+        const name = node ? paramRef(node.data.params[field]) : null;
+        if (open === undefined || !node || name === null) return;
+        const fallback = s.blocks[open]?.params?.[name]?.default;
+        get().updateParam(nodeId, field, fallback === undefined ? undefined : fallback);
+      },
+
+      setBlockParamDefault: (name, value) => {
+        const s = get();
+        const open = s.blockPath[s.blockPath.length - 1];
+        const def = open === undefined ? undefined : s.blocks[open];
+        if (open === undefined || !def?.params?.[name]) return;
+        commit({ blocks: { ...s.blocks, [open]: withParamDefault(def, name, value) } }, { coalesce: `block-param:${open}:${name}` });
+      },
+
+      removeBlockParam: (name) => {
+        const s = get();
+        const open = s.blockPath[s.blockPath.length - 1];
+        const def = open === undefined ? undefined : s.blocks[open];
+        if (open === undefined || !def?.params?.[name]) return false;
+        if (paramUses(toGraphDoc("", snapshot()).nodes, name).length) return false;
+        // Its uses, on the canvases above and in the other blocks, drop their values for it.
+        const level = (snap: Snapshot): Snapshot => ({
+          ...snap,
+          nodes: snap.nodes.map((n) => {
+            const params = withoutUseValue(n.data.layerType, n.data.params, open, name);
+            return params === n.data.params ? n : { ...n, data: { ...n.data, params } };
+          }),
+        });
+        const blocks: Blocks = {};
+        for (const [other, d] of Object.entries(s.blocks)) {
+          blocks[other] = other === open ? withoutParam(d, name) : {
+            ...d,
+            nodes: d.nodes.map((n) => {
+              const own = n.params ?? {};
+              const params = withoutUseValue(n.type, own, open, name);
+              return params === own ? n : { ...n, params };
+            }),
+          };
+        }
+        commit({ blocks, parents: s.parents.map(level) });
+        return true;
       },
 
       setTrainable: (nodeIds, trainable) => {
