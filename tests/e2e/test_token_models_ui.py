@@ -118,3 +118,22 @@ def test_a_tied_output_head_is_picked_in_the_inspector_and_the_server_says_when_
     assert params == 96 * 48 + 4 * 128 * (48 + 128) + 2 * 4 * 128 + 128 * 96 + 96
     page.get_by_test_id("node-next").click()
     expect(page.get_by_test_id("node-tie")).to_have_value("embed")
+
+
+def test_the_transformer_template_trains_on_a_sequence_task_and_the_lstm_on_the_characters(page: Page, live_server):
+    # The other two of the four (template, set) pairs, also from the builder.
+    load_template(page, "transformer_encoder")
+    run_id = train(page, "sequences", {"task": "majority", "size": "1500"}, "3")
+    status, run = live_server.api.get(f"/api/runs/{run_id}")
+    assert (status, run["dataset"], run["final_metrics"]["epoch"]) == (200, "sequences", 3)
+    assert run["graph"]["nodes"][4]["params"]["block"] == "EncoderLayer"  # trained in its blocks
+
+    page.goto("/")
+    load_template(page, "lstm_text")
+    set_param(page, "fc", "out_features", "96")
+    expect(page.get_by_test_id("node-shape-fc")).to_have_text("(96)")
+    run_id = train(page, "chars", {"length": "16", "target": "next", "size": "1500"}, "2",
+                   refused="Input 'tokens' expects [16]")
+    status, run = live_server.api.get(f"/api/runs/{run_id}")
+    assert (status, run["dataset"], run["dataset_options"]["target"]) == (200, "chars", "next")
+    assert run["final_metrics"]["epoch"] == 2
