@@ -132,3 +132,45 @@ def test_a_big_generated_set_is_drawn_only_as_large_as_the_decode_budget(api, al
     assert outside.status_code == 400
     assert outside.json()["detail"] == ("sample must be an index from 0 to 333, got 500 (a set this big is probed "
                                         "on a draw of 334 samples with the same options: NETBUILDER_CHECK_DECODE_BYTES)")
+
+
+DENSE_BLOCKS = {
+    "format": "netbuilder.graph/1", "name": "Blocks",
+    "blocks": {
+        "Dense": {"params": {"width": {"kind": "int", "default": 8, "min": 1}},
+                  "nodes": [{"id": "x", "type": "Input"}, {"id": "fc", "type": "Linear", "params": {"out_features": "$width"}},
+                            {"id": "act", "type": "ReLU"}, {"id": "y", "type": "Output"}],
+                  "edges": [{"source": "x", "target": "fc"}, {"source": "fc", "target": "act"}, {"source": "act", "target": "y"}]},
+        "Twice": {"nodes": [{"id": "x", "type": "Input"}, {"id": "inner", "type": "Block", "params": {"block": "Dense", "repeat": 2, "width": 2}},
+                            {"id": "y", "type": "Output"}],
+                  "edges": [{"source": "x", "target": "inner"}, {"source": "inner", "target": "y"}]}},
+    "nodes": [{"id": "x", "type": "Input", "params": {"shape": [2]}},
+              {"id": "mlp", "type": "Block", "params": {"block": "Dense", "repeat": 2, "width": 2}},
+              {"id": "outer", "type": "Block", "params": {"block": "Twice"}},
+              {"id": "y", "type": "Output"}],
+    "edges": [{"source": "x", "target": "mlp"}, {"source": "mlp", "target": "outer"}, {"source": "outer", "target": "y"}],
+}
+
+
+def test_the_nodes_inside_each_blocks_first_copy_show_their_outputs_by_path(api, alice):
+    answer = probe(api, alice, graph=DENSE_BLOCKS, dataset="moons", sample=5)
+
+    assert answer.status_code == 200, answer.json()
+    nodes = answer.json()["nodes"]
+    assert set(nodes) == {"x", "mlp", "outer", "y", "mlp/1/x", "mlp/1/fc", "mlp/1/act", "mlp/1/y", "outer/1/x",
+                          "outer/1/inner", "outer/1/y", "outer/1/inner/1/x", "outer/1/inner/1/fc",
+                          "outer/1/inner/1/act", "outer/1/inner/1/y"}
+    torch.manual_seed(0)  # the probe's fresh weights
+    model = compile_graph(DENSE_BLOCKS).eval()
+    x = load_dataset("moons").x[5:6]
+    with torch.no_grad():
+        fc = model.get_submodule("mlp.0.fc")(x)
+        first = model.get_submodule("mlp.0")(x)
+        second = model.get_submodule("mlp.1")(first)  # feeds the next block
+        inner_fc = model.get_submodule("outer.0.inner.0.fc")(second)
+    assert nodes["mlp/1/x"]["preview"]["values"] == pytest.approx(x[0].tolist(), abs=1e-5)
+    assert nodes["mlp/1/fc"]["preview"]["values"] == pytest.approx(fc[0].tolist(), abs=1e-4)
+    assert nodes["mlp/1/y"] == nodes["mlp/1/act"] and nodes["mlp/1/y"]["min"] >= 0.0
+    assert nodes["mlp/1/y"]["preview"]["values"] == pytest.approx(first[0].tolist(), abs=1e-4)
+    assert nodes["outer/1/inner/1/fc"]["preview"]["values"] == pytest.approx(inner_fc[0].tolist(), abs=1e-4)
+    assert nodes["mlp"]["shape"] == nodes["outer/1/inner/1/fc"]["shape"] == [2]

@@ -194,3 +194,23 @@ def test_a_field_made_a_block_parameter_lets_each_use_set_its_own_value(page: Pa
     page.get_by_test_id("breadcrumb-top").click()
     expect(page.get_by_test_id("node-shape-d2")).to_have_text("(4)")
     expect(page.get_by_test_id("node-shape-d1")).to_have_text("(16)")
+
+
+def test_probe_shows_the_outputs_inside_a_block_on_its_canvas(page: Page, tmp_path, screenshot):
+    graph = {**DENSE_TWICE, "nodes": [{**n, "params": {"shape": [2]}} if n["id"] == "x" else n
+                                      for n in DENSE_TWICE["nodes"]]}
+    import_graph(page, tmp_path, graph, "dense_probe")
+    page.get_by_test_id("probe-toggle").click()
+    expect(page.get_by_test_id("probe-dataset")).to_have_value("spirals")  # the first set that fits Input [2]
+    expect(node(page, "d1").get_by_test_id("probe-bars").locator("rect")).to_have_count(16)
+    expect(node(page, "y").get_by_test_id("probe-bars").locator("rect")).to_have_count(2)
+    node(page, "d1").dblclick()
+    expect(page.get_by_test_id("breadcrumb-current")).to_have_text("Dense")
+    # The block's own nodes, as its first use computes them: its Input gets the 2 values of the sample,
+    # its Output the 16 of its ReLU (not the top graph's y).
+    expect(node(page, "x").get_by_test_id("probe-bars").locator("rect")).to_have_count(2)
+    expect(node(page, "fc").get_by_test_id("probe-bars").locator("rect")).to_have_count(16)
+    expect(node(page, "y").get_by_test_id("probe-bars").locator("rect")).to_have_count(16)
+    set_param(page, "fc", "out_features", "5")  # the probe follows an edit inside
+    expect(node(page, "act").get_by_test_id("probe-bars").locator("rect")).to_have_count(5)
+    screenshot()

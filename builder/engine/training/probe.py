@@ -34,25 +34,45 @@ CHANNELS_MAX = 16  # the channels of a 3-D output that are shown
 
 
 class NodeRecorder(torch.fx.Interpreter):
-    """Runs a GraphModule node by node and keeps the value of every graph node (and of the Inputs)."""
+    """Runs a GraphModule node by node and keeps the value of every graph node (and of the Inputs).
 
-    def __init__(self, module: torch.fx.GraphModule) -> None:
+    With `inside_blocks`, the first copy of each Block node is run node by node too, its nodes' values
+    kept under their validation paths (``stage1/1/c1``, blocks inside blocks ``stage1/1/inner/1/c1``): what
+    a block's canvas shows (its first use's first copy, or any use's, by its prefix)."""
+
+    def __init__(self, module: torch.fx.GraphModule, *, inside_blocks: bool = False, prefix: str = "",
+                 values: dict[str, Any] | None = None) -> None:
         super().__init__(module)
-        self.values: dict[str, Any] = {}
+        self.inside_blocks, self.prefix = inside_blocks, prefix
+        self.values: dict[str, Any] = {} if values is None else values
 
     def run_node(self, n: torch.fx.Node) -> Any:
         value = super().run_node(n)
         if n.op == "placeholder":
-            self.values[str(n.target)] = value
+            self.values[self.prefix + str(n.target)] = value
         elif "netbuilder_node" in n.meta:
-            self.values[n.meta["netbuilder_node"]] = value
+            self.values[self.prefix + n.meta["netbuilder_node"]] = value
+        return value
+
+    def call_module(self, target: Any, args: Any, kwargs: Any) -> Any:
+        node_id, _, copy = str(target).rpartition(".")
+        block = self.fetch_attr(target)
+        # A Block node's first copy: `<node>.0`, a GraphModule built from the block (compile._block).
+        if not (self.inside_blocks and copy == "0" and isinstance(block, torch.fx.GraphModule) and "outputs" in block.meta):
+            return super().call_module(target, args, kwargs)
+        at = f"{self.prefix}{node_id}/1/"
+        value = NodeRecorder(block, inside_blocks=True, prefix=at, values=self.values).run(*args, **kwargs)
+        outputs = block.meta["outputs"]  # its Output nodes show what flows into them, as on the top graph
+        for out, result in zip(outputs, value if len(outputs) > 1 else (value,), strict=True):
+            self.values[at + out["node"]] = result
         return value
 
 
 def probe_graph(graph: Any, dataset: Dataset, *, sample: int,
                 state_dict: dict[str, torch.Tensor] | None = None) -> dict[str, Any]:
     """Every node's output for sample `sample` of `dataset`: ``{"sample": {"index", "label"},
-    "nodes": {node_id: {"shape", "mean", "std", "min", "max", "preview"}}}``.
+    "nodes": {node_id: {"shape", "mean", "std", "min", "max", "preview"}}}``; the nodes inside the first
+    copy of each Block node are there too, by path (``stage1/1/c1``).
 
     The model is freshly initialised (seed 0) unless `state_dict` (a trained run's weights) is given; it
     runs in eval mode without gradients. Raises GraphError (the graph's errors), RunPlanError naming the
@@ -80,7 +100,7 @@ def probe_graph(graph: Any, dataset: Dataset, *, sample: int,
     if state_dict is not None:
         apply_state_dict(model, state_dict)  # by the weights' rules: its data scaling is the dataset's here
     model.eval()
-    recorder = NodeRecorder(model)
+    recorder = NodeRecorder(model, inside_blocks=True)
     with torch.no_grad():
         recorder.run(dataset.x[sample:sample + 1])
     structure = analysis.structure

@@ -46,13 +46,13 @@ function LayerNodeView({ id, data, selected }: NodeProps<LayerNode>) {
   const errors = useBuilder((s) => s.errors.byNode[id]);
   const warnings = useBuilder((s) => s.errors.warningsByNode[id]);
   const catalogLoaded = useBuilder((s) => s.catalog !== null);
-  // Probe answers the top graph's nodes: on a block's canvas an inner id would read another node's output.
-  const onTopGraph = useBuilder((s) => s.blockPath.length === 0);
-  const probe = useProbe((s) => (s.on && onTopGraph ? s.result?.nodes[id] : undefined));
+  // On a block's canvas the probe's answer for this node is under its path in the block's first use.
+  const prefix = useBuilder((s) => s.canvasPrefix);
+  const probe = useProbe((s) => (s.on && prefix !== null ? s.result?.nodes[prefix + id] : undefined));
   // The last run's pictures, unless Probe mode shows this graph's own outputs.
   const probing = useProbe((s) => s.on);
   const picturesOn = useRunPictures((s) => s.on && s.pictures !== null);
-  const runPictures = picturesOn && !probing;
+  const runPictures = picturesOn && !probing && prefix === ""; // a run's pictures are of the top graph's nodes
   // Only variadic nodes (Add, Concat) grow ports with their edges; others never look at the edge list.
   // One index per edge list (lib/port-index) makes each node's lookup O(1), not a scan of every edge.
   const highestPort = useBuilder((s) => (spec && spec.inputs.max !== null ? -1 : highestInPort(s.edges, id)));

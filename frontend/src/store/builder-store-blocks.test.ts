@@ -66,8 +66,10 @@ describe("blocks on the canvas", () => {
 
   it("opens a block on the canvas and shows its first use's copy: shapes and errors by inner id", () => {
     s().applyValidation(s().revision, ANSWER);
+    expect(s().canvasPrefix).toBe("");
     s().openBlock("Dense");
     expect(s().blockPath).toEqual(["Dense"]);
+    expect(s().canvasPrefix).toBe("a/1/"); // the probe's and validation's keys for this canvas's nodes
     expect(ids()).toEqual(["x", "fc", "y"]);
     expect(s().validation?.value.nodes.fc?.shape).toEqual([6]);
     expect(Object.keys(s().validation?.value.nodes ?? {})).toEqual(["x", "fc", "y"]);

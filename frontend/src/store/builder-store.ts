@@ -76,6 +76,11 @@ export interface BuilderState {
   blocks: Blocks;
   /** The blocks opened, outermost first; empty on the top graph. */
   blockPath: string[];
+  /**
+   * What the server's per-node answers (validation, probe) prefix the canvas's node ids with: "" on the top
+   * graph, `stage1/1/` on a block's canvas (its first use's first copy); null when the block has no use.
+   */
+  canvasPrefix: string | null;
   /** The canvases of the levels above the open block (the top graph first), as they were left. */
   parents: Snapshot[];
   past: HistoryEntry[];
@@ -190,6 +195,7 @@ function initialState(): BuilderState {
     edges: [],
     blocks: {},
     blockPath: [],
+    canvasPrefix: "",
     parents: [],
     past: [],
     future: [],
@@ -229,12 +235,13 @@ export function createBuilderStore(): StoreApi<BuilderStore> {
     const view = (st: Pick<BuilderState, "graphValidation" | "nodes" | "edges" | "blocks" | "blockPath" | "parents">) => {
       const ids = new Set(st.nodes.map((n) => n.id));
       const full = st.graphValidation;
-      if (!full || !st.blockPath.length) return { validation: full, errors: indexErrors(full?.value ?? null, ids) };
+      if (!st.blockPath.length) return { validation: full, errors: indexErrors(full?.value ?? null, ids), canvasPrefix: "" };
       const top = toGraphDoc("", st.parents[0] as Snapshot).nodes;
       const prefix = firstUsePrefix(top, st.blocks, st.blockPath);
+      if (!full) return { validation: full, errors: indexErrors(null, ids), canvasPrefix: prefix };
       const empty: ValidationResult = { ...full.value, nodes: {}, errors: [], warnings: [] };
       const inside = prefix === null ? empty : validationInside(full.value, prefix);
-      return { validation: { revision: full.revision, value: inside }, errors: indexErrors(inside, ids) };
+      return { validation: { revision: full.revision, value: inside }, errors: indexErrors(inside, ids), canvasPrefix: prefix };
     };
 
     /** Records the current graph as an undo step (unless it continues the same coalesced edit) and applies `next`. */
@@ -665,6 +672,7 @@ export function createBuilderStore(): StoreApi<BuilderStore> {
           edges: graph.edges,
           blocks: readBlocks(blocks),
           blockPath: [],
+          canvasPrefix: "",
           parents: [],
           past: [],
           future: [],
@@ -692,6 +700,7 @@ export function createBuilderStore(): StoreApi<BuilderStore> {
           edges: [],
           blocks: {},
           blockPath: [],
+          canvasPrefix: "",
           parents: [],
           past: [],
           future: [],
