@@ -48,6 +48,10 @@ def load_template(page: Page, template_id: str) -> None:
     page.get_by_test_id("templates-button").click()
     page.get_by_test_id(f"template-{template_id}").click()
     expect(page.get_by_test_id("templates-dialog")).to_have_count(0)
+    # A template reaches the canvas once laid out, then Fit animates for 200 ms: a click before that can
+    # land beside the node it aims at (a loaded machine's CI run once did).
+    expect(page.get_by_test_id("canvas")).to_have_attribute("data-laying-out", "false")
+    page.wait_for_timeout(300)
 
 
 def wait_valid(page: Page) -> None:

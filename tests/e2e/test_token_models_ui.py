@@ -8,19 +8,9 @@ import importlib.util
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.e2e.test_builder import load_template, set_param
+
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
-
-
-def load_template(page: Page, template_id: str) -> None:
-    page.get_by_test_id("templates-button").click()
-    page.get_by_test_id(f"template-{template_id}").click()
-    expect(page.get_by_test_id("templates-dialog")).to_have_count(0)
-
-
-def set_param(page: Page, node_id: str, name: str, value: str) -> None:
-    page.get_by_test_id(f"node-{node_id}").click()
-    expect(page.get_by_test_id("node-id-input")).to_have_value(node_id)
-    page.get_by_test_id(f"param-{name}").fill(value)
 
 
 def train(page: Page, dataset: str, options: dict[str, str], epochs: str, *, refused: str | None = None) -> int:
@@ -106,6 +96,7 @@ def test_a_tied_output_head_is_picked_in_the_inspector_and_the_server_says_when_
     expect(page.get_by_test_id("summary-status")).to_have_text("Valid")
     params = int(page.get_by_test_id("summary-params").inner_text().replace(",", ""))
     page.get_by_test_id("node-next").click()
+    expect(page.get_by_test_id("node-id-input")).to_have_value("next")
     page.get_by_test_id("node-tie").select_option("embed")
     weights = page.get_by_test_id("shared-weights")
     expect(weights).to_contain_text("ties to 'embed', whose weight is [96, 48], but this Linear's is [96, 128]")
