@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from builder.engine.graph import compile_graph, list_templates, validate
+from builder.engine.graph import compile_graph, export_python, list_templates, validate
 from builder.engine.graph.blocks import flatten, ungroup
 
 
@@ -71,3 +71,17 @@ def test_the_transformer_template_ungrouped_computes_the_same_on_the_same_weight
     tokens = torch.randint(0, 128, (3, 16))
     with torch.no_grad():
         torch.testing.assert_close(blocked(tokens), flat(tokens))
+
+
+def test_the_transformer_templates_model_py_class_follows_its_parameters_into_inferred_sizes():
+    source = export_python(template("transformer_encoder"))
+    assert "class EncoderLayer(nn.Module):\n    def __init__(self, d_model=32, nhead=4, dim_feedforward=64, dropout=0.1):" in source
+    assert "self.norm1 = nn.LayerNorm(normalized_shape=[d_model])" in source  # inferred [32], written as the parameter
+    namespace: dict = {}
+    exec(compile(source, "model.py", "exec"), namespace)
+    wide = namespace["EncoderLayer"](d_model=64, nhead=8, dim_feedforward=128).eval()  # a size no use has
+    reference = torch.nn.TransformerEncoderLayer(64, 8, dim_feedforward=128, batch_first=True).eval()
+    wide.load_state_dict(reference.state_dict())
+    x = torch.randn(2, 5, 64)
+    with torch.no_grad():
+        torch.testing.assert_close(wide(x), reference(x))

@@ -416,10 +416,17 @@ def _as_parameter(value: Any, raw: Any, declared: dict[str, Any], *, inferred: b
     """An inner argument as the block class writes it: a declared parameter's name where it stands for one."""
     if isinstance(raw, str) and raw.startswith("$") and raw[1:] in declared:
         return _Code(raw[1:])
-    if inferred and not isinstance(value, bool) and isinstance(value, int):
+    if not inferred:
+        return _plain(value)
+    if isinstance(value, int) and not isinstance(value, bool):
         name = next((k for k, v in declared.items() if v == value and not isinstance(v, bool)), None)
-        if name is not None:
-            return _Code(name)
+        return _plain(value) if name is None else _Code(name)
+    if isinstance(value, list | tuple) and value and all(isinstance(v, int) and not isinstance(v, bool) for v in value):
+        # An inferred size list (a LayerNorm's normalized_shape [32] in a block of d_model=32): each size that
+        # is a parameter's value is written as that parameter, so the class follows it.
+        items = [_as_parameter(v, None, declared, inferred=True) for v in value]
+        if any(isinstance(item, _Code) for item in items):
+            return _Code("[" + ", ".join(str(item) for item in items) + "]")
     return _plain(value)
 
 
