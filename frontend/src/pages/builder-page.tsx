@@ -75,16 +75,20 @@ function useInitialLoad(): { error: string | null; focus: string | null } {
       try {
         const loaded = fromGraphDoc(draft.graph);
         const architecture = draft.architectureId !== null && draft.architectureVersion !== null ? { id: draft.architectureId, version: draft.architectureVersion } : null;
-        void store.loadGraph(loaded, { architecture, dirty: true, lastRunId: draft.runId ?? null }).then(() => {
-          if (!node) return;
-          const s = builderStore.getState();
-          if (!s.nodes.some((n) => n.id === node)) {
-            s.toast(`There is no node ${node} in this graph.`, "error");
-            return;
-          }
-          s.selectOnly(node);
-          setFocus(node);
-        });
+        // In a task of its own, after the page's first one: drawing a big draft (React Flow's lookups of
+        // a thousand nodes) and mounting the page together made one task of over 200 ms.
+        setTimeout(() => {
+          void store.loadGraph(loaded, { architecture, dirty: true, lastRunId: draft.runId ?? null }).then(() => {
+            if (!node) return;
+            const s = builderStore.getState();
+            if (!s.nodes.some((n) => n.id === node)) {
+              s.toast(`There is no node ${node} in this graph.`, "error");
+              return;
+            }
+            s.selectOnly(node);
+            setFocus(node);
+          });
+        }, 0);
         if (!draft.runId && architecture) void rememberLatestRun(architecture.id);
         if (draftIsNews(draft)) store.toast("Restored your unsaved draft from this browser.", "info");
         return;
