@@ -386,6 +386,43 @@ def test_a_recurrent_layers_init_applies_to_every_weight_and_zeroes_every_bias()
             torch.testing.assert_close(product.detach(), torch.eye(k), atol=1e-5, rtol=0)
 
 
+def test_attention_layers_init_their_matrices_zero_their_biases_and_keep_the_layer_norms():
+    torch.manual_seed(0)
+    mha = compile_graph(layer_graph("MultiheadAttention", [5, 8], num_heads=2, init="xavier_uniform")).layer
+    assert mha.in_proj_weight.abs().max() <= math.sqrt(6 / (8 + 24))  # [24, 8]: q, k and v stacked
+    assert mha.out_proj.weight.abs().max() <= math.sqrt(6 / 16) and mha.in_proj_bias.abs().max() == 0
+    g = layer_graph("TransformerEncoder", [5, 8], nhead=2, dim_feedforward=16, num_layers=2, norm=True, init="normal",
+                    init_std=0.5)
+    stack = compile_graph(g).layer
+    for name, p in stack.named_parameters():
+        if "norm" in name:  # the LayerNorms keep torch's ones and zeros, as nn.Transformer's own reset does
+            assert torch.equal(p.detach(), torch.ones_like(p) if name.endswith("weight") else torch.zeros_like(p)), name
+        elif name.endswith("bias"):
+            assert p.abs().max() == 0, name
+        else:
+            assert p.dim() == 2 and abs(p.std().item() - 0.5) < 0.15, name
+    source = export_python(g)
+    assert "        nn.init.normal_(self.layer.layers[1].linear2.weight, std=0.5)\n" in source
+    assert "norm1.bias" not in source  # nothing to say about a LayerNorm
+    same_as_compiled(g, torch.randn(2, 5, 8))
+    decoder = layer_graph("TransformerDecoderLayer", [5, 8], nhead=2, dim_feedforward=16, init="zeros")
+    decoder["nodes"].insert(1, node("memory", "Input", shape=[3, 8]))
+    decoder["edges"].append({"source": "memory", "target": "layer", "port": 1})
+    layer = compile_graph(decoder).layer
+    assert layer.multihead_attn.in_proj_weight.abs().max() == 0 and layer.norm3.weight.min() == 1
+    same_as_compiled(decoder, torch.randn(2, 5, 8), torch.randn(2, 3, 8))
+
+
+def test_an_embedding_bags_init_keeps_its_padding_row_zero():
+    torch.manual_seed(0)
+    g = layer_graph("EmbeddingBag", [4], "int64", num_embeddings=10, embedding_dim=6, padding_idx=3, init="uniform")
+    bag = compile_graph(g).layer
+    assert bag.weight[3].abs().max() == 0 and -0.1 <= bag.weight.min() and bag.weight.max() <= 0.1
+    assert "        nn.init.uniform_(self.layer.weight, a=-0.1, b=0.1)\n        nn.init.zeros_(self.layer.weight[3])\n" in (
+        export_python(g))
+    same_as_compiled(g, torch.randint(0, 10, (2, 4)))
+
+
 def test_init_settings_that_do_nothing_are_warnings():
     result = validate(layer_graph("Linear", [4], out_features=2, init="xavier_uniform", init_std=0.5, init_b=1.0))
     assert result["ok"]
@@ -588,6 +625,12 @@ INIT_CASES = {  # every layer type that takes init: an input and its params
     "ConvTranspose3d": ([2, 3, 4, 5], "float32", {"out_channels": 3, "kernel_size": 2}),
     "RNN": ([5, 3], "float32", {"hidden_size": 4}), "GRU": ([5, 3], "float32", {"hidden_size": 4}),
     "LSTM": ([5, 3], "float32", {"hidden_size": 4, "num_layers": 2}),
+    "EmbeddingBag": ([4], "int64", {"num_embeddings": 10, "embedding_dim": 3}),
+    "MultiheadAttention": ([5, 4], "float32", {"num_heads": 2}),
+    "TransformerEncoderLayer": ([5, 4], "float32", {"nhead": 2, "dim_feedforward": 8}),
+    "TransformerEncoder": ([5, 4], "float32", {"nhead": 2, "dim_feedforward": 8, "num_layers": 2, "norm": True}),
+    "TransformerDecoderLayer": ([5, 4], "float32", {"nhead": 2, "dim_feedforward": 8}),  # and a memory [3, 4]
+    "TransformerDecoder": ([5, 4], "float32", {"nhead": 2, "dim_feedforward": 8, "num_layers": 2}),
 }
 
 
@@ -609,13 +652,22 @@ def test_init_zeros_zeroes_every_weight_of_every_layer_that_takes_it_in_compile_
                    node("layer", "Bilinear", init="zeros", **params), node("y", "Output")],
                   [("a", "layer"), ("b", "layer", 1), ("layer", "y")], name="Zeros")
         inputs = [torch.randn(2, 4), torch.randn(2, 5)]
+    elif layer_type.startswith("TransformerDecoder"):
+        g = graph([node("a", "Input", shape=shape), node("memory", "Input", shape=[3, 4]),
+                   node("layer", layer_type, init="zeros", **params), node("y", "Output")],
+                  [("a", "layer"), ("memory", "layer", 1), ("layer", "y")], name="Zeros")
+        inputs = [torch.randn(2, *shape), torch.randn(2, 3, 4)]
     else:
         g = {**layer_graph(layer_type, shape, dtype, init="zeros", **params), "name": "Zeros"}
         inputs = [torch.randint(0, 10, (2, *shape)) if dtype == "int64" else torch.randn(2, *shape)]
     gm = same_as_compiled(g, *inputs)
     fresh = exported(g)
     for module in (gm, fresh):
-        assert all(p.abs().max() == 0 for p in module.parameters())
+        for name, p in module.named_parameters():
+            if p.dim() == 1 and "bias" not in name.rsplit(".", 1)[-1]:  # a Transformer layer's LayerNorm scales keep torch's ones
+                assert torch.equal(p.detach(), torch.ones_like(p)), name
+            else:
+                assert p.abs().max() == 0, name
 
 
 def test_an_lstm_with_proj_size_is_refused_for_onnx_naming_the_node(tmp_path):

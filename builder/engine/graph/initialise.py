@@ -3,7 +3,8 @@
 One description, :func:`init_calls`, gives the ``nn.init`` calls of a node; the compiler makes them on the
 built module (:func:`initialise`) and ``model.py`` writes them into ``__init__`` (:func:`init_lines`), so the
 two start alike and a seeded compile is reproducible. With any ``init`` but ``default`` a layer's biases
-start at zero (the usual convention), and an Embedding's ``padding_idx`` row is zeroed again.
+start at zero (the usual convention), and an Embedding's ``padding_idx`` row is zeroed again; a layer's
+one-dimensional weights that are not biases (the LayerNorm scales inside a Transformer layer) keep torch's.
 """
 
 from __future__ import annotations
@@ -70,13 +71,17 @@ def init_calls(p: dict[str, Any], names: list[str], padding_idx: int | None = No
         return []
     calls: list[tuple[str, str, dict]] = []
     for name in names:
-        if "bias" in name.split(".")[-1]:  # bias, bias_ih_l0, in_proj_bias
+        if _is_bias(name):
             calls.append((name, "zeros_", {}))
         else:
             calls.append((name, f"{p['init']}_", _arguments(p)))
     if padding_idx is not None:
         calls.append((f"weight[{padding_idx}]", "zeros_", {}))  # a padding token's vector stays zero
     return calls
+
+
+def _is_bias(name: str) -> bool:
+    return "bias" in name.split(".")[-1]  # bias, bias_ih_l0, in_proj_bias, self_attn.out_proj.bias
 
 
 def _tensor(owner: nn.Module | torch.Tensor, name: str) -> torch.Tensor:
@@ -99,7 +104,8 @@ def init_lines(attribute: str, calls: list[tuple[str, str, dict]]) -> list[str]:
     """``model.py``'s ``__init__`` lines for `calls`: ``nn.init.xavier_uniform_(self.fc.weight)``."""
     lines = []
     for name, fn, kwargs in calls:
-        target = attribute if not name else f"{attribute}{'' if name.startswith('[') else '.'}{name}"
+        # A submodule of a stack is an item: self.enc.layers[0].linear1.weight
+        target = attribute + "".join(f"[{part}]" if part.isdigit() else f".{part}" for part in name.split(".") if part)
         arguments = "".join(f", {k}={v!r}" for k, v in kwargs.items())
         lines.append(f"        nn.init.{fn}({target}{arguments})")
     return lines
@@ -112,5 +118,14 @@ def module_init_calls(layer: Any, params: dict[str, Any], module: nn.Module | No
     if module is None:
         with torch.device("meta"):
             module = layer.build(params)
-    padding = params.get("padding_idx") if layer.type == "Embedding" else None
-    return init_calls(params, [name for name, _ in module.named_parameters()], padding)
+    padding = params.get("padding_idx") if layer.type in ("Embedding", "EmbeddingBag") else None
+    # The weights are the matrices (and the biases); the one-dimensional scales of a Transformer layer's
+    # LayerNorms keep torch's ones, as nn.Transformer's own xavier_uniform_ of every p.dim() > 1 does.
+    tensors = dict(module.named_parameters())
+
+    def weighs(name: str) -> bool:
+        if not _is_bias(name):
+            return tensors[name].dim() > 1
+        weight = tensors.get(name[::-1].replace("saib", "thgiew", 1)[::-1])  # its own weight: bias_ih_l0 → weight_ih_l0
+        return weight is None or weight.dim() > 1
+    return init_calls(params, [name for name in tensors if weighs(name)], padding)

@@ -223,6 +223,7 @@ register(Layer(
         _param("mode", "choice", "How the bag's vectors combine.", default="mean", choices=("mean", "sum", "max")),
         _param("padding_idx", "int", "Token id left out of every bag, its vector zero (null: none).", nullable=True,
                min=-MAX_SIZE, max=MAX_SIZE),
+        *INIT_OPTIONS,
     ),
     infer=_embedding_bag,
     count_params=lambda p: p["num_embeddings"] * p["embedding_dim"],
@@ -845,6 +846,7 @@ register(Layer(
         IS_CAUSAL,
         _param("return", "choice", "Which result flows on: output ([L, embed_dim]) or the attention weights "
                "averaged over heads ([L, S]).", default="output", choices=("output", "weights")),
+        *INIT_OPTIONS,
     ),
     infer=_attention, forward=_attention_forward, count_params=_attention_count, flops=_attention_flops,
 ))
@@ -945,7 +947,7 @@ for _type, _inputs in (("TransformerEncoderLayer", 1), ("TransformerDecoderLayer
     register(Layer(
         type=_type, category="Attention", module=getattr(nn, _type), inputs=(_inputs, _inputs + 1),
         input_names=_names, fixed_kwargs={"batch_first": True}, forward_only=frozenset({"is_causal"}), doc=_doc,
-        params=(*_LAYER_PARAMS, IS_CAUSAL),
+        params=(*_LAYER_PARAMS, IS_CAUSAL, *INIT_OPTIONS),
         infer=_transformer, forward=_forward, count_params=_transformer_count(_inputs), flops=_transformer_flops,
     ))
     register(Layer(
@@ -954,7 +956,7 @@ for _type, _inputs in (("TransformerEncoderLayer", 1), ("TransformerDecoderLayer
             + _doc[0].lower() + _doc[1:],
         params=(*_LAYER_PARAMS, _count("num_layers", "Layers in the stack.", default=2),
                 _param("norm", "bool", "A LayerNorm after the last layer (as nn.Transformer has).", default=False),
-                IS_CAUSAL),
+                IS_CAUSAL, *INIT_OPTIONS),
         construct=_stack(getattr(nn, _type), getattr(nn, _stack_type),
                          "decoder_layer" if _inputs == 2 else "encoder_layer"),
         infer=_transformer, forward=_forward, count_params=_transformer_count(_inputs), flops=_transformer_flops,
