@@ -126,6 +126,7 @@ def module_init_calls(layer: Any, params: dict[str, Any], module: nn.Module | No
     def weighs(name: str) -> bool:
         if not _is_bias(name):
             return tensors[name].dim() > 1
-        weight = tensors.get(name[::-1].replace("saib", "thgiew", 1)[::-1])  # its own weight: bias_ih_l0 → weight_ih_l0
+        head, dot, last = name.rpartition(".")
+        weight = tensors.get(head + dot + last.replace("bias", "weight"))  # its own: bias_ih_l0 → weight_ih_l0
         return weight is None or weight.dim() > 1
     return init_calls(params, [name for name in tensors if weighs(name)], padding)

@@ -386,7 +386,7 @@ function BlockParams({ block }: { block: string }) {
   const remove = useBuilder((s) => s.removeBlockParam);
   const specs = declaredParamSpecs(def);
   const onDefault = useCallback((name: string, value: ParamValue | undefined) => setDefault(name, value), [setDefault]);
-  const docNodes = nodes.map((n) => ({ id: n.id, type: n.data.layerType, params: n.data.params }));
+  const docNodes = nodes.map((n) => ({ id: n.id, params: n.data.params }));
   return (
     <section className="block-params" data-testid="block-params">
       <h3>{block}&apos;s parameters</h3>

@@ -191,7 +191,7 @@ export function promoteToParam(def: BlockDef, spec: ParamSpec, value: ParamValue
 }
 
 /** Where the inside of `def` refers to parameter `name`: `node.field` for each. */
-export function paramUses(nodes: readonly GraphDocNode[], name: string): string[] {
+export function paramUses(nodes: readonly { id: string; params?: Record<string, ParamValue> }[], name: string): string[] {
   const refers = (v: unknown): boolean => paramRef(v) === name || (Array.isArray(v) && v.some(refers));
   return nodes.flatMap((n) => Object.entries(n.params ?? {}).filter(([, v]) => refers(v)).map(([field]) => `${n.id}.${field}`));
 }

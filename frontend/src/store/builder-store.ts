@@ -7,7 +7,7 @@ import { useStore } from "zustand";
 import { createStore, type StoreApi } from "zustand/vanilla";
 import {
   BLOCK_TYPE, blockCanvas, firstUsePrefix, paramRef, paramUses, promoteToParam, readBlocks, validationInside, withCanvas,
-  withoutParam, withoutUseValue, withParamDefault, type Blocks,
+  withoutParam, withoutUseValue, withParamDefault, type BlockDef, type Blocks,
 } from "@/lib/blocks";
 import { indexCatalog, initialParams } from "@/lib/catalog";
 import {
@@ -259,6 +259,14 @@ export function createBuilderStore(): StoreApi<BuilderStore> {
       });
     };
 
+    /** The block open on the canvas and its definition; undefined on the top graph. */
+    const openDef = (): { open: string; def: BlockDef } | undefined => {
+      const s = get();
+      const open = s.blockPath[s.blockPath.length - 1];
+      const def = open === undefined ? undefined : s.blocks[open];
+      return open === undefined || !def ? undefined : { open, def };
+    };
+
     let layoutSeq = 0;
 
     /**
@@ -454,41 +462,36 @@ export function createBuilderStore(): StoreApi<BuilderStore> {
 
       promoteParam: (nodeId, field) => {
         const s = get();
-        const open = s.blockPath[s.blockPath.length - 1];
-        const def = open === undefined ? undefined : s.blocks[open];
+        const at = openDef();
         const node = s.nodes.find((n) => n.id === nodeId);
         const spec = node ? s.layers.get(node.data.layerType)?.params.find((p) => p.name === field) : undefined;
-        if (open === undefined || !def || !node || !spec || paramRef(node.data.params[field]) !== null) return null;
-        const promoted = promoteToParam(def, spec, node.data.params[field]);
+        if (!at || !node || !spec || paramRef(node.data.params[field]) !== null) return null;
+        const promoted = promoteToParam(at.def, spec, node.data.params[field]);
         const nodes = s.nodes.map((n) => (n.id === nodeId ? { ...n, data: { ...n.data, params: { ...n.data.params, [field]: `$${promoted.name}` } } } : n));
-        commit({ nodes, blocks: { ...s.blocks, [open]: promoted.def } });
+        commit({ nodes, blocks: { ...s.blocks, [at.open]: promoted.def } });
         return promoted.name;
       },
 
       unbindParam: (nodeId, field) => {
-        const s = get();
-        const open = s.blockPath[s.blockPath.length - 1];
-        const node = s.nodes.find((n) => n.id === nodeId);
+        const at = openDef();
+        const node = get().nodes.find((n) => n.id === nodeId);
         const name = node ? paramRef(node.data.params[field]) : null;
-        if (open === undefined || !node || name === null) return;
-        const fallback = s.blocks[open]?.params?.[name]?.default;
-        get().updateParam(nodeId, field, fallback === undefined ? undefined : fallback);
+        if (!at || name === null) return;
+        get().updateParam(nodeId, field, at.def.params?.[name]?.default);
       },
 
       setBlockParamDefault: (name, value) => {
-        const s = get();
-        const open = s.blockPath[s.blockPath.length - 1];
-        const def = open === undefined ? undefined : s.blocks[open];
-        if (open === undefined || !def?.params?.[name]) return;
-        commit({ blocks: { ...s.blocks, [open]: withParamDefault(def, name, value) } }, { coalesce: `block-param:${open}:${name}` });
+        const at = openDef();
+        if (!at?.def.params?.[name]) return;
+        commit({ blocks: { ...get().blocks, [at.open]: withParamDefault(at.def, name, value) } }, { coalesce: `block-param:${at.open}:${name}` });
       },
 
       removeBlockParam: (name) => {
         const s = get();
-        const open = s.blockPath[s.blockPath.length - 1];
-        const def = open === undefined ? undefined : s.blocks[open];
-        if (open === undefined || !def?.params?.[name]) return false;
-        if (paramUses(toGraphDoc("", snapshot()).nodes, name).length) return false;
+        const at = openDef();
+        if (!at?.def.params?.[name]) return false;
+        if (paramUses(s.nodes.map((n) => ({ id: n.id, params: n.data.params })), name).length) return false;
+        const { open } = at;
         // Its uses, on the canvases above and in the other blocks, drop their values for it.
         const level = (snap: Snapshot): Snapshot => ({
           ...snap,
